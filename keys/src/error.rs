@@ -1,0 +1,305 @@
+//! The one error type of the keys crate.
+
+use std::path::PathBuf;
+
+use time::OffsetDateTime;
+
+use crate::{KeyId, Region};
+
+/// Everything that can go wrong while reading keys, trust lists and tokens.
+///
+/// Token rejections map onto the stable codes the scanner and verifier print
+/// (see [`Error::code`]); the message of each variant names the problem.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The token text does not start with a known `HC<version>:` prefix.
+    #[error("token text must start with \"HC1:\"")]
+    BadPrefix,
+    /// The prefix or the version byte names a format version this code does not know.
+    #[error("unknown token format version {version}")]
+    UnknownVersion {
+        /// The version that was found.
+        version: u8,
+    },
+    /// The prefix says one version and the payload another.
+    #[error("prefix version {prefix} does not match payload version {payload}")]
+    VersionMismatch {
+        /// Version in the text prefix.
+        prefix: u8,
+        /// Version byte of the payload.
+        payload: u8,
+    },
+    /// The base64url part is not the one canonical unpadded encoding.
+    #[error("token is not canonical unpadded base64url: {reason}")]
+    NonCanonicalBase64 {
+        /// What the decoder found.
+        reason: base64::DecodeError,
+    },
+    /// The token has the wrong number of bytes.
+    #[error("token has {actual} bytes, a version 1 token has exactly {expected}")]
+    WrongLength {
+        /// Bytes a token of this version has.
+        expected: usize,
+        /// Bytes found.
+        actual: usize,
+    },
+    /// Bytes follow the signature.
+    #[error("{count} trailing bytes after the signature")]
+    TrailingBytes {
+        /// How many extra bytes there are.
+        count: usize,
+    },
+    /// The region byte or name is not HK, GD or MO.
+    #[error("unknown issuer region {found:?}")]
+    UnknownRegion {
+        /// The byte or text found.
+        found: String,
+    },
+    /// The colour byte or name is not green, amber or red.
+    #[error("unknown colour {found:?}")]
+    UnknownColour {
+        /// The byte or text found.
+        found: String,
+    },
+    /// The token ends before it starts.
+    #[error("valid-until {valid_until} is before issued-at {issued_at}")]
+    ValidUntilBeforeIssuedAt {
+        /// Issued-at, seconds since the Unix epoch.
+        issued_at: u32,
+        /// Valid-until, seconds since the Unix epoch.
+        valid_until: u32,
+    },
+    /// A time cannot be written in the token's 32-bit seconds field.
+    #[error("time {at} is outside the token's range (1970 to 2106)")]
+    TimeOutOfRange {
+        /// The time given.
+        at: OffsetDateTime,
+    },
+    /// A timestamp that is not RFC 3339 with an explicit offset.
+    #[error(
+        "invalid time {input:?}: {reason} (RFC 3339 with an offset, e.g. 2022-12-10T09:00:00+08:00)"
+    )]
+    InvalidTime {
+        /// The text given.
+        input: String,
+        /// The parser's complaint.
+        reason: String,
+    },
+    /// No trusted key has this region and key id.
+    #[error("no trusted {region} key with id {kid}")]
+    UnknownKey {
+        /// Region claimed by the token.
+        region: Region,
+        /// Key id claimed by the token.
+        kid: KeyId,
+    },
+    /// The Ed25519 signature does not pass `verify_strict`.
+    #[error("signature does not verify")]
+    BadSignature,
+    /// The trust list marks the key as revoked (for example after a leak).
+    #[error("key {kid} is revoked")]
+    KeyRevoked {
+        /// The revoked key.
+        kid: KeyId,
+    },
+    /// The token was issued outside the key's validity period.
+    #[error(
+        "key {kid} was not valid at issue time {issued_at} (valid {not_before} to {not_after})"
+    )]
+    KeyNotValidAtIssue {
+        /// The key.
+        kid: KeyId,
+        /// When the token says it was issued.
+        issued_at: OffsetDateTime,
+        /// Start of the key's validity.
+        not_before: OffsetDateTime,
+        /// End of the key's validity.
+        not_after: OffsetDateTime,
+    },
+    /// The code was valid until a time that has passed.
+    #[error("expired: valid until {valid_until}, now {now}")]
+    Expired {
+        /// End of validity.
+        valid_until: OffsetDateTime,
+        /// The checking time.
+        now: OffsetDateTime,
+    },
+    /// The code was issued further in the future than clock skew explains.
+    #[error("not yet valid: issued at {issued_at}, now {now}")]
+    NotYetValid {
+        /// Issue time in the token.
+        issued_at: OffsetDateTime,
+        /// The checking time.
+        now: OffsetDateTime,
+    },
+    /// An ID document string is not `TYPE:NUMBER` of a known type and shape.
+    #[error("invalid ID document {input:?}: {reason}")]
+    InvalidIdDocument {
+        /// What was given (never logged by callers: it is personal data).
+        input: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// An HKID number whose check digit is wrong.
+    #[error("HKID check digit is wrong (expected {expected})")]
+    HkidCheckDigit {
+        /// The check digit the number should have.
+        expected: char,
+    },
+    /// A key id is not 8 hexadecimal digits.
+    #[error("invalid key id {input:?}: expected 8 lowercase hexadecimal digits")]
+    InvalidKeyId {
+        /// The text given.
+        input: String,
+    },
+    /// A token id is not 24 lowercase hexadecimal digits.
+    #[error("invalid token id {input:?}: expected 24 lowercase hexadecimal digits")]
+    InvalidTokenId {
+        /// The text given.
+        input: String,
+    },
+    /// Key bytes of the wrong length or not a valid point.
+    #[error("invalid {what}: {reason}")]
+    InvalidKey {
+        /// Which key.
+        what: &'static str,
+        /// Why.
+        reason: String,
+    },
+    /// A key file or trust list is not the JSON it should be.
+    #[error("{what} is not valid: {source}")]
+    Json {
+        /// What was being read.
+        what: &'static str,
+        /// The parser's complaint.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// A key file of another kind was given (a public key where a secret one is needed, ...).
+    #[error("{path}: expected a {expected} file, found a {found} file")]
+    WrongKeyFileKind {
+        /// The file.
+        path: PathBuf,
+        /// The kind wanted.
+        expected: &'static str,
+        /// The kind found.
+        found: String,
+    },
+    /// A secret file that group or others can read.
+    #[error(
+        "{path} is readable by other users (mode {mode:o}); a secret file must be mode 0600: chmod 600 {path}"
+    )]
+    SecretFileTooOpen {
+        /// The file.
+        path: PathBuf,
+        /// Its permission bits.
+        mode: u32,
+    },
+    /// A file would be overwritten; keys are never overwritten.
+    #[error("{path} already exists; refusing to overwrite a key")]
+    FileExists {
+        /// The file.
+        path: PathBuf,
+    },
+    /// Reading or writing a file failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A file is larger than any valid one.
+    #[error("{path} is larger than {limit} bytes")]
+    FileTooLarge {
+        /// The file.
+        path: PathBuf,
+        /// The limit.
+        limit: u64,
+    },
+    /// The trust list's signature does not verify under the pinned root key.
+    #[error("trust list signature does not verify under the pinned root key")]
+    TrustListBadSignature,
+    /// The trust list was signed by another root than the pinned one.
+    #[error("trust list was signed by root {found}, but root {pinned} is pinned")]
+    TrustListWrongRoot {
+        /// Pinned root key id.
+        pinned: KeyId,
+        /// Root named by the list.
+        found: KeyId,
+    },
+    /// The trust list has expired: it could miss a revoked key.
+    #[error("trust list expired at {expires_at} (now {now}); fetch a current one")]
+    TrustListExpired {
+        /// Expiry of the list.
+        expires_at: OffsetDateTime,
+        /// The checking time.
+        now: OffsetDateTime,
+    },
+    /// The clock reads earlier than the trust list's issue time: the clock is wrong.
+    #[error(
+        "clock reads {now}, before the trust list was issued ({issued_at}); the clock is set back"
+    )]
+    ClockBeforeTrustList {
+        /// Issue time of the list.
+        issued_at: OffsetDateTime,
+        /// The checking time.
+        now: OffsetDateTime,
+    },
+    /// A trust list older than one already held (a rollback).
+    #[error("trust list sequence {seq} is lower than {held}, which is already held")]
+    TrustListRollback {
+        /// Sequence number of the offered list.
+        seq: u64,
+        /// Highest sequence number held.
+        held: u64,
+    },
+    /// The trust list itself is inconsistent.
+    #[error("trust list is invalid: {reason}")]
+    TrustListInvalid {
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+impl Error {
+    /// The stable machine-readable code of a token rejection, as the scanner
+    /// and the verifier print it; `None` for errors that are not about a token.
+    pub fn token_code(&self) -> Option<&'static str> {
+        Some(match self {
+            Error::BadPrefix
+            | Error::UnknownVersion { .. }
+            | Error::VersionMismatch { .. }
+            | Error::NonCanonicalBase64 { .. }
+            | Error::WrongLength { .. }
+            | Error::TrailingBytes { .. }
+            | Error::UnknownRegion { .. }
+            | Error::UnknownColour { .. }
+            | Error::ValidUntilBeforeIssuedAt { .. } => "malformed",
+            Error::UnknownKey { .. } => "unknown_key",
+            Error::BadSignature => "bad_signature",
+            Error::KeyRevoked { .. } => "key_revoked",
+            Error::KeyNotValidAtIssue { .. } => "key_not_valid_at_issue",
+            Error::Expired { .. } => "expired",
+            Error::NotYetValid { .. } => "not_yet_valid",
+            _ => return None,
+        })
+    }
+
+    /// True for rejections found after the signature verified: the token's
+    /// claims are authentic (if expired, say) and may be shown.
+    pub fn is_after_signature(&self) -> bool {
+        matches!(
+            self,
+            Error::KeyRevoked { .. }
+                | Error::KeyNotValidAtIssue { .. }
+                | Error::Expired { .. }
+                | Error::NotYetValid { .. }
+        )
+    }
+}
+
+/// Result with the keys crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,119 @@
+//! Time as the system reasons about it: instants in UTC, days in Hong Kong time.
+//!
+//! Hong Kong is UTC+08:00 all year (no daylight saving). The machine's local
+//! time zone is never consulted.
+
+use time::{
+    Duration, OffsetDateTime, Time, UtcOffset, format_description::well_known::Rfc3339,
+    macros::offset,
+};
+
+use crate::Error;
+
+/// Hong Kong's offset from UTC, all year.
+pub const HK_OFFSET: UtcOffset = offset!(+8);
+
+/// How far in the future a token's issue time may lie and still be accepted,
+/// for clocks that disagree a little.
+pub const CLOCK_SKEW: Duration = Duration::minutes(5);
+
+/// The last second of the Hong Kong calendar day of `at`, written at `+08:00`.
+///
+/// A code applied for at `at` is valid up to and including this second.
+pub fn end_of_hk_day(at: OffsetDateTime) -> OffsetDateTime {
+    at.to_offset(HK_OFFSET)
+        .replace_time(Time::MAX)
+        .replace_nanosecond(0)
+        .unwrap_or(at)
+}
+
+/// The current instant in whole seconds (tokens and trust lists carry
+/// seconds). Binaries call this once and pass the result down: logic never
+/// reads the clock itself.
+pub fn now() -> OffsetDateTime {
+    whole_seconds(OffsetDateTime::now_utc())
+}
+
+/// `at` without its fraction of a second.
+pub fn whole_seconds(at: OffsetDateTime) -> OffsetDateTime {
+    at.replace_nanosecond(0).unwrap_or(at)
+}
+
+/// Parses an RFC 3339 timestamp, which must carry an explicit offset
+/// (`Z` or `+08:00` ...); the result is in UTC.
+///
+/// # Errors
+/// [`Error::InvalidTime`] naming what is wrong.
+pub fn parse_rfc3339(text: &str) -> Result<OffsetDateTime, Error> {
+    OffsetDateTime::parse(text, &Rfc3339)
+        .map(|t| t.to_offset(UtcOffset::UTC))
+        .map_err(|e| Error::InvalidTime {
+            input: text.to_owned(),
+            reason: e.to_string(),
+        })
+}
+
+/// RFC 3339 in UTC (`...Z`), how instants are stored and exchanged.
+pub fn format_utc(at: OffsetDateTime) -> String {
+    format_at(at.to_offset(UtcOffset::UTC))
+}
+
+/// RFC 3339 in Hong Kong time (`...+08:00`), how instants are shown.
+pub fn format_hk(at: OffsetDateTime) -> String {
+    format_at(at.to_offset(HK_OFFSET))
+}
+
+fn format_at(at: OffsetDateTime) -> String {
+    // Formatting a whole-second time with a 4-digit year cannot fail.
+    whole_seconds(at)
+        .format(&Rfc3339)
+        .unwrap_or_else(|_| at.to_string())
+}
+
+/// Seconds since the Unix epoch as the token's unsigned 32-bit field.
+///
+/// # Errors
+/// [`Error::TimeOutOfRange`] before 1970 or after 2106-02-07.
+pub fn to_u32_seconds(at: OffsetDateTime) -> Result<u32, Error> {
+    u32::try_from(at.unix_timestamp()).map_err(|_| Error::TimeOutOfRange { at })
+}
+
+/// The instant a token's 32-bit seconds field names.
+pub fn from_u32_seconds(seconds: u32) -> OffsetDateTime {
+    // Every u32 is within the range `time` represents.
+    OffsetDateTime::from_unix_timestamp(i64::from(seconds)).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+#[cfg(test)]
+mod tests {
+    use time::macros::datetime;
+
+    use super::*;
+
+    #[test]
+    fn end_of_day_follows_the_hong_kong_calendar() {
+        // 16:30 UTC is 00:30 the next day in Hong Kong.
+        let at = datetime!(2022-12-10 16:30 UTC);
+        assert_eq!(end_of_hk_day(at), datetime!(2022-12-11 23:59:59 +8));
+        assert_eq!(format_hk(end_of_hk_day(at)), "2022-12-11T23:59:59+08:00");
+        let at = datetime!(2022-12-10 15:59:59 UTC);
+        assert_eq!(end_of_hk_day(at), datetime!(2022-12-10 23:59:59 +8));
+    }
+
+    #[test]
+    fn parse_needs_an_offset() {
+        assert!(parse_rfc3339("2022-12-10T09:00:00").is_err());
+        assert_eq!(
+            parse_rfc3339("2022-12-10T09:00:00+08:00").ok(),
+            Some(datetime!(2022-12-10 01:00 UTC))
+        );
+    }
+
+    #[test]
+    fn u32_range() {
+        assert!(to_u32_seconds(datetime!(1969-12-31 23:59:59 UTC)).is_err());
+        assert!(to_u32_seconds(datetime!(2106-02-08 00:00 UTC)).is_err());
+        let at = datetime!(2022-12-10 01:00 UTC);
+        assert_eq!(to_u32_seconds(at).map(from_u32_seconds).ok(), Some(at));
+    }
+}

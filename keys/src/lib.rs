@@ -1,0 +1,39 @@
+//! Keys, key ids, the signed trust list and the signed code token of the Hong Kong Health Code.
+//!
+//! Everything a border officer's verifier needs to check a code offline lives
+//! here, with no I/O beyond reading and writing key files and no clock: every
+//! check takes `now` as an argument.
+//!
+//! # Layout
+//! - [`token`]: the binary token, its text form, signing and typestate verification.
+//! - [`trust`]: the root-signed list of issuer keys.
+//! - [`identity`]: ID documents and the keyed identity binding.
+//! - [`keyfile`], [`files`]: key types with metadata and their 0600 files.
+//! - [`ed25519`], [`kid`], [`region`], [`colour`]: the small types.
+//! - [`hktime`]: UTC instants and Hong Kong days.
+//! - [`testkeys`]: deterministic, clearly labelled test-only keys.
+
+pub mod b64;
+pub mod colour;
+pub mod ed25519;
+mod error;
+pub mod files;
+pub mod hex;
+pub mod hktime;
+pub mod identity;
+pub mod keyfile;
+pub mod kid;
+pub mod region;
+pub mod testkeys;
+pub mod token;
+pub mod trust;
+
+pub use colour::Colour;
+pub use ed25519::{PublicKey, SecretKey, Signature};
+pub use error::{Error, Result};
+pub use identity::{IdDocument, IdentityBinding, IdentityKey};
+pub use keyfile::{IssuerPublicKey, IssuerSecretKey, RootPublicKey, RootSecretKey};
+pub use kid::KeyId;
+pub use region::Region;
+pub use token::{Claims, TokenId, UnverifiedToken, VerifiedToken};
+pub use trust::{KeyStatus, SignedTrustList, TrustEntry, TrustList, TrustListBody};

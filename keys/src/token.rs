@@ -1,0 +1,361 @@
+//! The signed code token: fixed binary layout, canonical text form, typestate verification.
+//!
+//! Layout of format version 1 (107 bytes; all integers big-endian):
+//!
+//! | offset | bytes | field |
+//! | --- | --- | --- |
+//! | 0 | 1 | format version, `1` |
+//! | 1 | 1 | issuer region: 1 HK, 2 GD, 3 MO |
+//! | 2 | 4 | key id |
+//! | 6 | 12 | token id (random; the revocation handle) |
+//! | 18 | 1 | colour: 1 green, 2 amber, 3 red |
+//! | 19 | 16 | identity binding |
+//! | 35 | 4 | issued-at, seconds since 1970-01-01T00:00:00Z |
+//! | 39 | 4 | valid-until, seconds since 1970-01-01T00:00:00Z |
+//! | 43 | 64 | Ed25519 signature over [`signing_message`] of bytes 0..43 |
+//!
+//! Text form: `HC1:` then the 107 bytes in unpadded base64url (147 characters).
+//! The algorithm is fixed by the version, never read from the token.
+
+use std::fmt;
+
+use rand::{CryptoRng, RngCore};
+use time::OffsetDateTime;
+
+use crate::{
+    Colour, Error, IdDocument, IdentityBinding, IdentityKey, IssuerSecretKey, KeyId, Region,
+    TrustList, b64, hex,
+    hktime::{CLOCK_SKEW, from_u32_seconds, to_u32_seconds},
+};
+
+/// The format version this code writes and reads.
+pub const VERSION: u8 = 1;
+/// The text prefix of version 1.
+pub const PREFIX: &str = "HC1:";
+/// Bytes of the signed payload.
+pub const PAYLOAD_LEN: usize = 43;
+/// Bytes of a whole token (payload and signature).
+pub const TOKEN_LEN: usize = PAYLOAD_LEN + 64;
+/// Characters of a token's text form.
+pub const TEXT_LEN: usize = PREFIX.len() + (TOKEN_LEN * 8).div_ceil(6);
+/// Domain separation tag of the signed message.
+pub const SIGNING_DOMAIN: &[u8] = b"HKHC/token/v1";
+
+/// A token's random id, the handle by which it is revoked.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TokenId([u8; TokenId::LEN]);
+
+impl TokenId {
+    /// Bytes in a token id.
+    pub const LEN: usize = 12;
+
+    /// A new random token id.
+    pub fn generate<R: RngCore + CryptoRng>(rng: &mut R) -> Self {
+        let mut id = [0u8; Self::LEN];
+        rng.fill_bytes(&mut id);
+        TokenId(id)
+    }
+
+    /// The id from its bytes.
+    pub fn from_bytes(bytes: [u8; Self::LEN]) -> Self {
+        TokenId(bytes)
+    }
+
+    /// The id's bytes.
+    pub fn to_bytes(self) -> [u8; Self::LEN] {
+        self.0
+    }
+}
+
+impl fmt::Display for TokenId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&hex::encode(&self.0))
+    }
+}
+
+impl fmt::Debug for TokenId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "TokenId({self})")
+    }
+}
+
+impl std::str::FromStr for TokenId {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self, Error> {
+        let invalid = || Error::InvalidTokenId {
+            input: s.to_owned(),
+        };
+        let bytes = hex::decode_lower(s).ok_or_else(invalid)?;
+        bytes.try_into().map(TokenId).map_err(|_| invalid())
+    }
+}
+
+/// What an issuer decides about a code; the key supplies region and key id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claims {
+    /// The revocation handle.
+    pub token_id: TokenId,
+    /// The colour.
+    pub colour: Colour,
+    /// The keyed binding to the holder's ID document.
+    pub identity: IdentityBinding,
+    /// When the code was issued (whole seconds).
+    pub issued_at: OffsetDateTime,
+    /// The last second the code is valid.
+    pub valid_until: OffsetDateTime,
+}
+
+/// A token whose syntax is checked but whose signature and validity are not.
+#[derive(Debug, Clone)]
+pub struct UnverifiedToken {
+    region: Region,
+    kid: KeyId,
+    claims: Claims,
+    payload: [u8; PAYLOAD_LEN],
+    signature: [u8; 64],
+}
+
+/// A token that passed [`UnverifiedToken::verify`]; no other way makes one.
+#[derive(Debug, Clone)]
+pub struct VerifiedToken {
+    region: Region,
+    kid: KeyId,
+    claims: Claims,
+    specimen: bool,
+}
+
+/// The bytes an issuer signs: the domain tag and the payload, each prefixed by
+/// its length (tag: 1 byte; payload: 2 bytes big-endian).
+pub fn signing_message(payload: &[u8; PAYLOAD_LEN]) -> Vec<u8> {
+    let mut message = Vec::with_capacity(3 + SIGNING_DOMAIN.len() + PAYLOAD_LEN);
+    message.push(SIGNING_DOMAIN.len() as u8);
+    message.extend_from_slice(SIGNING_DOMAIN);
+    message.extend_from_slice(&(PAYLOAD_LEN as u16).to_be_bytes());
+    message.extend_from_slice(payload);
+    message
+}
+
+/// Signs `claims` with `key`.
+///
+/// # Errors
+/// [`Error::TimeOutOfRange`] for times outside the 32-bit field, and
+/// [`Error::ValidUntilBeforeIssuedAt`].
+pub fn sign(key: &IssuerSecretKey, claims: &Claims) -> Result<UnverifiedToken, Error> {
+    let payload = encode_payload(key.region(), key.kid(), claims)?;
+    let signature = key.secret().sign(&signing_message(&payload));
+    UnverifiedToken::from_bytes(&[&payload[..], &signature[..]].concat())
+}
+
+fn encode_payload(region: Region, kid: KeyId, claims: &Claims) -> Result<[u8; PAYLOAD_LEN], Error> {
+    let issued_at = to_u32_seconds(claims.issued_at)?;
+    let valid_until = to_u32_seconds(claims.valid_until)?;
+    if valid_until < issued_at {
+        return Err(Error::ValidUntilBeforeIssuedAt {
+            issued_at,
+            valid_until,
+        });
+    }
+    let mut p = [0u8; PAYLOAD_LEN];
+    p[0] = VERSION;
+    p[1] = region.to_byte();
+    p[2..6].copy_from_slice(&kid.to_bytes());
+    p[6..18].copy_from_slice(&claims.token_id.to_bytes());
+    p[18] = claims.colour.to_byte();
+    p[19..35].copy_from_slice(&claims.identity.to_bytes());
+    p[35..39].copy_from_slice(&issued_at.to_be_bytes());
+    p[39..43].copy_from_slice(&valid_until.to_be_bytes());
+    Ok(p)
+}
+
+fn array<const N: usize>(bytes: &[u8]) -> [u8; N] {
+    let mut out = [0u8; N];
+    out.copy_from_slice(bytes);
+    out
+}
+
+impl UnverifiedToken {
+    /// Parses the text form `HC1:<base64url>`.
+    ///
+    /// # Errors
+    /// A `malformed` error for anything but the one canonical encoding.
+    pub fn parse(text: &str) -> Result<Self, Error> {
+        let body = match text.strip_prefix(PREFIX) {
+            Some(body) => body,
+            None => return Err(prefix_error(text)),
+        };
+        // Refuse oversized input before decoding it.
+        if body.len() > TEXT_LEN * 2 {
+            return Err(Error::WrongLength {
+                expected: TOKEN_LEN,
+                actual: body.len() * 6 / 8,
+            });
+        }
+        let bytes = b64::decode(body).map_err(|reason| Error::NonCanonicalBase64 { reason })?;
+        Self::from_bytes(&bytes)
+    }
+
+    /// Parses the binary form.
+    ///
+    /// # Errors
+    /// A `malformed` error: wrong version or length, trailing bytes, unknown
+    /// region or colour, valid-until before issued-at.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, Error> {
+        match bytes.first() {
+            None => {
+                return Err(Error::WrongLength {
+                    expected: TOKEN_LEN,
+                    actual: 0,
+                });
+            }
+            Some(&VERSION) => {}
+            Some(&version) => return Err(Error::UnknownVersion { version }),
+        }
+        if bytes.len() > TOKEN_LEN {
+            return Err(Error::TrailingBytes {
+                count: bytes.len() - TOKEN_LEN,
+            });
+        }
+        if bytes.len() < TOKEN_LEN {
+            return Err(Error::WrongLength {
+                expected: TOKEN_LEN,
+                actual: bytes.len(),
+            });
+        }
+        let payload: [u8; PAYLOAD_LEN] = array(&bytes[..PAYLOAD_LEN]);
+        let issued_at = u32::from_be_bytes(array(&payload[35..39]));
+        let valid_until = u32::from_be_bytes(array(&payload[39..43]));
+        if valid_until < issued_at {
+            return Err(Error::ValidUntilBeforeIssuedAt {
+                issued_at,
+                valid_until,
+            });
+        }
+        Ok(UnverifiedToken {
+            region: Region::from_byte(payload[1])?,
+            kid: KeyId::from_bytes(array(&payload[2..6])),
+            claims: Claims {
+                token_id: TokenId(array(&payload[6..18])),
+                colour: Colour::from_byte(payload[18])?,
+                identity: IdentityBinding::from_bytes(array(&payload[19..35])),
+                issued_at: from_u32_seconds(issued_at),
+                valid_until: from_u32_seconds(valid_until),
+            },
+            payload,
+            signature: array(&bytes[PAYLOAD_LEN..]),
+        })
+    }
+
+    /// The 107 bytes of the token.
+    pub fn to_bytes(&self) -> [u8; TOKEN_LEN] {
+        let mut out = [0u8; TOKEN_LEN];
+        out[..PAYLOAD_LEN].copy_from_slice(&self.payload);
+        out[PAYLOAD_LEN..].copy_from_slice(&self.signature);
+        out
+    }
+
+    /// The text form, as carried in the QR code.
+    pub fn to_text(&self) -> String {
+        format!("{PREFIX}{}", b64::encode(&self.to_bytes()))
+    }
+
+    /// The region the token claims; a routing hint until verified.
+    pub fn region(&self) -> Region {
+        self.region
+    }
+
+    /// The key id the token claims; a routing hint until verified.
+    pub fn kid(&self) -> KeyId {
+        self.kid
+    }
+
+    /// The token id the token claims; a routing hint until verified.
+    pub fn token_id(&self) -> TokenId {
+        self.claims.token_id
+    }
+
+    /// The claims, unverified: not to be shown as a code's colour or validity.
+    pub fn insecure_claims(&self) -> &Claims {
+        &self.claims
+    }
+
+    /// Verifies the token against `trust` at `now`: the key is trusted for the
+    /// region, the signature passes `verify_strict`, the key was not revoked
+    /// and was valid when the token was issued, and `now` lies between
+    /// issued-at (less [`CLOCK_SKEW`]) and the end of valid-until's second.
+    ///
+    /// # Errors
+    /// `unknown_key`, `bad_signature`, `key_revoked`, `key_not_valid_at_issue`,
+    /// `not_yet_valid` or `expired`, in that order of checking.
+    pub fn verify(&self, trust: &TrustList, now: OffsetDateTime) -> Result<VerifiedToken, Error> {
+        let key = trust.key(self.region, self.kid).ok_or(Error::UnknownKey {
+            region: self.region,
+            kid: self.kid,
+        })?;
+        key.public_key()
+            .verify_strict(&signing_message(&self.payload), &self.signature)?;
+        key.check_usable_at(self.kid, self.claims.issued_at)?;
+        check_time(&self.claims, now)?;
+        Ok(VerifiedToken {
+            region: self.region,
+            kid: self.kid,
+            claims: self.claims.clone(),
+            specimen: key.is_test(),
+        })
+    }
+}
+
+fn prefix_error(text: &str) -> Error {
+    let version = text
+        .strip_prefix("HC")
+        .and_then(|rest| rest.split_once(':'))
+        .and_then(|(v, _)| v.parse::<u8>().ok());
+    match version {
+        Some(version) if version != VERSION => Error::UnknownVersion { version },
+        _ => Error::BadPrefix,
+    }
+}
+
+fn check_time(claims: &Claims, now: OffsetDateTime) -> Result<(), Error> {
+    if claims.issued_at > now + CLOCK_SKEW {
+        return Err(Error::NotYetValid {
+            issued_at: claims.issued_at,
+            now,
+        });
+    }
+    // Valid up to and including the whole second of valid-until.
+    if now.unix_timestamp() > claims.valid_until.unix_timestamp() {
+        return Err(Error::Expired {
+            valid_until: claims.valid_until,
+            now,
+        });
+    }
+    Ok(())
+}
+
+impl VerifiedToken {
+    /// The issuer's region.
+    pub fn region(&self) -> Region {
+        self.region
+    }
+
+    /// The signing key's id.
+    pub fn kid(&self) -> KeyId {
+        self.kid
+    }
+
+    /// The verified claims.
+    pub fn claims(&self) -> &Claims {
+        &self.claims
+    }
+
+    /// True when a test key signed it: show it as SPECIMEN, never as a valid code.
+    pub fn is_specimen(&self) -> bool {
+        self.specimen
+    }
+
+    /// True when the token is bound to `document` under `key` (constant-time compare).
+    pub fn identity_matches(&self, key: &IdentityKey, document: &IdDocument) -> bool {
+        key.bind(&self.claims.token_id, document) == self.claims.identity
+    }
+}
