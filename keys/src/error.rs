@@ -265,9 +265,9 @@ pub enum Error {
 }
 
 impl Error {
-    /// The stable machine-readable code of a token rejection, as the scanner
-    /// and the verifier print it; `None` for errors that are not about a token.
-    pub fn token_code(&self) -> Option<&'static str> {
+    /// What kind of token rejection this is; `None` for errors that are not
+    /// about a token.
+    pub fn rejection(&self) -> Option<Rejection> {
         Some(match self {
             Error::BadPrefix
             | Error::UnknownVersion { .. }
@@ -277,13 +277,13 @@ impl Error {
             | Error::TrailingBytes { .. }
             | Error::UnknownRegion { .. }
             | Error::UnknownColour { .. }
-            | Error::ValidUntilBeforeIssuedAt { .. } => "malformed",
-            Error::UnknownKey { .. } => "unknown_key",
-            Error::BadSignature => "bad_signature",
-            Error::KeyRevoked { .. } => "key_revoked",
-            Error::KeyNotValidAtIssue { .. } => "key_not_valid_at_issue",
-            Error::Expired { .. } => "expired",
-            Error::NotYetValid { .. } => "not_yet_valid",
+            | Error::ValidUntilBeforeIssuedAt { .. } => Rejection::Malformed,
+            Error::UnknownKey { .. } => Rejection::UnknownKey,
+            Error::BadSignature => Rejection::BadSignature,
+            Error::KeyRevoked { .. } => Rejection::KeyRevoked,
+            Error::KeyNotValidAtIssue { .. } => Rejection::KeyNotValidAtIssue,
+            Error::Expired { .. } => Rejection::Expired,
+            Error::NotYetValid { .. } => Rejection::NotYetValid,
             _ => return None,
         })
     }
@@ -298,6 +298,41 @@ impl Error {
                 | Error::Expired { .. }
                 | Error::NotYetValid { .. }
         )
+    }
+}
+
+/// The kinds of token rejection, each with a stable code (see [`Rejection::code`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Rejection {
+    /// Not a token of a known format.
+    Malformed,
+    /// The signature does not verify.
+    BadSignature,
+    /// No trusted key has the token's region and key id.
+    UnknownKey,
+    /// The key was revoked in the trust list.
+    KeyRevoked,
+    /// The key was not valid when the token says it was issued.
+    KeyNotValidAtIssue,
+    /// The code's validity has passed.
+    Expired,
+    /// Issued in the future beyond clock skew.
+    NotYetValid,
+}
+
+impl Rejection {
+    /// The stable snake_case code scanners and verifiers print.
+    pub fn code(self) -> &'static str {
+        match self {
+            Rejection::Malformed => "malformed",
+            Rejection::BadSignature => "bad_signature",
+            Rejection::UnknownKey => "unknown_key",
+            Rejection::KeyRevoked => "key_revoked",
+            Rejection::KeyNotValidAtIssue => "key_not_valid_at_issue",
+            Rejection::Expired => "expired",
+            Rejection::NotYetValid => "not_yet_valid",
+        }
     }
 }
 

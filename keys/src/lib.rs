@@ -30,7 +30,7 @@ pub mod trust;
 
 pub use colour::Colour;
 pub use ed25519::{PublicKey, SecretKey, Signature};
-pub use error::{Error, Result};
+pub use error::{Error, Rejection, Result};
 pub use identity::{IdDocument, IdentityBinding, IdentityKey};
 pub use keyfile::{IssuerPublicKey, IssuerSecretKey, RootPublicKey, RootSecretKey};
 pub use kid::KeyId;
