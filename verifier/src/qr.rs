@@ -1,41 +1,48 @@
 //! Finding QR codes in officers' photos: rotated, small, blurred, noisy, dim, unevenly lit.
 //!
-//! rqrr alone thresholds each row against a moving average, which fails on
-//! noise, blur and small codes. We run cheap passes in turn and stop at the
-//! first that decodes: the plain image; a half-size image (averaging removes
-//! noise and sharpens blur relative to the module size); a locally thresholded
-//! image (uneven light, low contrast); a smoothed one; and, for codes small in
-//! the frame, an enlarged one.
+//! Two decoders, several preparations, cheapest first; the first pass that
+//! decodes wins. rxing (the ZXing port, with its hybrid binariser) reads most
+//! photos in a few milliseconds; on a half-size image (averaging removes
+//! noise) it reads most noisy ones. rqrr then gets the image as it is, at half
+//! size, locally thresholded (uneven light, low contrast), sharpened (blur),
+//! and enlarged (codes small in the frame), because it reads some photos
+//! rxing misses. `docs/benchmarks.md` has the measurements behind this order.
 
 use ::image::{GrayImage, imageops};
-use imageproc::{contrast::adaptive_threshold, filter::gaussian_blur_f32};
+use imageproc::{contrast::adaptive_threshold, filter::sharpen_gaussian};
 
 /// The longest side we scan at; larger photos are reduced first (a code
 /// large enough to matter survives, and the time stays bounded).
 const MAX_SCAN_SIDE: u32 = 1600;
 
-/// One way of preparing the image for rqrr.
+/// One decoder on one preparation of the image.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pass {
-    /// The image as it is.
+    /// rxing on the image as it is.
+    Rxing,
+    /// rxing on the image reduced to half size by averaging.
+    RxingHalf,
+    /// rqrr on the image as it is.
     Plain,
-    /// Reduced to half size by averaging.
+    /// rqrr on the half-size image.
     Half,
-    /// Binarised against the local mean.
+    /// rqrr on the image binarised against the local mean.
     LocalThreshold,
-    /// Smoothed, then binarised against the local mean.
-    Smoothed,
-    /// Enlarged to twice the size, for small codes.
+    /// rqrr on the image sharpened, then binarised against the local mean.
+    Sharpened,
+    /// rqrr on the image enlarged to twice the size, for small codes.
     Double,
 }
 
 /// The passes in the order [`find_codes`] tries them: cheapest and most
 /// often sufficient first.
-pub const PASSES: [Pass; 5] = [
+pub const PASSES: [Pass; 7] = [
+    Pass::Rxing,
+    Pass::RxingHalf,
     Pass::Plain,
     Pass::Half,
     Pass::LocalThreshold,
-    Pass::Smoothed,
+    Pass::Sharpened,
     Pass::Double,
 ];
 
@@ -50,18 +57,23 @@ pub fn find_codes(image: &GrayImage) -> Vec<String> {
 pub fn find_codes_with(image: &GrayImage, passes: &[Pass]) -> Option<(Pass, Vec<String>)> {
     let reduced = reduce_to(image, MAX_SCAN_SIDE);
     let image = reduced.as_ref().unwrap_or(image);
+    let mut half_image = None;
     passes.iter().find_map(|&pass| {
-        let codes = run_pass(image, pass);
+        let half = || half_image.get_or_insert_with(|| half(image)).clone();
+        let codes = run_pass(image, pass, half);
         (!codes.is_empty()).then_some((pass, codes))
     })
 }
 
-fn run_pass(image: &GrayImage, pass: Pass) -> Vec<String> {
+fn run_pass(image: &GrayImage, pass: Pass, half: impl FnOnce() -> GrayImage) -> Vec<String> {
+    let big_enough = image.width().min(image.height()) >= 200;
     match pass {
+        Pass::Rxing => decode_rxing(image),
+        Pass::RxingHalf if big_enough => decode_rxing(&half()),
         Pass::Plain => decode_grey(image),
-        Pass::Half if image.width().min(image.height()) >= 200 => decode_grey(&half(image)),
+        Pass::Half if big_enough => decode_grey(&half()),
         Pass::LocalThreshold => decode_binary(&local_threshold(image)),
-        Pass::Smoothed => decode_binary(&local_threshold(&gaussian_blur_f32(image, 1.5))),
+        Pass::Sharpened => decode_binary(&local_threshold(&sharpen_gaussian(image, 3.0, 3.0))),
         Pass::Double if image.width().max(image.height()) <= MAX_SCAN_SIDE => {
             let (w, h) = image.dimensions();
             decode_grey(&imageops::resize(
@@ -71,7 +83,7 @@ fn run_pass(image: &GrayImage, pass: Pass) -> Vec<String> {
                 imageops::FilterType::Triangle,
             ))
         }
-        Pass::Half | Pass::Double => Vec::new(),
+        Pass::RxingHalf | Pass::Half | Pass::Double => Vec::new(),
     }
 }
 
@@ -98,6 +110,15 @@ fn half(image: &GrayImage) -> GrayImage {
 fn local_threshold(image: &GrayImage) -> GrayImage {
     let radius = (image.width().min(image.height()) / 40).clamp(4, 40);
     adaptive_threshold(image, radius, 0)
+}
+
+fn decode_rxing(image: &GrayImage) -> Vec<String> {
+    guarded(|| {
+        let format = Some(rxing::BarcodeFormat::QR_CODE);
+        rxing::helpers::detect_in_luma_slice(image.as_raw(), image.width(), image.height(), format)
+            .map(|result| vec![result.getText().to_owned()])
+            .unwrap_or_default()
+    })
 }
 
 fn decode_grey(image: &GrayImage) -> Vec<String> {
@@ -130,8 +151,8 @@ fn decode_grids<G: rqrr::BitGrid>(grids: &[rqrr::Grid<G>]) -> Vec<String> {
         .collect()
 }
 
-/// rqrr is third-party code fed hostile images; a panic in it must cost one
-/// unreadable image, never the checkpoint's process.
+/// The decoders are third-party code fed hostile images; a panic in one must
+/// cost one unreadable image, never the checkpoint's process.
 fn guarded(decode: impl FnOnce() -> Vec<String>) -> Vec<String> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(decode)).unwrap_or_default()
 }

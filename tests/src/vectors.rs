@@ -1,0 +1,1 @@
+//! Token test vectors (filled in next).
