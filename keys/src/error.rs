@@ -63,7 +63,7 @@ pub enum Error {
         found: String,
     },
     /// The token ends before it starts.
-    #[error("valid-until {valid_until} is before issued-at {issued_at}")]
+    #[error("valid-until {} is before issued-at {}", crate::hktime::format_hk(crate::hktime::from_u32_seconds(*valid_until)), crate::hktime::format_hk(crate::hktime::from_u32_seconds(*issued_at)))]
     ValidUntilBeforeIssuedAt {
         /// Issued-at, seconds since the Unix epoch.
         issued_at: u32,
@@ -71,7 +71,7 @@ pub enum Error {
         valid_until: u32,
     },
     /// A time cannot be written in the token's 32-bit seconds field.
-    #[error("time {at} is outside the token's range (1970 to 2106)")]
+    #[error("time {} is outside the token's range (1970 to 2106)", crate::hktime::format_hk(*at))]
     TimeOutOfRange {
         /// The time given.
         at: OffsetDateTime,
@@ -105,7 +105,10 @@ pub enum Error {
     },
     /// The token was issued outside the key's validity period.
     #[error(
-        "key {kid} was not valid at issue time {issued_at} (valid {not_before} to {not_after})"
+        "key {kid} was not valid at issue time {} (valid {} to {})",
+        crate::hktime::format_hk(*issued_at),
+        crate::hktime::format_hk(*not_before),
+        crate::hktime::format_hk(*not_after)
     )]
     KeyNotValidAtIssue {
         /// The key.
@@ -118,7 +121,7 @@ pub enum Error {
         not_after: OffsetDateTime,
     },
     /// The code was valid until a time that has passed.
-    #[error("expired: valid until {valid_until}, now {now}")]
+    #[error("expired: valid until {}, now {}", crate::hktime::format_hk(*valid_until), crate::hktime::format_hk(*now))]
     Expired {
         /// End of validity.
         valid_until: OffsetDateTime,
@@ -126,7 +129,7 @@ pub enum Error {
         now: OffsetDateTime,
     },
     /// The code was issued further in the future than clock skew explains.
-    #[error("not yet valid: issued at {issued_at}, now {now}")]
+    #[error("not yet valid: issued at {}, now {}", crate::hktime::format_hk(*issued_at), crate::hktime::format_hk(*now))]
     NotYetValid {
         /// Issue time in the token.
         issued_at: OffsetDateTime,
@@ -231,7 +234,7 @@ pub enum Error {
         found: KeyId,
     },
     /// The trust list has expired: it could miss a revoked key.
-    #[error("trust list expired at {expires_at} (now {now}); fetch a current one")]
+    #[error("trust list expired at {} (now {}); fetch a current one", crate::hktime::format_hk(*expires_at), crate::hktime::format_hk(*now))]
     TrustListExpired {
         /// Expiry of the list.
         expires_at: OffsetDateTime,
@@ -240,7 +243,9 @@ pub enum Error {
     },
     /// The clock reads earlier than the trust list's issue time: the clock is wrong.
     #[error(
-        "clock reads {now}, before the trust list was issued ({issued_at}); the clock is set back"
+        "clock reads {}, before the trust list was issued ({}); the clock is set back",
+        crate::hktime::format_hk(*now),
+        crate::hktime::format_hk(*issued_at)
     )]
     ClockBeforeTrustList {
         /// Issue time of the list.

@@ -1,0 +1,165 @@
+//! Command-line flags, turned once into a validated [`Config`].
+
+use std::path::PathBuf;
+
+use clap::{Parser, ValueEnum};
+use healthcode_keys::{
+    IdDocument, IdentityKey, RootPublicKey, SignedTrustList,
+    files::read_public,
+    hktime::{self, parse_rfc3339},
+};
+use healthcode_verifier::Checker;
+use time::OffsetDateTime;
+
+use crate::state::TrustState;
+
+/// `scanner` flags.
+#[derive(Debug, Parser)]
+#[command(
+    name = "scanner",
+    version,
+    about = "Verify Hong Kong Health Codes offline"
+)]
+pub struct Args {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The scanner's commands.
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// Verify codes: each INPUT is a PNG/JPEG photo, a token text, or `-` for
+    /// token texts on stdin, one per line.
+    ///
+    /// Exit codes: 0 every input is a valid code; 1 some input is not;
+    /// 2 usage or configuration error (unreadable file, bad trust list, clock set back).
+    Verify(VerifyArgs),
+}
+
+/// Flags of `scanner verify`.
+#[derive(Debug, clap::Args)]
+pub struct VerifyArgs {
+    /// The signed trust list (JSON).
+    #[arg(long)]
+    pub trust: PathBuf,
+    /// The pinned root public key (root.public).
+    #[arg(long)]
+    pub root: PathBuf,
+    /// The identity key file (mode 0600), needed to check --id-doc.
+    #[arg(long, requires = "id_doc")]
+    pub identity_key: Option<PathBuf>,
+    /// The holder's ID document, TYPE:NUMBER (e.g. HKID:A123456(3)).
+    #[arg(long, requires = "identity_key")]
+    pub id_doc: Option<String>,
+    /// Check as of this instant (RFC 3339 with offset; default now).
+    #[arg(long, value_parser = parse_rfc3339)]
+    pub at: Option<OffsetDateTime>,
+    /// One JSON object per input, one per line.
+    #[arg(long)]
+    pub json: bool,
+    /// Colour the verdict: auto (when stdout is a terminal and NO_COLOR is unset), always, never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// File keeping the highest trust-list sequence seen (default:
+    /// $XDG_STATE_HOME/healthcode/scanner-trust.json or ~/.local/state/...).
+    #[arg(long)]
+    pub state: Option<PathBuf>,
+    /// Photos, token texts, or `-` for stdin.
+    #[arg(required = true)]
+    pub inputs: Vec<String>,
+}
+
+/// When to colour the output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// When stdout is a terminal and NO_COLOR is unset.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// Everything `scan` needs, checked.
+#[derive(Debug)]
+pub struct Config {
+    /// The checker over the verified trust list.
+    pub checker: Checker,
+    /// The holder's document, when given.
+    pub document: Option<IdDocument>,
+    /// The checking instant.
+    pub now: OffsetDateTime,
+    /// JSON lines instead of the human verdict.
+    pub json: bool,
+    /// Colour the human verdict.
+    pub color: bool,
+    /// The inputs, as given.
+    pub inputs: Vec<String>,
+}
+
+/// A configuration problem: exit code 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{context}: {source}")]
+pub struct ConfigError {
+    context: String,
+    #[source]
+    source: healthcode_keys::Error,
+}
+
+fn context(context: impl Into<String>) -> impl FnOnce(healthcode_keys::Error) -> ConfigError {
+    let context = context.into();
+    move |source| ConfigError { context, source }
+}
+
+impl Config {
+    /// Loads and checks the keys and trust list the flags name.
+    ///
+    /// `is_terminal` and `no_color` describe the environment, `default_state`
+    /// the state file when `--state` is not given.
+    ///
+    /// # Errors
+    /// [`ConfigError`] naming the file and the problem.
+    pub fn from_args(
+        args: VerifyArgs,
+        is_terminal: bool,
+        no_color: bool,
+        default_state: Option<PathBuf>,
+    ) -> Result<Self, ConfigError> {
+        let now = args.at.map_or_else(hktime::now, hktime::whole_seconds);
+        let root =
+            RootPublicKey::read(&args.root).map_err(context(args.root.display().to_string()))?;
+        let trust_path = args.trust.display().to_string();
+        let text = read_public(&args.trust).map_err(context(&trust_path))?;
+        let trust = SignedTrustList::from_json(&text)
+            .and_then(|list| list.verify(&root, now))
+            .map_err(context(&trust_path))?;
+        if let Some(path) = args.state.or(default_state) {
+            TrustState::guard(&path, root.kid, &trust)
+                .map_err(context(path.display().to_string()))?;
+        }
+        let identity_key = match &args.identity_key {
+            Some(path) => {
+                Some(IdentityKey::read(path).map_err(context(path.display().to_string()))?)
+            }
+            None => None,
+        };
+        let document = match args.id_doc {
+            Some(text) => Some(text.parse().map_err(context("--id-doc"))?),
+            None => None,
+        };
+        let color = match args.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => is_terminal && !no_color,
+        };
+        Ok(Config {
+            checker: Checker::new(trust, identity_key),
+            document,
+            now,
+            json: args.json,
+            color,
+            inputs: args.inputs,
+        })
+    }
+}

@@ -1,0 +1,57 @@
+//! `scanner`: verify Hong Kong Health Codes offline.
+//!
+//! Exit codes: 0 every input is a valid code; 1 some input is not;
+//! 2 usage or configuration error (message on stderr).
+
+use std::{
+    io::{IsTerminal as _, Write as _},
+    path::PathBuf,
+    process::ExitCode,
+};
+
+use clap::Parser as _;
+use healthcode_scanner::{Args, Config, config::Command, scan};
+
+fn main() -> ExitCode {
+    let Command::Verify(args) = Args::parse().command;
+    let config = match Config::from_args(
+        args,
+        std::io::stdout().is_terminal(),
+        std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+        default_state_file(),
+    ) {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("scanner: error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match scan(
+        &config,
+        std::io::stdin().lock(),
+        &mut out,
+        &mut std::io::stderr(),
+    ) {
+        Ok(outcome) => {
+            let _ = out.flush();
+            ExitCode::from(outcome.exit_code())
+        }
+        Err(e) => {
+            eprintln!("scanner: error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// `$XDG_STATE_HOME/healthcode/scanner-trust.json`, else under `~/.local/state`.
+fn default_state_file() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_STATE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".local/state"))
+        })?;
+    Some(base.join("healthcode").join("scanner-trust.json"))
+}

@@ -1,0 +1,118 @@
+//! Runs every input through the checker, writes verdicts, and picks the exit code.
+
+use std::io::{self, BufRead, Write};
+
+use healthcode_verifier::{ErrorCode, Report};
+
+use crate::{
+    Config,
+    input::{FileContent, Input, read_file, read_lines},
+    render,
+};
+
+/// What a scan found.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Outcome {
+    /// Inputs that were valid codes.
+    pub valid: usize,
+    /// Inputs that were not.
+    pub invalid: usize,
+    /// Inputs that could not be read (configuration errors).
+    pub unreadable: usize,
+}
+
+impl Outcome {
+    /// 0 when every input was valid, 1 when any was not, 2 when any file
+    /// could not be read.
+    pub fn exit_code(&self) -> u8 {
+        match (self.unreadable, self.invalid) {
+            (0, 0) => 0,
+            (0, _) => 1,
+            _ => 2,
+        }
+    }
+}
+
+/// Checks every input of `config`, reading `-` from `stdin`, writing verdicts
+/// to `out` and unreadable-file messages to `err`.
+///
+/// # Errors
+/// Only I/O errors writing `out` or `err`, or reading `stdin`.
+pub fn scan(
+    config: &Config,
+    stdin: impl BufRead,
+    out: &mut impl Write,
+    err: &mut impl Write,
+) -> io::Result<Outcome> {
+    let mut outcome = Outcome::default();
+    let mut stdin = Some(stdin);
+    for arg in &config.inputs {
+        match Input::classify(arg) {
+            Input::Stdin => {
+                // `-` given twice reads stdin once.
+                let Some(reader) = stdin.take() else { continue };
+                let mut result = Ok(());
+                read_lines(reader, |number, line| {
+                    let label = format!("-:{number}");
+                    let report = match line {
+                        Ok(text) => check_text(config, &label, &text),
+                        Err(why) => Report::failure(&label, ErrorCode::Malformed, why.to_owned()),
+                    };
+                    if result.is_ok() {
+                        result = emit(config, &report, out, &mut outcome);
+                    }
+                })?;
+                result?;
+            }
+            Input::Text(text) => emit(
+                config,
+                &check_text(config, "token", &text),
+                out,
+                &mut outcome,
+            )?,
+            Input::File(path) => match read_file(&path) {
+                Ok(FileContent::Image(bytes)) => {
+                    let report = config.checker.check_image(
+                        arg,
+                        &bytes,
+                        config.document.as_ref(),
+                        config.now,
+                    );
+                    emit(config, &report, out, &mut outcome)?;
+                }
+                Ok(FileContent::Text(text)) => {
+                    emit(config, &check_text(config, arg, &text), out, &mut outcome)?
+                }
+                Err(e) => {
+                    writeln!(err, "scanner: cannot read {}: {e}", path.display())?;
+                    outcome.unreadable += 1;
+                }
+            },
+        }
+    }
+    Ok(outcome)
+}
+
+fn check_text(config: &Config, label: &str, text: &str) -> Report {
+    config
+        .checker
+        .check_text(label, text, config.document.as_ref(), config.now)
+}
+
+fn emit(
+    config: &Config,
+    report: &Report,
+    out: &mut impl Write,
+    outcome: &mut Outcome,
+) -> io::Result<()> {
+    if report.valid {
+        outcome.valid += 1;
+    } else {
+        outcome.invalid += 1;
+    }
+    if config.json {
+        writeln!(out, "{}", report.to_json())
+    } else {
+        writeln!(out, "{}", render::human(report, config.color))
+    }
+}
