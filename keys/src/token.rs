@@ -147,6 +147,18 @@ pub fn sign(key: &IssuerSecretKey, claims: &Claims) -> Result<UnverifiedToken, E
     UnverifiedToken::from_bytes(&[&payload[..], &signature[..]].concat())
 }
 
+/// Signs payload bytes as they are, without checking them: only for making
+/// negative test vectors (a well-signed token with a bad field).
+pub fn insecure_sign_payload(
+    key: &IssuerSecretKey,
+    payload: &[u8; PAYLOAD_LEN],
+) -> [u8; TOKEN_LEN] {
+    let mut token = [0u8; TOKEN_LEN];
+    token[..PAYLOAD_LEN].copy_from_slice(payload);
+    token[PAYLOAD_LEN..].copy_from_slice(&key.secret().sign(&signing_message(payload)));
+    token
+}
+
 fn encode_payload(region: Region, kid: KeyId, claims: &Claims) -> Result<[u8; PAYLOAD_LEN], Error> {
     let issued_at = to_u32_seconds(claims.issued_at)?;
     let valid_until = to_u32_seconds(claims.valid_until)?;
