@@ -1,0 +1,207 @@
+//! Shared helpers: built binaries, a fresh key set made with the real CLI.
+
+use std::{
+    path::{Path, PathBuf},
+    process::{Command, Output},
+    sync::OnceLock,
+};
+
+/// The path of a workspace binary, built once per test run with the same
+/// profile as this test binary.
+pub fn bin(name: &str) -> PathBuf {
+    static BUILT: OnceLock<()> = OnceLock::new();
+    let target = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent()?.parent().map(Path::to_owned))
+        .unwrap_or_else(|| panic!("cannot locate the target folder"));
+    BUILT.get_or_init(|| {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let mut build = Command::new(cargo);
+        build.args(["build", "--workspace", "--bins", "--quiet"]);
+        if target.ends_with("release") {
+            build.arg("--release");
+        }
+        let status = build
+            .status()
+            .unwrap_or_else(|e| panic!("running cargo build: {e}"));
+        assert!(status.success(), "cargo build --bins failed");
+    });
+    target.join(name)
+}
+
+/// Runs `name` with `args`, isolated from the user's scanner state.
+pub fn run(name: &str, args: &[&str], state: &Path) -> Output {
+    Command::new(bin(name))
+        .args(args)
+        .env("XDG_STATE_HOME", state)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap_or_else(|e| panic!("running {name}: {e}"))
+}
+
+/// Runs `name` with `args`, writing `input` to its stdin.
+pub fn run_with_stdin(name: &str, args: &[&str], state: &Path, input: &str) -> Output {
+    use std::io::Write as _;
+    let mut child = Command::new(bin(name))
+        .args(args)
+        .env("XDG_STATE_HOME", state)
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("running {name}: {e}"));
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin
+            .write_all(input.as_bytes())
+            .unwrap_or_else(|e| panic!("writing to {name}: {e}"));
+    }
+    child
+        .wait_with_output()
+        .unwrap_or_else(|e| panic!("waiting for {name}: {e}"))
+}
+
+/// stdout as text.
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// stderr as text.
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// A key set made with the real `keys` CLI in a temporary folder.
+pub struct KeySet {
+    /// The temporary folder (removed on drop).
+    pub dir: tempfile::TempDir,
+    /// The issuer key id.
+    pub kid: String,
+}
+
+impl KeySet {
+    /// Root, one HK issuer key (`--test` if `test`), identity key, trust list seq 1.
+    pub fn new(test: bool) -> KeySet {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let keys = dir.path().join("keys");
+        let keys_arg = keys.to_str().unwrap_or_default();
+        let state = dir.path().join("state");
+        assert!(
+            run("keys", &["root-generate", "--out", keys_arg], &state)
+                .status
+                .success()
+        );
+        // Valid from 2022 so that tests can issue codes in the past with --at.
+        let mut generate = vec![
+            "generate",
+            "--issuer",
+            "HK",
+            "--out",
+            keys_arg,
+            "--not-before",
+            "2022-01-01T00:00:00Z",
+            "--not-after",
+            "2035-12-31T23:59:59Z",
+        ];
+        if test {
+            generate.push("--test");
+        }
+        let output = run("keys", &generate, &state);
+        assert!(output.status.success(), "{}", stderr(&output));
+        let kid = stdout(&output).trim().to_owned();
+        let identity = keys.join("identity.key");
+        let output = run(
+            "keys",
+            &[
+                "identity-key",
+                "--out",
+                identity.to_str().unwrap_or_default(),
+            ],
+            &state,
+        );
+        assert!(output.status.success(), "{}", stderr(&output));
+        let set = KeySet { dir, kid };
+        set.write_trust_list(1, &[]);
+        set
+    }
+
+    /// Path of a file in the key folder.
+    pub fn path(&self, name: &str) -> String {
+        self.dir
+            .path()
+            .join("keys")
+            .join(name)
+            .to_string_lossy()
+            .into_owned()
+    }
+
+    /// The scanner state folder.
+    pub fn state(&self) -> PathBuf {
+        self.dir.path().join("state")
+    }
+
+    /// Writes `trust.json` with sequence `seq`, revoking `revoked`.
+    pub fn write_trust_list(&self, seq: u64, revoked: &[&str]) {
+        self.trust_list(seq, revoked, None);
+    }
+
+    /// Writes `trust.json` with sequence `seq`, issued at `issued_at`, valid
+    /// 30 days: for checking codes issued in the past with `--at`.
+    pub fn write_trust_list_at(&self, seq: u64, issued_at: &str) {
+        self.trust_list(seq, &[], Some(issued_at));
+    }
+
+    fn trust_list(&self, seq: u64, revoked: &[&str], issued_at: Option<&str>) {
+        let root = self.path("root.secret");
+        let public = self.path(&format!("{}.public", self.kid));
+        let seq = seq.to_string();
+        let mut args = vec!["trust-list", "--root", &root, "--seq", &seq];
+        for kid in revoked {
+            args.extend(["--revoke", kid]);
+        }
+        if let Some(at) = issued_at {
+            args.extend(["--issued-at", at, "--expires-in-days", "30"]);
+        }
+        args.push(&public);
+        let output = run("keys", &args, &self.state());
+        assert!(output.status.success(), "{}", stderr(&output));
+        std::fs::write(self.path("trust.json"), output.stdout).unwrap_or_else(|e| panic!("{e}"));
+    }
+
+    /// Issues a code with the real `issuer` CLI; extra args like `--qr FILE`.
+    pub fn issue(&self, colour: &str, id_doc: &str, extra: &[&str]) -> String {
+        let key = self.path(&format!("{}.secret", self.kid));
+        let identity = self.path("identity.key");
+        let mut args = vec![
+            "issue",
+            "--key",
+            &key,
+            "--identity-key",
+            &identity,
+            "--colour",
+            colour,
+            "--id-doc",
+            id_doc,
+        ];
+        args.extend(extra);
+        let output = run("issuer", &args, &self.state());
+        assert!(output.status.success(), "{}", stderr(&output));
+        stdout(&output).trim().to_owned()
+    }
+
+    /// Runs `scanner verify --trust --root` plus `args`.
+    pub fn scan(&self, args: &[&str]) -> Output {
+        let (trust, root) = (self.path("trust.json"), self.path("root.public"));
+        let mut all = vec!["verify", "--trust", &trust, "--root", &root];
+        all.extend(args);
+        run("scanner", &all, &self.state())
+    }
+}
+
+/// The JSON lines of a scanner's stdout.
+pub fn json_lines(output: &Output) -> Vec<serde_json::Value> {
+    stdout(output)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+        .collect()
+}

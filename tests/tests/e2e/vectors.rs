@@ -1,0 +1,95 @@
+//! Every token test vector through the real scanner binary; the files match the generator.
+
+use std::{os::unix::fs::PermissionsExt as _, path::Path};
+
+use healthcode_tests::vectors::{files, read_dir};
+
+use crate::support::{json_lines, run_with_stdin};
+
+fn dir() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("vectors/tokens")
+}
+
+#[test]
+fn vector_files_are_what_the_generator_makes() {
+    for (name, text) in files() {
+        let on_disk = std::fs::read_to_string(dir().join(&name)).unwrap_or_default();
+        assert!(
+            on_disk == text,
+            "{name} is out of date: run `cargo run -p healthcode-tests --bin token-vectors`"
+        );
+    }
+}
+
+#[test]
+fn scanner_gives_every_vector_its_expected_result() {
+    let temp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    // The identity key is TEST-ONLY; git keeps it 0644, the scanner wants 0600.
+    let identity = temp.path().join("identity.key");
+    std::fs::copy(dir().join("TEST-ONLY-identity.key"), &identity)
+        .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::set_permissions(&identity, std::fs::Permissions::from_mode(0o600))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (trust, root) = (dir().join("trust.json"), dir().join("root.public"));
+    let vectors = read_dir(&dir()).unwrap_or_else(|e| panic!("{e}"));
+    assert!(vectors.len() >= 29);
+    for vector in vectors {
+        let mut args = vec![
+            "verify".to_owned(),
+            "--json".into(),
+            "--trust".into(),
+            trust.to_string_lossy().into_owned(),
+            "--root".into(),
+            root.to_string_lossy().into_owned(),
+            "--state".into(),
+            temp.path()
+                .join("state.json")
+                .to_string_lossy()
+                .into_owned(),
+            "--at".into(),
+            vector.now.clone(),
+        ];
+        if let Some(doc) = &vector.id_doc {
+            args.extend([
+                "--identity-key".into(),
+                identity.to_string_lossy().into_owned(),
+                "--id-doc".into(),
+                doc.clone(),
+            ]);
+        }
+        // Through stdin, where every line is a token text (even one without a prefix).
+        args.push("-".into());
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let output = run_with_stdin(
+            "scanner",
+            &args,
+            temp.path(),
+            &format!("{}\n", vector.token),
+        );
+        let report = &json_lines(&output)[0];
+        let name = &vector.name;
+        let expect = &vector.expect;
+        assert_eq!(report["valid"], expect.valid, "{name}: {report}");
+        assert_eq!(report["specimen"], expect.specimen, "{name}: {report}");
+        assert_eq!(
+            report["colour"].as_str(),
+            expect.colour.map(|c| c.name()),
+            "{name}: {report}"
+        );
+        assert_eq!(
+            report["identity"],
+            expect.identity.as_str(),
+            "{name}: {report}"
+        );
+        assert_eq!(
+            report["error"]["code"].as_str(),
+            expect.error.as_deref(),
+            "{name}: {report}"
+        );
+        assert_eq!(
+            output.status.code(),
+            Some(if expect.valid { 0 } else { 1 }),
+            "{name}"
+        );
+    }
+}
