@@ -1,1 +1,66 @@
-fn main() {}
+//! Token decode + verify against the floor: raw ed25519-dalek `verify_strict`
+//! of the same message, in the same run (quote the ratio, machines are noisy).
+//!
+//! `cargo bench -p healthcode-keys --bench token`
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use ed25519_dalek::{Signature, VerifyingKey};
+use healthcode_keys::{
+    Claims, Colour, KeyStatus, Region, TokenId, UnverifiedToken, hktime::end_of_hk_day, testkeys,
+    token,
+};
+use time::macros::datetime;
+
+fn bench(c: &mut Criterion) {
+    let now = datetime!(2022-12-10 01:00 UTC);
+    let key = testkeys::issuer(Region::HongKong, "a");
+    let trust = testkeys::trust_list(
+        1,
+        datetime!(2022-12-09 00:00 UTC),
+        &[(&key, KeyStatus::Active)],
+    )
+    .verify(&testkeys::root().public(), now)
+    .unwrap_or_else(|e| panic!("{e}"));
+    let token_id = TokenId::from_bytes([7; 12]);
+    let doc = "HKID:A1234563".parse().unwrap_or_else(|e| panic!("{e}"));
+    let claims = Claims {
+        token_id,
+        colour: Colour::Green,
+        identity: testkeys::identity().bind(&token_id, &doc),
+        issued_at: now,
+        valid_until: end_of_hk_day(now),
+    };
+    let signed = token::sign(&key, &claims).unwrap_or_else(|e| panic!("{e}"));
+    let text = signed.to_text();
+    let bytes = signed.to_bytes();
+
+    // The floor: what any Ed25519 verifier must do for this token.
+    let verifying = VerifyingKey::from_bytes(&key.public().public_key.to_bytes())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let payload: [u8; token::PAYLOAD_LEN] =
+        bytes[..token::PAYLOAD_LEN].try_into().unwrap_or([0; 43]);
+    let message = token::signing_message(&payload);
+    let signature =
+        Signature::from_bytes(&bytes[token::PAYLOAD_LEN..].try_into().unwrap_or([0; 64]));
+
+    let mut group = c.benchmark_group("token");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("raw_ed25519_verify_strict", |b| {
+        b.iter(|| {
+            verifying
+                .verify_strict(std::hint::black_box(&message), &signature)
+                .is_ok()
+        })
+    });
+    group.bench_function("decode_and_verify", |b| {
+        b.iter(|| {
+            UnverifiedToken::parse(std::hint::black_box(&text))
+                .and_then(|t| t.verify(&trust, now))
+                .is_ok()
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
