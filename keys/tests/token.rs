@@ -91,6 +91,24 @@ fn every_bit_flip_is_rejected() {
 }
 
 #[test]
+fn every_byte_value_at_every_position_is_rejected() {
+    let trust = trust(KeyStatus::Active);
+    let bytes = sample().to_bytes();
+    for position in 0..bytes.len() {
+        for value in 0..=255u8 {
+            if value == bytes[position] {
+                continue;
+            }
+            let mut tampered = bytes;
+            tampered[position] = value;
+            let result =
+                UnverifiedToken::from_bytes(&tampered).and_then(|t| t.verify(&trust, ISSUED));
+            assert!(result.is_err(), "byte {position} set to {value} accepted");
+        }
+    }
+}
+
+#[test]
 fn every_text_character_change_is_rejected() {
     let trust = trust(KeyStatus::Active);
     let text = sample().to_text();
