@@ -66,3 +66,15 @@ pub fn trust_list(
     // The test keys make a consistent body: distinct ids that match their keys.
     SignedTrustList::sign(body, &root).unwrap_or_else(|e| unreachable!("test trust list: {e}"))
 }
+
+/// The verified trust list of [`trust_list`], as a verifier holding the test
+/// root would have it at `now`.
+pub fn verified_trust_list(
+    issued_at: OffsetDateTime,
+    keys: &[(&IssuerSecretKey, KeyStatus)],
+    now: OffsetDateTime,
+) -> crate::TrustList {
+    trust_list(1, issued_at, keys)
+        .verify(&root().public(), now)
+        .unwrap_or_else(|e| panic!("test trust list at {now}: {e}"))
+}

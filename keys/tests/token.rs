@@ -11,9 +11,7 @@ const ISSUED: OffsetDateTime = datetime!(2022-12-10 01:00 UTC);
 
 fn trust(status: KeyStatus) -> TrustList {
     let hk = testkeys::issuer(Region::HongKong, "a");
-    testkeys::trust_list(1, datetime!(2022-12-09 00:00 UTC), &[(&hk, status)])
-        .verify(&testkeys::root().public(), ISSUED)
-        .unwrap_or_else(|e| panic!("test trust list: {e}"))
+    testkeys::verified_trust_list(datetime!(2022-12-09 00:00 UTC), &[(&hk, status)], ISSUED)
 }
 
 fn alice() -> IdDocument {

@@ -15,13 +15,11 @@ use time::macros::datetime;
 fn bench(c: &mut Criterion) {
     let now = datetime!(2022-12-10 01:00 UTC);
     let key = testkeys::issuer(Region::HongKong, "a");
-    let trust = testkeys::trust_list(
-        1,
+    let trust = testkeys::verified_trust_list(
         datetime!(2022-12-09 00:00 UTC),
         &[(&key, KeyStatus::Active)],
-    )
-    .verify(&testkeys::root().public(), now)
-    .unwrap_or_else(|e| panic!("{e}"));
+        now,
+    );
     let doc = "HKID:A1234563".parse().unwrap_or_else(|e| panic!("{e}"));
     let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);
     let token = healthcode_issuer::issue::issue_code(
