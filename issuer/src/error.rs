@@ -19,7 +19,24 @@ pub enum Error {
         /// The path given.
         path: std::path::PathBuf,
     },
-    /// Writing a file failed.
+    /// A colour-rules input field is wrong.
+    #[error("{field}: {problem}")]
+    BadFact {
+        /// Where in the input, e.g. `person.statuses[0].start`.
+        field: String,
+        /// What is wrong.
+        problem: crate::rules::vector::FactProblem,
+    },
+    /// A vector file is not JSON.
+    #[error("{path}: not JSON: {source}")]
+    VectorFile {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The parser's complaint.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// Reading or writing a file failed.
     #[error("{path}: {source}")]
     Io {
         /// The file.

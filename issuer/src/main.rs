@@ -1,11 +1,12 @@
 //! `issuer`: the administrator's tool for issuing codes.
 //!
-//! Exit codes: 0 success; 1 an operation failed (message on stderr); 2 usage error.
+//! Exit codes: 0 success; 1 an operation failed (message on stderr) or, for
+//! `rules check`, a vector failed; 2 usage error.
 
 use std::{path::PathBuf, process::ExitCode};
 
 use clap::{Parser, Subcommand};
-use healthcode_issuer::{issue::issue_code, qr};
+use healthcode_issuer::{issue::issue_code, qr, rules::check};
 use healthcode_keys::{
     Colour, IdDocument, IdentityKey, IssuerSecretKey,
     hktime::{self, parse_rfc3339},
@@ -42,11 +43,35 @@ enum Command {
         #[arg(long)]
         qr: Option<PathBuf>,
     },
+    /// The colour rules over test vectors (shared/spec/colour-rules.md).
+    #[command(subcommand)]
+    Rules(RulesCommand),
+}
+
+#[derive(Subcommand)]
+enum RulesCommand {
+    /// Print one JSON line per vector: colour, valid_until and reasons, or the
+    /// error. Exit 0 when every file could be read as JSON, 1 otherwise.
+    Eval {
+        /// Vector files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Compare every vector with its `expect`; print each failure, then
+    /// `N passed, M failed`. Exit 1 on any failure.
+    Check {
+        /// Vector files, or folders searched for .json files.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
     match run(Cli::parse().command) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        // A reader that stopped early (`| head`) is not an error.
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("issuer: error: {err:#}");
             ExitCode::from(1)
@@ -54,7 +79,13 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(command: Command) -> anyhow::Result<()> {
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.downcast_ref::<std::io::Error>()
+        .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+}
+
+/// Runs `command`; `Ok(false)` when it ran but its answer is a failure.
+fn run(command: Command) -> anyhow::Result<bool> {
     match command {
         Command::Issue {
             key,
@@ -81,6 +112,17 @@ fn run(command: Command) -> anyhow::Result<()> {
             }
             println!("{text}");
         }
+        Command::Rules(RulesCommand::Eval { files }) => {
+            return Ok(check::eval_files(
+                &files,
+                &mut std::io::stdout().lock(),
+                &mut std::io::stderr(),
+            )?);
+        }
+        Command::Rules(RulesCommand::Check { paths }) => {
+            let summary = check::check_paths(&paths, &mut std::io::stdout().lock())?;
+            return Ok(summary.failed == 0);
+        }
     }
-    Ok(())
+    Ok(true)
 }

@@ -38,6 +38,8 @@ fn main() -> ExitCode {
             let _ = out.flush();
             ExitCode::from(outcome.exit_code())
         }
+        // A reader that stopped early (`| head`) is not an error.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("scanner: error: {e}");
             ExitCode::from(2)

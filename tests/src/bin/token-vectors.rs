@@ -21,41 +21,14 @@ struct Args {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    match run(&args) {
-        Ok(()) => ExitCode::SUCCESS,
+    match healthcode_tests::write_or_check(&args.dir, &files(), args.check) {
+        Ok(message) => {
+            println!("{message}");
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             eprintln!("token-vectors: {e:#}");
             ExitCode::from(1)
         }
     }
-}
-
-fn run(args: &Args) -> anyhow::Result<()> {
-    let expected = files();
-    if args.check {
-        let stale: Vec<_> = expected
-            .iter()
-            .filter(|(name, text)| {
-                std::fs::read_to_string(args.dir.join(name)).ok().as_ref() != Some(*text)
-            })
-            .map(|(name, _)| name.as_str())
-            .collect();
-        anyhow::ensure!(
-            stale.is_empty(),
-            "out of date: {} (run token-vectors to rewrite)",
-            stale.join(", ")
-        );
-        println!(
-            "{} files up to date in {}",
-            expected.len(),
-            args.dir.display()
-        );
-        return Ok(());
-    }
-    std::fs::create_dir_all(&args.dir)?;
-    for (name, text) in &expected {
-        std::fs::write(args.dir.join(name), text)?;
-    }
-    println!("wrote {} files to {}", expected.len(), args.dir.display());
-    Ok(())
 }

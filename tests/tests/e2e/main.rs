@@ -1,9 +1,11 @@
 //! End-to-end tests: the real `keys`, `issuer` and `scanner` binaries, real
-//! files, real QR images read by our decoder and by `zbarimg`.
+//! files, real QR images read by our decoder and by `zbarimg`, the colour
+//! rules over the shared and our own vectors.
 
 mod keys_cli;
 mod photos;
 mod qr_images;
+mod rules;
 mod scanner_cli;
 mod support;
 mod vectors;

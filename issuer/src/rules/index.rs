@@ -1,0 +1,48 @@
+//! High-risk designations indexed by place: the cost of a lookup depends on
+//! the designations of that place only, never on the others.
+
+use std::collections::HashMap;
+
+use super::{facts::Designation, interval::Interval};
+
+/// All designations, by place id.
+#[derive(Debug, Clone, Default)]
+pub struct Designations {
+    by_place: HashMap<String, Vec<Interval>>,
+}
+
+impl Designations {
+    /// An index of `designations`.
+    pub fn new<'a>(designations: impl IntoIterator<Item = &'a Designation>) -> Self {
+        let mut index = Designations::default();
+        for designation in designations {
+            index.insert(designation);
+        }
+        index
+    }
+
+    /// Adds one designation.
+    pub fn insert(&mut self, designation: &Designation) {
+        self.by_place
+            .entry(designation.place.clone())
+            .or_default()
+            .push(Interval::half_open(designation.start, designation.end));
+    }
+
+    /// True when some designation of `place` shares an instant with `interval`.
+    pub fn touches(&self, place: &str, interval: Interval) -> bool {
+        self.by_place
+            .get(place)
+            .is_some_and(|designated| designated.iter().any(|d| !d.intersect(interval).is_empty()))
+    }
+
+    /// How many designations are indexed.
+    pub fn len(&self) -> usize {
+        self.by_place.values().map(Vec::len).sum()
+    }
+
+    /// True when none are.
+    pub fn is_empty(&self) -> bool {
+        self.by_place.is_empty()
+    }
+}

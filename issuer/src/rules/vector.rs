@@ -1,0 +1,340 @@
+//! The JSON test-vector format of the colour-rules spec, read strictly: every
+//! refusal names the field (`person.statuses[0].start`) and the problem.
+//!
+//! A key that may hold `null` must still be present: a missing key is refused
+//! rather than guessed to mean `null`. Unknown extra keys are ignored.
+
+use std::fmt;
+
+use healthcode_keys::hktime::HK_OFFSET;
+use serde_json::Value;
+use time::{OffsetDateTime, PrimitiveDateTime, UtcOffset, format_description::well_known::Rfc3339};
+
+use super::facts::{
+    Arrival, Designation, Origin, Person, Quarantine, Scheme, Status, StatusKind, Visit,
+};
+use crate::Error;
+
+/// What is wrong with one field of a vector.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FactProblem {
+    /// A required key is absent.
+    Missing,
+    /// The value has the wrong JSON type.
+    WrongType {
+        /// The type wanted.
+        expected: &'static str,
+    },
+    /// A timestamp without an offset.
+    NoOffset {
+        /// The text.
+        text: String,
+    },
+    /// A timestamp that does not parse.
+    BadTime {
+        /// The text.
+        text: String,
+    },
+    /// A value outside the allowed set.
+    UnknownValue {
+        /// The value found.
+        found: String,
+        /// The values allowed.
+        known: &'static [&'static str],
+    },
+    /// An `end` before its `start`.
+    EndBeforeStart,
+}
+
+impl fmt::Display for FactProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FactProblem::Missing => f.write_str("missing"),
+            FactProblem::WrongType { expected } => write!(f, "must be {expected}"),
+            FactProblem::NoOffset { text } => {
+                write!(
+                    f,
+                    "timestamp {text:?} has no offset (write Z or +08:00 ...)"
+                )
+            }
+            FactProblem::BadTime { text } => write!(f, "{text:?} is not an RFC 3339 timestamp"),
+            FactProblem::UnknownValue { found, known } => {
+                write!(f, "unknown value {found:?} (known: {})", known.join(", "))
+            }
+            FactProblem::EndBeforeStart => f.write_str("is before start"),
+        }
+    }
+}
+
+/// One vector's input, parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Case {
+    /// The evaluation instant.
+    pub now: OffsetDateTime,
+    /// The person's facts.
+    pub person: Person,
+    /// The high-risk designations.
+    pub high_risk: Vec<Designation>,
+}
+
+/// A JSON value and where it is in the vector.
+struct At<'a> {
+    value: &'a Value,
+    path: String,
+}
+
+impl<'a> At<'a> {
+    fn fail(&self, problem: FactProblem) -> Error {
+        Error::BadFact {
+            field: self.path.clone(),
+            problem,
+        }
+    }
+
+    fn field(&self, key: &str) -> Result<At<'a>, Error> {
+        let object = self.value.as_object().ok_or_else(|| {
+            self.fail(FactProblem::WrongType {
+                expected: "an object",
+            })
+        })?;
+        let path = if self.path.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{}.{key}", self.path)
+        };
+        match object.get(key) {
+            Some(value) => Ok(At { value, path }),
+            None => Err(Error::BadFact {
+                field: path,
+                problem: FactProblem::Missing,
+            }),
+        }
+    }
+
+    fn items(&self) -> Result<Vec<At<'a>>, Error> {
+        let array = self.value.as_array().ok_or_else(|| {
+            self.fail(FactProblem::WrongType {
+                expected: "an array",
+            })
+        })?;
+        Ok(array
+            .iter()
+            .enumerate()
+            .map(|(i, value)| At {
+                value,
+                path: format!("{}[{i}]", self.path),
+            })
+            .collect())
+    }
+
+    fn string(&self) -> Result<String, Error> {
+        self.value.as_str().map(str::to_owned).ok_or_else(|| {
+            self.fail(FactProblem::WrongType {
+                expected: "a string",
+            })
+        })
+    }
+
+    fn nullable<T>(
+        &self,
+        parse: impl FnOnce(&Self) -> Result<T, Error>,
+    ) -> Result<Option<T>, Error> {
+        if self.value.is_null() {
+            Ok(None)
+        } else {
+            parse(self).map(Some)
+        }
+    }
+
+    fn time(&self) -> Result<OffsetDateTime, Error> {
+        let text = self.value.as_str().ok_or_else(|| {
+            self.fail(FactProblem::WrongType {
+                expected: "an RFC 3339 timestamp string",
+            })
+        })?;
+        parse_time(text).map_err(|problem| self.fail(problem))
+    }
+
+    fn choice<T: Copy>(
+        &self,
+        options: &[(&'static str, T)],
+        known: &'static [&'static str],
+    ) -> Result<T, Error> {
+        let text = self.string()?;
+        options
+            .iter()
+            .find(|(name, _)| *name == text)
+            .map(|(_, value)| *value)
+            .ok_or_else(|| self.fail(FactProblem::UnknownValue { found: text, known }))
+    }
+}
+
+/// Parses an RFC 3339 timestamp that carries an offset; the result is in UTC.
+///
+/// # Errors
+/// [`FactProblem::NoOffset`] or [`FactProblem::BadTime`].
+pub fn parse_time(text: &str) -> Result<OffsetDateTime, FactProblem> {
+    if let Ok(at) = OffsetDateTime::parse(text, &Rfc3339) {
+        return Ok(at.to_offset(UtcOffset::UTC));
+    }
+    let local = time::macros::format_description!(
+        version = 2,
+        "[year]-[month]-[day][first [T] [t] [ ]][hour]:[minute]:[second][optional [.[subsecond]]]"
+    );
+    match PrimitiveDateTime::parse(text, &local) {
+        Ok(_) => Err(FactProblem::NoOffset {
+            text: text.to_owned(),
+        }),
+        Err(_) => Err(FactProblem::BadTime {
+            text: text.to_owned(),
+        }),
+    }
+}
+
+/// The vector's `name`, if it has a string one.
+pub fn name_of(vector: &Value) -> Option<String> {
+    vector
+        .get("name")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+}
+
+/// Parses the input part of one vector (`now`, `person`, `high_risk`).
+///
+/// # Errors
+/// [`Error::BadFact`] naming the first field that is wrong.
+pub fn parse_case(vector: &Value) -> Result<Case, Error> {
+    let root = At {
+        value: vector,
+        path: String::new(),
+    };
+    let now = root.field("now")?.time()?;
+    let person = root.field("person")?;
+    let statuses = person
+        .field("statuses")?
+        .items()?
+        .iter()
+        .map(status)
+        .collect::<Result<_, _>>()?;
+    let residence = person.field("residence")?.nullable(At::string)?;
+    let visits = person
+        .field("visits")?
+        .items()?
+        .iter()
+        .map(visit)
+        .collect::<Result<_, _>>()?;
+    let arrivals = person
+        .field("arrivals")?
+        .items()?
+        .iter()
+        .map(arrival)
+        .collect::<Result<_, _>>()?;
+    let high_risk = root
+        .field("high_risk")?
+        .items()?
+        .iter()
+        .map(designation)
+        .collect::<Result<_, _>>()?;
+    Ok(Case {
+        now,
+        person: Person {
+            statuses,
+            residence,
+            visits,
+            arrivals,
+        },
+        high_risk,
+    })
+}
+
+/// `start` and `end` of a record, refusing an end before its start.
+fn span(at: &At<'_>) -> Result<(OffsetDateTime, Option<OffsetDateTime>), Error> {
+    let start = at.field("start")?.time()?;
+    let end_at = at.field("end")?;
+    let end = end_at.nullable(At::time)?;
+    if end.is_some_and(|end| end < start) {
+        return Err(end_at.fail(FactProblem::EndBeforeStart));
+    }
+    Ok((start, end))
+}
+
+const STATUS_KINDS: &[&str] = &[
+    "confirmed_case",
+    "probable_case",
+    "close_contact",
+    "household_contact",
+    "compulsory_quarantine",
+    "discharged",
+    "symptoms",
+];
+
+fn status(at: &At<'_>) -> Result<Status, Error> {
+    let kind = at.field("kind")?.choice(
+        &[
+            ("confirmed_case", StatusKind::ConfirmedCase),
+            ("probable_case", StatusKind::ProbableCase),
+            ("close_contact", StatusKind::CloseContact),
+            ("household_contact", StatusKind::HouseholdContact),
+            ("compulsory_quarantine", StatusKind::CompulsoryQuarantine),
+            ("discharged", StatusKind::Discharged),
+            ("symptoms", StatusKind::Symptoms),
+        ],
+        STATUS_KINDS,
+    )?;
+    let (start, end) = span(at)?;
+    Ok(Status { kind, start, end })
+}
+
+fn visit(at: &At<'_>) -> Result<Visit, Error> {
+    let place = at.field("place")?.string()?;
+    let (start, end) = span(at)?;
+    Ok(Visit { place, start, end })
+}
+
+fn designation(at: &At<'_>) -> Result<Designation, Error> {
+    let place = at.field("place")?.string()?;
+    let (start, end) = span(at)?;
+    Ok(Designation { place, start, end })
+}
+
+fn arrival(at: &At<'_>) -> Result<Arrival, Error> {
+    const ORIGINS: &[&str] = &["mainland", "macao", "taiwan", "overseas"];
+    const SCHEMES: &[&str] = &["return2hk", "come2hk"];
+    const QUARANTINES: &[&str] = &["completed", "exempted", "ongoing", "none"];
+    Ok(Arrival {
+        at: at.field("at")?.time()?,
+        origin: at.field("origin")?.choice(
+            &[
+                ("mainland", Origin::Mainland),
+                ("macao", Origin::Macao),
+                ("taiwan", Origin::Taiwan),
+                ("overseas", Origin::Overseas),
+            ],
+            ORIGINS,
+        )?,
+        scheme: at.field("scheme")?.nullable(|s| {
+            s.choice(
+                &[
+                    ("return2hk", Scheme::Return2hk),
+                    ("come2hk", Scheme::Come2hk),
+                ],
+                SCHEMES,
+            )
+        })?,
+        quarantine: at.field("quarantine")?.choice(
+            &[
+                ("completed", Quarantine::Completed),
+                ("exempted", Quarantine::Exempted),
+                ("ongoing", Quarantine::Ongoing),
+                ("none", Quarantine::None),
+            ],
+            QUARANTINES,
+        )?,
+    })
+}
+
+/// `valid_until` as the spec writes it: RFC 3339 at `+08:00`.
+pub fn format_valid_until(at: OffsetDateTime) -> String {
+    healthcode_keys::hktime::format_hk(at.to_offset(HK_OFFSET))
+}
