@@ -4,7 +4,7 @@
 //! - [`photo`]: a seeded generator of degraded photos of QR codes.
 //! - [`vectors`]: the token test vectors: generation and the file format.
 //! - [`colour_vectors`], [`colour_cases`]: the colour-rule vectors, written by hand.
-//! - `src/bin/`: `photo-corpus`, `token-vectors`, `colour-vectors`.
+//! - `src/bin/`: `photo-corpus`, `vectors`.
 
 use std::{collections::BTreeMap, path::Path};
 

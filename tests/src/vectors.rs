@@ -3,7 +3,7 @@
 //! `tests/vectors/tokens/` holds `trust.json` (signed by the test root),
 //! `root.public`, `TEST-ONLY-identity.key` and one JSON file per case. All keys are
 //! the deterministic TEST-ONLY keys of `healthcode_keys::testkeys`, so the
-//! files are reproducible byte for byte: `token-vectors --check` proves it.
+//! files are reproducible byte for byte: `vectors tokens --check` proves it.
 
 use std::{collections::BTreeMap, path::Path};
 

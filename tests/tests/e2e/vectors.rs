@@ -16,7 +16,7 @@ fn vector_files_are_what_the_generator_makes() {
         let on_disk = std::fs::read_to_string(dir().join(&name)).unwrap_or_default();
         assert!(
             on_disk == text,
-            "{name} is out of date: run `cargo run -p healthcode-tests --bin token-vectors`"
+            "{name} is out of date: run `cargo run -p healthcode-tests --bin vectors -- tokens`"
         );
     }
 }
