@@ -8,9 +8,10 @@ use std::{path::PathBuf, process::ExitCode};
 use clap::{Parser, Subcommand};
 use healthcode_issuer::{issue::issue_code, qr, rules::check};
 use healthcode_keys::{
-    Colour, IdDocument, IdentityKey, IssuerSecretKey,
+    Colour, IdDocument, IdentityKey, IssuerSecretKey, TokenId,
     hktime::{self, parse_rfc3339},
 };
+use healthcode_verifier::revocation::{Reason, Revocation, store::RevocationStore};
 use time::OffsetDateTime;
 
 #[derive(Parser)]
@@ -42,6 +43,22 @@ enum Command {
         /// Also write the QR code to this .png or .svg file.
         #[arg(long)]
         qr: Option<PathBuf>,
+    },
+    /// Revoke one code: stored in Redis until the code would have expired, and
+    /// published so that every verifier learns of it at once.
+    Revoke {
+        /// Redis URL: redis://[user:password@]host:port[/db], or rediss:// for TLS.
+        #[arg(long)]
+        redis: String,
+        /// The code's token id (24 hex digits).
+        #[arg(long)]
+        token_id: TokenId,
+        /// superseded, risk_changed, issued_in_error, holder_request or fraud.
+        #[arg(long)]
+        reason: Reason,
+        /// When the revoked code expires anyway (default: 23:59:59 Hong Kong time today).
+        #[arg(long, value_parser = parse_rfc3339)]
+        until: Option<OffsetDateTime>,
     },
     /// The colour rules over test vectors (shared/spec/colour-rules.md).
     #[command(subcommand)]
@@ -111,6 +128,31 @@ fn run(command: Command) -> anyhow::Result<bool> {
                 qr::write(&text, &path)?;
             }
             println!("{text}");
+        }
+        Command::Revoke {
+            redis,
+            token_id,
+            reason,
+            until,
+        } => {
+            let now = hktime::now();
+            let revocation = Revocation {
+                token_id,
+                reason,
+                revoked_at: now,
+                until: until.unwrap_or_else(|| hktime::end_of_hk_day(now)),
+            };
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            runtime.block_on(async {
+                let store = RevocationStore::connect(&redis).await?;
+                store.revoke(&revocation, now).await
+            })?;
+            println!(
+                "revoked {token_id} ({reason}) until {}",
+                hktime::format_hk(revocation.until)
+            );
         }
         Command::Rules(RulesCommand::Eval { files }) => {
             return Ok(check::eval_files(

@@ -2,6 +2,7 @@
 //!
 //! # Layout
 //! - [`photo`]: a seeded generator of degraded photos of QR codes.
+//! - [`redis_server`]: a real `redis-server` on a free port, for end-to-end tests.
 //! - [`vectors`]: the token test vectors: generation and the file format.
 //! - [`colour_vectors`], [`colour_cases`]: the colour-rule vectors, written by hand.
 //! - `src/bin/`: `photo-corpus`, `vectors`.
@@ -11,6 +12,7 @@ use std::{collections::BTreeMap, path::Path};
 pub mod colour_cases;
 pub mod colour_vectors;
 pub mod photo;
+pub mod redis_server;
 pub mod vectors;
 
 /// Writes `files` into `dir`, or with `check` compares them with what is

@@ -25,6 +25,28 @@ pub enum Error {
     /// Not a PNG or JPEG.
     #[error("not a PNG or JPEG image")]
     UnknownImageFormat,
+    /// A revocation reason outside the fixed set.
+    #[error("unknown revocation reason {found:?} (known: {})", crate::revocation::REASONS.join(", "))]
+    UnknownReason {
+        /// The text given.
+        found: String,
+    },
+    /// A stored or published revocation is not the JSON it should be.
+    #[error("corrupt revocation entry: {source}")]
+    BadRevocation {
+        /// The parser's complaint.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// Revoking a code that has already expired.
+    #[error("the code expired at {}: nothing to revoke", healthcode_keys::hktime::format_hk(*until))]
+    RevocationExpired {
+        /// When it expired.
+        until: time::OffsetDateTime,
+    },
+    /// Talking to Redis failed.
+    #[error("redis: {0}")]
+    Redis(#[from] redis::RedisError),
     /// The image data is corrupt or needs more memory than allowed.
     #[error("cannot decode image: {0}")]
     ImageDecode(#[source] ::image::ImageError),

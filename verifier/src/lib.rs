@@ -8,12 +8,14 @@
 //! - [`qr`]: finds QR codes in degraded photos (several passes over rqrr).
 //! - [`check`]: token text or image in, [`Report`] out.
 //! - [`report`]: the verdict as people and programs read it.
+//! - [`revocation`]: revoked codes, in memory and in Redis (shared with the issuer).
 
 pub mod check;
 mod error;
 pub mod image;
 pub mod qr;
 pub mod report;
+pub mod revocation;
 
 pub use check::Checker;
 pub use error::Error;

@@ -5,6 +5,7 @@
 mod keys_cli;
 mod photos;
 mod qr_images;
+mod revocation;
 mod rules;
 mod scanner_cli;
 mod support;

@@ -1,0 +1,135 @@
+//! Revocations in Redis: one key per revoked code (expiring with the code)
+//! and a pub/sub channel that tells listeners at once.
+//!
+//! Redis is configured by URL: `redis://[user:password@]host:port/db`, or
+//! `rediss://` for TLS. Commands used: `SET` (with `EXAT`), `GET`, `PUBLISH`,
+//! `SCAN`, `SUBSCRIBE`, `MULTI`/`EXEC`, `PING` (see `docs/redis.md`).
+
+use healthcode_keys::TokenId;
+use redis::{AsyncCommands as _, Client, aio::ConnectionManager};
+use time::OffsetDateTime;
+
+use super::Revocation;
+use crate::Error;
+
+/// Prefix of the key of one revocation: `healthcode:revocation:<token id>`.
+pub const KEY_PREFIX: &str = "healthcode:revocation:";
+/// The channel every new revocation is published on.
+pub const CHANNEL: &str = "healthcode:revocations";
+/// Keys fetched per SCAN step during a resync.
+const SCAN_BATCH: usize = 1000;
+
+/// The Redis key of `token_id`'s revocation.
+pub fn key(token_id: &TokenId) -> String {
+    format!("{KEY_PREFIX}{token_id}")
+}
+
+/// A connection to the revocation store (reconnects by itself).
+#[derive(Clone)]
+pub struct RevocationStore {
+    client: Client,
+    connection: ConnectionManager,
+}
+
+impl std::fmt::Debug for RevocationStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The URL may hold a password: never print it.
+        f.write_str("RevocationStore(<redis>)")
+    }
+}
+
+impl RevocationStore {
+    /// Connects to the Redis at `url`.
+    ///
+    /// # Errors
+    /// [`Error::Redis`] for a bad URL or an unreachable server.
+    pub async fn connect(url: &str) -> Result<Self, Error> {
+        let client = Client::open(url)?;
+        let connection = client.get_connection_manager().await?;
+        Ok(RevocationStore { client, connection })
+    }
+
+    /// The client, for subscribing.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// Stores `revocation` to expire with its code, and publishes it, in one transaction.
+    ///
+    /// # Errors
+    /// [`Error::RevocationExpired`] when the code has already expired at
+    /// `now`; [`Error::Redis`].
+    pub async fn revoke(&self, revocation: &Revocation, now: OffsetDateTime) -> Result<(), Error> {
+        if revocation.until < now {
+            return Err(Error::RevocationExpired {
+                until: revocation.until,
+            });
+        }
+        let json = revocation.to_json();
+        // EXAT is in whole seconds; keep the key through the code's last second.
+        let expire_at = revocation.until.unix_timestamp() + 1;
+        let mut connection = self.connection.clone();
+        let () = redis::pipe()
+            .atomic()
+            .cmd("SET")
+            .arg(key(&revocation.token_id))
+            .arg(&json)
+            .arg("EXAT")
+            .arg(expire_at)
+            .ignore()
+            .cmd("PUBLISH")
+            .arg(CHANNEL)
+            .arg(&json)
+            .ignore()
+            .query_async(&mut connection)
+            .await?;
+        Ok(())
+    }
+
+    /// The revocation of `token_id`, if it is revoked.
+    ///
+    /// # Errors
+    /// [`Error::Redis`]; [`Error::BadRevocation`] for a corrupt entry.
+    pub async fn status(&self, token_id: &TokenId) -> Result<Option<Revocation>, Error> {
+        let mut connection = self.connection.clone();
+        let json: Option<String> = connection.get(key(token_id)).await?;
+        json.as_deref().map(Revocation::from_json).transpose()
+    }
+
+    /// Every revocation held, for a full resync. Corrupt entries are skipped
+    /// and counted rather than failing the whole resync.
+    ///
+    /// # Errors
+    /// [`Error::Redis`].
+    pub async fn all(&self) -> Result<(Vec<Revocation>, usize), Error> {
+        let mut connection = self.connection.clone();
+        let mut keys = Vec::new();
+        {
+            let pattern = format!("{KEY_PREFIX}*");
+            let mut scan: redis::AsyncIter<'_, String> = redis::cmd("SCAN")
+                .cursor_arg(0)
+                .arg("MATCH")
+                .arg(&pattern)
+                .arg("COUNT")
+                .arg(SCAN_BATCH)
+                .clone()
+                .iter_async(&mut connection)
+                .await?;
+            while let Some(key) = scan.next_item().await {
+                keys.push(key?);
+            }
+        }
+        let (mut revocations, mut corrupt) = (Vec::with_capacity(keys.len()), 0);
+        for batch in keys.chunks(SCAN_BATCH) {
+            // A key may expire between SCAN and MGET: None is not an error.
+            let values: Vec<Option<String>> = connection.mget(batch).await?;
+            for value in values.into_iter().flatten() {
+                match Revocation::from_json(&value) {
+                    Ok(revocation) => revocations.push(revocation),
+                    Err(_) => corrupt += 1,
+                }
+            }
+        }
+        Ok((revocations, corrupt))
+    }
+}
