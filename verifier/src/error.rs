@@ -47,6 +47,9 @@ pub enum Error {
     /// Talking to Redis failed.
     #[error("redis: {0}")]
     Redis(#[from] redis::RedisError),
+    /// The subscription to Redis ended.
+    #[error("redis closed the subscription")]
+    RedisClosed,
     /// The image data is corrupt or needs more memory than allowed.
     #[error("cannot decode image: {0}")]
     ImageDecode(#[source] ::image::ImageError),

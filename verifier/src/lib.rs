@@ -9,6 +9,7 @@
 //! - [`check`]: token text or image in, [`Report`] out.
 //! - [`report`]: the verdict as people and programs read it.
 //! - [`revocation`]: revoked codes, in memory and in Redis (shared with the issuer).
+//! - [`service`]: the checkpoint verifier service (`verifier serve`).
 
 pub mod check;
 mod error;
@@ -16,6 +17,7 @@ pub mod image;
 pub mod qr;
 pub mod report;
 pub mod revocation;
+pub mod service;
 
 pub use check::Checker;
 pub use error::Error;

@@ -37,6 +37,10 @@ pub enum ErrorCode {
     IdentityMismatch,
     /// No QR code was found in the image.
     NoQrFound,
+    /// The code was revoked (verifier service only).
+    Revoked,
+    /// The revocation data is too old to vouch for the code (verifier service only).
+    RevocationUnavailable,
 }
 
 /// The error part of a report.

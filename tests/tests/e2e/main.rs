@@ -10,3 +10,4 @@ mod rules;
 mod scanner_cli;
 mod support;
 mod vectors;
+mod verifier_service;

@@ -86,6 +86,16 @@ impl RevocationStore {
         Ok(())
     }
 
+    /// Checks that Redis answers.
+    ///
+    /// # Errors
+    /// [`Error::Redis`].
+    pub async fn ping(&self) -> Result<(), Error> {
+        let mut connection = self.connection.clone();
+        let _: String = redis::cmd("PING").query_async(&mut connection).await?;
+        Ok(())
+    }
+
     /// The revocation of `token_id`, if it is revoked.
     ///
     /// # Errors

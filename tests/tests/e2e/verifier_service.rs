@@ -1,0 +1,351 @@
+//! The verifier service against a real redis-server: revocations within a
+//! second, Redis killed and restarted, flushed, stale data.
+
+use std::{
+    net::TcpListener,
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use healthcode_tests::redis_server::RedisServer;
+use serde_json::{Value, json};
+
+use crate::support::{KeySet, bin, run, stderr};
+
+/// A `verifier serve` process on a free port; killed on drop.
+struct Verifier {
+    child: Child,
+    base: String,
+}
+
+impl Verifier {
+    fn start(set: &KeySet, extra: &[&str]) -> Verifier {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let listen = format!("127.0.0.1:{port}");
+        let child = Command::new(bin("verifier"))
+            .args([
+                "serve",
+                "--trust",
+                &set.path("trust.json"),
+                "--root",
+                &set.path("root.public"),
+            ])
+            .args([
+                "--identity-key",
+                &set.path("identity.key"),
+                "--listen",
+                &listen,
+            ])
+            .args(extra)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let verifier = Verifier {
+            child,
+            base: format!("http://{listen}"),
+        };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while verifier.get("/healthz").is_none() {
+            assert!(Instant::now() < deadline, "verifier did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        verifier
+    }
+
+    fn get(&self, path: &str) -> Option<Value> {
+        ureq::get(&format!("{}{path}", self.base))
+            .call()
+            .ok()?
+            .into_json()
+            .ok()
+    }
+
+    /// POSTs a token; returns (HTTP status, body).
+    fn verify(&self, token: &str) -> (u16, Value) {
+        let response =
+            ureq::post(&format!("{}/v1/verify", self.base)).send_json(json!({"token": token}));
+        match response {
+            Ok(r) => (r.status(), r.into_json().unwrap_or(Value::Null)),
+            Err(ureq::Error::Status(code, r)) => (code, r.into_json().unwrap_or(Value::Null)),
+            Err(e) => panic!("transport error: {e}"),
+        }
+    }
+
+    /// Polls until `token` answers revoked; the time it took.
+    fn time_until_revoked(&self, token: &str, limit: Duration) -> Duration {
+        let start = Instant::now();
+        loop {
+            let (status, body) = self.verify(token);
+            assert_eq!(status, 200, "{body}");
+            if body["revocation"] == "revoked" {
+                assert_eq!(body["valid"], false);
+                assert_eq!(body["error"]["code"], "revoked");
+                return start.elapsed();
+            }
+            assert!(
+                start.elapsed() < limit,
+                "not revoked within {limit:?}: {body}"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+impl Drop for Verifier {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn revoke(set: &KeySet, redis_url: &str, token: &str) {
+    let id = healthcode_keys::UnverifiedToken::parse(token)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .token_id()
+        .to_string();
+    let output = run(
+        "issuer",
+        &[
+            "revoke",
+            "--redis",
+            redis_url,
+            "--token-id",
+            &id,
+            "--reason",
+            "risk_changed",
+        ],
+        &set.state(),
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+}
+
+fn redis_command(url: &str, args: &[&str]) {
+    let client = redis::Client::open(url).unwrap_or_else(|e| panic!("{e}"));
+    let mut connection = client.get_connection().unwrap_or_else(|e| panic!("{e}"));
+    let mut command = redis::cmd(args[0]);
+    for arg in &args[1..] {
+        command.arg(*arg);
+    }
+    let _: redis::Value = command
+        .query(&mut connection)
+        .unwrap_or_else(|e| panic!("{e}"));
+}
+
+fn wait_connected(verifier: &Verifier, connected: bool) {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while verifier
+        .get("/healthz")
+        .map(|h| h["redis_connected"] == connected)
+        != Some(true)
+    {
+        assert!(
+            Instant::now() < deadline,
+            "redis_connected never became {connected}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn revocations_reach_the_service_through_kills_restarts_and_flushes() {
+    let mut redis = RedisServer::start().unwrap_or_else(|e| panic!("{e:#}"));
+    let set = KeySet::new(false);
+    let [a, b, c, d] =
+        ["green", "amber", "green", "red"].map(|colour| set.issue(colour, "HKID:A123456(3)", &[]));
+    let verifier = Verifier::start(&set, &["--redis", &redis.url(), "--resync-every", "1s"]);
+    wait_connected(&verifier, true);
+
+    let (status, body) = verifier.verify(&a);
+    assert_eq!(
+        (status, &body["valid"], &body["revocation"]),
+        (200, &json!(true), &json!("not_revoked")),
+        "{body}"
+    );
+    assert!(body["revocation_as_of"].is_string());
+
+    revoke(&set, &redis.url(), &a);
+    let took = verifier.time_until_revoked(&a, Duration::from_secs(1));
+    eprintln!("revocation visible after {took:?}");
+
+    // Redis dies: answers go on from what is held, never a 5xx.
+    redis.kill();
+    wait_connected(&verifier, false);
+    let as_of = verifier
+        .get("/healthz")
+        .map(|h| h["revocation_as_of"].clone());
+    std::thread::sleep(Duration::from_millis(1500));
+    for token in [&a, &b] {
+        let (status, body) = verifier.verify(token);
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(
+            body["revocation_as_of"],
+            as_of.clone().unwrap_or(Value::Null),
+            "as_of stops advancing"
+        );
+    }
+    assert_eq!(
+        verifier.verify(&a).1["revocation"],
+        "revoked",
+        "still revoked while Redis is down"
+    );
+    assert_eq!(
+        verifier.verify(&b).1["valid"],
+        true,
+        "within --stale-after, still valid"
+    );
+
+    // Redis comes back empty (no persistence): a new revocation is picked up,
+    // and the old one is not forgotten.
+    redis.restart().unwrap_or_else(|e| panic!("{e:#}"));
+    wait_connected(&verifier, true);
+    revoke(&set, &redis.url(), &b);
+    verifier.time_until_revoked(&b, Duration::from_secs(1));
+    assert_eq!(
+        verifier.verify(&a).1["revocation"],
+        "revoked",
+        "a resync only adds"
+    );
+
+    // Flushed, then an entry written without a publish: only a resync can bring it.
+    redis_command(&redis.url(), &["FLUSHALL"]);
+    let id_c = healthcode_keys::UnverifiedToken::parse(&c)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .token_id();
+    let entry = json!({"token_id": id_c.to_string(), "reason": "fraud", "revoked_at": "2026-01-01T00:00:00Z", "until": "2099-01-01T00:00:00Z"});
+    redis_command(
+        &redis.url(),
+        &[
+            "SET",
+            &format!("healthcode:revocation:{id_c}"),
+            &entry.to_string(),
+        ],
+    );
+    verifier.time_until_revoked(&c, Duration::from_secs(3));
+    for token in [&a, &b] {
+        assert_eq!(
+            verifier.verify(token).1["revocation"],
+            "revoked",
+            "flush does not un-revoke"
+        );
+    }
+    assert_eq!(verifier.verify(&d).1["valid"], true);
+
+    let status = verifier
+        .get(&format!("/v1/codes/{id_c}/status"))
+        .unwrap_or_default();
+    assert_eq!(
+        (status["revocation"].clone(), status["reason"].clone()),
+        (json!("revoked"), json!("fraud"))
+    );
+    let metrics = ureq::get(&format!("{}/metrics", verifier.base))
+        .call()
+        .ok()
+        .and_then(|r| r.into_string().ok())
+        .unwrap_or_default();
+    assert!(
+        metrics.contains("healthcode_revocations_held 3"),
+        "{metrics}"
+    );
+}
+
+#[test]
+fn stale_revocation_data_sends_to_secondary_inspection_unless_accepted() {
+    let mut redis = RedisServer::start().unwrap_or_else(|e| panic!("{e:#}"));
+    let set = KeySet::new(false);
+    let token = set.issue("green", "HKID:A123456(3)", &[]);
+    let strict = Verifier::start(&set, &["--redis", &redis.url(), "--stale-after", "2s"]);
+    let lenient = Verifier::start(
+        &set,
+        &[
+            "--redis",
+            &redis.url(),
+            "--stale-after",
+            "2s",
+            "--when-stale",
+            "accept",
+        ],
+    );
+    wait_connected(&strict, true);
+    wait_connected(&lenient, true);
+    assert_eq!(strict.verify(&token).1["valid"], true);
+    redis.kill();
+    std::thread::sleep(Duration::from_millis(3500));
+    let (status, body) = strict.verify(&token);
+    assert_eq!(status, 200);
+    assert_eq!(body["valid"], false, "{body}");
+    assert_eq!(body["error"]["code"], "revocation_unavailable");
+    assert_eq!(body["revocation_stale"], true);
+    let (status, body) = lenient.verify(&token);
+    assert_eq!(
+        (status, &body["valid"], &body["revocation"]),
+        (200, &json!(true), &json!("unknown")),
+        "{body}"
+    );
+    assert_eq!(body["revocation_stale"], true);
+}
+
+#[test]
+fn without_redis_the_service_starts_on_embedded_defaults_and_refuses_bad_requests() {
+    let set = KeySet::new(false);
+    let png_path = set.path("code.png");
+    let token = set.issue("amber", "HKID:A123456(3)", &["--qr", &png_path]);
+    let verifier = Verifier::start(&set, &[]);
+    let (status, body) = verifier.verify(&token);
+    assert_eq!(
+        (status, &body["valid"], &body["colour"]),
+        (200, &json!(true), &json!("amber")),
+        "{body}"
+    );
+    assert_eq!(body["revocation"], "not_revoked");
+    let post =
+        |content_type: &str, body: &[u8]| match ureq::post(&format!("{}/v1/verify", verifier.base))
+            .set("content-type", content_type)
+            .send_bytes(body)
+        {
+            Ok(r) => (r.status(), r.into_json::<Value>().unwrap_or(Value::Null)),
+            Err(ureq::Error::Status(code, r)) => {
+                (code, r.into_json::<Value>().unwrap_or(Value::Null))
+            }
+            Err(e) => panic!("{e}"),
+        };
+    let png = std::fs::read(&png_path).unwrap_or_else(|e| panic!("{e}"));
+    let (status, body) = post("image/png", &png);
+    assert_eq!(
+        (status, &body["valid"], &body["input"]),
+        (200, &json!(true), &json!("image")),
+        "{body}"
+    );
+    let (status, body) = post("application/json", b"{ not json");
+    assert_eq!(
+        (status, &body["error"]["code"]),
+        (400, &json!("bad_request"))
+    );
+    let (status, body) = post(
+        "application/json",
+        br#"{"token": "HC1:x", "id_doc": "HKID:A1234564"}"#,
+    );
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("check digit")),
+        "{body}"
+    );
+    let (status, _) = post("text/plain", b"HC1:x");
+    assert_eq!(status, 415);
+    let (status, body) = post("image/png", b"\x89PNG\r\n\x1a\nnot really");
+    assert_eq!(
+        (status, &body["error"]["code"]),
+        (200, &json!("malformed")),
+        "{body}"
+    );
+    let too_big = vec![0u8; 17 << 20];
+    let (status, _) = post("image/png", &too_big);
+    assert_eq!(status, 413);
+    assert!(verifier.get("/v1/codes/nothex/status").is_none());
+}

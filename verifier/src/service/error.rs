@@ -1,0 +1,53 @@
+//! The one error type of the service's handlers: client messages kept, internal ones logged.
+
+use axum::{
+    Json,
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
+use serde_json::json;
+
+/// Why a request was not answered with a verdict.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The JSON body does not parse or lacks `token`.
+    #[error(
+        "request body is not the JSON expected ({{\"token\": \"HC1:...\", \"id_doc\": \"HKID:...\"?}}): {0}"
+    )]
+    BadJson(#[source] serde_json::Error),
+    /// The ID document does not parse.
+    #[error("id_doc: {0}")]
+    BadIdDocument(#[source] healthcode_keys::Error),
+    /// An ID document was sent to a verifier without the identity key.
+    #[error("this verifier holds no identity key, so it cannot check id_doc")]
+    NoIdentityKey,
+    /// A body that is neither JSON nor PNG/JPEG.
+    #[error("unsupported content type {0:?}: send application/json, image/png or image/jpeg")]
+    UnsupportedMediaType(String),
+    /// A path token id that is not 24 hex digits.
+    #[error("{0}")]
+    BadTokenId(#[source] healthcode_keys::Error),
+    /// Something failed inside the service.
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let (status, code) = match &self {
+            AppError::BadJson(_) | AppError::BadIdDocument(_) | AppError::BadTokenId(_) => {
+                (StatusCode::BAD_REQUEST, "bad_request")
+            }
+            AppError::NoIdentityKey => (StatusCode::UNPROCESSABLE_ENTITY, "identity_unavailable"),
+            AppError::UnsupportedMediaType(_) => {
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
+            }
+            AppError::Internal(detail) => {
+                tracing::error!(%detail, "internal error");
+                (StatusCode::INTERNAL_SERVER_ERROR, "internal")
+            }
+        };
+        let body = json!({"error": {"code": code, "message": self.to_string()}});
+        (status, Json(body)).into_response()
+    }
+}

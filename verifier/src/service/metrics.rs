@@ -1,0 +1,108 @@
+//! Counters for `/metrics`, in the Prometheus text format.
+
+use std::{
+    fmt::Write as _,
+    sync::atomic::{AtomicU64, Ordering},
+};
+
+/// Monotonic counters (relaxed atomics: exactness across threads is not needed).
+#[derive(Debug, Default)]
+pub struct Metrics {
+    /// Verifications answered valid.
+    pub valid: AtomicU64,
+    /// Verifications answered not valid.
+    pub invalid: AtomicU64,
+    /// Requests refused as bad (4xx).
+    pub bad_requests: AtomicU64,
+    /// Full revocation resyncs done.
+    pub resyncs: AtomicU64,
+    /// Revocations received by pub/sub.
+    pub published: AtomicU64,
+    /// Redis connection failures.
+    pub redis_errors: AtomicU64,
+}
+
+/// Adds one to `counter`.
+pub fn bump(counter: &AtomicU64) {
+    counter.fetch_add(1, Ordering::Relaxed);
+}
+
+impl Metrics {
+    /// The Prometheus text of the counters and the given gauges.
+    pub fn render(
+        &self,
+        revocations: usize,
+        staleness_seconds: Option<i64>,
+        connected: bool,
+        trust_seq: u64,
+    ) -> String {
+        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        let mut out = String::new();
+        let mut metric = |name: &str, kind: &str, help: &str, lines: &[(String, u64)]| {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+            for (labels, value) in lines {
+                let _ = writeln!(out, "{name}{labels} {value}");
+            }
+        };
+        metric(
+            "healthcode_verifications_total",
+            "counter",
+            "Verifications answered, by result.",
+            &[
+                ("{result=\"valid\"}".into(), get(&self.valid)),
+                ("{result=\"invalid\"}".into(), get(&self.invalid)),
+            ],
+        );
+        metric(
+            "healthcode_bad_requests_total",
+            "counter",
+            "Requests refused as malformed.",
+            &[(String::new(), get(&self.bad_requests))],
+        );
+        metric(
+            "healthcode_revocation_resyncs_total",
+            "counter",
+            "Full revocation resyncs from Redis.",
+            &[(String::new(), get(&self.resyncs))],
+        );
+        metric(
+            "healthcode_revocations_published_total",
+            "counter",
+            "Revocations received by pub/sub.",
+            &[(String::new(), get(&self.published))],
+        );
+        metric(
+            "healthcode_redis_errors_total",
+            "counter",
+            "Redis connection or command failures.",
+            &[(String::new(), get(&self.redis_errors))],
+        );
+        metric(
+            "healthcode_revocations_held",
+            "gauge",
+            "Revocations held in memory.",
+            &[(String::new(), revocations as u64)],
+        );
+        metric(
+            "healthcode_redis_connected",
+            "gauge",
+            "1 when Redis answers.",
+            &[(String::new(), u64::from(connected))],
+        );
+        metric(
+            "healthcode_trust_list_seq",
+            "gauge",
+            "Sequence number of the trust list in use.",
+            &[(String::new(), trust_seq)],
+        );
+        if let Some(seconds) = staleness_seconds {
+            metric(
+                "healthcode_revocation_staleness_seconds",
+                "gauge",
+                "Age of the revocation data.",
+                &[(String::new(), seconds.max(0) as u64)],
+            );
+        }
+        out
+    }
+}

@@ -1,0 +1,46 @@
+//! The checkpoint verifier service: the scanner's checks over HTTP, with
+//! revocations held in memory and kept current from Redis.
+//!
+//! # Layout
+//! - [`state`]: [`AppState`]: the checker, the revocation set and its freshness.
+//! - [`routes`]: the handlers.
+//! - [`sync`]: the Redis subscriber with full resyncs and reconnects.
+//! - [`metrics`]: counters for `/metrics`.
+//! - [`AppError`]: how a handler refuses a request.
+
+mod error;
+pub mod metrics;
+pub mod routes;
+pub mod state;
+pub mod sync;
+
+use std::{sync::Arc, time::Duration};
+
+use axum::{
+    Router,
+    extract::DefaultBodyLimit,
+    routing::{get, post},
+};
+pub use error::AppError;
+pub use state::AppState;
+use tower_http::timeout::TimeoutLayer;
+
+use crate::image::ImageLimits;
+
+/// How long one request may take (a photo decodes in well under a second).
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The service's routes over `state`.
+pub fn app(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/v1/verify", post(routes::verify))
+        .route("/v1/codes/{token_id}/status", get(routes::status))
+        .route("/healthz", get(routes::healthz))
+        .route("/metrics", get(routes::metrics))
+        .layer(DefaultBodyLimit::max(ImageLimits::default().max_bytes))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
+        .with_state(state)
+}

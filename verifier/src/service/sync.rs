@@ -1,0 +1,103 @@
+//! Keeping the in-memory revocations current from Redis.
+//!
+//! Subscribe first, then a full resync, so nothing published in between is
+//! missed; then apply each published revocation, resync again periodically
+//! (a missed message cannot stay missed), and PING every second to confirm the
+//! data is current. On any failure: mark disconnected, keep every revocation
+//! held, and reconnect with exponential backoff. Resyncs only add.
+
+use std::{sync::Arc, time::Duration};
+
+use futures_util::StreamExt as _;
+use tokio::time::{Instant, MissedTickBehavior, interval, sleep};
+
+use super::{AppState, metrics::bump};
+use crate::{
+    Error,
+    revocation::{
+        Revocation,
+        store::{CHANNEL, RevocationStore},
+    },
+};
+
+/// How often the data is confirmed current while connected.
+pub const HEARTBEAT: Duration = Duration::from_secs(1);
+const BACKOFF_FIRST: Duration = Duration::from_millis(100);
+const BACKOFF_MAX: Duration = Duration::from_secs(5);
+
+/// Runs forever: connect, sync, and reconnect after failures.
+pub async fn sync_forever(state: Arc<AppState>, url: String, resync_every: Duration) {
+    let mut backoff = BACKOFF_FIRST;
+    loop {
+        let started = Instant::now();
+        if let Err(e) = session(&state, &url, resync_every).await {
+            bump(&state.metrics.redis_errors);
+            let (_, as_of, _) = state.revocation_summary();
+            tracing::warn!(error = %e, revocation_as_of = ?as_of, "redis unavailable; answering from the revocations held");
+        }
+        state.with_revocations(|r| r.connected = false);
+        if started.elapsed() > BACKOFF_MAX * 2 {
+            backoff = BACKOFF_FIRST;
+        }
+        sleep(backoff).await;
+        backoff = (backoff * 2).min(BACKOFF_MAX);
+    }
+}
+
+/// One connected session; returns when the connection fails.
+async fn session(state: &AppState, url: &str, resync_every: Duration) -> Result<(), Error> {
+    let store = RevocationStore::connect(url).await?;
+    let mut pubsub = store.client().get_async_pubsub().await?;
+    pubsub.subscribe(CHANNEL).await?;
+    resync(state, &store).await?;
+    tracing::info!("revocations synced from redis");
+    let mut messages = pubsub.into_on_message();
+    let mut resync_timer = interval(resync_every);
+    resync_timer.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    resync_timer.reset();
+    let mut heartbeat = interval(HEARTBEAT);
+    loop {
+        tokio::select! {
+            message = messages.next() => {
+                let Some(message) = message else { return Err(Error::RedisClosed) };
+                let payload: String = message.get_payload()?;
+                match Revocation::from_json(&payload) {
+                    Ok(revocation) => {
+                        bump(&state.metrics.published);
+                        state.with_revocations(|r| r.set.insert(revocation));
+                    }
+                    Err(e) => tracing::warn!(error = %e, "ignoring a corrupt published revocation"),
+                }
+            }
+            _ = resync_timer.tick() => resync(state, &store).await?,
+            _ = heartbeat.tick() => {
+                let sent = state.now();
+                store.ping().await?;
+                state.with_revocations(|r| {
+                    r.as_of = Some(sent);
+                    r.connected = true;
+                    r.set.prune(sent);
+                });
+            }
+        }
+    }
+}
+
+/// Adds every revocation Redis holds; never removes one.
+async fn resync(state: &AppState, store: &RevocationStore) -> Result<(), Error> {
+    let started = state.now();
+    let (all, corrupt) = store.all().await?;
+    if corrupt > 0 {
+        tracing::warn!(corrupt, "skipped corrupt revocation entries in redis");
+    }
+    let added = state.with_revocations(|r| {
+        let added = r.set.merge(all);
+        r.as_of = Some(started);
+        r.connected = true;
+        r.set.prune(started);
+        added
+    });
+    bump(&state.metrics.resyncs);
+    tracing::debug!(added, "revocation resync");
+    Ok(())
+}
