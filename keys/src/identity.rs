@@ -144,7 +144,8 @@ fn check_hkid(number: &str) -> Result<(), HkidProblem> {
 }
 
 /// The issuer's identity key: an HMAC key that only the issuer and the
-/// checkpoint verifiers hold. Zeroised on drop; `Debug` is redacted.
+/// checkpoint verifiers hold. Zeroised on drop (every clone too); `Debug` is redacted.
+#[derive(Clone)]
 pub struct IdentityKey(Zeroizing<[u8; 32]>);
 
 impl IdentityKey {

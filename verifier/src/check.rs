@@ -27,6 +27,15 @@ impl Checker {
         }
     }
 
+    /// The same checker over another trust list (after a reload).
+    pub fn with_trust(&self, trust: TrustList) -> Self {
+        Checker {
+            trust,
+            identity_key: self.identity_key.clone(),
+            limits: self.limits,
+        }
+    }
+
     /// The trust list in use.
     pub fn trust(&self) -> &TrustList {
         &self.trust

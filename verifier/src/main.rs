@@ -14,6 +14,7 @@ use healthcode_verifier::{
         AppState, app,
         state::{RevocationSource, Settings, WhenStale},
         sync::sync_forever,
+        trust,
     },
 };
 use tokio::net::TcpListener;
@@ -61,7 +62,7 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let Cli::Serve(args) = Cli::parse();
-    let (state, listen, redis, resync_every) = match configure(args) {
+    let configured = match configure(args) {
         Ok(configured) => configured,
         Err(e) => {
             eprintln!("verifier: error: {e:#}");
@@ -75,7 +76,7 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    match runtime.block_on(serve(state, listen, redis, resync_every)) {
+    match runtime.block_on(serve(configured)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("verifier: error: {e:#}");
@@ -84,12 +85,15 @@ fn main() -> ExitCode {
     }
 }
 
-type Configured = (
-    Arc<AppState>,
-    SocketAddr,
-    Option<String>,
-    std::time::Duration,
-);
+/// What `serve` needs after the flags are checked.
+struct Configured {
+    state: Arc<AppState>,
+    listen: SocketAddr,
+    redis: Option<String>,
+    resync_every: std::time::Duration,
+    trust_path: PathBuf,
+    root: RootPublicKey,
+}
 
 fn configure(args: ServeArgs) -> anyhow::Result<Configured> {
     let now = hktime::now();
@@ -113,18 +117,29 @@ fn configure(args: ServeArgs) -> anyhow::Result<Configured> {
         },
     };
     let state = AppState::new(Checker::new(trust, identity_key), settings, hktime::now);
-    Ok((Arc::new(state), args.listen, args.redis, args.resync_every))
+    Ok(Configured {
+        state: Arc::new(state),
+        listen: args.listen,
+        redis: args.redis,
+        resync_every: args.resync_every,
+        trust_path: args.trust,
+        root,
+    })
 }
 
-async fn serve(
-    state: Arc<AppState>,
-    listen: SocketAddr,
-    redis: Option<String>,
-    resync_every: std::time::Duration,
-) -> anyhow::Result<()> {
+async fn serve(configured: Configured) -> anyhow::Result<()> {
+    let Configured {
+        state,
+        listen,
+        redis,
+        resync_every,
+        trust_path,
+        root,
+    } = configured;
     if let Some(url) = redis {
         tokio::spawn(sync_forever(state.clone(), url, resync_every));
     }
+    tokio::spawn(watch_trust_list(state.clone(), trust_path, root));
     let listener = TcpListener::bind(listen)
         .await
         .with_context(|| format!("listening on {listen}"))?;
@@ -134,6 +149,37 @@ async fn serve(
         .await?;
     tracing::info!("verifier stopped");
     Ok(())
+}
+
+/// Reloads the trust list on SIGHUP and when its file changes (checked every 2 s).
+async fn watch_trust_list(state: Arc<AppState>, path: PathBuf, root: RootPublicKey) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let modified = |path: &PathBuf| std::fs::metadata(path).and_then(|m| m.modified()).ok();
+    let mut seen = modified(&path);
+    let mut hangup = signal(SignalKind::hangup()).ok();
+    let mut poll = tokio::time::interval(std::time::Duration::from_secs(2));
+    loop {
+        let signalled = async {
+            match hangup.as_mut() {
+                Some(signal) => signal.recv().await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            _ = signalled => {}
+            _ = poll.tick() => {
+                let now_modified = modified(&path);
+                if now_modified == seen {
+                    continue;
+                }
+                seen = now_modified;
+            }
+        }
+        match trust::reload(&state, &path, &root) {
+            Ok(seq) => tracing::info!(seq, "trust list reloaded"),
+            Err(e) => tracing::error!(error = %e, "new trust list refused; keeping the one in use"),
+        }
+    }
 }
 
 /// Ctrl-C or SIGTERM.

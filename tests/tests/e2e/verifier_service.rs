@@ -349,3 +349,52 @@ fn without_redis_the_service_starts_on_embedded_defaults_and_refuses_bad_request
     assert_eq!(status, 413);
     assert!(verifier.get("/v1/codes/nothex/status").is_none());
 }
+
+#[test]
+fn trust_list_reloads_on_change_and_refuses_worse_lists() {
+    let set = KeySet::new(false);
+    let token = set.issue("green", "HKID:A123456(3)", &[]);
+    let verifier = Verifier::start(&set, &[]);
+    assert_eq!(verifier.verify(&token).1["valid"], true);
+    let seq = || {
+        verifier
+            .get("/healthz")
+            .map(|h| h["trust_list_seq"].clone())
+            .unwrap_or_default()
+    };
+    let wait_for = |predicate: &dyn Fn() -> bool, what: &str| {
+        let deadline = Instant::now() + Duration::from_secs(6);
+        while !predicate() {
+            assert!(Instant::now() < deadline, "{what}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+
+    // A new list revoking the key is picked up from the file by itself.
+    set.write_trust_list(2, &[&set.kid]);
+    wait_for(&|| seq() == json!(2), "seq 2 not loaded");
+    assert_eq!(verifier.verify(&token).1["error"]["code"], "key_revoked");
+
+    // A lower sequence number (a rollback) is refused, even on SIGHUP.
+    set.write_trust_list(1, &[]);
+    let hup = Command::new("kill")
+        .args(["-HUP", &verifier.child.id().to_string()])
+        .status();
+    assert!(hup.is_ok_and(|s| s.success()));
+    std::thread::sleep(Duration::from_millis(2500));
+    assert_eq!(seq(), json!(2));
+    assert_eq!(verifier.verify(&token).1["error"]["code"], "key_revoked");
+
+    // A tampered list (un-revoked by hand) is refused.
+    set.write_trust_list(3, &[&set.kid]);
+    wait_for(&|| seq() == json!(3), "seq 3 not loaded");
+    let path = set.path("trust.json");
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_default()
+        .replace("\"revoked\"", "\"active\"")
+        .replace("\"seq\": 3", "\"seq\": 4");
+    std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
+    std::thread::sleep(Duration::from_millis(2500));
+    assert_eq!(seq(), json!(3));
+    assert_eq!(verifier.verify(&token).1["error"]["code"], "key_revoked");
+}

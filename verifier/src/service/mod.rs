@@ -5,6 +5,7 @@
 //! - [`state`]: [`AppState`]: the checker, the revocation set and its freshness.
 //! - [`routes`]: the handlers.
 //! - [`sync`]: the Redis subscriber with full resyncs and reconnects.
+//! - [`trust`]: reloading the trust list while serving.
 //! - [`metrics`]: counters for `/metrics`.
 //! - [`AppError`]: how a handler refuses a request.
 
@@ -13,6 +14,7 @@ pub mod metrics;
 pub mod routes;
 pub mod state;
 pub mod sync;
+pub mod trust;
 
 use std::{sync::Arc, time::Duration};
 
