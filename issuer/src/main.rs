@@ -11,7 +11,7 @@ use healthcode_keys::{
     Colour, IdDocument, IdentityKey, IssuerSecretKey, TokenId,
     hktime::{self, parse_rfc3339},
 };
-use healthcode_verifier::revocation::{Reason, Revocation, store::RevocationStore};
+use healthcode_verifier::revocation::{Reason, Revocation, SignedSnapshot, store::RevocationStore};
 use time::OffsetDateTime;
 
 #[derive(Parser)]
@@ -59,6 +59,10 @@ enum Command {
         /// When the revoked code expires anyway (default: 23:59:59 Hong Kong time today).
         #[arg(long, value_parser = parse_rfc3339)]
         until: Option<OffsetDateTime>,
+        /// Issuer secret key (<kid>.secret): re-sign the snapshot of every
+        /// revocation that offline scanners download.
+        #[arg(long)]
+        key: Option<PathBuf>,
     },
     /// The colour rules over test vectors (shared/spec/colour-rules.md).
     #[command(subcommand)]
@@ -134,7 +138,9 @@ fn run(command: Command) -> anyhow::Result<bool> {
             token_id,
             reason,
             until,
+            key,
         } => {
+            let key = key.as_deref().map(IssuerSecretKey::read).transpose()?;
             let now = hktime::now();
             let revocation = Revocation {
                 token_id,
@@ -147,7 +153,17 @@ fn run(command: Command) -> anyhow::Result<bool> {
                 .build()?;
             runtime.block_on(async {
                 let store = RevocationStore::connect(&redis).await?;
-                store.revoke(&revocation, now).await
+                // The snapshot holds every revocation in force, this one included.
+                let snapshot = match &key {
+                    Some(key) => {
+                        let (mut all, _) = store.all().await?;
+                        all.retain(|r| r.token_id != revocation.token_id);
+                        all.push(revocation.clone());
+                        Some(SignedSnapshot::sign(key, now, all))
+                    }
+                    None => None,
+                };
+                store.revoke(&revocation, snapshot.as_ref(), now).await
             })?;
             println!(
                 "revoked {token_id} ({reason}) until {}",

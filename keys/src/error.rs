@@ -261,6 +261,21 @@ pub enum Error {
         /// Highest sequence number held.
         held: u64,
     },
+    /// A revocation reason outside the fixed set.
+    #[error("unknown revocation reason {found:?} (known: {})", crate::revocation::REASONS.join(", "))]
+    UnknownReason {
+        /// The text given.
+        found: String,
+    },
+    /// A revocation snapshot's signature does not verify.
+    #[error("revocation snapshot signature does not verify")]
+    SnapshotBadSignature,
+    /// A revocation snapshot is inconsistent.
+    #[error("revocation snapshot is invalid: {reason}")]
+    SnapshotInvalid {
+        /// What is wrong.
+        reason: String,
+    },
     /// The trust list itself is inconsistent.
     #[error("trust list is invalid: {reason}")]
     TrustListInvalid {

@@ -8,6 +8,7 @@
 //! - [`token`]: the binary token, its text form, signing and typestate verification.
 //! - [`trust`]: the root-signed list of issuer keys.
 //! - [`identity`]: ID documents and the keyed identity binding.
+//! - [`revocation`]: revoked codes and the issuer-signed snapshot of them.
 //! - [`keyfile`], [`files`]: key types with metadata and their 0600 files.
 //! - [`ed25519`], [`kid`], [`region`], [`colour`]: the small types.
 //! - [`hktime`]: UTC instants and Hong Kong days.
@@ -24,6 +25,7 @@ pub mod identity;
 pub mod keyfile;
 pub mod kid;
 pub mod region;
+pub mod revocation;
 pub mod testkeys;
 pub mod token;
 pub mod trust;

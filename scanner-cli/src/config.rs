@@ -8,7 +8,10 @@ use healthcode_keys::{
     files::read_public,
     hktime::{self, parse_rfc3339},
 };
-use healthcode_verifier::Checker;
+use healthcode_verifier::{
+    Checker,
+    revocation::{RevocationSet, SignedSnapshot},
+};
 use time::OffsetDateTime;
 
 use crate::state::TrustState;
@@ -61,6 +64,9 @@ pub struct VerifyArgs {
     /// Colour the verdict: auto (when stdout is a terminal and NO_COLOR is unset), always, never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// An issuer-signed revocation snapshot (from a verifier's GET /v1/revocations).
+    #[arg(long)]
+    pub revocations: Option<PathBuf>,
     /// File keeping the highest trust-list sequence seen (default:
     /// $XDG_STATE_HOME/healthcode/scanner-trust.json or ~/.local/state/...).
     #[arg(long)]
@@ -96,6 +102,8 @@ pub struct Config {
     pub color: bool,
     /// The inputs, as given.
     pub inputs: Vec<String>,
+    /// Revoked codes from a verified snapshot, and the instant it was complete.
+    pub revocations: Option<(RevocationSet, OffsetDateTime)>,
 }
 
 /// A configuration problem: exit code 2.
@@ -138,6 +146,12 @@ impl Config {
             TrustState::guard(&path, root.kid, &trust)
                 .map_err(context(path.display().to_string()))?;
         }
+        let revocations = match &args.revocations {
+            Some(path) => Some(
+                load_revocations(path, &trust, now).map_err(context(path.display().to_string()))?,
+            ),
+            None => None,
+        };
         let identity_key = match &args.identity_key {
             Some(path) => {
                 Some(IdentityKey::read(path).map_err(context(path.display().to_string()))?)
@@ -160,6 +174,20 @@ impl Config {
             json: args.json,
             color,
             inputs: args.inputs,
+            revocations,
         })
     }
+}
+
+/// Reads a snapshot and checks the issuer's signature under `trust`.
+fn load_revocations(
+    path: &std::path::Path,
+    trust: &healthcode_keys::TrustList,
+    now: OffsetDateTime,
+) -> Result<(RevocationSet, OffsetDateTime), healthcode_keys::Error> {
+    let snapshot = SignedSnapshot::from_json(&read_public(path)?)?;
+    let body = snapshot.verify(trust, now)?;
+    let mut set = RevocationSet::default();
+    set.merge(body.revocations.iter().cloned());
+    Ok((set, body.issued_at))
 }

@@ -45,6 +45,16 @@ pub fn scan(
     err: &mut impl Write,
 ) -> io::Result<Outcome> {
     let mut outcome = Outcome::default();
+    if let Some((set, as_of)) = &config.revocations {
+        let age = config.now - *as_of;
+        writeln!(
+            err,
+            "scanner: {} revocations as of {} ({} minutes old)",
+            set.len(),
+            healthcode_keys::hktime::format_hk(*as_of),
+            age.whole_minutes()
+        )?;
+    }
     let mut stdin = Some(stdin);
     for arg in &config.inputs {
         match Input::classify(arg) {
@@ -93,6 +103,21 @@ pub fn scan(
     Ok(outcome)
 }
 
+/// Applies the snapshot: only a code whose signature verified has a trustworthy id.
+fn revoke_if_listed(config: &Config, report: &mut Report) {
+    let Some((set, _)) = &config.revocations else {
+        return;
+    };
+    let token_id = report
+        .token_id
+        .as_deref()
+        .and_then(|t| t.parse().ok())
+        .filter(|_| report.colour.is_some());
+    if let Some(revocation) = token_id.and_then(|id| set.get(&id)).cloned() {
+        report.mark_revoked(&revocation);
+    }
+}
+
 fn check_text(config: &Config, label: &str, text: &str) -> Report {
     config
         .checker
@@ -105,6 +130,9 @@ fn emit(
     out: &mut impl Write,
     outcome: &mut Outcome,
 ) -> io::Result<()> {
+    let mut report = report.clone();
+    revoke_if_listed(config, &mut report);
+    let report = &report;
     if report.valid {
         outcome.valid += 1;
     } else {

@@ -25,19 +25,9 @@ pub enum Error {
     /// Not a PNG or JPEG.
     #[error("not a PNG or JPEG image")]
     UnknownImageFormat,
-    /// A revocation reason outside the fixed set.
-    #[error("unknown revocation reason {found:?} (known: {})", crate::revocation::REASONS.join(", "))]
-    UnknownReason {
-        /// The text given.
-        found: String,
-    },
-    /// A stored or published revocation is not the JSON it should be.
-    #[error("corrupt revocation entry: {source}")]
-    BadRevocation {
-        /// The parser's complaint.
-        #[source]
-        source: serde_json::Error,
-    },
+    /// A key, token, revocation or snapshot problem from the keys crate.
+    #[error(transparent)]
+    Keys(#[from] healthcode_keys::Error),
     /// Revoking a code that has already expired.
     #[error("the code expired at {}: nothing to revoke", healthcode_keys::hktime::format_hk(*until))]
     RevocationExpired {

@@ -136,6 +136,22 @@ impl Report {
         self.with_routing(region, kid, claims.token_id)
     }
 
+    /// Marks a valid code revoked by `revocation` (scanner and service alike).
+    pub fn mark_revoked(&mut self, revocation: &crate::revocation::Revocation) {
+        if self.valid {
+            self.valid = false;
+            let message = format!(
+                "revoked ({}) at {}",
+                revocation.reason,
+                healthcode_keys::hktime::format_hk(revocation.revoked_at)
+            );
+            self.error = Some(ReportError {
+                code: ErrorCode::Revoked,
+                message,
+            });
+        }
+    }
+
     /// The report as one line of JSON.
     pub fn to_json(&self) -> String {
         // Plain strings, booleans and enums always serialise.

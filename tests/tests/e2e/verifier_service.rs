@@ -398,3 +398,75 @@ fn trust_list_reloads_on_change_and_refuses_worse_lists() {
     assert_eq!(seq(), json!(3));
     assert_eq!(verifier.verify(&token).1["error"]["code"], "key_revoked");
 }
+
+#[test]
+fn a_signed_snapshot_carries_revocations_to_offline_scanners() {
+    let redis = RedisServer::start().unwrap_or_else(|e| panic!("{e:#}"));
+    let set = KeySet::new(false);
+    let (revoked, kept) = (
+        set.issue("green", "HKID:A123456(3)", &[]),
+        set.issue("amber", "HKID:A123456(3)", &[]),
+    );
+    let verifier = Verifier::start(&set, &["--redis", &redis.url()]);
+    wait_connected(&verifier, true);
+    let missing = ureq::get(&format!("{}/v1/revocations", verifier.base)).call();
+    assert!(
+        matches!(missing, Err(ureq::Error::Status(404, _))),
+        "no snapshot yet"
+    );
+
+    let id = healthcode_keys::UnverifiedToken::parse(&revoked)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .token_id()
+        .to_string();
+    let key = set.path(&format!("{}.secret", set.kid));
+    let output = run(
+        "issuer",
+        &[
+            "revoke",
+            "--redis",
+            &redis.url(),
+            "--token-id",
+            &id,
+            "--reason",
+            "fraud",
+            "--key",
+            &key,
+        ],
+        &set.state(),
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let deadline = Instant::now() + Duration::from_secs(3);
+    let snapshot = loop {
+        if let Ok(response) = ureq::get(&format!("{}/v1/revocations", verifier.base)).call() {
+            break response.into_string().unwrap_or_default();
+        }
+        assert!(Instant::now() < deadline, "snapshot never served");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let file = set.path("revocations.json");
+    std::fs::write(&file, &snapshot).unwrap_or_else(|e| panic!("{e}"));
+
+    let output = set.scan(&["--json", "--revocations", &file, &revoked, &kept]);
+    let reports = crate::support::json_lines(&output);
+    assert_eq!(reports[0]["error"]["code"], "revoked", "{}", reports[0]);
+    assert_eq!(reports[1]["valid"], true);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("1 revocations as of"),
+        "{}",
+        stderr(&output)
+    );
+
+    // Dropping the entry from the file breaks the issuer's signature.
+    let mut value: Value = serde_json::from_str(&snapshot).unwrap_or_default();
+    value["snapshot"]["revocations"] = json!([]);
+    std::fs::write(&file, value.to_string()).unwrap_or_else(|e| panic!("{e}"));
+    let tampered = set.scan(&["--revocations", &file, &revoked]);
+    assert_eq!(tampered.status.code(), Some(2));
+    assert!(
+        stderr(&tampered).contains("signature"),
+        "{}",
+        stderr(&tampered)
+    );
+}

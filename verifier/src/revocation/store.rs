@@ -3,19 +3,21 @@
 //!
 //! Redis is configured by URL: `redis://[user:password@]host:port/db`, or
 //! `rediss://` for TLS. Commands used: `SET` (with `EXAT`), `GET`, `PUBLISH`,
-//! `SCAN`, `SUBSCRIBE`, `MULTI`/`EXEC`, `PING` (see `docs/redis.md`).
+//! `SCAN`, `MGET`, `SUBSCRIBE`, `MULTI`/`EXEC`, `PING` (see `docs/redis.md`).
 
 use healthcode_keys::TokenId;
 use redis::{AsyncCommands as _, Client, aio::ConnectionManager};
 use time::OffsetDateTime;
 
-use super::Revocation;
+use super::{Revocation, SignedSnapshot};
 use crate::Error;
 
 /// Prefix of the key of one revocation: `healthcode:revocation:<token id>`.
 pub const KEY_PREFIX: &str = "healthcode:revocation:";
 /// The channel every new revocation is published on.
 pub const CHANNEL: &str = "healthcode:revocations";
+/// The key of the latest issuer-signed snapshot of every revocation.
+pub const SNAPSHOT_KEY: &str = "healthcode:revocations:snapshot";
 /// Keys fetched per SCAN step during a resync.
 const SCAN_BATCH: usize = 1000;
 
@@ -54,12 +56,20 @@ impl RevocationStore {
         &self.client
     }
 
-    /// Stores `revocation` to expire with its code, and publishes it, in one transaction.
+    /// Stores `revocation` to expire with its code, replaces the signed
+    /// `snapshot` if one is given (it should hold this revocation), and
+    /// publishes, in one transaction: a listener that reacts to the message
+    /// finds the snapshot already there.
     ///
     /// # Errors
     /// [`Error::RevocationExpired`] when the code has already expired at
     /// `now`; [`Error::Redis`].
-    pub async fn revoke(&self, revocation: &Revocation, now: OffsetDateTime) -> Result<(), Error> {
+    pub async fn revoke(
+        &self,
+        revocation: &Revocation,
+        snapshot: Option<&SignedSnapshot>,
+        now: OffsetDateTime,
+    ) -> Result<(), Error> {
         if revocation.until < now {
             return Err(Error::RevocationExpired {
                 until: revocation.until,
@@ -69,21 +79,33 @@ impl RevocationStore {
         // EXAT is in whole seconds; keep the key through the code's last second.
         let expire_at = revocation.until.unix_timestamp() + 1;
         let mut connection = self.connection.clone();
-        let () = redis::pipe()
-            .atomic()
+        let mut transaction = redis::pipe();
+        transaction.atomic();
+        let entry = transaction
             .cmd("SET")
             .arg(key(&revocation.token_id))
-            .arg(&json)
-            .arg("EXAT")
-            .arg(expire_at)
-            .ignore()
-            .cmd("PUBLISH")
-            .arg(CHANNEL)
-            .arg(&json)
-            .ignore()
-            .query_async(&mut connection)
-            .await?;
+            .arg(&json);
+        entry.arg("EXAT").arg(expire_at).ignore();
+        if let Some(snapshot) = snapshot {
+            transaction
+                .cmd("SET")
+                .arg(SNAPSHOT_KEY)
+                .arg(snapshot.to_json())
+                .ignore();
+        }
+        transaction.cmd("PUBLISH").arg(CHANNEL).arg(&json).ignore();
+        let () = transaction.query_async(&mut connection).await?;
         Ok(())
+    }
+
+    /// The signed snapshot, if an issuer has stored one (unverified).
+    ///
+    /// # Errors
+    /// [`Error::Redis`]; [`Error::Keys`] for a corrupt one.
+    pub async fn snapshot(&self) -> Result<Option<SignedSnapshot>, Error> {
+        let mut connection = self.connection.clone();
+        let json: Option<String> = connection.get(SNAPSHOT_KEY).await?;
+        Ok(json.as_deref().map(SignedSnapshot::from_json).transpose()?)
     }
 
     /// Checks that Redis answers.
@@ -103,7 +125,7 @@ impl RevocationStore {
     pub async fn status(&self, token_id: &TokenId) -> Result<Option<Revocation>, Error> {
         let mut connection = self.connection.clone();
         let json: Option<String> = connection.get(key(token_id)).await?;
-        json.as_deref().map(Revocation::from_json).transpose()
+        Ok(json.as_deref().map(Revocation::from_json).transpose()?)
     }
 
     /// Every revocation held, for a full resync. Corrupt entries are skipped

@@ -27,6 +27,9 @@ pub enum AppError {
     /// A path token id that is not 24 hex digits.
     #[error("{0}")]
     BadTokenId(#[source] healthcode_keys::Error),
+    /// No issuer-signed snapshot has reached this verifier yet.
+    #[error("no signed revocation snapshot is available yet")]
+    NoSnapshot,
     /// Something failed inside the service.
     #[error("internal error")]
     Internal(String),
@@ -39,6 +42,7 @@ impl IntoResponse for AppError {
                 (StatusCode::BAD_REQUEST, "bad_request")
             }
             AppError::NoIdentityKey => (StatusCode::UNPROCESSABLE_ENTITY, "identity_unavailable"),
+            AppError::NoSnapshot => (StatusCode::NOT_FOUND, "no_snapshot"),
             AppError::UnsupportedMediaType(_) => {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
             }

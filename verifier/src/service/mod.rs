@@ -37,6 +37,7 @@ pub fn app(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/v1/verify", post(routes::verify))
         .route("/v1/codes/{token_id}/status", get(routes::status))
+        .route("/v1/revocations", get(routes::revocations))
         .route("/healthz", get(routes::healthz))
         .route("/metrics", get(routes::metrics))
         .layer(DefaultBodyLimit::max(ImageLimits::default().max_bytes))

@@ -205,6 +205,16 @@ pub async fn status(
     })))
 }
 
+/// `GET /v1/revocations`: the newest issuer-signed snapshot, for offline scanners.
+pub async fn revocations(
+    State(state): State<Arc<AppState>>,
+) -> Result<impl IntoResponse, AppError> {
+    let snapshot = state
+        .with_revocations(|r| r.snapshot.clone())
+        .ok_or(AppError::NoSnapshot)?;
+    Ok(([(CONTENT_TYPE, "application/json")], snapshot.to_json()))
+}
+
 /// `GET /healthz`: alive, with the freshness of what it holds.
 pub async fn healthz(State(state): State<Arc<AppState>>) -> impl IntoResponse {
     let (held, as_of, connected) = state.revocation_summary();

@@ -7,7 +7,7 @@ use time::{Duration, OffsetDateTime};
 
 use crate::{
     Checker,
-    revocation::{Revocation, RevocationSet},
+    revocation::{Revocation, RevocationSet, SignedSnapshot},
     service::metrics::Metrics,
 };
 
@@ -49,6 +49,8 @@ pub struct Revocations {
     pub as_of: Option<OffsetDateTime>,
     /// Whether Redis answers now (always true without Redis).
     pub connected: bool,
+    /// The newest issuer-signed snapshot seen (verified), for offline scanners.
+    pub snapshot: Option<SignedSnapshot>,
 }
 
 /// The one state behind every handler.

@@ -65,6 +65,7 @@ async fn session(state: &AppState, url: &str, resync_every: Duration) -> Result<
                     Ok(revocation) => {
                         bump(&state.metrics.published);
                         state.with_revocations(|r| r.set.insert(revocation));
+                        refresh_snapshot(state, &store).await?;
                     }
                     Err(e) => tracing::warn!(error = %e, "ignoring a corrupt published revocation"),
                 }
@@ -99,5 +100,26 @@ async fn resync(state: &AppState, store: &RevocationStore) -> Result<(), Error> 
     });
     bump(&state.metrics.resyncs);
     tracing::debug!(added, "revocation resync");
+    refresh_snapshot(state, store).await
+}
+
+/// Keeps the newest snapshot that verifies under the trust list in use.
+async fn refresh_snapshot(state: &AppState, store: &RevocationStore) -> Result<(), Error> {
+    let Some(snapshot) = store.snapshot().await? else {
+        return Ok(());
+    };
+    if let Err(e) = snapshot.verify(state.checker().trust(), state.now()) {
+        tracing::warn!(error = %e, "ignoring a revocation snapshot that does not verify");
+        return Ok(());
+    }
+    state.with_revocations(|r| {
+        let newer = r
+            .snapshot
+            .as_ref()
+            .is_none_or(|held| held.snapshot.issued_at <= snapshot.snapshot.issued_at);
+        if newer {
+            r.snapshot = Some(snapshot);
+        }
+    });
     Ok(())
 }
