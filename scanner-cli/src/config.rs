@@ -10,7 +10,7 @@ use healthcode_keys::{
 };
 use healthcode_verifier::{
     Checker,
-    revocation::{RevocationSet, SignedSnapshot},
+    revocation::{RevocationSet, read_snapshot},
 };
 use time::OffsetDateTime;
 
@@ -179,15 +179,14 @@ impl Config {
     }
 }
 
-/// Reads a snapshot and checks the issuer's signature under `trust`.
+/// Reads a snapshot, checks the issuer's signature, and returns its set and age.
 fn load_revocations(
     path: &std::path::Path,
     trust: &healthcode_keys::TrustList,
     now: OffsetDateTime,
 ) -> Result<(RevocationSet, OffsetDateTime), healthcode_keys::Error> {
-    let snapshot = SignedSnapshot::from_json(&read_public(path)?)?;
-    let body = snapshot.verify(trust, now)?;
+    let snapshot = read_snapshot(path, trust, now)?;
     let mut set = RevocationSet::default();
-    set.merge(body.revocations.iter().cloned());
-    Ok((set, body.issued_at))
+    set.merge(snapshot.snapshot.revocations);
+    Ok((set, snapshot.snapshot.issued_at))
 }

@@ -10,6 +10,7 @@ use clap::Parser;
 use healthcode_keys::{IdentityKey, RootPublicKey, SignedTrustList, files::read_public, hktime};
 use healthcode_verifier::{
     Checker,
+    revocation::read_snapshot,
     service::{
         AppState, app,
         state::{RevocationSource, Settings, WhenStale},
@@ -49,6 +50,10 @@ struct ServeArgs {
     /// reject (secondary inspection) or accept, knowingly, past --stale-after.
     #[arg(long, value_enum, default_value_t = WhenStale::Reject)]
     when_stale: WhenStale,
+    /// Issuer-signed revocation snapshots to load at start (repeatable): the
+    /// in-process set without Redis, added to Redis's with it.
+    #[arg(long)]
+    revocations: Vec<PathBuf>,
     /// Full resync from Redis this often, besides pub/sub.
     #[arg(long, default_value = "60s", value_parser = humantime::parse_duration)]
     resync_every: std::time::Duration,
@@ -116,7 +121,19 @@ fn configure(args: ServeArgs) -> anyhow::Result<Configured> {
             RevocationSource::Embedded
         },
     };
+    let snapshots = args
+        .revocations
+        .iter()
+        .map(|path| read_snapshot(path, &trust, now).with_context(|| path.display().to_string()))
+        .collect::<anyhow::Result<Vec<_>>>()?;
     let state = AppState::new(Checker::new(trust, identity_key), settings, hktime::now);
+    state.with_revocations(|held| {
+        for snapshot in snapshots {
+            held.set
+                .merge(snapshot.snapshot.revocations.iter().cloned());
+            held.keep_newest_snapshot(snapshot);
+        }
+    });
     Ok(Configured {
         state: Arc::new(state),
         listen: args.listen,

@@ -470,3 +470,58 @@ fn a_signed_snapshot_carries_revocations_to_offline_scanners() {
         stderr(&tampered)
     );
 }
+
+#[test]
+fn without_redis_snapshot_files_are_the_revocation_source() {
+    let set = KeySet::new(false);
+    let token = set.issue("green", "HKID:A123456(3)", &[]);
+    let key = healthcode_keys::IssuerSecretKey::read(std::path::Path::new(
+        &set.path(&format!("{}.secret", set.kid)),
+    ))
+    .unwrap_or_else(|e| panic!("{e}"));
+    let now = healthcode_keys::hktime::now();
+    let revocation = healthcode_keys::revocation::Revocation {
+        token_id: healthcode_keys::UnverifiedToken::parse(&token)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .token_id(),
+        reason: healthcode_keys::revocation::Reason::Superseded,
+        revoked_at: now,
+        until: healthcode_keys::hktime::end_of_hk_day(now),
+    };
+    let snapshot = healthcode_keys::revocation::SignedSnapshot::sign(&key, now, vec![revocation]);
+    let file = set.path("snapshot.json");
+    std::fs::write(&file, snapshot.to_json()).unwrap_or_else(|e| panic!("{e}"));
+    let verifier = Verifier::start(&set, &["--revocations", &file]);
+    let (status, body) = verifier.verify(&token);
+    assert_eq!(
+        (status, &body["revocation"], &body["error"]["code"]),
+        (200, &json!("revoked"), &json!("revoked")),
+        "{body}"
+    );
+    assert!(
+        ureq::get(&format!("{}/v1/revocations", verifier.base))
+            .call()
+            .is_ok(),
+        "serves the snapshot it loaded"
+    );
+    // A snapshot file that does not verify stops the service from starting.
+    std::fs::write(&file, snapshot.to_json().replace("superseded", "fraud"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let output = run(
+        "verifier",
+        &[
+            "serve",
+            "--trust",
+            &set.path("trust.json"),
+            "--root",
+            &set.path("root.public"),
+            "--revocations",
+            &file,
+            "--listen",
+            "127.0.0.1:0",
+        ],
+        &set.state(),
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("signature"), "{}", stderr(&output));
+}

@@ -17,3 +17,22 @@ pub mod store;
 
 pub use healthcode_keys::revocation::{REASONS, Reason, Revocation, SignedSnapshot};
 pub use set::RevocationSet;
+
+use std::path::Path;
+
+use healthcode_keys::{TrustList, files::read_public};
+use time::OffsetDateTime;
+
+/// Reads a snapshot file and checks the issuer's signature under `trust`.
+///
+/// # Errors
+/// File and JSON errors, an unknown or revoked issuer key, a bad signature.
+pub fn read_snapshot(
+    path: &Path,
+    trust: &TrustList,
+    now: OffsetDateTime,
+) -> Result<SignedSnapshot, healthcode_keys::Error> {
+    let snapshot = SignedSnapshot::from_json(&read_public(path)?)?;
+    snapshot.verify(trust, now)?;
+    Ok(snapshot)
+}

@@ -53,6 +53,19 @@ pub struct Revocations {
     pub snapshot: Option<SignedSnapshot>,
 }
 
+impl Revocations {
+    /// Keeps `snapshot` if it is at least as new as the one held.
+    pub fn keep_newest_snapshot(&mut self, snapshot: SignedSnapshot) {
+        let newer = self
+            .snapshot
+            .as_ref()
+            .is_none_or(|held| held.snapshot.issued_at <= snapshot.snapshot.issued_at);
+        if newer {
+            self.snapshot = Some(snapshot);
+        }
+    }
+}
+
 /// The one state behind every handler.
 #[derive(Debug)]
 pub struct AppState {

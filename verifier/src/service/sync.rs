@@ -112,14 +112,6 @@ async fn refresh_snapshot(state: &AppState, store: &RevocationStore) -> Result<(
         tracing::warn!(error = %e, "ignoring a revocation snapshot that does not verify");
         return Ok(());
     }
-    state.with_revocations(|r| {
-        let newer = r
-            .snapshot
-            .as_ref()
-            .is_none_or(|held| held.snapshot.issued_at <= snapshot.snapshot.issued_at);
-        if newer {
-            r.snapshot = Some(snapshot);
-        }
-    });
+    state.with_revocations(|r| r.keep_newest_snapshot(snapshot));
     Ok(())
 }
