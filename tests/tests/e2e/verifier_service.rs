@@ -525,3 +525,125 @@ fn without_redis_snapshot_files_are_the_revocation_source() {
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("signature"), "{}", stderr(&output));
 }
+
+/// The `ACL SETUSER` commands of docs/redis.md, joined across line continuations.
+fn documented_acl_commands() -> Vec<Vec<String>> {
+    let docs = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/redis.md"),
+    )
+    .unwrap_or_default();
+    let joined = docs.replace("\\\n", " ");
+    joined
+        .lines()
+        .map(str::trim)
+        .filter(|line| line.starts_with("ACL SETUSER"))
+        .map(|line| {
+            line.split_whitespace()
+                .skip(1)
+                .map(|word| {
+                    word.replace("ISSUER-PASSWORD", "issuer-pw")
+                        .replace("VERIFIER-PASSWORD", "verifier-pw")
+                })
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn the_documented_acl_users_are_enough_and_the_verifier_cannot_write() {
+    let redis = RedisServer::start().unwrap_or_else(|e| panic!("{e:#}"));
+    let admin = redis::Client::open(redis.url()).unwrap_or_else(|e| panic!("{e}"));
+    let mut admin = admin.get_connection().unwrap_or_else(|e| panic!("{e}"));
+    let commands = documented_acl_commands();
+    assert_eq!(
+        commands.len(),
+        3,
+        "issuer, verifier and default: {commands:?}"
+    );
+    // Turn the default user off last, after creating the others through it.
+    for args in &commands {
+        let mut command = redis::cmd("ACL");
+        command.arg(args);
+        let _: redis::Value = command
+            .query(&mut admin)
+            .unwrap_or_else(|e| panic!("ACL {args:?}: {e}"));
+    }
+    let port = redis.port();
+    let issuer_url = format!("redis://healthcode-issuer:issuer-pw@127.0.0.1:{port}");
+    let verifier_url = format!("redis://healthcode-verifier:verifier-pw@127.0.0.1:{port}");
+
+    let set = KeySet::new(false);
+    let token = set.issue("green", "HKID:A123456(3)", &[]);
+    let verifier = Verifier::start(&set, &["--redis", &verifier_url]);
+    wait_connected(&verifier, true);
+    let id = healthcode_keys::UnverifiedToken::parse(&token)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .token_id()
+        .to_string();
+    let key = set.path(&format!("{}.secret", set.kid));
+    let output = run(
+        "issuer",
+        &[
+            "revoke",
+            "--redis",
+            &issuer_url,
+            "--token-id",
+            &id,
+            "--reason",
+            "fraud",
+            "--key",
+            &key,
+        ],
+        &set.state(),
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    verifier.time_until_revoked(&token, Duration::from_secs(1));
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while ureq::get(&format!("{}/v1/revocations", verifier.base))
+        .call()
+        .is_err()
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the verifier user could not read the snapshot"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+
+    let client = redis::Client::open(verifier_url).unwrap_or_else(|e| panic!("{e}"));
+    let mut as_verifier = client.get_connection().unwrap_or_else(|e| panic!("{e}"));
+    let write: redis::RedisResult<()> = redis::cmd("SET")
+        .arg(format!("healthcode:revocation:{id}"))
+        .arg("{}")
+        .query(&mut as_verifier);
+    let refused = write
+        .as_ref()
+        .is_err_and(|e| e.to_string().to_lowercase().contains("no permissions"));
+    assert!(refused, "the verifier user must not write: {write:?}");
+}
+
+#[test]
+fn tls_urls_fail_cleanly_against_a_plain_server() {
+    let redis = RedisServer::start().unwrap_or_else(|e| panic!("{e:#}"));
+    let state = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let url = format!("rediss://127.0.0.1:{}", redis.port());
+    let output = run(
+        "issuer",
+        &[
+            "revoke",
+            "--redis",
+            &url,
+            "--token-id",
+            "0123456789abcdef01234567",
+            "--reason",
+            "fraud",
+        ],
+        state.path(),
+    );
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("redis") && !stderr(&output).contains("panicked"),
+        "{}",
+        stderr(&output)
+    );
+}

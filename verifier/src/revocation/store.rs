@@ -18,6 +18,10 @@ pub const KEY_PREFIX: &str = "healthcode:revocation:";
 pub const CHANNEL: &str = "healthcode:revocations";
 /// The key of the latest issuer-signed snapshot of every revocation.
 pub const SNAPSHOT_KEY: &str = "healthcode:revocations:snapshot";
+/// How long connecting (TCP and TLS) may take.
+const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
+/// How long one command may wait for its answer.
+const RESPONSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 /// Keys fetched per SCAN step during a resync.
 const SCAN_BATCH: usize = 1000;
 
@@ -47,7 +51,13 @@ impl RevocationStore {
     /// [`Error::Redis`] for a bad URL or an unreachable server.
     pub async fn connect(url: &str) -> Result<Self, Error> {
         let client = Client::open(url)?;
-        let connection = client.get_connection_manager().await?;
+        // Fail within seconds rather than retry for a minute: the verifier's
+        // sync loop has its own backoff, and an operator wants an answer.
+        let config = redis::aio::ConnectionManagerConfig::new()
+            .set_number_of_retries(2)
+            .set_connection_timeout(Some(CONNECT_TIMEOUT))
+            .set_response_timeout(Some(RESPONSE_TIMEOUT));
+        let connection = client.get_connection_manager_with_config(config).await?;
         Ok(RevocationStore { client, connection })
     }
 

@@ -33,7 +33,10 @@ pub async fn sync_forever(state: Arc<AppState>, url: String, resync_every: Durat
         if let Err(e) = session(&state, &url, resync_every).await {
             bump(&state.metrics.redis_errors);
             let (_, as_of, _) = state.revocation_summary();
-            tracing::warn!(error = %e, revocation_as_of = ?as_of, "redis unavailable; answering from the revocations held");
+            let as_of = as_of
+                .map(healthcode_keys::hktime::format_utc)
+                .unwrap_or_default();
+            tracing::warn!(error = %e, revocation_as_of = %as_of, "redis unavailable; answering from the revocations held");
         }
         state.with_revocations(|r| r.connected = false);
         if started.elapsed() > BACKOFF_MAX * 2 {
