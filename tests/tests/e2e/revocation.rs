@@ -11,7 +11,7 @@ use healthcode_verifier::revocation::{
     store::{CHANNEL, RevocationStore},
 };
 
-use crate::support::{KeySet, run, stderr, stdout};
+use crate::support::{KeySet, issuer_revoke, stderr, stdout};
 
 fn token_id(token: &str) -> TokenId {
     UnverifiedToken::parse(token)
@@ -43,18 +43,12 @@ fn revoke_stores_publishes_and_lists() {
         })
         .unwrap_or_else(|e| panic!("{e}"));
 
-    let output = run(
-        "issuer",
-        &[
-            "revoke",
-            "--redis",
-            &redis.url(),
-            "--token-id",
-            &id.to_string(),
-            "--reason",
-            "risk-changed",
-        ],
+    let output = issuer_revoke(
         &set.state(),
+        &redis.url(),
+        &id.to_string(),
+        "risk-changed",
+        &[],
     );
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert!(stdout(&output).contains(&id.to_string()));
@@ -98,20 +92,12 @@ fn revocations_expire_with_their_code() {
         .unwrap_or_default();
     let id = "0123456789abcdef01234567";
     let state = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let output = run(
-        "issuer",
-        &[
-            "revoke",
-            "--redis",
-            &redis.url(),
-            "--token-id",
-            id,
-            "--reason",
-            "superseded",
-            "--until",
-            &until,
-        ],
+    let output = issuer_revoke(
         state.path(),
+        &redis.url(),
+        id,
+        "superseded",
+        &["--until", &until],
     );
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let runtime = runtime();
@@ -133,17 +119,7 @@ fn revoke_refuses_what_it_cannot_do() {
     let mut redis = RedisServer::start().unwrap_or_else(|e| panic!("{e:#}"));
     let state = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let revoke = |url: &str, id: &str, reason: &str, extra: &[&str]| {
-        let mut args = vec![
-            "revoke",
-            "--redis",
-            url,
-            "--token-id",
-            id,
-            "--reason",
-            reason,
-        ];
-        args.extend(extra);
-        run("issuer", &args, state.path())
+        issuer_revoke(state.path(), url, id, reason, extra)
     };
     let id = "0123456789abcdef01234567";
     let bad_reason = revoke(&redis.url(), id, "covid positive", &[]);

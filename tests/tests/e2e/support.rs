@@ -205,3 +205,32 @@ pub fn json_lines(output: &Output) -> Vec<serde_json::Value> {
         .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
         .collect()
 }
+
+/// Runs `issuer revoke --redis URL --token-id ID --reason REASON` plus `extra`.
+pub fn issuer_revoke(
+    state: &Path,
+    url: &str,
+    token_id: &str,
+    reason: &str,
+    extra: &[&str],
+) -> Output {
+    let mut args = vec![
+        "revoke",
+        "--redis",
+        url,
+        "--token-id",
+        token_id,
+        "--reason",
+        reason,
+    ];
+    args.extend(extra);
+    run("issuer", &args, state)
+}
+
+/// The token id of a token text, as 24 hex digits.
+pub fn token_id_of(token: &str) -> String {
+    healthcode_keys::UnverifiedToken::parse(token)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .token_id()
+        .to_string()
+}

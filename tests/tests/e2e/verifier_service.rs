@@ -10,7 +10,7 @@ use std::{
 use healthcode_tests::redis_server::RedisServer;
 use serde_json::{Value, json};
 
-use crate::support::{KeySet, bin, run, stderr};
+use crate::support::{KeySet, bin, issuer_revoke, run, stderr, token_id_of};
 
 /// A `verifier serve` process on a free port; killed on drop.
 struct Verifier {
@@ -104,22 +104,12 @@ impl Drop for Verifier {
 }
 
 fn revoke(set: &KeySet, redis_url: &str, token: &str) {
-    let id = healthcode_keys::UnverifiedToken::parse(token)
-        .unwrap_or_else(|e| panic!("{e}"))
-        .token_id()
-        .to_string();
-    let output = run(
-        "issuer",
-        &[
-            "revoke",
-            "--redis",
-            redis_url,
-            "--token-id",
-            &id,
-            "--reason",
-            "risk_changed",
-        ],
+    let output = issuer_revoke(
         &set.state(),
+        redis_url,
+        &token_id_of(token),
+        "risk_changed",
+        &[],
     );
     assert!(output.status.success(), "{}", stderr(&output));
 }
@@ -415,26 +405,9 @@ fn a_signed_snapshot_carries_revocations_to_offline_scanners() {
         "no snapshot yet"
     );
 
-    let id = healthcode_keys::UnverifiedToken::parse(&revoked)
-        .unwrap_or_else(|e| panic!("{e}"))
-        .token_id()
-        .to_string();
+    let id = token_id_of(&revoked);
     let key = set.path(&format!("{}.secret", set.kid));
-    let output = run(
-        "issuer",
-        &[
-            "revoke",
-            "--redis",
-            &redis.url(),
-            "--token-id",
-            &id,
-            "--reason",
-            "fraud",
-            "--key",
-            &key,
-        ],
-        &set.state(),
-    );
+    let output = issuer_revoke(&set.state(), &redis.url(), &id, "fraud", &["--key", &key]);
     assert!(output.status.success(), "{}", stderr(&output));
     let deadline = Instant::now() + Duration::from_secs(3);
     let snapshot = loop {
@@ -576,26 +549,9 @@ fn the_documented_acl_users_are_enough_and_the_verifier_cannot_write() {
     let token = set.issue("green", "HKID:A123456(3)", &[]);
     let verifier = Verifier::start(&set, &["--redis", &verifier_url]);
     wait_connected(&verifier, true);
-    let id = healthcode_keys::UnverifiedToken::parse(&token)
-        .unwrap_or_else(|e| panic!("{e}"))
-        .token_id()
-        .to_string();
+    let id = token_id_of(&token);
     let key = set.path(&format!("{}.secret", set.kid));
-    let output = run(
-        "issuer",
-        &[
-            "revoke",
-            "--redis",
-            &issuer_url,
-            "--token-id",
-            &id,
-            "--reason",
-            "fraud",
-            "--key",
-            &key,
-        ],
-        &set.state(),
-    );
+    let output = issuer_revoke(&set.state(), &issuer_url, &id, "fraud", &["--key", &key]);
     assert!(output.status.success(), "{}", stderr(&output));
     verifier.time_until_revoked(&token, Duration::from_secs(1));
     let deadline = Instant::now() + Duration::from_secs(3);
@@ -627,19 +583,7 @@ fn tls_urls_fail_cleanly_against_a_plain_server() {
     let redis = RedisServer::start().unwrap_or_else(|e| panic!("{e:#}"));
     let state = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let url = format!("rediss://127.0.0.1:{}", redis.port());
-    let output = run(
-        "issuer",
-        &[
-            "revoke",
-            "--redis",
-            &url,
-            "--token-id",
-            "0123456789abcdef01234567",
-            "--reason",
-            "fraud",
-        ],
-        state.path(),
-    );
+    let output = issuer_revoke(state.path(), &url, "0123456789abcdef01234567", "fraud", &[]);
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     assert!(
         stderr(&output).contains("redis") && !stderr(&output).contains("panicked"),
