@@ -91,6 +91,12 @@ impl std::str::FromStr for TokenId {
     }
 }
 
+impl serde::Serialize for TokenId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 /// What an issuer decides about a code; the key supplies region and key id.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Claims {

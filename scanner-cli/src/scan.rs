@@ -69,14 +69,14 @@ pub fn scan(
                         Err(why) => Report::failure(&label, ErrorCode::Malformed, why.to_owned()),
                     };
                     if result.is_ok() {
-                        result = emit(config, &report, out, &mut outcome);
+                        result = emit(config, report, out, &mut outcome);
                     }
                 })?;
                 result?;
             }
             Input::Text(text) => emit(
                 config,
-                &check_text(config, "token", &text),
+                check_text(config, "token", &text),
                 out,
                 &mut outcome,
             )?,
@@ -88,10 +88,10 @@ pub fn scan(
                         config.document.as_ref(),
                         config.now,
                     );
-                    emit(config, &report, out, &mut outcome)?;
+                    emit(config, report, out, &mut outcome)?;
                 }
                 Ok(FileContent::Text(text)) => {
-                    emit(config, &check_text(config, arg, &text), out, &mut outcome)?
+                    emit(config, check_text(config, arg, &text), out, &mut outcome)?
                 }
                 Err(e) => {
                     writeln!(err, "scanner: cannot read {}: {e}", path.display())?;
@@ -103,17 +103,16 @@ pub fn scan(
     Ok(outcome)
 }
 
-/// Applies the snapshot: only a code whose signature verified has a trustworthy id.
+/// Applies the snapshot, if one was given.
 fn revoke_if_listed(config: &Config, report: &mut Report) {
     let Some((set, _)) = &config.revocations else {
         return;
     };
-    let token_id = report
-        .token_id
-        .as_deref()
-        .and_then(|t| t.parse().ok())
-        .filter(|_| report.colour.is_some());
-    if let Some(revocation) = token_id.and_then(|id| set.get(&id)).cloned() {
+    if let Some(revocation) = report
+        .authentic_token_id()
+        .and_then(|id| set.get(&id))
+        .cloned()
+    {
         report.mark_revoked(&revocation);
     }
 }
@@ -126,13 +125,11 @@ fn check_text(config: &Config, label: &str, text: &str) -> Report {
 
 fn emit(
     config: &Config,
-    report: &Report,
+    mut report: Report,
     out: &mut impl Write,
     outcome: &mut Outcome,
 ) -> io::Result<()> {
-    let mut report = report.clone();
     revoke_if_listed(config, &mut report);
-    let report = &report;
     if report.valid {
         outcome.valid += 1;
     } else {
@@ -141,6 +138,6 @@ fn emit(
     if config.json {
         writeln!(out, "{}", report.to_json())
     } else {
-        writeln!(out, "{}", render::human(report, config.color))
+        writeln!(out, "{}", render::human(&report, config.color))
     }
 }

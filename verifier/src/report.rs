@@ -73,7 +73,7 @@ pub struct Report {
     /// The key id, if the token parsed.
     pub kid: Option<KeyId>,
     /// The token id, if the token parsed.
-    pub token_id: Option<String>,
+    pub token_id: Option<TokenId>,
     /// Issue time (Hong Kong time), if the signature verified.
     pub issued_at: Option<String>,
     /// End of validity (Hong Kong time), if the signature verified.
@@ -106,7 +106,7 @@ impl Report {
     pub(crate) fn with_routing(mut self, region: Region, kid: KeyId, token_id: TokenId) -> Self {
         self.issuer = Some(region);
         self.kid = Some(kid);
-        self.token_id = Some(token_id.to_string());
+        self.token_id = Some(token_id);
         self
     }
 
@@ -134,6 +134,12 @@ impl Report {
         self.issued_at = Some(format_hk(claims.issued_at));
         self.valid_until = Some(format_hk(claims.valid_until));
         self.with_routing(region, kid, claims.token_id)
+    }
+
+    /// The token id, only when the signature verified (the colour is shown):
+    /// before that the id is attacker-controlled bytes.
+    pub fn authentic_token_id(&self) -> Option<TokenId> {
+        self.token_id.filter(|_| self.colour.is_some())
     }
 
     /// Marks a valid code revoked by `revocation` (scanner and service alike).

@@ -8,7 +8,7 @@ use std::fmt;
 
 use healthcode_keys::hktime::HK_OFFSET;
 use serde_json::Value;
-use time::{OffsetDateTime, PrimitiveDateTime, UtcOffset, format_description::well_known::Rfc3339};
+use time::{OffsetDateTime, PrimitiveDateTime};
 
 use super::facts::{
     Arrival, Designation, Origin, Person, Quarantine, Scheme, Status, StatusKind, Visit,
@@ -175,9 +175,10 @@ impl<'a> At<'a> {
 /// # Errors
 /// [`FactProblem::NoOffset`] or [`FactProblem::BadTime`].
 pub fn parse_time(text: &str) -> Result<OffsetDateTime, FactProblem> {
-    if let Ok(at) = OffsetDateTime::parse(text, &Rfc3339) {
-        return Ok(at.to_offset(UtcOffset::UTC));
+    if let Ok(at) = healthcode_keys::hktime::parse_rfc3339(text) {
+        return Ok(at);
     }
+    // Only to say why it failed: a local time without an offset is the common mistake.
     let local = time::macros::format_description!(
         version = 2,
         "[year]-[month]-[day][first [T] [t] [ ]][hour]:[minute]:[second][optional [.[subsecond]]]"

@@ -107,12 +107,7 @@ async fn verify_body(
 
 /// Checks the revocation data and, where it must, turns a valid answer invalid.
 fn with_revocation(state: &AppState, mut report: Report) -> VerifyAnswer {
-    let token_id = report
-        .token_id
-        .as_deref()
-        .and_then(|t| t.parse::<TokenId>().ok());
-    // Only a token whose signature verified (colour shown) has a trustworthy id.
-    let Some(token_id) = token_id.filter(|_| report.colour.is_some()) else {
+    let Some(token_id) = report.authentic_token_id() else {
         return VerifyAnswer {
             report,
             revocation: "unknown",
@@ -173,7 +168,7 @@ fn audit(answer: &VerifyAnswer) {
         valid = report.valid,
         error = report.error.as_ref().map(|e| format!("{:?}", e.code)).unwrap_or_default(),
         kid = report.kid.map(|k| k.to_string()).unwrap_or_default(),
-        token_id = report.token_id.as_deref().unwrap_or(""),
+        token_id = report.token_id.map(|t| t.to_string()).unwrap_or_default(),
         identity = ?report.identity,
         revocation = answer.revocation,
         "verification"
