@@ -45,4 +45,111 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// The data key file holds no key.
+    #[error("{path}: not a data key (expected 64 hex digits)")]
+    BadDataKey {
+        /// The file.
+        path: std::path::PathBuf,
+    },
+    /// The data key is not the one the database was written with.
+    #[error(
+        "{path}: this is not the data key the database was written with; refusing to start rather than write data no one can read"
+    )]
+    DataKeyMismatch {
+        /// The key file.
+        path: std::path::PathBuf,
+    },
+    /// A sealed field does not open: the wrong key, or altered or moved data.
+    #[error("stored {field} cannot be decrypted (wrong data key, or altered data)")]
+    Undecryptable {
+        /// The column, e.g. `accounts.name`.
+        field: String,
+    },
+    /// A stored value is not one this version knows.
+    #[error("stored {what} {value:?} is not one this version knows")]
+    Corrupt {
+        /// What kind of value.
+        what: &'static str,
+        /// The value.
+        value: String,
+    },
+    /// The database failed.
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+    /// A migration failed.
+    #[error("database migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// No such thing.
+    #[error("no such {what}")]
+    NotFound {
+        /// What was looked for.
+        what: &'static str,
+    },
+    /// The action does not apply to an application in this state.
+    #[error("the application is {status}; this needs one that is {expected}")]
+    WrongStatus {
+        /// Where it stands.
+        status: &'static str,
+        /// Where it must stand.
+        expected: &'static str,
+    },
+    /// The document shown is not the one applied with.
+    #[error("the identity document does not match the application")]
+    DocumentMismatch,
+    /// An ID document, PIN or password is wrong (which one is not said).
+    #[error("the ID document number, PIN or password is not correct, or the PIN has expired")]
+    BadCredentials,
+    /// Too many wrong PINs.
+    #[error("too many wrong PINs: this PIN is locked; ask for a new one")]
+    PinLocked,
+    /// The password breaks the policy.
+    #[error("a password has 10 to 128 characters")]
+    WeakPassword,
+    /// A limit on how often something may be done.
+    #[error("too many requests; try again in {retry_after_seconds} s")]
+    TooManyRequests {
+        /// Seconds until a try may succeed.
+        retry_after_seconds: i64,
+    },
+    /// An upload with more records than allowed.
+    #[error("{count} records in one upload; the limit is {limit}")]
+    TooManyRecords {
+        /// Records sent.
+        count: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// Rows of a housing file that are wrong; nothing was imported.
+    #[error("{} bad rows, nothing imported:\n{}", problems.len(), problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    HousingRows {
+        /// Each bad row.
+        problems: Vec<RowProblem>,
+    },
+    /// A staff name already in use.
+    #[error("a staff member named {name:?} exists")]
+    StaffExists {
+        /// The name.
+        name: String,
+    },
+    /// The audit log's hash chain breaks at an entry.
+    #[error("the audit log's hash chain breaks at entry {seq}: it was altered")]
+    AuditChainBroken {
+        /// The first entry that does not follow.
+        seq: i64,
+    },
+}
+
+/// One bad row of an imported file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowProblem {
+    /// The line, from 1 (the header).
+    pub line: u64,
+    /// What is wrong.
+    pub problem: String,
+}
+
+impl std::fmt::Display for RowProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "line {}: {}", self.line, self.problem)
+    }
 }

@@ -1,0 +1,441 @@
+//! Applications and accounts, their address proofs, and the public housing
+//! resident database they are matched against.
+
+use serde::Serialize;
+use sqlx::{FromRow, SqliteExecutor};
+use time::OffsetDateTime;
+
+use super::{Store, Tx, from_db, to_db};
+use crate::{
+    Error,
+    residents::{application::Application, proof::ProofType},
+};
+
+/// How an application is being verified.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Route {
+    /// Matched in the public housing resident database.
+    Housing,
+    /// An address proof, reviewed by staff.
+    Proof,
+    /// A confirmation letter with a PIN.
+    Letter,
+    /// A letter, then an identity check at a post office (non-HKID holders).
+    PostOffice,
+    /// Refused: the document already has an active account.
+    Refused,
+}
+
+/// Where an application stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Waiting for a reviewer.
+    Review,
+    /// Waiting for the confirmation letter (and its PIN).
+    Letter,
+    /// Waiting for the identity check at a post office.
+    PostOffice,
+    /// Verified; an SMS PIN was sent.
+    PinSent,
+    /// Activated.
+    Active,
+    /// Refused.
+    Refused,
+    /// Another application for the same document was activated.
+    Superseded,
+}
+
+macro_rules! text_enum {
+    ($ty:ident { $($variant:ident = $text:literal),* $(,)? }) => {
+        impl $ty {
+            /// The stored text.
+            pub fn as_str(self) -> &'static str {
+                match self { $($ty::$variant => $text),* }
+            }
+
+            fn parse(text: &str) -> Result<Self, Error> {
+                match text {
+                    $($text => Ok($ty::$variant),)*
+                    _ => Err(Error::Corrupt { what: stringify!($ty), value: text.to_owned() }),
+                }
+            }
+        }
+    };
+}
+
+text_enum!(Route { Housing = "housing", Proof = "proof", Letter = "letter", PostOffice = "post_office", Refused = "refused" });
+text_enum!(Status {
+    Review = "review",
+    Letter = "letter",
+    PostOffice = "post_office",
+    PinSent = "pin_sent",
+    Active = "active",
+    Refused = "refused",
+    Superseded = "superseded",
+});
+
+/// An account's non-personal fields: what routing and activation decide on.
+#[derive(Debug, Clone)]
+pub struct Account {
+    /// The reference.
+    pub id: String,
+    /// The blind index of the document.
+    pub id_index: String,
+    /// The blind index of document and date of issue.
+    pub issue_index: String,
+    /// The document type (`HKID`, `PERMIT` ...).
+    pub doc_type: String,
+    /// How it is verified.
+    pub route: Route,
+    /// Where it stands.
+    pub status: Status,
+    /// 0 for proof or public housing, 1 for the others.
+    pub priority: i64,
+    /// The argon2id hash, once activated.
+    pub password_hash: Option<String>,
+    /// When it was received.
+    pub created_at: OffsetDateTime,
+}
+
+#[derive(FromRow)]
+struct AccountRow {
+    id: String,
+    id_index: String,
+    issue_index: String,
+    doc_type: String,
+    route: String,
+    status: String,
+    priority: i64,
+    password_hash: Option<String>,
+    created_at: i64,
+}
+
+impl TryFrom<AccountRow> for Account {
+    type Error = Error;
+
+    fn try_from(row: AccountRow) -> Result<Self, Error> {
+        Ok(Account {
+            route: Route::parse(&row.route)?,
+            status: Status::parse(&row.status)?,
+            id: row.id,
+            id_index: row.id_index,
+            issue_index: row.issue_index,
+            doc_type: row.doc_type,
+            priority: row.priority,
+            password_hash: row.password_hash,
+            created_at: from_db(row.created_at),
+        })
+    }
+}
+
+#[derive(FromRow)]
+struct QueueRow {
+    #[sqlx(flatten)]
+    account: AccountRow,
+    has_proof: bool,
+}
+
+const ACCOUNT_COLUMNS: &str =
+    "id, id_index, issue_index, doc_type, route, status, priority, password_hash, created_at";
+
+/// The personal fields of an account, decrypted, for the staff who need them.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Details {
+    /// The name.
+    pub name: String,
+    /// `TYPE:NUMBER`.
+    pub id_document: String,
+    /// `YYYY-MM-DD`.
+    pub date_of_issue: String,
+    /// E.164.
+    pub phone: String,
+    /// The address.
+    pub address: String,
+}
+
+/// What a new row holds besides the application.
+#[derive(Debug)]
+pub struct NewAccount<'a> {
+    /// The reference.
+    pub id: &'a str,
+    /// The checked application.
+    pub application: &'a Application,
+    /// The blind index of the document.
+    pub id_index: &'a str,
+    /// The blind index of document and date of issue.
+    pub issue_index: &'a str,
+    /// How it will be verified.
+    pub route: Route,
+    /// Where it starts.
+    pub status: Status,
+    /// Queue priority.
+    pub priority: i64,
+    /// The public housing block, when matched.
+    pub building_id: Option<&'a str>,
+}
+
+impl Store {
+    /// Inserts an application with its personal fields sealed, and its proof.
+    ///
+    /// # Errors
+    /// [`Error::Db`].
+    pub async fn insert_account(
+        &self,
+        tx: &mut Tx,
+        new: &NewAccount<'_>,
+        now: OffsetDateTime,
+    ) -> Result<(), Error> {
+        let (key, id, app) = (self.key(), new.id, new.application);
+        let date = app.date_of_issue.to_string();
+        sqlx::query(
+            "INSERT INTO accounts (id, id_index, issue_index, doc_type, name_enc, id_document_enc, \
+             date_of_issue_enc, phone_enc, address_enc, route, status, priority, building_id, \
+             created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)",
+        )
+        .bind(id)
+        .bind(new.id_index)
+        .bind(new.issue_index)
+        .bind(app.document.doc_type())
+        .bind(key.seal("accounts.name", id, app.name.as_bytes()))
+        .bind(key.seal(
+            "accounts.id_document",
+            id,
+            app.document.normalised().as_bytes(),
+        ))
+        .bind(key.seal("accounts.date_of_issue", id, date.as_bytes()))
+        .bind(key.seal("accounts.phone", id, app.phone.e164().as_bytes()))
+        .bind(key.seal("accounts.address", id, app.address.as_bytes()))
+        .bind(new.route.as_str())
+        .bind(new.status.as_str())
+        .bind(new.priority)
+        .bind(new.building_id)
+        .bind(to_db(now))
+        .execute(&mut **tx)
+        .await?;
+        if let Some(proof) = &app.proof {
+            sqlx::query(
+                "INSERT INTO proofs (account_id, media_type, size, content_enc, created_at) \
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(id)
+            .bind(proof.kind.media_type())
+            .bind(proof.bytes.len() as i64)
+            .bind(key.seal("proofs.content", id, &proof.bytes))
+            .bind(to_db(now))
+            .execute(&mut **tx)
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// The account with reference `id`.
+    ///
+    /// # Errors
+    /// [`Error::Db`], [`Error::Corrupt`].
+    pub async fn account<'e>(
+        &self,
+        executor: impl SqliteExecutor<'e>,
+        id: &str,
+    ) -> Result<Option<Account>, Error> {
+        let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1");
+        sqlx::query_as::<_, AccountRow>(&sql)
+            .bind(id)
+            .fetch_optional(executor)
+            .await?
+            .map(Account::try_from)
+            .transpose()
+    }
+
+    /// Every application and account for the document with blind index `id_index`.
+    ///
+    /// # Errors
+    /// [`Error::Db`], [`Error::Corrupt`].
+    pub async fn accounts_for_document<'e>(
+        &self,
+        executor: impl SqliteExecutor<'e>,
+        id_index: &str,
+    ) -> Result<Vec<Account>, Error> {
+        let sql = format!(
+            "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id_index = $1 ORDER BY created_at, id"
+        );
+        sqlx::query_as::<_, AccountRow>(&sql)
+            .bind(id_index)
+            .fetch_all(executor)
+            .await?
+            .into_iter()
+            .map(Account::try_from)
+            .collect()
+    }
+
+    /// Moves an account to `status`.
+    ///
+    /// # Errors
+    /// [`Error::Db`].
+    pub async fn set_status(
+        &self,
+        tx: &mut Tx,
+        id: &str,
+        status: Status,
+        now: OffsetDateTime,
+    ) -> Result<(), Error> {
+        sqlx::query("UPDATE accounts SET status = $1, updated_at = $2 WHERE id = $3")
+            .bind(status.as_str())
+            .bind(to_db(now))
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
+    }
+
+    /// Activates `account` with its password hash and supersedes every other
+    /// pending application for the same document.
+    ///
+    /// # Errors
+    /// [`Error::Db`], including the unique-index error if another
+    /// application of the document became active meanwhile.
+    pub async fn activate_account(
+        &self,
+        tx: &mut Tx,
+        account: &Account,
+        password_hash: &str,
+        now: OffsetDateTime,
+    ) -> Result<(), Error> {
+        sqlx::query(
+            "UPDATE accounts SET status = 'superseded', updated_at = $1 \
+             WHERE id_index = $2 AND id <> $3 AND status NOT IN ('active', 'refused')",
+        )
+        .bind(to_db(now))
+        .bind(&account.id_index)
+        .bind(&account.id)
+        .execute(&mut **tx)
+        .await?;
+        sqlx::query(
+            "UPDATE accounts SET status = 'active', password_hash = $1, activated_at = $2, \
+             updated_at = $2 WHERE id = $3",
+        )
+        .bind(password_hash)
+        .bind(to_db(now))
+        .bind(&account.id)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    /// The applications waiting for a reviewer, proof and housing first, then oldest first.
+    ///
+    /// # Errors
+    /// [`Error::Db`], [`Error::Corrupt`].
+    pub async fn review_queue(&self, limit: i64) -> Result<Vec<(Account, bool)>, Error> {
+        let sql = format!(
+            "SELECT {ACCOUNT_COLUMNS}, EXISTS (SELECT 1 FROM proofs p WHERE p.account_id = a.id) AS has_proof \
+             FROM accounts a WHERE status = 'review' ORDER BY priority, created_at, id LIMIT $1"
+        );
+        let rows = sqlx::query_as::<_, QueueRow>(&sql)
+            .bind(limit)
+            .fetch_all(self.pool())
+            .await?;
+        rows.into_iter()
+            .map(|row| Ok((Account::try_from(row.account)?, row.has_proof)))
+            .collect()
+    }
+
+    /// The personal fields of account `id`, decrypted.
+    ///
+    /// # Errors
+    /// [`Error::Db`], [`Error::Undecryptable`].
+    pub async fn account_details<'e>(
+        &self,
+        executor: impl SqliteExecutor<'e>,
+        id: &str,
+    ) -> Result<Option<Details>, Error> {
+        type Sealed = (Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>);
+        let row: Option<Sealed> = sqlx::query_as(
+            "SELECT name_enc, id_document_enc, date_of_issue_enc, phone_enc, address_enc \
+             FROM accounts WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(executor)
+        .await?;
+        let Some((name, document, date, phone, address)) = row else {
+            return Ok(None);
+        };
+        let key = self.key();
+        Ok(Some(Details {
+            name: key.open_text("accounts.name", id, &name)?,
+            id_document: key.open_text("accounts.id_document", id, &document)?,
+            date_of_issue: key.open_text("accounts.date_of_issue", id, &date)?,
+            phone: key.open_text("accounts.phone", id, &phone)?,
+            address: key.open_text("accounts.address", id, &address)?,
+        }))
+    }
+
+    /// The address proof of account `id`, decrypted.
+    ///
+    /// # Errors
+    /// [`Error::Db`], [`Error::Undecryptable`], [`Error::Corrupt`].
+    pub async fn proof(&self, id: &str) -> Result<Option<(ProofType, Vec<u8>)>, Error> {
+        let row: Option<(String, Vec<u8>)> =
+            sqlx::query_as("SELECT media_type, content_enc FROM proofs WHERE account_id = $1")
+                .bind(id)
+                .fetch_optional(self.pool())
+                .await?;
+        let Some((media_type, sealed)) = row else {
+            return Ok(None);
+        };
+        let kind = ProofType::from_media_type(&media_type).ok_or_else(|| Error::Corrupt {
+            what: "proof media type",
+            value: media_type,
+        })?;
+        let bytes = self.key().open("proofs.content", id, &sealed)?;
+        Ok(Some((kind, bytes.to_vec())))
+    }
+
+    /// The public housing block of the resident whose document and address
+    /// give `match_index`, if the housing database lists them.
+    ///
+    /// # Errors
+    /// [`Error::Db`].
+    pub async fn housing_match(
+        &self,
+        tx: &mut Tx,
+        match_index: &str,
+    ) -> Result<Option<String>, Error> {
+        Ok(
+            sqlx::query_scalar("SELECT building_id FROM housing_residents WHERE match_index = $1")
+                .bind(match_index)
+                .fetch_optional(&mut **tx)
+                .await?,
+        )
+    }
+
+    /// Replaces the housing database with `rows` of (match index, building id).
+    ///
+    /// # Errors
+    /// [`Error::Db`]; on error nothing changes.
+    pub async fn replace_housing(
+        &self,
+        rows: &[(String, String)],
+        now: OffsetDateTime,
+    ) -> Result<(), Error> {
+        let mut tx = self.write().await?;
+        sqlx::query("DELETE FROM housing_residents")
+            .execute(&mut *tx)
+            .await?;
+        for (match_index, building_id) in rows {
+            sqlx::query(
+                "INSERT INTO housing_residents (match_index, building_id, imported_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (match_index) DO UPDATE SET building_id = excluded.building_id",
+            )
+            .bind(match_index)
+            .bind(building_id)
+            .bind(to_db(now))
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,195 @@
+//! The issuer's database: an embedded SQLite file by default, with queries
+//! and schema kept portable so that PostgreSQL can run them too.
+//!
+//! Personal data is sealed with the [`DataKey`] before it reaches SQL, so the
+//! store is the one place where plaintext turns into ciphertext. Writes are
+//! acknowledged only after commit with `synchronous = FULL` in WAL mode: an
+//! acknowledged registration survives `kill -9` (and power loss).
+//!
+//! # Layout
+//! - [`accounts`]: applications and accounts, proofs, the housing database.
+//! - [`pins`]: activation PINs, hashed, with expiry and failure counts.
+//! - [`messages`]: the SMS outbox and the letters waiting to be printed.
+//! - [`sessions`], [`visits`], [`staff`], [`audit`].
+
+pub mod accounts;
+pub mod audit;
+pub mod messages;
+pub mod pins;
+pub mod sessions;
+pub mod staff;
+pub mod visits;
+
+use std::{path::Path, str::FromStr as _, time::Duration};
+
+use healthcode_keys::hex;
+use rand::RngCore as _;
+use sqlx::{
+    Sqlite, SqlitePool, Transaction,
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+};
+use time::OffsetDateTime;
+
+use crate::{Error, privacy::DataKey};
+
+/// The database file's name inside the data folder.
+pub const DATABASE_FILE: &str = "healthcode.db";
+
+/// The data key file's default name inside the data folder.
+pub const DATA_KEY_FILE: &str = "data.key";
+
+/// A write transaction.
+pub type Tx = Transaction<'static, Sqlite>;
+
+/// The database and the key that seals personal data in it.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: SqlitePool,
+    key: DataKey,
+}
+
+impl Store {
+    /// Opens (creating if need be) the database in `data_dir`, applies the
+    /// migrations, and checks that `key_path` (default `data_dir/data.key`)
+    /// holds the key the data was written with. A new database gets a new
+    /// key file; an existing one never does, since a lost key means lost data.
+    ///
+    /// # Errors
+    /// [`Error::DataKeyMismatch`] for the wrong key, [`Error::Keys`] for an
+    /// unreadable key file, [`Error::Db`] and [`Error::Migrate`].
+    pub async fn open(data_dir: &Path, key_path: Option<&Path>) -> Result<Store, Error> {
+        healthcode_keys::files::ensure_dir(data_dir)?;
+        let db_path = data_dir.join(DATABASE_FILE);
+        let key_path = key_path.map_or_else(|| data_dir.join(DATA_KEY_FILE), Path::to_owned);
+        let is_new = !db_path.exists();
+        let key = if is_new && !key_path.exists() {
+            DataKey::create(&mut rand::rngs::OsRng, &key_path)?
+        } else {
+            DataKey::read(&key_path)?
+        };
+        let options = SqliteConnectOptions::from_str("sqlite://")?
+            .filename(&db_path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("./migrations").run(&pool).await?;
+        restrict_to_owner(data_dir, &db_path)?;
+        let store = Store { pool, key };
+        store.check_key(&key_path).await?;
+        Ok(store)
+    }
+
+    /// Records the key's check value on first use; refuses a different key later.
+    async fn check_key(&self, key_path: &Path) -> Result<(), Error> {
+        let check = self.key.check_value();
+        sqlx::query("INSERT INTO meta (key, value) VALUES ('data_key_check', $1) ON CONFLICT (key) DO NOTHING")
+            .bind(&check)
+            .execute(&self.pool)
+            .await?;
+        let stored: String =
+            sqlx::query_scalar("SELECT value FROM meta WHERE key = 'data_key_check'")
+                .fetch_one(&self.pool)
+                .await?;
+        if stored != check {
+            return Err(Error::DataKeyMismatch {
+                path: key_path.to_owned(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The data key.
+    pub fn key(&self) -> &DataKey {
+        &self.key
+    }
+
+    /// The connection pool, for reads.
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// A write transaction that takes the write lock at once, so two writers
+    /// queue on the busy timeout instead of failing on a stale snapshot.
+    ///
+    /// # Errors
+    /// [`Error::Db`].
+    pub async fn write(&self) -> Result<Tx, Error> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
+    /// Closes the pool (checkpointing the WAL).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// The database holds sealed personal data and hashes: owner only, like the key.
+fn restrict_to_owner(data_dir: &Path, db_path: &Path) -> Result<(), Error> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let wal = db_path.with_extension("db-wal");
+        let shm = db_path.with_extension("db-shm");
+        for (path, mode) in [
+            (data_dir, 0o700),
+            (db_path, 0o600),
+            (&wal, 0o600),
+            (&shm, 0o600),
+        ] {
+            if path.exists() {
+                std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).map_err(
+                    |source| Error::Io {
+                        path: path.to_owned(),
+                        source,
+                    },
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A new id: 16 bytes as 32 hex digits, the first 6 the milliseconds since
+/// 1970 (as in UUIDv7) and the other 10 random. Ids sort in the order they
+/// were made, so queues served "by time" are first come, first served even
+/// within a second; 80 random bits keep them unguessable.
+pub fn new_id() -> String {
+    let millis = OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000;
+    let mut bytes = [0u8; 16];
+    bytes[..6].copy_from_slice(&(millis as u64).to_be_bytes()[2..]);
+    rand::rngs::OsRng.fill_bytes(&mut bytes[6..]);
+    hex::encode(&bytes)
+}
+
+/// An instant as stored: Unix seconds, UTC.
+pub fn to_db(at: OffsetDateTime) -> i64 {
+    at.unix_timestamp()
+}
+
+/// An instant as read back.
+pub fn from_db(seconds: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(seconds).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn ids_sort_in_the_order_they_were_made() {
+        let ids: Vec<String> = (0..3)
+            .map(|_| {
+                std::thread::sleep(std::time::Duration::from_millis(2));
+                super::new_id()
+            })
+            .collect();
+        let mut sorted = ids.clone();
+        sorted.sort();
+        assert_eq!(ids, sorted);
+        assert_ne!(super::new_id(), super::new_id());
+    }
+}
