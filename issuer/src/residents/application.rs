@@ -1,0 +1,297 @@
+//! A registration as the applicant submitted it, checked field by field.
+
+use healthcode_keys::{IdDocument, hktime::HK_OFFSET};
+use serde::Serialize;
+use time::{Date, OffsetDateTime, macros::format_description};
+
+use super::{
+    phone::Phone,
+    proof::{Proof, ProofType},
+};
+
+/// One field that is wrong, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct FieldError {
+    /// The form field, e.g. `id_number`.
+    pub field: String,
+    /// What is wrong, for the applicant to read.
+    pub message: String,
+}
+
+impl FieldError {
+    /// An error for `field`.
+    pub fn new(field: &str, message: impl Into<String>) -> Self {
+        FieldError {
+            field: field.to_owned(),
+            message: message.into(),
+        }
+    }
+}
+
+/// The form fields as received (text), before checking.
+#[derive(Debug, Default)]
+pub struct RawApplication {
+    /// The name as on the ID document.
+    pub name: Option<String>,
+    /// `HKID`, `PERMIT`, `MOID` or `PASSPORT-<country>`.
+    pub id_type: Option<String>,
+    /// The document number.
+    pub id_number: Option<String>,
+    /// `YYYY-MM-DD`.
+    pub date_of_issue: Option<String>,
+    /// A mobile number.
+    pub phone: Option<String>,
+    /// The residential address in Hong Kong.
+    pub address: Option<String>,
+    /// The proof file's bytes, if one was attached.
+    pub proof: Option<Vec<u8>>,
+}
+
+/// A registration whose every field is valid.
+#[derive(Debug, Clone)]
+pub struct Application {
+    /// The name, trimmed.
+    pub name: String,
+    /// The ID document, normalised.
+    pub document: IdDocument,
+    /// The document's date of issue.
+    pub date_of_issue: Date,
+    /// The mobile number.
+    pub phone: Phone,
+    /// The address, trimmed, lines joined with `\n`.
+    pub address: String,
+    /// The address proof, if any.
+    pub proof: Option<Proof>,
+}
+
+impl RawApplication {
+    /// Checks every field against the day it is (for the date of issue).
+    ///
+    /// # Errors
+    /// Every wrong field at once, so the applicant can mend them in one go.
+    pub fn check(self, now: OffsetDateTime) -> Result<Application, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let mut take = |field: &str, value: Option<String>| {
+            let value = value.map(|v| v.trim().to_owned()).unwrap_or_default();
+            if value.is_empty() {
+                errors.push(FieldError::new(field, "required"));
+            }
+            value
+        };
+        let (name, id_type, id_number) = (
+            take("name", self.name),
+            take("id_type", self.id_type),
+            take("id_number", self.id_number),
+        );
+        let (date_of_issue, phone, address) = (
+            take("date_of_issue", self.date_of_issue),
+            take("phone", self.phone),
+            take("address", self.address),
+        );
+        let mut check = |field: &str, result: Result<(), String>| {
+            if let Err(message) = result {
+                errors.push(FieldError::new(field, message));
+            }
+        };
+        if !name.is_empty() {
+            check("name", check_name(&name));
+        }
+        let document = (!id_type.is_empty() && !id_number.is_empty())
+            .then(|| format!("{id_type}:{id_number}").parse::<IdDocument>())
+            .and_then(|parsed| {
+                parsed
+                    .map_err(|e| check("id_number", Err(e.to_string())))
+                    .ok()
+            });
+        let date = (!date_of_issue.is_empty())
+            .then(|| parse_date_of_issue(&date_of_issue, now))
+            .and_then(|parsed| parsed.map_err(|e| check("date_of_issue", Err(e))).ok());
+        let phone = (!phone.is_empty())
+            .then(|| Phone::parse(&phone))
+            .and_then(|parsed| parsed.map_err(|e| check("phone", Err(e.into()))).ok());
+        let address = (!address.is_empty())
+            .then(|| normalise_address_text(&address))
+            .and_then(|parsed| parsed.map_err(|e| check("address", Err(e))).ok());
+        let proof = self
+            .proof
+            .map(Proof::check)
+            .transpose()
+            .map_err(|e| check("proof", Err(e)))
+            .ok()
+            .flatten();
+        match (document, date, phone, address) {
+            (Some(document), Some(date_of_issue), Some(phone), Some(address))
+                if errors.is_empty() =>
+            {
+                Ok(Application {
+                    name,
+                    document,
+                    date_of_issue,
+                    phone,
+                    address,
+                    proof,
+                })
+            }
+            _ => Err(errors),
+        }
+    }
+}
+
+fn has_control(text: &str, allow_newline: bool) -> bool {
+    text.chars()
+        .any(|c| c.is_control() && !(allow_newline && (c == '\n' || c == '\r')))
+}
+
+fn check_name(name: &str) -> Result<(), String> {
+    if name.chars().count() > 100 {
+        return Err("at most 100 characters".into());
+    }
+    if has_control(name, false) {
+        return Err("control characters are not allowed".into());
+    }
+    if !name.chars().any(char::is_alphabetic) {
+        return Err("a name needs letters or characters".into());
+    }
+    Ok(())
+}
+
+fn parse_date_of_issue(text: &str, now: OffsetDateTime) -> Result<Date, String> {
+    let date = Date::parse(text, format_description!("[year]-[month]-[day]"))
+        .map_err(|_| format!("{text:?} is not a date written YYYY-MM-DD"))?;
+    let today = now.to_offset(HK_OFFSET).date();
+    if date > today {
+        return Err("the date of issue cannot be in the future".into());
+    }
+    if date.year() < 1900 {
+        return Err("the date of issue is before 1900".into());
+    }
+    Ok(date)
+}
+
+/// Trims each line, drops empty ones, joins with `\n`; 5 to 300 characters.
+fn normalise_address_text(text: &str) -> Result<String, String> {
+    if has_control(text, true) {
+        return Err("control characters are not allowed".into());
+    }
+    let joined = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n");
+    match joined.chars().count() {
+        0..5 => Err("an address needs at least 5 characters".into()),
+        301.. => Err("at most 300 characters".into()),
+        _ => Ok(joined),
+    }
+}
+
+/// The address as the housing database is matched: upper case, every run of
+/// punctuation and spaces one space. `Flat 12, Block A` matches `FLAT 12 BLOCK A`.
+pub fn address_match_key(address: &str) -> String {
+    address
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_uppercase)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+impl Application {
+    /// The proof's type, if a proof was attached.
+    pub fn proof_type(&self) -> Option<ProofType> {
+        self.proof.as_ref().map(|p| p.kind)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use time::macros::datetime;
+
+    use super::*;
+
+    fn raw() -> RawApplication {
+        RawApplication {
+            name: Some(" CHAN Tai Man ".into()),
+            id_type: Some("HKID".into()),
+            id_number: Some("A123456(3)".into()),
+            date_of_issue: Some("2018-03-01".into()),
+            phone: Some("9123 4567".into()),
+            address: Some("Flat 12, 3/F\n  Block A, Kwai Chung Estate\n".into()),
+            proof: None,
+        }
+    }
+
+    const NOW: OffsetDateTime = datetime!(2022-12-10 01:00 UTC);
+
+    #[test]
+    fn a_good_application_is_normalised() {
+        let app = raw().check(NOW).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(app.name, "CHAN Tai Man");
+        assert_eq!(app.document.normalised(), "HKID:A1234563");
+        assert_eq!(app.phone.e164(), "+85291234567");
+        assert_eq!(app.address, "Flat 12, 3/F\nBlock A, Kwai Chung Estate");
+    }
+
+    #[test]
+    fn every_bad_field_is_named_at_once() {
+        let app = RawApplication {
+            name: Some("123".into()),
+            id_number: Some("A123456(4)".into()),
+            date_of_issue: Some("2030-01-01".into()),
+            phone: Some("2123 4567".into()),
+            address: Some("x".into()),
+            proof: Some(b"\x7FELF".to_vec()),
+            ..raw()
+        };
+        let errors = app.check(NOW).err().unwrap_or_default();
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "name",
+                "id_number",
+                "date_of_issue",
+                "phone",
+                "address",
+                "proof"
+            ],
+            "{errors:?}"
+        );
+        assert!(errors[1].message.contains("check digit"), "{errors:?}");
+    }
+
+    #[test]
+    fn missing_fields_are_required() {
+        let errors = RawApplication::default()
+            .check(NOW)
+            .err()
+            .unwrap_or_default();
+        assert_eq!(errors.len(), 6);
+        assert!(errors.iter().all(|e| e.message == "required"));
+    }
+
+    #[test]
+    fn the_date_of_issue_is_judged_on_the_hong_kong_calendar() {
+        // 16:30 UTC on 10 December is 00:30 on 11 December in Hong Kong.
+        let late = datetime!(2022-12-10 16:30 UTC);
+        let app = RawApplication {
+            date_of_issue: Some("2022-12-11".into()),
+            ..raw()
+        };
+        assert!(app.check(late).is_ok());
+        let app = RawApplication {
+            date_of_issue: Some("2022-12-11".into()),
+            ..raw()
+        };
+        assert!(app.check(NOW).is_err());
+    }
+
+    #[test]
+    fn addresses_match_despite_punctuation_and_case() {
+        assert_eq!(
+            address_match_key("Flat 12, 3/F\nBlock A,  Kwai Chung Estate"),
+            address_match_key("FLAT 12 3 F BLOCK A KWAI CHUNG ESTATE")
+        );
+    }
+}

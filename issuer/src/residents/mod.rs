@@ -1,0 +1,77 @@
+//! Residents: from registration, through each verification route of the press
+//! release, to an activated account that uploads visit records.
+//!
+//! # Layout
+//! - [`application`], [`phone`], [`proof`]: the registration form, checked.
+//! - [`registration`]: choosing the verification route for an application.
+//! - [`verification`]: staff review, the post-office identity check, letters.
+//! - [`activation`]: PINs, passwords, login.
+//! - [`visits`]: visit records from the check-in app.
+//! - [`housing`]: importing the public housing resident database.
+
+pub mod activation;
+pub mod application;
+pub mod housing;
+pub mod phone;
+pub mod proof;
+pub mod registration;
+pub mod secrets;
+pub mod verification;
+pub mod visits;
+
+use healthcode_keys::IdDocument;
+use time::{Duration, OffsetDateTime};
+
+use crate::{
+    Error,
+    store::{Store, Tx, pins::Channel},
+};
+
+/// How long an SMS PIN lives.
+pub const SMS_PIN_LIFETIME: Duration = Duration::minutes(10);
+
+/// How long a letter's PIN lives: post takes days.
+pub const LETTER_PIN_LIFETIME: Duration = Duration::days(30);
+
+/// The blind index that finds every application of `document`.
+pub fn document_index(store: &Store, document: &IdDocument) -> String {
+    store.key().blind_index("document", document.normalised())
+}
+
+/// Makes a PIN, stores its hash, and queues the SMS that carries it to the
+/// account's phone. Runs inside the caller's transaction, so the PIN and the
+/// change that earned it commit together.
+///
+/// # Errors
+/// [`Error::Db`], [`Error::Undecryptable`], [`Error::NotFound`].
+pub async fn send_sms_pin(
+    store: &Store,
+    tx: &mut Tx,
+    account_id: &str,
+    now: OffsetDateTime,
+) -> Result<(), Error> {
+    let details = store
+        .account_details(&mut **tx, account_id)
+        .await?
+        .ok_or(Error::NotFound {
+            what: "application",
+        })?;
+    let pin = secrets::new_pin();
+    store
+        .put_pin(
+            tx,
+            account_id,
+            Channel::Sms,
+            &pin,
+            now + SMS_PIN_LIFETIME,
+            now,
+        )
+        .await?;
+    let body = format!(
+        "Hong Kong Health Code: your activation PIN is {}. It expires in 10 minutes. Never share it.",
+        pin.as_str()
+    );
+    store
+        .queue_sms(tx, account_id, "pin", &details.phone, &body, now)
+        .await
+}

@@ -1,0 +1,244 @@
+//! The verification steps staff take: proof review, the post-office identity
+//! check, and printing confirmation letters. Every step is audited.
+
+use std::path::{Path, PathBuf};
+
+use healthcode_keys::{IdDocument, files, hktime};
+use serde::Deserialize;
+use time::OffsetDateTime;
+
+use super::{LETTER_PIN_LIFETIME, document_index, secrets, send_sms_pin};
+use crate::{
+    Error,
+    store::{
+        Store, Tx,
+        accounts::{Account, Status},
+        messages::PendingLetter,
+        pins::{Channel, PinCheck},
+        staff::StaffMember,
+    },
+};
+
+/// Why a reviewer could not verify an address from its proof.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RejectReason {
+    /// The file cannot be read.
+    Unreadable,
+    /// The proof is not in the applicant's name or not for the address given.
+    DoesNotMatch,
+    /// The proof is too old or not an accepted kind of document.
+    NotAccepted,
+    /// Applications of one document disagree; the letter decides.
+    Conflict,
+}
+
+async fn account_in(
+    store: &Store,
+    tx: &mut Tx,
+    id: &str,
+    expected: Status,
+) -> Result<Account, Error> {
+    let account = store.account(&mut **tx, id).await?.ok_or(Error::NotFound {
+        what: "application",
+    })?;
+    if account.status != expected {
+        return Err(Error::WrongStatus {
+            status: account.status.as_str(),
+            expected: expected.as_str(),
+        });
+    }
+    Ok(account)
+}
+
+fn actor(staff: &StaffMember) -> String {
+    format!("staff:{}", staff.id)
+}
+
+/// A reviewer accepts the proof: the address is verified and the PIN goes by SMS.
+///
+/// # Errors
+/// [`Error::NotFound`], [`Error::WrongStatus`] unless under review, [`Error::Db`].
+pub async fn approve(
+    store: &Store,
+    staff: &StaffMember,
+    id: &str,
+    now: OffsetDateTime,
+) -> Result<(), Error> {
+    let mut tx = store.write().await?;
+    account_in(store, &mut tx, id, Status::Review).await?;
+    send_sms_pin(store, &mut tx, id, now).await?;
+    store.set_status(&mut tx, id, Status::PinSent, now).await?;
+    store
+        .audit(
+            &mut tx,
+            now,
+            &actor(staff),
+            "application_approved",
+            id,
+            &serde_json::json!({}),
+        )
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A reviewer cannot verify the address: a confirmation letter goes instead.
+///
+/// # Errors
+/// [`Error::NotFound`], [`Error::WrongStatus`] unless under review, [`Error::Db`].
+pub async fn reject(
+    store: &Store,
+    staff: &StaffMember,
+    id: &str,
+    reason: RejectReason,
+    now: OffsetDateTime,
+) -> Result<(), Error> {
+    let mut tx = store.write().await?;
+    let account = account_in(store, &mut tx, id, Status::Review).await?;
+    store.set_status(&mut tx, id, Status::Letter, now).await?;
+    store
+        .queue_letter(&mut tx, id, "activation", account.priority, now)
+        .await?;
+    let detail = serde_json::json!({ "reason": format!("{reason:?}") });
+    store
+        .audit(
+            &mut tx,
+            now,
+            &actor(staff),
+            "application_rejected",
+            id,
+            &detail,
+        )
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Post-office staff saw the applicant's letter and identity document: the
+/// document must be the one applied with and the letter's PIN right; then
+/// the activation PIN goes by SMS.
+///
+/// # Errors
+/// [`Error::DocumentMismatch`], [`Error::BadCredentials`] for a wrong letter
+/// PIN, [`Error::PinLocked`], [`Error::WrongStatus`], [`Error::NotFound`], [`Error::Db`].
+pub async fn confirm_at_post_office(
+    store: &Store,
+    staff: &StaffMember,
+    id: &str,
+    document: &IdDocument,
+    letter_pin: &str,
+    now: OffsetDateTime,
+) -> Result<(), Error> {
+    let mut tx = store.write().await?;
+    let account = account_in(store, &mut tx, id, Status::PostOffice).await?;
+    if document_index(store, document) != account.id_index {
+        return Err(Error::DocumentMismatch);
+    }
+    let check = store
+        .check_pin(&mut tx, id, Channel::Letter, letter_pin, now)
+        .await?;
+    if check != PinCheck::Accepted {
+        tx.commit().await?;
+        return Err(match check {
+            PinCheck::Locked => Error::PinLocked,
+            _ => Error::BadCredentials,
+        });
+    }
+    send_sms_pin(store, &mut tx, id, now).await?;
+    store.set_status(&mut tx, id, Status::PinSent, now).await?;
+    store
+        .audit(
+            &mut tx,
+            now,
+            &actor(staff),
+            "identity_confirmed",
+            id,
+            &serde_json::json!({}),
+        )
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Writes every pending letter into `out_dir` as a printable text file (mode
+/// 0600: it holds a PIN), each with a new letter PIN, and marks them sent.
+/// A letter is marked only once its file is safely written; returns the files.
+///
+/// # Errors
+/// [`Error::Keys`] if a file cannot be written (the letters not yet written
+/// stay pending), [`Error::Db`], [`Error::Undecryptable`].
+pub async fn export_letters(
+    store: &Store,
+    out_dir: &Path,
+    now: OffsetDateTime,
+) -> Result<Vec<PathBuf>, Error> {
+    files::ensure_dir(out_dir)?;
+    let mut written = Vec::new();
+    for letter in store.pending_letters().await? {
+        let mut tx = store.write().await?;
+        let details = store
+            .account_details(&mut *tx, &letter.account_id)
+            .await?
+            .ok_or(Error::NotFound {
+                what: "application",
+            })?;
+        let pin = secrets::new_pin();
+        store
+            .put_pin(
+                &mut tx,
+                &letter.account_id,
+                Channel::Letter,
+                &pin,
+                now + LETTER_PIN_LIFETIME,
+                now,
+            )
+            .await?;
+        store.mark_letter_exported(&mut tx, &letter.id, now).await?;
+        store
+            .audit(
+                &mut tx,
+                now,
+                "cli",
+                "letter_exported",
+                &letter.account_id,
+                &serde_json::json!({ "kind": letter.kind }),
+            )
+            .await?;
+        let path = out_dir.join(format!("letter-{:04}-{}.txt", written.len() + 1, letter.id));
+        let text = render_letter(&letter, &details.name, &details.address, &pin, now);
+        files::write_secret(&path, text.as_bytes())?;
+        tx.commit().await?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+fn render_letter(
+    letter: &PendingLetter,
+    name: &str,
+    address: &str,
+    pin: &str,
+    now: OffsetDateTime,
+) -> String {
+    let expires = hktime::format_hk(now + LETTER_PIN_LIFETIME);
+    let instructions = if letter.kind == "post_office" {
+        "Please bring this letter and the identity document you applied with to a\n\
+         designated post office. After staff there confirm your identity, your\n\
+         activation PIN will be sent to you by SMS. The PIN below is for the\n\
+         post office staff: it does not activate your account on its own."
+    } else {
+        "Enter the PIN below with your identity document number on the\n\
+         activation page of www.healthcode.gov.hk to activate your account."
+    };
+    format!(
+        "{name}\n{address}\n\n\
+         HONG KONG HEALTH CODE: CONFIRMATION LETTER\n\n\
+         Application reference: {reference}\n\n\
+         {instructions}\n\n\
+         PIN: {pin}\n\
+         Valid until: {expires} (Hong Kong time)\n\n\
+         Never share this PIN. Enquiries: 3142 2330.\n",
+        reference = letter.account_id,
+    )
+}
