@@ -1,12 +1,20 @@
-//! `issuer`: the administrator's tool for issuing codes.
+//! `issuer`: the issuer service and the operators' tool.
 //!
-//! Exit codes: 0 success; 1 an operation failed (message on stderr) or, for
-//! `rules check`, a vector failed; 2 usage error.
+//! Exit codes: 0 success (for `serve`, after a graceful shutdown on SIGTERM or
+//! Ctrl-C); 1 an operation failed (message on stderr) or, for `rules check`,
+//! a vector failed, or for `audit verify`, the chain is broken; 2 usage error.
 
-use std::{path::PathBuf, process::ExitCode};
+use std::{net::SocketAddr, path::PathBuf, process::ExitCode};
 
 use clap::{Parser, Subcommand};
-use healthcode_issuer::{issue::issue_code, qr, rules::check};
+use healthcode_issuer::{
+    issue::issue_code,
+    qr,
+    residents::{housing, verification},
+    rules::check,
+    service::{self, state::RateLimits},
+    store::{Store, staff::Role},
+};
 use healthcode_keys::{
     Colour, IdDocument, IdentityKey, IssuerSecretKey, TokenId,
     hktime::{self, parse_rfc3339},
@@ -67,6 +75,129 @@ enum Command {
     /// The colour rules over test vectors (shared/spec/colour-rules.md).
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Serve the residents' and staff's HTTP API (see /openapi.json).
+    Serve(ServeArgs),
+    /// The public housing resident database.
+    #[command(subcommand)]
+    Housing(HousingCommand),
+    /// Confirmation letters waiting to be printed.
+    #[command(subcommand)]
+    Letters(LettersCommand),
+    /// Staff accounts.
+    #[command(subcommand)]
+    Staff(StaffCommand),
+    /// The SMS outbox.
+    #[command(subcommand)]
+    Sms(SmsCommand),
+    /// The audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Print the API description (OpenAPI 3.1 JSON), as docs/openapi.json holds it.
+    Openapi,
+}
+
+/// Where the data lives.
+#[derive(clap::Args)]
+struct DataArgs {
+    /// The data folder: the SQLite database (and, by default, the data key).
+    #[arg(long, env = "HEALTHCODE_DATA", default_value = "data")]
+    data: PathBuf,
+    /// The data key file (mode 0600) that seals personal data; keep it apart
+    /// from the database in production. Default: DATA/data.key, created with a new database.
+    #[arg(long, env = "HEALTHCODE_DATA_KEY")]
+    data_key: Option<PathBuf>,
+}
+
+impl DataArgs {
+    fn open(&self, runtime: &tokio::runtime::Runtime) -> anyhow::Result<Store> {
+        Ok(runtime.block_on(Store::open(&self.data, self.data_key.as_deref()))?)
+    }
+}
+
+#[derive(clap::Args)]
+struct ServeArgs {
+    #[command(flatten)]
+    data: DataArgs,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8443")]
+    listen: SocketAddr,
+    /// Deliver SMS by POSTing {"id","to","text"} to this URL; without it,
+    /// messages wait in the outbox (`issuer sms outbox`).
+    #[arg(long)]
+    sms_webhook: Option<String>,
+    /// Registrations per minute from one address.
+    #[arg(long, default_value_t = RateLimits::default().register_per_minute)]
+    register_per_minute: std::num::NonZeroU32,
+    /// Logins per minute from one address.
+    #[arg(long, default_value_t = RateLimits::default().login_per_minute)]
+    login_per_minute: std::num::NonZeroU32,
+    /// PIN tries and resends per minute from one address.
+    #[arg(long, default_value_t = RateLimits::default().pin_per_minute)]
+    pin_per_minute: std::num::NonZeroU32,
+    /// Leave `Secure` off the session cookie: only for plain-HTTP development.
+    #[arg(long)]
+    insecure_cookies: bool,
+}
+
+#[derive(Subcommand)]
+enum HousingCommand {
+    /// Replace the housing database with a CSV file (header
+    /// id_document,address,building_id). A file with any bad row changes nothing.
+    Import {
+        #[command(flatten)]
+        data: DataArgs,
+        /// The CSV file.
+        file: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum LettersCommand {
+    /// Write each pending letter as a printable text file (0600: it holds a
+    /// PIN) into OUT, and mark it sent.
+    Export {
+        #[command(flatten)]
+        data: DataArgs,
+        /// The folder to write into.
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum StaffCommand {
+    /// Add a staff member; prints the API token, shown this once.
+    Add {
+        #[command(flatten)]
+        data: DataArgs,
+        /// A unique name.
+        #[arg(long)]
+        name: String,
+        /// What they may do.
+        #[arg(long, value_enum)]
+        role: Role,
+    },
+}
+
+#[derive(Subcommand)]
+enum SmsCommand {
+    /// Print the newest messages as JSON lines (they hold PINs: operators only).
+    Outbox {
+        #[command(flatten)]
+        data: DataArgs,
+        /// How many.
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the audit log's hash chain from the first entry to the last.
+    Verify {
+        #[command(flatten)]
+        data: DataArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -88,6 +219,12 @@ enum RulesCommand {
 }
 
 fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
     match run(Cli::parse().command) {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),
@@ -180,6 +317,67 @@ fn run(command: Command) -> anyhow::Result<bool> {
         Command::Rules(RulesCommand::Check { paths }) => {
             let summary = check::check_paths(&paths, &mut std::io::stdout().lock())?;
             return Ok(summary.failed == 0);
+        }
+        Command::Openapi => print!("{}", service::openapi::json()),
+        other => return run_with_store(other),
+    }
+    Ok(true)
+}
+
+/// The commands that work on the database.
+fn run_with_store(command: Command) -> anyhow::Result<bool> {
+    let runtime = tokio::runtime::Runtime::new()?;
+    let now = hktime::now();
+    match command {
+        Command::Serve(args) => {
+            let store = args.data.open(&runtime)?;
+            let limits = RateLimits {
+                register_per_minute: args.register_per_minute,
+                login_per_minute: args.login_per_minute,
+                pin_per_minute: args.pin_per_minute,
+            };
+            let state = service::AppState::new(store, limits, !args.insecure_cookies, hktime::now);
+            runtime.block_on(async {
+                let listener = tokio::net::TcpListener::bind(args.listen).await?;
+                tracing::info!(address = %listener.local_addr()?, "issuer listening");
+                service::serve(state, listener, args.sms_webhook).await
+            })?;
+            tracing::info!("issuer stopped");
+        }
+        Command::Housing(HousingCommand::Import { data, file }) => {
+            let store = data.open(&runtime)?;
+            let input = std::fs::File::open(&file)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            let count = runtime.block_on(housing::import(&store, input, now))?;
+            println!("imported {count} public housing residents");
+        }
+        Command::Letters(LettersCommand::Export { data, out }) => {
+            let store = data.open(&runtime)?;
+            let written = runtime.block_on(verification::export_letters(&store, &out, now))?;
+            for path in &written {
+                println!("{}", path.display());
+            }
+            eprintln!("{} letters exported to {}", written.len(), out.display());
+        }
+        Command::Staff(StaffCommand::Add { data, name, role }) => {
+            let store = data.open(&runtime)?;
+            let token = runtime.block_on(store.add_staff(&name, role, now))?;
+            println!("{token}");
+            eprintln!("staff member {name:?} added as {role}; the token above is shown only now");
+        }
+        Command::Sms(SmsCommand::Outbox { data, limit }) => {
+            let store = data.open(&runtime)?;
+            for sms in runtime.block_on(store.outbox(limit))? {
+                println!("{}", serde_json::to_string(&sms)?);
+            }
+        }
+        Command::Audit(AuditCommand::Verify { data }) => {
+            let store = data.open(&runtime)?;
+            let count = runtime.block_on(store.verify_audit_chain())?;
+            println!("audit log intact: {count} entries");
+        }
+        Command::Issue { .. } | Command::Revoke { .. } | Command::Rules(_) | Command::Openapi => {
+            unreachable!("handled in run")
         }
     }
     Ok(true)

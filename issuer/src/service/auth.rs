@@ -1,0 +1,166 @@
+//! Who is asking: the client address, a resident's session, a staff member.
+
+use std::{
+    net::{IpAddr, Ipv4Addr, SocketAddr},
+    sync::Arc,
+};
+
+use axum::{
+    extract::{ConnectInfo, FromRequestParts},
+    http::{HeaderMap, header, request::Parts},
+};
+
+use super::{AppError, AppState};
+use crate::store::staff::{Role, STAFF_TOKEN_PREFIX, StaffMember};
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "hc_session";
+
+/// The client's address (the peer; put a proxy that rewrites nothing in front).
+#[derive(Debug, Clone, Copy)]
+pub struct ClientIp(pub IpAddr);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
+        Ok(ClientIp(peer))
+    }
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+}
+
+fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|pair| {
+            let (key, value) = pair.trim().split_once('=')?;
+            (key == name).then_some(value)
+        })
+}
+
+/// A logged-in resident: from `Authorization: Bearer` (the app) or the
+/// session cookie (the web).
+#[derive(Debug, Clone)]
+pub struct Resident {
+    /// The account.
+    pub account_id: String,
+    /// The session token presented.
+    pub token: String,
+}
+
+impl FromRequestParts<Arc<AppState>> for Resident {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, AppError> {
+        let token = bearer(&parts.headers)
+            .or_else(|| cookie(&parts.headers, SESSION_COOKIE))
+            .filter(|t| !t.starts_with(STAFF_TOKEN_PREFIX) && t.len() <= 128)
+            .ok_or(AppError::Unauthenticated)?
+            .to_owned();
+        let account_id = state
+            .store
+            .session_account(&token, state.now())
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
+        Ok(Resident { account_id, token })
+    }
+}
+
+/// An authenticated staff member (`Authorization: Bearer hcstaff_...`).
+#[derive(Debug, Clone)]
+pub struct Staff(pub StaffMember);
+
+impl FromRequestParts<Arc<AppState>> for Staff {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, AppError> {
+        let token = bearer(&parts.headers)
+            .filter(|t| t.starts_with(STAFF_TOKEN_PREFIX) && t.len() <= 128)
+            .ok_or(AppError::Unauthenticated)?;
+        let member = state
+            .store
+            .staff_for_token(token)
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
+        Ok(Staff(member))
+    }
+}
+
+impl Staff {
+    /// Allows one of `roles`; a refusal is written to the audit log.
+    ///
+    /// # Errors
+    /// [`AppError::Forbidden`].
+    pub async fn require(
+        &self,
+        state: &AppState,
+        roles: &'static [Role],
+        action: &str,
+    ) -> Result<(), AppError> {
+        if roles.contains(&self.0.role) {
+            return Ok(());
+        }
+        let mut tx = state.store.write().await?;
+        let detail = serde_json::json!({ "action": action, "role": self.0.role.as_str() });
+        let actor = format!("staff:{}", self.0.id);
+        state
+            .store
+            .audit(
+                &mut tx,
+                state.now(),
+                &actor,
+                "access_denied",
+                action,
+                &detail,
+            )
+            .await?;
+        tx.commit().await.map_err(crate::Error::from)?;
+        Err(AppError::Forbidden { needed: roles })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::HeaderValue;
+
+    use super::*;
+
+    #[test]
+    fn cookies_and_bearer_tokens_are_read() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; hc_session=tok; b=2"),
+        );
+        assert_eq!(cookie(&headers, SESSION_COOKIE), Some("tok"));
+        assert_eq!(cookie(&headers, "hc"), None);
+        headers.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Bearer  xyz "),
+        );
+        assert_eq!(bearer(&headers), Some("xyz"));
+        headers.insert(header::AUTHORIZATION, HeaderValue::from_static("Basic xyz"));
+        assert_eq!(bearer(&headers), None);
+    }
+}

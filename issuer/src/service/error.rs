@@ -1,0 +1,166 @@
+//! The one error type of the service's handlers: what the client may know is
+//! said; what only operators should see is logged (without personal data).
+
+use axum::{
+    Json,
+    extract::{
+        multipart::{MultipartError, MultipartRejection},
+        rejection::JsonRejection,
+    },
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use serde::Serialize;
+
+use crate::{Error, residents::application::FieldError, store::staff::Role};
+
+/// The JSON body of every error answer.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// The error.
+    pub error: ErrorDetail,
+}
+
+/// A machine-readable code, a message for people, and the bad fields if any.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// E.g. `invalid`, `unauthenticated`, `rate_limited`.
+    pub code: &'static str,
+    /// What is wrong, for people.
+    pub message: String,
+    /// The fields that are wrong, for `invalid`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldError>,
+}
+
+/// Why a request was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Form or JSON fields that are wrong.
+    #[error("some fields are not valid")]
+    Fields(Vec<FieldError>),
+    /// A JSON body that does not parse, or is too large.
+    #[error("{0}")]
+    Json(#[from] JsonRejection),
+    /// A multipart body that does not parse, or is too large.
+    #[error("the form cannot be read: {0}")]
+    Multipart(#[from] MultipartError),
+    /// A registration that is not `multipart/form-data`.
+    #[error("send the registration as multipart/form-data: {0}")]
+    NotForm(#[from] MultipartRejection),
+    /// A body whose declared length is over the route's limit.
+    #[error(
+        "the request body is {length} bytes; the limit here is {limit} (a proof may be at most 10 MiB)"
+    )]
+    BodyTooLarge {
+        /// The declared length.
+        length: u64,
+        /// The limit.
+        limit: usize,
+    },
+    /// No valid session or staff token.
+    #[error("log in first: send a session cookie or an Authorization: Bearer token")]
+    Unauthenticated,
+    /// A staff member whose role may not do this.
+    #[error("your role may not do this; it needs: {}", needed.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(" or "))]
+    Forbidden {
+        /// The roles that may.
+        needed: &'static [Role],
+    },
+    /// Too many requests from one client.
+    #[error("too many requests; try again in {retry_after_seconds} s")]
+    RateLimited {
+        /// Seconds to wait.
+        retry_after_seconds: u64,
+    },
+    /// A refusal or failure from the workflows and the store.
+    #[error(transparent)]
+    Domain(#[from] Error),
+}
+
+impl From<healthcode_keys::Error> for AppError {
+    fn from(e: healthcode_keys::Error) -> Self {
+        AppError::Fields(vec![FieldError::new("id_number", e.to_string())])
+    }
+}
+
+impl AppError {
+    fn status_and_code(&self) -> (StatusCode, &'static str) {
+        match self {
+            AppError::Fields(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
+            AppError::Json(rejection) => (rejection.status(), "bad_request"),
+            AppError::Multipart(rejection) => (rejection.status(), "bad_request"),
+            AppError::BodyTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
+            AppError::NotForm(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
+            AppError::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated"),
+            AppError::Forbidden { .. } => (StatusCode::FORBIDDEN, "forbidden"),
+            AppError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+            AppError::Domain(e) => domain_status(e),
+        }
+    }
+}
+
+fn domain_status(error: &Error) -> (StatusCode, &'static str) {
+    match error {
+        Error::BadCredentials => (StatusCode::UNAUTHORIZED, "bad_credentials"),
+        Error::PinLocked => (StatusCode::LOCKED, "pin_locked"),
+        Error::WeakPassword => (StatusCode::UNPROCESSABLE_ENTITY, "weak_password"),
+        Error::DocumentMismatch => (StatusCode::UNPROCESSABLE_ENTITY, "document_mismatch"),
+        Error::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+        Error::TooManyRecords { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "too_many_records"),
+        Error::NotFound { .. } => (StatusCode::NOT_FOUND, "not_found"),
+        Error::WrongStatus { .. } => (StatusCode::CONFLICT, "wrong_status"),
+        _ => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status_and_code();
+        let message = if status == StatusCode::PAYLOAD_TOO_LARGE
+            && matches!(
+                self,
+                AppError::Json(_) | AppError::Multipart(_) | AppError::NotForm(_)
+            ) {
+            "the request body is too large: a proof may be at most 10 MiB, a visit upload 2 MiB, other requests 64 KiB".to_owned()
+        } else if status == StatusCode::INTERNAL_SERVER_ERROR {
+            // The detail (a database error, say) is for operators, not clients.
+            tracing::error!(error = %self, "internal error");
+            "internal error".to_owned()
+        } else {
+            self.to_string()
+        };
+        let retry_after = match &self {
+            AppError::RateLimited {
+                retry_after_seconds,
+            } => Some(*retry_after_seconds),
+            AppError::Domain(Error::TooManyRequests {
+                retry_after_seconds,
+            }) => u64::try_from(*retry_after_seconds).ok(),
+            _ => None,
+        };
+        let fields = match self {
+            AppError::Fields(fields) => fields,
+            _ => Vec::new(),
+        };
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code,
+                message,
+                fields,
+            },
+        };
+        let mut response = (status, Json(body)).into_response();
+        if let Some(seconds) = retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        if status == StatusCode::UNAUTHORIZED {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}

@@ -1,0 +1,409 @@
+//! The residents' routes: register, activate, log in, upload visit records.
+
+use std::sync::Arc;
+
+use axum::{
+    Json,
+    extract::{Multipart, State, rejection::JsonRejection},
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use healthcode_keys::{IdDocument, hktime::format_utc};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use super::{
+    AppError, AppState,
+    auth::{ClientIp, Resident, SESSION_COOKIE},
+    state::Limit,
+};
+use crate::{
+    residents::{
+        activation,
+        application::{FieldError, RawApplication},
+        document_index,
+        phone::Phone,
+        registration,
+        visits::{self, RawVisit, UploadSummary, VISIT_WINDOW},
+    },
+    store::{accounts::Status, visits::StoredVisit},
+};
+
+/// The registration form (`multipart/form-data`), as documented.
+#[derive(Debug, utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct RegistrationForm {
+    /// The name as on the ID document.
+    name: String,
+    /// `HKID`, `PERMIT`, `MOID` or `PASSPORT-<ISO 3166 alpha-3>`.
+    id_type: String,
+    /// The document number, e.g. `A123456(3)`.
+    id_number: String,
+    /// The document's date of issue, `YYYY-MM-DD`.
+    date_of_issue: String,
+    /// A Hong Kong, Mainland or Macao mobile number.
+    phone: String,
+    /// The residential address in Hong Kong.
+    address: String,
+    /// Optional address proof: PDF, JPEG or PNG, at most 10 MiB.
+    #[schema(value_type = Option<String>, format = Binary)]
+    proof: Option<Vec<u8>>,
+}
+
+/// The answer to every accepted registration, whatever it led to.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Registered {
+    /// The application reference (quote it in enquiries).
+    pub reference: String,
+    /// What happens next.
+    pub message: &'static str,
+}
+
+const REGISTERED_MESSAGE: &str = "Your application has been received. Once your address is verified you will receive an activation PIN by SMS; if it cannot be verified online, a confirmation letter with a PIN will be posted to you.";
+
+fn parse_document(id_type: &str, id_number: &str) -> Result<IdDocument, AppError> {
+    Ok(format!("{id_type}:{id_number}").parse::<IdDocument>()?)
+}
+
+/// The largest text field accepted in the form.
+const MAX_TEXT_FIELD: usize = 1024;
+
+async fn read_form(mut form: Multipart) -> Result<RawApplication, AppError> {
+    let mut raw = RawApplication::default();
+    while let Some(field) = form.next_field().await? {
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "proof" {
+            let bytes = field.bytes().await?;
+            // An empty file input is how a browser says "no file".
+            if !bytes.is_empty() {
+                raw.proof = Some(bytes.to_vec());
+            }
+            continue;
+        }
+        let slot = match name.as_str() {
+            "name" => &mut raw.name,
+            "id_type" => &mut raw.id_type,
+            "id_number" => &mut raw.id_number,
+            "date_of_issue" => &mut raw.date_of_issue,
+            "phone" => &mut raw.phone,
+            "address" => &mut raw.address,
+            _ => {
+                return Err(AppError::Fields(vec![FieldError::new(
+                    &name,
+                    "unknown field",
+                )]));
+            }
+        };
+        let bytes = field.bytes().await?;
+        if bytes.len() > MAX_TEXT_FIELD {
+            return Err(AppError::Fields(vec![FieldError::new(
+                &name,
+                "longer than 1024 bytes",
+            )]));
+        }
+        let text = String::from_utf8(bytes.to_vec())
+            .map_err(|_| AppError::Fields(vec![FieldError::new(&name, "not UTF-8 text")]))?;
+        if slot.replace(text).is_some() {
+            return Err(AppError::Fields(vec![FieldError::new(
+                &name,
+                "given twice",
+            )]));
+        }
+    }
+    Ok(raw)
+}
+
+/// Register for an account.
+#[utoipa::path(
+    post, path = "/v1/registrations", tag = "residents",
+    request_body(content = RegistrationForm, content_type = "multipart/form-data"),
+    responses(
+        (status = 202, description = "Received (the same answer whether or not the document is registered)", body = Registered),
+        (status = 413, description = "Too large", body = super::ErrorBody),
+        (status = 415, description = "Not multipart/form-data", body = super::ErrorBody),
+        (status = 422, description = "Fields not valid", body = super::ErrorBody),
+        (status = 429, description = "Rate limited", body = super::ErrorBody),
+    )
+)]
+pub async fn register(
+    State(state): State<Arc<AppState>>,
+    ClientIp(ip): ClientIp,
+    form: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<(StatusCode, Json<Registered>), AppError> {
+    state.limiters.check(Limit::Register, ip)?;
+    let form = form?;
+    let now = state.now();
+    let application = read_form(form)
+        .await?
+        .check(now)
+        .map_err(AppError::Fields)?;
+    let reference = registration::register(&state.store, &application, now).await?;
+    let answer = Registered {
+        reference,
+        message: REGISTERED_MESSAGE,
+    };
+    Ok((StatusCode::ACCEPTED, Json(answer)))
+}
+
+/// Activation with the PIN from the SMS (or, for HKID holders on the letter
+/// route, from the letter).
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActivationRequest {
+    /// As at registration.
+    pub id_type: String,
+    /// As at registration.
+    pub id_number: String,
+    /// The 6-digit PIN.
+    pub pin: String,
+    /// The new password (10 to 128 characters).
+    pub password: String,
+}
+
+fn check_pin_format(pin: &str) -> Result<(), AppError> {
+    if pin.len() == 6 && pin.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(())
+    } else {
+        Err(AppError::Fields(vec![FieldError::new(
+            "pin",
+            "a PIN is 6 digits",
+        )]))
+    }
+}
+
+/// Activate an account.
+#[utoipa::path(
+    post, path = "/v1/activation", tag = "residents", request_body = ActivationRequest,
+    responses(
+        (status = 204, description = "Activated: log in with the password"),
+        (status = 401, description = "Document, PIN or expiry wrong (not said which)", body = super::ErrorBody),
+        (status = 422, description = "Fields not valid", body = super::ErrorBody),
+        (status = 423, description = "PIN locked after 5 wrong tries", body = super::ErrorBody),
+        (status = 429, description = "Rate limited", body = super::ErrorBody),
+    )
+)]
+pub async fn activate(
+    State(state): State<Arc<AppState>>,
+    ClientIp(ip): ClientIp,
+    request: Result<Json<ActivationRequest>, JsonRejection>,
+) -> Result<StatusCode, AppError> {
+    state.limiters.check(Limit::Pin, ip)?;
+    let Json(request) = request?;
+    let document = parse_document(&request.id_type, &request.id_number)?;
+    check_pin_format(&request.pin)?;
+    activation::activate(
+        &state.store,
+        &document,
+        &request.pin,
+        &request.password,
+        state.now(),
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A new SMS PIN for a verified application.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResendRequest {
+    /// As at registration.
+    pub id_type: String,
+    /// As at registration.
+    pub id_number: String,
+    /// The phone number given at registration.
+    pub phone: String,
+}
+
+/// Ask for a new SMS PIN.
+#[utoipa::path(
+    post, path = "/v1/activation/pin", tag = "residents", request_body = ResendRequest,
+    responses(
+        (status = 202, description = "If a verified application matches, a new PIN is on its way"),
+        (status = 422, description = "Fields not valid", body = super::ErrorBody),
+        (status = 429, description = "At most one PIN a minute and five a day", body = super::ErrorBody),
+    )
+)]
+pub async fn resend_pin(
+    State(state): State<Arc<AppState>>,
+    ClientIp(ip): ClientIp,
+    request: Result<Json<ResendRequest>, JsonRejection>,
+) -> Result<StatusCode, AppError> {
+    state.limiters.check(Limit::Pin, ip)?;
+    let Json(request) = request?;
+    let document = parse_document(&request.id_type, &request.id_number)?;
+    let phone = Phone::parse(&request.phone)
+        .map_err(|e| AppError::Fields(vec![FieldError::new("phone", e)]))?;
+    activation::resend_pin(&state.store, &document, &phone, state.now()).await?;
+    Ok(StatusCode::ACCEPTED)
+}
+
+/// Log in with the ID document and password.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    /// As at registration.
+    pub id_type: String,
+    /// As at registration.
+    pub id_number: String,
+    /// The password set at activation.
+    pub password: String,
+}
+
+/// A session: the token for the app, also set as an HttpOnly cookie for the web.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Session {
+    /// Send as `Authorization: Bearer <token>`.
+    pub token: String,
+    /// When it ends (UTC).
+    pub expires_at: String,
+}
+
+/// Log in.
+#[utoipa::path(
+    post, path = "/v1/login", tag = "residents", request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Logged in", body = Session),
+        (status = 401, description = "Not correct (not said which part)", body = super::ErrorBody),
+        (status = 429, description = "Rate limited", body = super::ErrorBody),
+    )
+)]
+pub async fn login(
+    State(state): State<Arc<AppState>>,
+    ClientIp(ip): ClientIp,
+    request: Result<Json<LoginRequest>, JsonRejection>,
+) -> Result<Response, AppError> {
+    state.limiters.check(Limit::Login, ip)?;
+    let Json(request) = request?;
+    let document = parse_document(&request.id_type, &request.id_number)?;
+    state
+        .limiters
+        .check_document(&document_index(&state.store, &document))?;
+    let (token, expires_at) =
+        activation::login(&state.store, &document, &request.password, state.now()).await?;
+    let cookie = session_cookie(&token, expires_at - state.now(), state.secure_cookies);
+    let body = Session {
+        token,
+        expires_at: format_utc(expires_at),
+    };
+    let mut response = Json(body).into_response();
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    Ok(response)
+}
+
+fn session_cookie(token: &str, lifetime: time::Duration, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!(
+        "{SESSION_COOKIE}={token}; Max-Age={}; Path=/; HttpOnly; SameSite=Strict{secure}",
+        lifetime.whole_seconds().max(0)
+    )
+}
+
+/// Log out.
+#[utoipa::path(
+    post, path = "/v1/logout", tag = "residents", security(("session" = [])),
+    responses((status = 204, description = "The session is ended"), (status = 401, body = super::ErrorBody))
+)]
+pub async fn logout(
+    State(state): State<Arc<AppState>>,
+    resident: Resident,
+) -> Result<Response, AppError> {
+    state.store.end_session(&resident.token).await?;
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    let expired = session_cookie("", time::Duration::ZERO, state.secure_cookies);
+    if let Ok(value) = HeaderValue::from_str(&expired) {
+        response.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    Ok(response)
+}
+
+/// The logged-in resident's account.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Me {
+    /// The account reference.
+    pub reference: String,
+    /// The document type.
+    pub doc_type: String,
+    /// Always `active` for a logged-in resident.
+    pub status: Status,
+}
+
+/// The logged-in resident's account.
+#[utoipa::path(
+    get, path = "/v1/me", tag = "residents", security(("session" = [])),
+    responses((status = 200, body = Me), (status = 401, body = super::ErrorBody))
+)]
+pub async fn me(
+    State(state): State<Arc<AppState>>,
+    resident: Resident,
+) -> Result<Json<Me>, AppError> {
+    let account = state
+        .store
+        .account(state.store.pool(), &resident.account_id)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    Ok(Json(Me {
+        reference: account.id,
+        doc_type: account.doc_type,
+        status: account.status,
+    }))
+}
+
+/// An upload from the check-in app.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VisitUpload {
+    /// The records of the past 31 days (at most 5,000); each is checked on its own.
+    #[schema(value_type = Vec<RawVisit>)]
+    pub records: Vec<serde_json::Value>,
+}
+
+/// Upload visit records.
+#[utoipa::path(
+    post, path = "/v1/visits", tag = "residents", request_body = VisitUpload, security(("session" = [])),
+    responses(
+        (status = 200, description = "Stored; refused records listed with reasons", body = UploadSummary),
+        (status = 401, body = super::ErrorBody),
+        (status = 413, description = "Over 2 MiB or 5,000 records", body = super::ErrorBody),
+    )
+)]
+pub async fn upload_visits(
+    State(state): State<Arc<AppState>>,
+    resident: Resident,
+    upload: Result<Json<VisitUpload>, JsonRejection>,
+) -> Result<Json<UploadSummary>, AppError> {
+    let Json(upload) = upload?;
+    let summary = visits::upload(
+        &state.store,
+        &resident.account_id,
+        upload.records,
+        state.now(),
+    )
+    .await?;
+    Ok(Json(summary))
+}
+
+/// The resident's stored visits of the past 31 days.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Visits {
+    /// Oldest first.
+    pub visits: Vec<StoredVisit>,
+}
+
+/// The visit records held for the logged-in resident.
+#[utoipa::path(
+    get, path = "/v1/visits", tag = "residents", security(("session" = [])),
+    responses((status = 200, body = Visits), (status = 401, body = super::ErrorBody))
+)]
+pub async fn list_visits(
+    State(state): State<Arc<AppState>>,
+    resident: Resident,
+) -> Result<Json<Visits>, AppError> {
+    let since: OffsetDateTime = state.now() - VISIT_WINDOW;
+    let visits = state
+        .store
+        .visits_since(&resident.account_id, since)
+        .await?;
+    Ok(Json(Visits { visits }))
+}

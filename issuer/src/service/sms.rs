@@ -1,0 +1,61 @@
+//! Delivering the SMS outbox through an HTTP webhook gateway.
+//!
+//! The outbox table is the source of truth: a message is queued in the same
+//! transaction as the change that produced it, and this worker posts it to
+//! the gateway until the gateway says 2xx, backing off on failure. Without a
+//! gateway, messages stay in the outbox for operators to read.
+
+use std::{sync::Arc, time::Duration};
+
+use serde_json::json;
+
+use super::AppState;
+use crate::store::messages::Sms;
+
+/// Attempts before a message is marked failed.
+pub const MAX_SMS_ATTEMPTS: i64 = 10;
+
+/// Posts due messages to `url` every second, forever.
+pub async fn deliver_forever(state: Arc<AppState>, url: String) {
+    let agent = ureq::AgentBuilder::new()
+        .timeout(Duration::from_secs(10))
+        .build();
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        tick.tick().await;
+        if let Err(e) = deliver_due(&state, &agent, &url).await {
+            tracing::warn!(error = %e, "SMS delivery round failed");
+        }
+    }
+}
+
+async fn deliver_due(state: &AppState, agent: &ureq::Agent, url: &str) -> Result<(), crate::Error> {
+    for sms in state.store.due_sms(state.now(), 50).await? {
+        let outcome = post(agent.clone(), url.to_owned(), &sms).await;
+        if let Err(e) = &outcome {
+            // The gateway's error only: never the number or the text.
+            tracing::warn!(message_id = %sms.id, error = %e, "SMS gateway refused a message");
+        }
+        state
+            .store
+            .record_sms_attempt(
+                &sms,
+                outcome.as_ref().map(|_| ()).map_err(String::as_str),
+                MAX_SMS_ATTEMPTS,
+                state.now(),
+            )
+            .await?;
+    }
+    Ok(())
+}
+
+async fn post(agent: ureq::Agent, url: String, sms: &Sms) -> Result<(), String> {
+    let body = json!({ "id": sms.id, "to": sms.phone, "text": sms.body });
+    tokio::task::spawn_blocking(move || match agent.post(&url).send_json(body) {
+        Ok(_) => Ok(()),
+        Err(ureq::Error::Status(code, _)) => Err(format!("gateway answered HTTP {code}")),
+        Err(e) => Err(format!("gateway unreachable: {}", e.kind())),
+    })
+    .await
+    .unwrap_or_else(|e| Err(format!("delivery task failed: {e}")))
+}

@@ -1,0 +1,144 @@
+//! What every handler shares: the store, the rate limiters, the clock.
+
+use std::{net::IpAddr, num::NonZeroU32, sync::Arc, time::Duration};
+
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use time::OffsetDateTime;
+
+use super::AppError;
+use crate::store::Store;
+
+/// Requests per minute allowed from one client address, per kind of request.
+#[derive(Debug, Clone, Copy)]
+pub struct RateLimits {
+    /// Registrations.
+    pub register_per_minute: NonZeroU32,
+    /// Logins.
+    pub login_per_minute: NonZeroU32,
+    /// PIN activations, resends and post-office checks.
+    pub pin_per_minute: NonZeroU32,
+}
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        let n = |v| NonZeroU32::new(v).unwrap_or(NonZeroU32::MIN);
+        RateLimits {
+            register_per_minute: n(10),
+            login_per_minute: n(20),
+            pin_per_minute: n(20),
+        }
+    }
+}
+
+/// Logins of one ID document allowed per quarter hour, from any address:
+/// guessing one resident's password from many addresses gets nowhere.
+const LOGINS_PER_DOCUMENT: u32 = 10;
+
+/// The rate limiters (in memory: each instance limits what it sees).
+#[derive(Debug)]
+pub struct Limiters {
+    register: DefaultKeyedRateLimiter<IpAddr>,
+    login: DefaultKeyedRateLimiter<IpAddr>,
+    pin: DefaultKeyedRateLimiter<IpAddr>,
+    login_document: DefaultKeyedRateLimiter<String>,
+}
+
+/// Which limit a request counts against.
+#[derive(Debug, Clone, Copy)]
+pub enum Limit {
+    /// Registrations per address.
+    Register,
+    /// Logins per address.
+    Login,
+    /// PIN tries per address.
+    Pin,
+}
+
+impl Limiters {
+    fn new(limits: RateLimits) -> Self {
+        let per_document = Quota::with_period(Duration::from_secs(
+            15 * 60 / u64::from(LOGINS_PER_DOCUMENT),
+        ))
+        .map(|q| q.allow_burst(NonZeroU32::new(LOGINS_PER_DOCUMENT).unwrap_or(NonZeroU32::MIN)))
+        .unwrap_or_else(|| Quota::per_minute(NonZeroU32::MIN));
+        Limiters {
+            register: RateLimiter::keyed(Quota::per_minute(limits.register_per_minute)),
+            login: RateLimiter::keyed(Quota::per_minute(limits.login_per_minute)),
+            pin: RateLimiter::keyed(Quota::per_minute(limits.pin_per_minute)),
+            login_document: RateLimiter::keyed(per_document),
+        }
+    }
+
+    /// Counts one request from `ip` against `limit`.
+    ///
+    /// # Errors
+    /// [`AppError::RateLimited`] with the wait.
+    pub fn check(&self, limit: Limit, ip: IpAddr) -> Result<(), AppError> {
+        let limiter = match limit {
+            Limit::Register => &self.register,
+            Limit::Login => &self.login,
+            Limit::Pin => &self.pin,
+        };
+        limiter.check_key(&ip).map_err(rate_limited)
+    }
+
+    /// Counts one login of the document with blind index `document_index`.
+    ///
+    /// # Errors
+    /// [`AppError::RateLimited`] with the wait.
+    pub fn check_document(&self, document_index: &str) -> Result<(), AppError> {
+        self.login_document
+            .check_key(&document_index.to_owned())
+            .map_err(rate_limited)
+    }
+
+    /// Forgets keys that are back to full allowance, so memory stays bounded.
+    pub fn forget_idle(&self) {
+        self.register.retain_recent();
+        self.login.retain_recent();
+        self.pin.retain_recent();
+        self.login_document.retain_recent();
+    }
+}
+
+fn rate_limited(not_until: governor::NotUntil<governor::clock::QuantaInstant>) -> AppError {
+    use governor::clock::{Clock as _, DefaultClock};
+    let wait = not_until.wait_time_from(DefaultClock::default().now());
+    AppError::RateLimited {
+        retry_after_seconds: wait.as_secs().max(1),
+    }
+}
+
+/// The one state behind every handler.
+#[derive(Debug)]
+pub struct AppState {
+    /// The database.
+    pub store: Store,
+    /// Rate limits.
+    pub limiters: Limiters,
+    /// Whether the session cookie is marked `Secure` (off only for plain-HTTP development).
+    pub secure_cookies: bool,
+    clock: fn() -> OffsetDateTime,
+}
+
+impl AppState {
+    /// State over `store`; `clock` gives the current instant (tests may fix it).
+    pub fn new(
+        store: Store,
+        limits: RateLimits,
+        secure_cookies: bool,
+        clock: fn() -> OffsetDateTime,
+    ) -> Arc<Self> {
+        Arc::new(AppState {
+            store,
+            limiters: Limiters::new(limits),
+            secure_cookies,
+            clock,
+        })
+    }
+
+    /// The current instant.
+    pub fn now(&self) -> OffsetDateTime {
+        (self.clock)()
+    }
+}
