@@ -2,6 +2,9 @@
 //! files, real QR images read by our decoder and by `zbarimg`, the colour
 //! rules over the shared and our own vectors.
 
+mod accounts;
+mod accounts_abuse;
+mod issuer_server;
 mod keys_cli;
 mod photos;
 mod qr_images;

@@ -1,0 +1,330 @@
+//! Resident accounts under bad input, abuse and crashes: hostile uploads,
+//! oversized bodies, brute force, `kill -9`, and what an attacker holding the
+//! database file or the logs would see.
+
+use serde_json::json;
+
+use crate::issuer_server::{IssuerServer, Person, RELAXED, multipart};
+
+fn queue_len(server: &IssuerServer, reviewer: &str) -> usize {
+    let (status, queue) = server.get("/v1/staff/review-queue", Some(reviewer));
+    assert_eq!(status, 200, "{queue}");
+    queue.as_array().map_or(0, Vec::len)
+}
+
+#[test]
+fn an_executable_named_pdf_is_refused_and_nothing_is_stored() {
+    let server = IssuerServer::start(RELAXED);
+    let reviewer = server.staff("rita", "reviewer");
+    let program = std::fs::read("/bin/ls").unwrap_or_else(|_| b"\x7FELF\x02\x01\x01\x00".to_vec());
+    let (status, body) = server.register(
+        &Person::hkid().form(),
+        Some(("address-proof.pdf", &program)),
+    );
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"]["fields"][0]["field"], "proof");
+    let message = body["error"]["fields"][0]["message"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(message.contains("Linux program"), "{message}");
+    assert_eq!(queue_len(&server, &reviewer), 0);
+    assert!(server.outbox().is_empty());
+    assert!(server.export_letters().is_empty());
+}
+
+#[test]
+fn a_50_mb_upload_is_refused_and_nothing_is_stored() {
+    let server = IssuerServer::start(RELAXED);
+    let reviewer = server.staff("rita", "reviewer");
+    let (status, body) = announce_upload(&server, 50 * 1024 * 1024);
+    assert_eq!(status, 413, "{body}");
+    assert!(
+        body.contains("\"too_large\"") && body.contains("the limit here is"),
+        "{body}"
+    );
+    // Just over the proof limit but under the body limit: refused by the proof check.
+    let mut over = b"%PDF-1.7\n".to_vec();
+    over.resize(10 * 1024 * 1024 + 1, b'x');
+    let (status, body) = server.register(&Person::hkid().form(), Some(("over.pdf", &over)));
+    assert_eq!(
+        (status, body["error"]["fields"][0]["field"].as_str()),
+        (422, Some("proof")),
+        "{body}"
+    );
+    assert_eq!(queue_len(&server, &reviewer), 0);
+    assert!(server.export_letters().is_empty());
+    // The service is still there.
+    assert_eq!(server.register(&Person::hkid().form(), None).0, 202);
+}
+
+/// Announces a registration of `length` bytes with `Expect: 100-continue`, as
+/// curl does for large uploads, and sends the body only if the server asks
+/// for it; (status, body text).
+fn announce_upload(server: &IssuerServer, length: usize) -> (u16, String) {
+    use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+    let address = server.base.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(address).unwrap_or_else(|e| panic!("{e}"));
+    let head = format!(
+        "POST /v1/registrations HTTP/1.1\r\nHost: {address}\r\n\
+         Content-Type: multipart/form-data; boundary=x\r\nContent-Length: {length}\r\n\
+         Expect: 100-continue\r\nConnection: close\r\n\r\n"
+    );
+    stream
+        .write_all(head.as_bytes())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut reader = BufReader::new(stream);
+    let mut status_line = String::new();
+    reader
+        .read_line(&mut status_line)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        !status_line.contains(" 100 "),
+        "the server asked for all {length} bytes"
+    );
+    let status = status_line
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let mut rest = String::new();
+    let _ = reader.read_to_string(&mut rest);
+    (status, rest)
+}
+
+#[test]
+fn malformed_requests_get_clear_errors() {
+    let server = IssuerServer::start(RELAXED);
+    let response =
+        ureq::post(&format!("{}/v1/registrations", server.base)).send_json(json!({"name": "x"}));
+    let status = match response {
+        Ok(r) | Err(ureq::Error::Status(_, r)) => r.status(),
+        Err(e) => panic!("{e}"),
+    };
+    assert_eq!(status, 415, "a registration is a form");
+
+    let person = Person::hkid();
+    let mut form = person.form();
+    form.push(("favourite_colour", "green"));
+    let (status, body) = server.register(&form, None);
+    assert_eq!(
+        (status, body["error"]["fields"][0]["field"].as_str()),
+        (422, Some("favourite_colour"))
+    );
+    let mut form = person.form();
+    form.retain(|(name, _)| *name != "favourite_colour");
+    form.push(("name", "Another Name"));
+    assert_eq!(server.register(&form, None).0, 422, "a field given twice");
+
+    let (status, body) = server.post("/v1/activation", &json!({"id_type": "HKID"}), None);
+    assert_eq!(status, 422, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("missing field"),
+        "{body}"
+    );
+    let (status, body) = server.post(
+        "/v1/activation",
+        &json!({"id_type": "HKID", "id_number": "A123456(3)", "pin": "12ab56", "password": "long enough pw"}),
+        None,
+    );
+    assert_eq!(
+        (status, body["error"]["fields"][0]["field"].as_str()),
+        (422, Some("pin"))
+    );
+    let (status, _) = server.post(
+        "/v1/login",
+        &json!({"id_type": "HKID", "id_number": "A123456(4)", "password": "x"}),
+        None,
+    );
+    assert_eq!(status, 422, "a bad check digit is named");
+
+    // Unknown document and wrong password answer alike.
+    let stranger = Person::hkid().with(json!({"password": "not the password"}));
+    let (status, body) = server.post("/v1/login", &stranger, None);
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (401, Some("bad_credentials"))
+    );
+
+    // A visit upload needs a session, and its size is bounded.
+    assert_eq!(
+        server.post("/v1/visits", &json!({"records": []}), None).0,
+        401
+    );
+    assert_eq!(server.get("/v1/nowhere", None).0, 404);
+}
+
+#[test]
+fn an_acknowledged_registration_survives_kill_9() {
+    let mut server = IssuerServer::start(RELAXED);
+    let reviewer = server.staff("rita", "reviewer");
+    let people: Vec<Person> = (0..5).map(|_| Person::hkid()).collect();
+    let mut references = Vec::new();
+    for person in &people {
+        let (status, body) =
+            server.register(&person.form(), Some(("proof.pdf", b"%PDF-1.4 proof")));
+        assert_eq!(status, 202, "{body}");
+        references.push(body["reference"].as_str().unwrap_or_default().to_owned());
+    }
+    server.kill9();
+    server.restart();
+    let (_, queue) = server.get("/v1/staff/review-queue", Some(&reviewer));
+    let queued: Vec<&str> = queue
+        .as_array()
+        .map(|a| a.iter().filter_map(|i| i["reference"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        queued,
+        references.iter().map(String::as_str).collect::<Vec<_>>()
+    );
+    for (person, reference) in people.iter().zip(&references) {
+        let (status, view) = server.get(
+            &format!("/v1/staff/applications/{reference}"),
+            Some(&reviewer),
+        );
+        assert_eq!(
+            (status, view["details"]["name"].as_str()),
+            (200, Some(person.name.as_str()))
+        );
+    }
+    let output = server.cli(&["audit", "verify"]);
+    assert!(output.status.success());
+}
+
+#[test]
+fn personal_data_is_neither_readable_at_rest_nor_logged() {
+    let server = IssuerServer::start(RELAXED);
+    let person = Person::hkid();
+    let reviewer = server.staff("rita", "reviewer");
+    let (_, body) = server.register(
+        &person.form(),
+        Some(("proof.pdf", b"%PDF-1.4 SECRET-PROOF-CONTENT")),
+    );
+    let reference = body["reference"].as_str().unwrap_or_default().to_owned();
+    let (status, _) = server.get(
+        &format!("/v1/staff/applications/{reference}"),
+        Some(&reviewer),
+    );
+    assert_eq!(status, 200);
+
+    let number_digits: String = person
+        .id_number
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect();
+    let secrets = [
+        person.name.as_str(),
+        number_digits.as_str(),
+        person.phone_e164.as_str(),
+        &person.phone_e164[4..],
+        "Kwai Chung",
+        "SECRET-PROOF-CONTENT",
+    ];
+    let data = std::path::PathBuf::from(server.data());
+    let mut stored = Vec::new();
+    for name in ["healthcode.db", "healthcode.db-wal"] {
+        stored.extend(std::fs::read(data.join(name)).unwrap_or_default());
+    }
+    assert!(stored.len() > 10_000, "the database was read");
+    let log = server.log();
+    assert!(log.contains("issuer listening"), "the log was read: {log}");
+    for secret in secrets {
+        let found = stored.windows(secret.len()).any(|w| w == secret.as_bytes());
+        assert!(!found, "{secret:?} is readable in the database file");
+        assert!(!log.contains(secret), "{secret:?} is in the log");
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        for (name, mode) in [("healthcode.db", 0o600), ("data.key", 0o600)] {
+            let found = std::fs::metadata(data.join(name))
+                .map(|m| m.permissions().mode() & 0o777)
+                .ok();
+            assert_eq!(found, Some(mode), "{name}");
+        }
+    }
+}
+
+#[test]
+fn the_wrong_data_key_is_refused_at_start() {
+    let server = IssuerServer::start(RELAXED);
+    let other = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let key = other.path().join("other.key");
+    std::fs::write(&key, format!("{}\n", "ab".repeat(32))).unwrap_or_else(|e| panic!("{e}"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600))
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    let output = server.cli(&["sms", "outbox", "--data-key", &key.to_string_lossy()]);
+    assert!(!output.status.success());
+    let message = String::from_utf8_lossy(&output.stderr);
+    assert!(message.contains("not the data key"), "{message}");
+}
+
+#[test]
+fn registrations_logins_and_pins_are_rate_limited() {
+    let server = IssuerServer::start(&[
+        "--register-per-minute",
+        "3",
+        "--login-per-minute",
+        "4",
+        "--pin-per-minute",
+        "5",
+    ]);
+    let statuses: Vec<u16> = (0..5)
+        .map(|_| server.register(&Person::hkid().form(), None).0)
+        .collect();
+    assert_eq!(statuses, [202, 202, 202, 429, 429]);
+    let (content_type, body) = multipart(&Person::hkid().form(), None);
+    let response = ureq::post(&format!("{}/v1/registrations", server.base))
+        .set("content-type", &content_type)
+        .send_bytes(&body);
+    match response {
+        Err(ureq::Error::Status(429, r)) => {
+            let wait: u64 = r
+                .header("retry-after")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0);
+            assert!((1..=60).contains(&wait), "Retry-After {wait}");
+        }
+        other => panic!("expected 429, got {other:?}"),
+    }
+    let login = Person::hkid().with(json!({"password": "wrong password!"}));
+    let statuses: Vec<u16> = (0..6)
+        .map(|_| server.post("/v1/login", &login, None).0)
+        .collect();
+    assert_eq!(statuses, [401, 401, 401, 401, 429, 429]);
+    let pin = Person::hkid().with(json!({"pin": "123456", "password": "long enough pw"}));
+    let statuses: Vec<u16> = (0..7)
+        .map(|_| server.post("/v1/activation", &pin, None).0)
+        .collect();
+    assert_eq!(statuses, [401, 401, 401, 401, 401, 429, 429]);
+}
+
+#[test]
+fn the_served_api_description_is_the_checked_in_one() {
+    let server = IssuerServer::start(RELAXED);
+    let (status, served) = server.get("/openapi.json", None);
+    assert_eq!(status, 200);
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/openapi.json");
+    let text = std::fs::read_to_string(&path).unwrap_or_default();
+    let checked_in: serde_json::Value =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("docs/openapi.json: {e}"));
+    assert_eq!(
+        served, checked_in,
+        "regenerate with: issuer openapi > docs/openapi.json"
+    );
+    for path in [
+        "/v1/registrations",
+        "/v1/activation",
+        "/v1/login",
+        "/v1/visits",
+        "/v1/staff/review-queue",
+    ] {
+        assert!(served["paths"][path].is_object(), "{path} undocumented");
+    }
+}

@@ -1,0 +1,347 @@
+//! A real `issuer serve` on a free port over a real SQLite file, and the
+//! helpers the account tests share: multipart forms, the CLI, valid HKIDs.
+
+use std::{
+    net::TcpListener,
+    path::PathBuf,
+    process::{Child, Command, Output, Stdio},
+    time::{Duration, Instant},
+};
+
+use serde_json::Value;
+
+use crate::support::{bin, stderr};
+
+/// Rate limits high enough not to get in the way of tests that are not about them.
+pub const RELAXED: &[&str] = &[
+    "--register-per-minute",
+    "10000",
+    "--login-per-minute",
+    "10000",
+    "--pin-per-minute",
+    "10000",
+];
+
+/// An `issuer serve` process; killed on drop.
+pub struct IssuerServer {
+    child: Option<Child>,
+    /// The temporary folder: `data/` (database and key), `server.log`.
+    pub dir: tempfile::TempDir,
+    /// `http://127.0.0.1:<port>`.
+    pub base: String,
+    listen: String,
+    extra: Vec<String>,
+}
+
+impl IssuerServer {
+    /// Starts a server with a new, empty data folder.
+    pub fn start(extra: &[&str]) -> IssuerServer {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let listen = format!("127.0.0.1:{port}");
+        let mut server = IssuerServer {
+            child: None,
+            dir,
+            base: format!("http://{listen}"),
+            listen,
+            extra: extra.iter().map(|s| (*s).to_owned()).collect(),
+        };
+        server.restart();
+        server
+    }
+
+    /// The data folder.
+    pub fn data(&self) -> String {
+        self.dir.path().join("data").to_string_lossy().into_owned()
+    }
+
+    /// Everything the server wrote to stderr so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default()
+    }
+
+    /// Kills the server with SIGKILL, as a crash would.
+    pub fn kill9(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// (Re)starts the server on the same port and data, and waits for /healthz.
+    pub fn restart(&mut self) {
+        self.kill9();
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.dir.path().join("server.log"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let child = Command::new(bin("issuer"))
+            .args(["serve", "--data", &self.data(), "--listen", &self.listen])
+            .args(&self.extra)
+            .env("RUST_LOG", "debug,sqlx=warn,hyper=warn")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap_or_else(|e| panic!("{e}"));
+        self.child = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while ureq::get(&self.url("/healthz")).call().is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "issuer did not start: {}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(25));
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// GET `path`; (status, JSON body or Null).
+    pub fn get(&self, path: &str, bearer: Option<&str>) -> (u16, Value) {
+        let mut request = ureq::get(&self.url(path));
+        if let Some(token) = bearer {
+            request = request.set("authorization", &format!("Bearer {token}"));
+        }
+        answer(request.call())
+    }
+
+    /// GET `path` as raw bytes with the content type.
+    pub fn get_bytes(&self, path: &str, bearer: &str) -> (u16, String, Vec<u8>) {
+        let response = ureq::get(&self.url(path))
+            .set("authorization", &format!("Bearer {bearer}"))
+            .call();
+        let response = match response {
+            Ok(r) | Err(ureq::Error::Status(_, r)) => r,
+            Err(e) => panic!("transport error: {e}"),
+        };
+        let (status, kind) = (response.status(), response.content_type().to_owned());
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut response.into_reader(), &mut bytes)
+            .unwrap_or_else(|e| panic!("{e}"));
+        (status, kind, bytes)
+    }
+
+    /// POSTs JSON; (status, JSON body or Null).
+    pub fn post(&self, path: &str, body: &Value, bearer: Option<&str>) -> (u16, Value) {
+        let mut request = ureq::post(&self.url(path));
+        if let Some(token) = bearer {
+            request = request.set("authorization", &format!("Bearer {token}"));
+        }
+        answer(request.send_json(body.clone()))
+    }
+
+    /// POSTs a multipart registration form with an optional proof file.
+    pub fn register(&self, fields: &[(&str, &str)], proof: Option<(&str, &[u8])>) -> (u16, Value) {
+        let (content_type, body) = multipart(fields, proof);
+        answer(
+            ureq::post(&self.url("/v1/registrations"))
+                .set("content-type", &content_type)
+                .send_bytes(&body),
+        )
+    }
+
+    /// Runs `issuer ARGS --data <data>`.
+    pub fn cli(&self, args: &[&str]) -> Output {
+        let data = self.data();
+        Command::new(bin("issuer"))
+            .args(args)
+            .args(["--data", &data])
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// The SMS outbox, newest first, read with the real CLI.
+    pub fn outbox(&self) -> Vec<Value> {
+        let output = self.cli(&["sms", "outbox", "--limit", "1000"]);
+        assert!(output.status.success(), "{}", stderr(&output));
+        String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+            .collect()
+    }
+
+    /// The newest PIN sent by SMS to `phone` (E.164), if any.
+    pub fn sms_pin(&self, phone: &str) -> Option<String> {
+        self.outbox()
+            .into_iter()
+            .filter(|m| m["phone"] == phone && m["purpose"] == "pin")
+            .find_map(|m| pin_in(m["body"].as_str().unwrap_or_default()))
+    }
+
+    /// Adds a staff member with the real CLI; returns the token.
+    pub fn staff(&self, name: &str, role: &str) -> String {
+        let output = self.cli(&["staff", "add", "--name", name, "--role", role]);
+        assert!(output.status.success(), "{}", stderr(&output));
+        String::from_utf8_lossy(&output.stdout).trim().to_owned()
+    }
+
+    /// Exports the pending letters into a new folder; their paths.
+    pub fn export_letters(&self) -> Vec<PathBuf> {
+        let out = self
+            .dir
+            .path()
+            .join(format!("letters-{}", crate::issuer_server::unique()));
+        let out_arg = out.to_string_lossy().into_owned();
+        let output = self.cli(&["letters", "export", "--out", &out_arg]);
+        assert!(output.status.success(), "{}", stderr(&output));
+        String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .map(PathBuf::from)
+            .collect()
+    }
+}
+
+impl Drop for IssuerServer {
+    fn drop(&mut self) {
+        self.kill9();
+    }
+}
+
+/// A number unique in this test run.
+pub fn unique() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+fn answer(result: Result<ureq::Response, ureq::Error>) -> (u16, Value) {
+    match result {
+        Ok(r) | Err(ureq::Error::Status(_, r)) => {
+            let status = r.status();
+            (status, r.into_json().unwrap_or(Value::Null))
+        }
+        Err(e) => panic!("transport error: {e}"),
+    }
+}
+
+/// A `multipart/form-data` body: (content type, bytes).
+pub fn multipart(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> (String, Vec<u8>) {
+    let boundary = "----healthcode-test-boundary-7d1f";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .bytes(),
+        );
+    }
+    if let Some((filename, bytes)) = file {
+        body.extend(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"proof\"; filename=\"{filename}\"\r\nContent-Type: application/pdf\r\n\r\n")
+                .bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend(b"\r\n");
+    }
+    body.extend(format!("--{boundary}--\r\n").bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+/// The first run of 6 digits in `text`.
+pub fn pin_in(text: &str) -> Option<String> {
+    text.split(|c: char| !c.is_ascii_digit())
+        .find(|run| run.len() == 6)
+        .map(str::to_owned)
+}
+
+/// A valid HKID number `X<6 digits>(<check>)` for `n` (0..1_000_000).
+pub fn hkid(letter: char, n: u32) -> String {
+    let digits = format!("{:06}", n % 1_000_000);
+    let letter_value = u32::from(letter) - u32::from('A') + 10;
+    let mut sum = 36 * 9 + letter_value * 8;
+    for (d, weight) in digits.chars().zip((2..=7).rev()) {
+        sum += d.to_digit(10).unwrap_or(0) * weight;
+    }
+    let check = match (11 - sum % 11) % 11 {
+        10 => 'A',
+        d => char::from_digit(d, 10).unwrap_or('0'),
+    };
+    format!("{letter}{digits}({check})")
+}
+
+/// A person to register.
+pub struct Person {
+    /// The name.
+    pub name: String,
+    /// `HKID`, `PASSPORT-GBR` ...
+    pub id_type: String,
+    /// The number.
+    pub id_number: String,
+    /// `YYYY-MM-DD`.
+    pub date_of_issue: String,
+    /// As typed.
+    pub phone: String,
+    /// E.164.
+    pub phone_e164: String,
+    /// The address.
+    pub address: String,
+}
+
+impl Person {
+    /// A new HKID holder, different on every call.
+    pub fn hkid() -> Person {
+        let n = unique() as u32 * 7919 % 1_000_000;
+        let phone = format!("9{:07}", n);
+        Person {
+            name: format!("CHAN Tai Man {n}"),
+            id_type: "HKID".into(),
+            id_number: hkid('K', n),
+            date_of_issue: "2018-03-01".into(),
+            phone_e164: format!("+852{phone}"),
+            phone,
+            address: format!("Flat {}, 3/F, Block A, Kwai Chung Estate", n % 97),
+        }
+    }
+
+    /// The registration form fields.
+    pub fn form(&self) -> Vec<(&str, &str)> {
+        vec![
+            ("name", &self.name),
+            ("id_type", &self.id_type),
+            ("id_number", &self.id_number),
+            ("date_of_issue", &self.date_of_issue),
+            ("phone", &self.phone),
+            ("address", &self.address),
+        ]
+    }
+
+    /// `{"id_type", "id_number"}` plus `extra`.
+    pub fn with(&self, extra: Value) -> Value {
+        let mut body = serde_json::json!({ "id_type": self.id_type, "id_number": self.id_number });
+        if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
+            body.extend(extra.clone());
+        }
+        body
+    }
+
+    /// Activates with `pin`; (status, body).
+    pub fn activate(&self, server: &IssuerServer, pin: &str) -> (u16, Value) {
+        server.post(
+            "/v1/activation",
+            &self.with(serde_json::json!({ "pin": pin, "password": PASSWORD })),
+            None,
+        )
+    }
+
+    /// Logs in; the session token.
+    pub fn login(&self, server: &IssuerServer) -> String {
+        let (status, body) = server.post(
+            "/v1/login",
+            &self.with(serde_json::json!({ "password": PASSWORD })),
+            None,
+        );
+        assert_eq!(status, 200, "{body}");
+        body["token"].as_str().unwrap_or_default().to_owned()
+    }
+}
+
+/// The password every test resident sets.
+pub const PASSWORD: &str = "correct horse battery staple";
