@@ -12,7 +12,7 @@ use healthcode_verifier::{
     Checker,
     revocation::read_snapshot,
     service::{
-        AppState, app,
+        AppState, app, shutdown_signal,
         state::{RevocationSource, Settings, WhenStale},
         sync::sync_forever,
         trust,
@@ -196,24 +196,5 @@ async fn watch_trust_list(state: Arc<AppState>, path: PathBuf, root: RootPublicK
             Ok(seq) => tracing::info!(seq, "trust list reloaded"),
             Err(e) => tracing::error!(error = %e, "new trust list refused; keeping the one in use"),
         }
-    }
-}
-
-/// Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending().await,
-        }
-    };
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
     }
 }

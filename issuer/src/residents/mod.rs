@@ -50,12 +50,7 @@ pub async fn send_sms_pin(
     account_id: &str,
     now: OffsetDateTime,
 ) -> Result<(), Error> {
-    let details = store
-        .account_details(&mut **tx, account_id)
-        .await?
-        .ok_or(Error::NotFound {
-            what: "application",
-        })?;
+    let details = store.details_of(&mut **tx, account_id).await?;
     let pin = secrets::new_pin();
     store
         .put_pin(

@@ -55,6 +55,32 @@ fn actor(staff: &StaffMember) -> String {
     format!("staff:{}", staff.id)
 }
 
+/// The address (or identity) is verified by `staff`: the activation PIN goes
+/// by SMS, and the step is audited as `action`, all in one commit.
+async fn verified_by(
+    store: &Store,
+    mut tx: Tx,
+    staff: &StaffMember,
+    id: &str,
+    action: &str,
+    now: OffsetDateTime,
+) -> Result<(), Error> {
+    send_sms_pin(store, &mut tx, id, now).await?;
+    store.set_status(&mut tx, id, Status::PinSent, now).await?;
+    store
+        .audit(
+            &mut tx,
+            now,
+            &actor(staff),
+            action,
+            id,
+            &serde_json::json!({}),
+        )
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// A reviewer accepts the proof: the address is verified and the PIN goes by SMS.
 ///
 /// # Errors
@@ -67,20 +93,7 @@ pub async fn approve(
 ) -> Result<(), Error> {
     let mut tx = store.write().await?;
     account_in(store, &mut tx, id, Status::Review).await?;
-    send_sms_pin(store, &mut tx, id, now).await?;
-    store.set_status(&mut tx, id, Status::PinSent, now).await?;
-    store
-        .audit(
-            &mut tx,
-            now,
-            &actor(staff),
-            "application_approved",
-            id,
-            &serde_json::json!({}),
-        )
-        .await?;
-    tx.commit().await?;
-    Ok(())
+    verified_by(store, tx, staff, id, "application_approved", now).await
 }
 
 /// A reviewer cannot verify the address: a confirmation letter goes instead.
@@ -145,20 +158,7 @@ pub async fn confirm_at_post_office(
             _ => Error::BadCredentials,
         });
     }
-    send_sms_pin(store, &mut tx, id, now).await?;
-    store.set_status(&mut tx, id, Status::PinSent, now).await?;
-    store
-        .audit(
-            &mut tx,
-            now,
-            &actor(staff),
-            "identity_confirmed",
-            id,
-            &serde_json::json!({}),
-        )
-        .await?;
-    tx.commit().await?;
-    Ok(())
+    verified_by(store, tx, staff, id, "identity_confirmed", now).await
 }
 
 /// Writes every pending letter into `out_dir` as a printable text file (mode
@@ -177,12 +177,7 @@ pub async fn export_letters(
     let mut written = Vec::new();
     for letter in store.pending_letters().await? {
         let mut tx = store.write().await?;
-        let details = store
-            .account_details(&mut *tx, &letter.account_id)
-            .await?
-            .ok_or(Error::NotFound {
-                what: "application",
-            })?;
+        let details = store.details_of(&mut *tx, &letter.account_id).await?;
         let pin = secrets::new_pin();
         store
             .put_pin(

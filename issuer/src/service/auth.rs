@@ -121,22 +121,30 @@ impl Staff {
         if roles.contains(&self.0.role) {
             return Ok(());
         }
-        let mut tx = state.store.write().await?;
         let detail = serde_json::json!({ "action": action, "role": self.0.role.as_str() });
+        self.audit(state, "access_denied", action, &detail).await?;
+        Err(AppError::Forbidden { needed: roles })
+    }
+
+    /// Writes `action` on `subject` by this staff member to the audit log.
+    ///
+    /// # Errors
+    /// [`AppError::Domain`] when the database fails.
+    pub async fn audit(
+        &self,
+        state: &AppState,
+        action: &str,
+        subject: &str,
+        detail: &serde_json::Value,
+    ) -> Result<(), AppError> {
+        let mut tx = state.store.write().await?;
         let actor = format!("staff:{}", self.0.id);
         state
             .store
-            .audit(
-                &mut tx,
-                state.now(),
-                &actor,
-                "access_denied",
-                action,
-                &detail,
-            )
+            .audit(&mut tx, state.now(), &actor, action, subject, detail)
             .await?;
         tx.commit().await.map_err(crate::Error::from)?;
-        Err(AppError::Forbidden { needed: roles })
+        Ok(())
     }
 }
 

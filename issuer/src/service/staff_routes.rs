@@ -43,29 +43,6 @@ impl ListParams {
     }
 }
 
-async fn audit_read(
-    state: &AppState,
-    staff: &Staff,
-    action: &str,
-    subject: &str,
-) -> Result<(), AppError> {
-    let mut tx = state.store.write().await?;
-    let actor = format!("staff:{}", staff.0.id);
-    state
-        .store
-        .audit(
-            &mut tx,
-            state.now(),
-            &actor,
-            action,
-            subject,
-            &serde_json::json!({}),
-        )
-        .await?;
-    tx.commit().await.map_err(Error::from)?;
-    Ok(())
-}
-
 /// One application in the review queue (no personal data: open it to see that).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct QueueItem {
@@ -150,7 +127,14 @@ pub async fn application(
         .account_details(store.pool(), &reference)
         .await?
         .ok_or_else(not_found)?;
-    audit_read(&state, &staff, "application_viewed", &reference).await?;
+    staff
+        .audit(
+            &state,
+            "application_viewed",
+            &reference,
+            &serde_json::json!({}),
+        )
+        .await?;
     Ok(Json(ApplicationView {
         reference,
         status: account.status,
@@ -179,7 +163,9 @@ pub async fn proof(
         .proof(&reference)
         .await?
         .ok_or(AppError::Domain(Error::NotFound { what: "proof" }))?;
-    audit_read(&state, &staff, "proof_viewed", &reference).await?;
+    staff
+        .audit(&state, "proof_viewed", &reference, &serde_json::json!({}))
+        .await?;
     // Served as an attachment so a browser never renders it in our origin.
     let headers = [
         (header::CONTENT_TYPE, kind.media_type()),
@@ -295,7 +281,14 @@ pub async fn sms_outbox(
 ) -> Result<Json<Vec<Sms>>, AppError> {
     staff.require(&state, ADMINS, "sms_outbox").await?;
     let messages = state.store.outbox(params.limit()).await?;
-    audit_read(&state, &staff, "sms_outbox_viewed", "sms_outbox").await?;
+    staff
+        .audit(
+            &state,
+            "sms_outbox_viewed",
+            "sms_outbox",
+            &serde_json::json!({}),
+        )
+        .await?;
     Ok(Json(messages))
 }
 

@@ -372,6 +372,22 @@ impl Store {
         }))
     }
 
+    /// [`Store::account_details`] of an account that must exist.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`], and as `account_details`.
+    pub async fn details_of<'e>(
+        &self,
+        executor: impl SqliteExecutor<'e>,
+        id: &str,
+    ) -> Result<Details, Error> {
+        self.account_details(executor, id)
+            .await?
+            .ok_or(Error::NotFound {
+                what: "application",
+            })
+    }
+
     /// The address proof of account `id`, decrypted.
     ///
     /// # Errors

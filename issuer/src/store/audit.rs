@@ -188,7 +188,14 @@ mod tests {
         let mut tx = store.write().await?;
         for n in 0..4 {
             store
-                .audit(&mut tx, at, "system", "test", &format!("s{n}"), &json!({ "n": n }))
+                .audit(
+                    &mut tx,
+                    at,
+                    "system",
+                    "test",
+                    &format!("s{n}"),
+                    &json!({ "n": n }),
+                )
                 .await?;
         }
         tx.commit().await?;
