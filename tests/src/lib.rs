@@ -1,14 +1,16 @@
 //! Test support for the whole workspace: generators of data and helpers for end-to-end tests.
 //!
 //! # Layout
+//! - [`accounts`]: multipart forms, valid HKIDs, PINs: driving resident accounts.
 //! - [`photo`]: a seeded generator of degraded photos of QR codes.
 //! - [`redis_server`]: a real `redis-server` on a free port, for end-to-end tests.
 //! - [`vectors`]: the token test vectors: generation and the file format.
 //! - [`colour_vectors`], [`colour_cases`]: the colour-rule vectors, written by hand.
-//! - `src/bin/`: `photo-corpus`, `vectors`.
+//! - `src/bin/`: `photo-corpus`, `vectors`, `load-server`, `accounts-load`.
 
 use std::{collections::BTreeMap, path::Path};
 
+pub mod accounts;
 pub mod colour_cases;
 pub mod colour_vectors;
 pub mod photo;

@@ -1,0 +1,49 @@
+//! Helpers for driving resident accounts over HTTP: multipart forms, valid
+//! HKID numbers, PINs in messages. Shared by the end-to-end tests and the
+//! load tool.
+
+/// A `multipart/form-data` body: (content type, bytes).
+pub fn multipart(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> (String, Vec<u8>) {
+    let boundary = "----healthcode-test-boundary-7d1f";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .bytes(),
+        );
+    }
+    if let Some((filename, bytes)) = file {
+        body.extend(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"proof\"; filename=\"{filename}\"\r\nContent-Type: application/pdf\r\n\r\n")
+                .bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend(b"\r\n");
+    }
+    body.extend(format!("--{boundary}--\r\n").bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+/// The first run of 6 digits in `text`.
+pub fn pin_in(text: &str) -> Option<String> {
+    text.split(|c: char| !c.is_ascii_digit())
+        .find(|run| run.len() == 6)
+        .map(str::to_owned)
+}
+
+/// A valid HKID number `X<6 digits>(<check>)` for `n` (0..1_000_000).
+pub fn hkid(letter: char, n: u32) -> String {
+    let digits = format!("{:06}", n % 1_000_000);
+    let letter_value = u32::from(letter) - u32::from('A') + 10;
+    let mut sum = 36 * 9 + letter_value * 8;
+    for (d, weight) in digits.chars().zip((2..=7).rev()) {
+        sum += d.to_digit(10).unwrap_or(0) * weight;
+    }
+    let check = match (11 - sum % 11) % 11 {
+        10 => 'A',
+        d => char::from_digit(d, 10).unwrap_or('0'),
+    };
+    format!("{letter}{digits}({check})")
+}

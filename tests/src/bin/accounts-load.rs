@@ -1,0 +1,377 @@
+//! `accounts-load`: registrations and visit-record uploads per second against
+//! a real `issuer serve` on SQLite, with p50/p99 latency, beside the floors
+//! measured in the same run: an HTTP round trip (`GET /healthz`), a one-row
+//! SQLite commit (the fsync every acknowledged write pays), and storing 620
+//! records in-process with no HTTP.
+//!
+//! `cargo build --release --bins && target/release/accounts-load`
+
+use std::{
+    net::TcpListener,
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    sync::atomic::{AtomicUsize, Ordering},
+    time::{Duration, Instant},
+};
+
+use anyhow::Context as _;
+use clap::Parser;
+use healthcode_issuer::{
+    residents::{application::RawApplication, registration, visits::check_record},
+    store::Store,
+};
+use healthcode_tests::accounts::{hkid, multipart, pin_in};
+use serde_json::{Value, json};
+use time::{OffsetDateTime, format_description::well_known::Rfc3339};
+
+#[derive(Parser)]
+struct Args {
+    /// Registrations to send.
+    #[arg(long, default_value_t = 2000)]
+    registrations: usize,
+    /// Visit uploads (31 days x 20 records each) to send.
+    #[arg(long, default_value_t = 200)]
+    uploads: usize,
+    /// Concurrent clients.
+    #[arg(long, default_value_t = 8)]
+    clients: usize,
+}
+
+/// A timed run: (seconds, sorted latencies).
+type Run = (f64, Vec<Duration>);
+
+/// Kills the server on drop.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn sibling(name: &str) -> anyhow::Result<PathBuf> {
+    let exe = std::env::current_exe()?;
+    Ok(exe.with_file_name(name))
+}
+
+fn person(n: usize) -> Vec<(String, String)> {
+    let n = n as u32;
+    vec![
+        ("name".into(), format!("LOAD Test {n}")),
+        ("id_type".into(), "HKID".into()),
+        (
+            "id_number".into(),
+            hkid(if n % 2 == 0 { 'L' } else { 'M' }, n / 2),
+        ),
+        ("date_of_issue".into(), "2015-06-01".into()),
+        ("phone".into(), format!("5{:07}", n % 10_000_000)),
+        ("address".into(), format!("Flat {n}, Load Test House")),
+    ]
+}
+
+fn register(base: &str, n: usize) -> anyhow::Result<()> {
+    let fields = person(n);
+    let borrowed: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let (content_type, body) = multipart(&borrowed, None);
+    let response = ureq::post(&format!("{base}/v1/registrations"))
+        .set("content-type", &content_type)
+        .send_bytes(&body)?;
+    anyhow::ensure!(
+        response.status() == 202,
+        "registration answered {}",
+        response.status()
+    );
+    Ok(())
+}
+
+/// 620 records ending `shift` seconds before now, so each upload is new rows.
+fn month(now: OffsetDateTime, shift: i64) -> Vec<Value> {
+    (0..31)
+        .flat_map(|day| (0..20).map(move |i| (day, i)))
+        .map(|(day, i)| {
+            let at = now - time::Duration::days(day) - time::Duration::minutes(30 * i + 25) - time::Duration::seconds(shift);
+            json!({
+                "venue_id": format!("venue-{:04}", (day * 20 + i) % 500),
+                "venue_name": format!("Venue {}", (day * 20 + i) % 500),
+                "check_in": at.format(&Rfc3339).unwrap_or_default(),
+                "check_out": (at + time::Duration::minutes(15)).format(&Rfc3339).unwrap_or_default(),
+            })
+        })
+        .collect()
+}
+
+/// Runs `total` calls of `call` over `clients` threads; (seconds, sorted latencies).
+fn drive(
+    total: usize,
+    clients: usize,
+    call: impl Fn(usize) -> anyhow::Result<()> + Sync,
+) -> anyhow::Result<Run> {
+    let next = AtomicUsize::new(0);
+    let start = Instant::now();
+    let results: Vec<anyhow::Result<Vec<Duration>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..clients)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut latencies = Vec::new();
+                    loop {
+                        let n = next.fetch_add(1, Ordering::Relaxed);
+                        if n >= total {
+                            return Ok(latencies);
+                        }
+                        let began = Instant::now();
+                        call(n)?;
+                        latencies.push(began.elapsed());
+                    }
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(anyhow::anyhow!("client panicked")))
+            })
+            .collect()
+    });
+    let elapsed = start.elapsed().as_secs_f64();
+    let mut all = Vec::new();
+    for result in results {
+        all.extend(result?);
+    }
+    all.sort();
+    Ok((elapsed, all))
+}
+
+fn row(name: &str, total: usize, (seconds, latencies): &Run) -> String {
+    let pct = |p: f64| {
+        let index =
+            ((latencies.len() as f64 * p).ceil() as usize).clamp(1, latencies.len().max(1)) - 1;
+        latencies
+            .get(index)
+            .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+    };
+    format!(
+        "| {name} | {total} | {:.0} | {:.2} | {:.2} |",
+        total as f64 / seconds,
+        pct(0.50),
+        pct(0.99)
+    )
+}
+
+fn start_server(dir: &Path, port: u16) -> anyhow::Result<Server> {
+    let child = Command::new(sibling("issuer")?)
+        .args(["serve", "--data"])
+        .arg(dir.join("data"))
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .args([
+            "--register-per-minute",
+            "1000000",
+            "--login-per-minute",
+            "1000000",
+            "--pin-per-minute",
+            "1000000",
+        ])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .spawn()
+        .context("start target/release/issuer (cargo build --release --bins)")?;
+    let server = Server(child);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while ureq::get(&format!("http://127.0.0.1:{port}/healthz"))
+        .call()
+        .is_err()
+    {
+        anyhow::ensure!(Instant::now() < deadline, "issuer did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Ok(server)
+}
+
+/// Accounts for the upload phase: housing route, PIN from the outbox, login.
+fn sessions(dir: &Path, base: &str, count: usize) -> anyhow::Result<Vec<String>> {
+    let issuer = sibling("issuer")?;
+    let data = dir.join("data");
+    let mut tokens = Vec::new();
+    for n in 0..count {
+        let fields = person(1_000_000 + n);
+        let get = |k: &str| {
+            fields
+                .iter()
+                .find(|(key, _)| key == k)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default()
+        };
+        let csv = dir.join("housing.csv");
+        std::fs::write(
+            &csv,
+            format!(
+                "id_document,address,building_id\n\"HKID:{}\",\"{}\",bldg-load\n",
+                get("id_number"),
+                get("address")
+            ),
+        )?;
+        let status = Command::new(&issuer)
+            .args(["housing", "import", "--data"])
+            .arg(&data)
+            .arg(&csv)
+            .output()?;
+        anyhow::ensure!(status.status.success(), "housing import failed");
+        register(base, 1_000_000 + n)?;
+        let outbox = Command::new(&issuer)
+            .args(["sms", "outbox", "--limit", "1", "--data"])
+            .arg(&data)
+            .output()?;
+        let pin =
+            pin_in(&String::from_utf8_lossy(&outbox.stdout)).context("no PIN in the outbox")?;
+        let who = json!({"id_type": "HKID", "id_number": get("id_number")});
+        let mut activation = who.clone();
+        activation["pin"] = json!(pin);
+        activation["password"] = json!("load test password");
+        ureq::post(&format!("{base}/v1/activation")).send_json(activation)?;
+        let mut login = who;
+        login["password"] = json!("load test password");
+        let answer: Value = ureq::post(&format!("{base}/v1/login"))
+            .send_json(login)?
+            .into_json()?;
+        tokens.push(answer["token"].as_str().unwrap_or_default().to_owned());
+    }
+    Ok(tokens)
+}
+
+/// The SQLite floors, in-process: one-row commits, and 620 records stored directly.
+fn floors(dir: &Path, total: usize, uploads: usize) -> anyhow::Result<(Run, Run)> {
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async {
+        let store = Store::open(&dir.join("floor"), None).await?;
+        let (mut commits, start) = (Vec::new(), Instant::now());
+        for n in 0..total {
+            let began = Instant::now();
+            let mut tx = store.write().await?;
+            sqlx::query("INSERT INTO meta (key, value) VALUES ($1, 'x')")
+                .bind(format!("k{n}"))
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            commits.push(began.elapsed());
+        }
+        let commit_floor = (start.elapsed().as_secs_f64(), sorted(commits));
+        let now = OffsetDateTime::now_utc();
+        let fields = person(2_000_000);
+        let raw = RawApplication {
+            name: Some(fields[0].1.clone()),
+            id_type: Some(fields[1].1.clone()),
+            id_number: Some(fields[2].1.clone()),
+            date_of_issue: Some(fields[3].1.clone()),
+            phone: Some(fields[4].1.clone()),
+            address: Some(fields[5].1.clone()),
+            proof: None,
+        };
+        let application = raw.check(now).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        let account = registration::register(&store, &application, now).await?;
+        let (mut stores, start) = (Vec::new(), Instant::now());
+        for shift in 0..uploads {
+            let records: Vec<_> = month(now, shift as i64)
+                .into_iter()
+                .filter_map(|v| check_record(v, now).ok())
+                .collect();
+            let began = Instant::now();
+            store.store_visits(&account, &records, now).await?;
+            stores.push(began.elapsed());
+        }
+        Ok((
+            (commit_floor),
+            (start.elapsed().as_secs_f64(), sorted(stores)),
+        ))
+    })
+}
+
+fn sorted(mut v: Vec<Duration>) -> Vec<Duration> {
+    v.sort();
+    v
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let dir = tempfile::tempdir()?;
+    let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let _server = start_server(dir.path(), port)?;
+    let base = format!("http://127.0.0.1:{port}");
+    let tokens = sessions(dir.path(), &base, args.clients)?;
+
+    let healthz = drive(args.registrations, args.clients, |_| {
+        ureq::get(&format!("{base}/healthz")).call()?;
+        Ok(())
+    })?;
+    let registrations = drive(args.registrations, args.clients, |n| register(&base, n))?;
+    let now = OffsetDateTime::now_utc();
+    let uploads = drive(args.uploads, args.clients, |n| {
+        let body = json!({ "records": month(now, n as i64) });
+        let answer: Value = ureq::post(&format!("{base}/v1/visits"))
+            .set(
+                "authorization",
+                &format!("Bearer {}", tokens[n % tokens.len()]),
+            )
+            .send_json(body)?
+            .into_json()?;
+        anyhow::ensure!(
+            answer["stored"] == 620,
+            "upload stored {}",
+            answer["stored"]
+        );
+        Ok(())
+    })?;
+    let (commit_floor, store_floor) = floors(dir.path(), args.registrations, args.uploads)?;
+
+    println!("| operation | count | per second | p50 ms | p99 ms |");
+    println!("| --- | ---: | ---: | ---: | ---: |");
+    println!(
+        "{}",
+        row(
+            "floor: GET /healthz (HTTP + SELECT 1)",
+            args.registrations,
+            &healthz
+        )
+    );
+    println!(
+        "{}",
+        row(
+            "floor: one-row SQLite commit, in-process, serial",
+            args.registrations,
+            &commit_floor
+        )
+    );
+    println!(
+        "{}",
+        row(
+            "POST /v1/registrations (no proof)",
+            args.registrations,
+            &registrations
+        )
+    );
+    println!(
+        "{}",
+        row(
+            "floor: store 620 records, in-process, serial",
+            args.uploads,
+            &store_floor
+        )
+    );
+    println!(
+        "{}",
+        row(
+            "POST /v1/visits (31 days x 20 records)",
+            args.uploads,
+            &uploads
+        )
+    );
+    println!(
+        "\n{} clients, {} cores",
+        args.clients,
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+    Ok(())
+}
