@@ -23,7 +23,11 @@ use healthcode_verifier::revocation::{Reason, Revocation, SignedSnapshot, store:
 use time::OffsetDateTime;
 
 #[derive(Parser)]
-#[command(name = "issuer", version, about = "Issue Hong Kong Health Codes")]
+#[command(
+    name = "issuer",
+    version,
+    about = "The Hong Kong Health Code issuer: resident accounts, colour rules, signed codes"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -75,6 +79,16 @@ enum Command {
     /// The colour rules over test vectors (shared/spec/colour-rules.md).
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// The commands over the database (serve, housing, letters, staff, sms, audit).
+    #[command(flatten)]
+    Store(StoreCommand),
+    /// Print the API description (OpenAPI 3.1 JSON), as docs/openapi.json holds it.
+    Openapi,
+}
+
+/// The commands that open the database.
+#[derive(Subcommand)]
+enum StoreCommand {
     /// Serve the residents' and staff's HTTP API (see /openapi.json).
     Serve(ServeArgs),
     /// The public housing resident database.
@@ -92,8 +106,6 @@ enum Command {
     /// The audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
-    /// Print the API description (OpenAPI 3.1 JSON), as docs/openapi.json holds it.
-    Openapi,
 }
 
 /// Where the data lives.
@@ -319,17 +331,17 @@ fn run(command: Command) -> anyhow::Result<bool> {
             return Ok(summary.failed == 0);
         }
         Command::Openapi => print!("{}", service::openapi::json()),
-        other => return run_with_store(other),
+        Command::Store(command) => run_with_store(command)?,
     }
     Ok(true)
 }
 
 /// The commands that work on the database.
-fn run_with_store(command: Command) -> anyhow::Result<bool> {
+fn run_with_store(command: StoreCommand) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new()?;
     let now = hktime::now();
     match command {
-        Command::Serve(args) => {
+        StoreCommand::Serve(args) => {
             let store = args.data.open(&runtime)?;
             let limits = RateLimits {
                 register_per_minute: args.register_per_minute,
@@ -344,14 +356,14 @@ fn run_with_store(command: Command) -> anyhow::Result<bool> {
             })?;
             tracing::info!("issuer stopped");
         }
-        Command::Housing(HousingCommand::Import { data, file }) => {
+        StoreCommand::Housing(HousingCommand::Import { data, file }) => {
             let store = data.open(&runtime)?;
             let input = std::fs::File::open(&file)
                 .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
             let count = runtime.block_on(housing::import(&store, input, now))?;
             println!("imported {count} public housing residents");
         }
-        Command::Letters(LettersCommand::Export { data, out }) => {
+        StoreCommand::Letters(LettersCommand::Export { data, out }) => {
             let store = data.open(&runtime)?;
             let written = runtime.block_on(verification::export_letters(&store, &out, now))?;
             for path in &written {
@@ -359,26 +371,23 @@ fn run_with_store(command: Command) -> anyhow::Result<bool> {
             }
             eprintln!("{} letters exported to {}", written.len(), out.display());
         }
-        Command::Staff(StaffCommand::Add { data, name, role }) => {
+        StoreCommand::Staff(StaffCommand::Add { data, name, role }) => {
             let store = data.open(&runtime)?;
             let token = runtime.block_on(store.add_staff(&name, role, now))?;
             println!("{token}");
             eprintln!("staff member {name:?} added as {role}; the token above is shown only now");
         }
-        Command::Sms(SmsCommand::Outbox { data, limit }) => {
+        StoreCommand::Sms(SmsCommand::Outbox { data, limit }) => {
             let store = data.open(&runtime)?;
             for sms in runtime.block_on(store.outbox(limit))? {
                 println!("{}", serde_json::to_string(&sms)?);
             }
         }
-        Command::Audit(AuditCommand::Verify { data }) => {
+        StoreCommand::Audit(AuditCommand::Verify { data }) => {
             let store = data.open(&runtime)?;
             let count = runtime.block_on(store.verify_audit_chain())?;
             println!("audit log intact: {count} entries");
         }
-        Command::Issue { .. } | Command::Revoke { .. } | Command::Rules(_) | Command::Openapi => {
-            unreachable!("handled in run")
-        }
     }
-    Ok(true)
+    Ok(())
 }
