@@ -249,7 +249,10 @@ impl Store {
             .transpose()
     }
 
-    /// Every application and account for the document with blind index `id_index`.
+    /// The live applications and the account of the document with blind
+    /// index `id_index`. Refused and superseded ones are history: leaving them
+    /// out keeps this small however often a document is tried, and keeps a
+    /// refused registration as fast as a new one.
     ///
     /// # Errors
     /// [`Error::Db`], [`Error::Corrupt`].
@@ -259,7 +262,8 @@ impl Store {
         id_index: &str,
     ) -> Result<Vec<Account>, Error> {
         let sql = format!(
-            "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id_index = $1 ORDER BY created_at, id"
+            "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id_index = $1 \
+             AND status NOT IN ('refused', 'superseded') ORDER BY created_at, id"
         );
         sqlx::query_as::<_, AccountRow>(&sql)
             .bind(id_index)

@@ -114,7 +114,7 @@ impl Store {
     /// [`Error::Db`], [`Error::Undecryptable`].
     pub async fn outbox(&self, limit: i64) -> Result<Vec<Sms>, Error> {
         let rows: Vec<SmsRow> = sqlx::query_as(&format!(
-            "SELECT {SMS_COLUMNS} FROM sms_outbox ORDER BY created_at DESC, id LIMIT $1"
+            "SELECT {SMS_COLUMNS} FROM sms_outbox ORDER BY created_at DESC, id DESC LIMIT $1"
         ))
         .bind(limit)
         .fetch_all(self.pool())

@@ -45,6 +45,7 @@ pub type Tx = Transaction<'static, Sqlite>;
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: SqlitePool,
+    writer: SqlitePool,
     key: DataKey,
 }
 
@@ -73,14 +74,26 @@ impl Store {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
+            .busy_timeout(Duration::from_secs(10))
+            // Multi-row upserts keep a statement journal; in memory it costs no
+            // file writes. A larger page cache keeps the indexes warm.
+            .pragma("temp_store", "memory")
+            .pragma("cache_size", "-16384");
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
-            .connect_with(options)
+            .connect_with(options.clone())
             .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
         restrict_to_owner(data_dir, &db_path)?;
-        let store = Store { pool, key };
+        // SQLite has one writer at a time. Writers queue here, in order, for
+        // the one write connection, rather than on SQLite's busy handler,
+        // which sleeps and polls and gives long tails under load.
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(options)
+            .await?;
+        let store = Store { pool, writer, key };
         store.check_key(&key_path).await?;
         Ok(store)
     }
@@ -114,17 +127,19 @@ impl Store {
         &self.pool
     }
 
-    /// A write transaction that takes the write lock at once, so two writers
-    /// queue on the busy timeout instead of failing on a stale snapshot.
+    /// A write transaction on the one write connection. It takes SQLite's
+    /// write lock at once (`BEGIN IMMEDIATE`), so a writer in another process
+    /// (the CLI) waits on the busy timeout instead of failing on a stale snapshot.
     ///
     /// # Errors
     /// [`Error::Db`].
     pub async fn write(&self) -> Result<Tx, Error> {
-        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+        Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
     }
 
-    /// Closes the pool (checkpointing the WAL).
+    /// Closes the pools (checkpointing the WAL).
     pub async fn close(&self) {
+        self.writer.close().await;
         self.pool.close().await;
     }
 }

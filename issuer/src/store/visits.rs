@@ -1,6 +1,9 @@
 //! Visit records uploaded from the check-in app, and the venue names they name.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
+use sqlx::{QueryBuilder, Sqlite};
 use time::OffsetDateTime;
 
 use super::{Store, from_db, to_db};
@@ -23,6 +26,10 @@ pub struct StoredVisit {
     pub check_out: Option<OffsetDateTime>,
 }
 
+/// Records per multi-row insert: 5 parameters each stays far below
+/// SQLite's 32,766 and PostgreSQL's 65,535.
+const ROWS_PER_STATEMENT: usize = 500;
+
 impl Store {
     /// Stores `records` for `account_id` in one transaction. The same record
     /// (account, venue, check-in) uploaded again changes nothing, except that
@@ -36,28 +43,48 @@ impl Store {
         records: &[VisitRecord],
         now: OffsetDateTime,
     ) -> Result<(), Error> {
+        // One row per venue and per visit, so that no multi-row upsert
+        // touches a row twice (PostgreSQL refuses that); the last name of a
+        // venue wins, and a visit keeps any check-out it was given.
+        let venues: BTreeMap<&str, &str> = records
+            .iter()
+            .map(|r| (r.venue_id.as_str(), r.venue_name.as_str()))
+            .collect();
+        let mut visits: BTreeMap<(&str, OffsetDateTime), Option<OffsetDateTime>> = BTreeMap::new();
+        for r in records {
+            let check_out = visits.entry((r.venue_id.as_str(), r.check_in)).or_default();
+            *check_out = r.check_out.or(*check_out);
+        }
+        let venues: Vec<_> = venues.into_iter().collect();
+        let visits: Vec<_> = visits.into_iter().collect();
         let mut tx = self.write().await?;
-        for record in records {
-            sqlx::query(
-                "INSERT INTO venues (id, name) VALUES ($1, $2) \
-                 ON CONFLICT (id) DO UPDATE SET name = excluded.name WHERE venues.name <> excluded.name",
-            )
-            .bind(&record.venue_id)
-            .bind(&record.venue_name)
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query(
-                "INSERT INTO visits (account_id, venue_id, check_in, check_out, uploaded_at) \
-                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (account_id, venue_id, check_in) \
+        // Multi-row inserts: one statement per chunk, not two per record.
+        for chunk in venues.chunks(ROWS_PER_STATEMENT) {
+            let mut insert = QueryBuilder::<Sqlite>::new("INSERT INTO venues (id, name) ");
+            insert.push_values(chunk, |mut row, (id, name)| {
+                row.push_bind(*id).push_bind(*name);
+            });
+            insert.push(
+                " ON CONFLICT (id) DO UPDATE SET name = excluded.name WHERE venues.name <> excluded.name",
+            );
+            insert.build().execute(&mut *tx).await?;
+        }
+        for chunk in visits.chunks(ROWS_PER_STATEMENT) {
+            let mut insert = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO visits (account_id, venue_id, check_in, check_out, uploaded_at) ",
+            );
+            insert.push_values(chunk, |mut row, ((venue_id, check_in), check_out)| {
+                row.push_bind(account_id)
+                    .push_bind(*venue_id)
+                    .push_bind(to_db(*check_in))
+                    .push_bind(check_out.map(to_db))
+                    .push_bind(to_db(now));
+            });
+            insert.push(
+                " ON CONFLICT (account_id, venue_id, check_in) \
                  DO UPDATE SET check_out = COALESCE(excluded.check_out, visits.check_out)",
-            )
-            .bind(account_id)
-            .bind(&record.venue_id)
-            .bind(to_db(record.check_in))
-            .bind(record.check_out.map(to_db))
-            .bind(to_db(now))
-            .execute(&mut *tx)
-            .await?;
+            );
+            insert.build().execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(())
