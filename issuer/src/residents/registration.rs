@@ -13,7 +13,7 @@ use super::{
 use crate::{
     Error,
     store::{
-        Store,
+        Store, Tx,
         accounts::{Account, NewAccount, Route, Status},
         new_id,
     },
@@ -152,18 +152,8 @@ pub async fn register(
                 .await?
         }
         Status::Refused => {
-            // Tell the holder of the active account, who may not know of this attempt.
             if let Some(active) = existing.iter().find(|a| a.status == Status::Active) {
-                let phone = store
-                    .account_details(&mut *tx, &active.id)
-                    .await?
-                    .map(|d| d.phone);
-                let body = "Hong Kong Health Code: someone applied for an account with your identity document, which already has one. If this was not you, call 3142 2330.";
-                if let Some(phone) = phone {
-                    store
-                        .queue_sms(&mut tx, &active.id, "notice", &phone, body, now)
-                        .await?;
-                }
+                notify_holder(store, &mut tx, &active.id, now).await?;
             }
         }
         Status::Review | Status::Active | Status::Superseded => {}
@@ -185,6 +175,29 @@ pub async fn register(
         .await?;
     tx.commit().await?;
     Ok(id)
+}
+
+/// At most one notice a day to the holder of an account whose document
+/// someone else tried to register with: enough to warn them, and no way to
+/// flood a phone by registering its owner's number over and over.
+const NOTICE_INTERVAL: time::Duration = time::Duration::days(1);
+
+/// Tells the holder of account `id`, who may not know of this attempt.
+async fn notify_holder(
+    store: &Store,
+    tx: &mut Tx,
+    id: &str,
+    now: OffsetDateTime,
+) -> Result<(), Error> {
+    let (recent, _) = store
+        .sms_sent_since(tx, id, "notice", now - NOTICE_INTERVAL)
+        .await?;
+    if recent > 0 {
+        return Ok(());
+    }
+    let phone = store.details_of(&mut **tx, id).await?.phone;
+    let body = "Hong Kong Health Code: someone applied for an account with your identity document, which already has one. If this was not you, call 3142 2330.";
+    store.queue_sms(tx, id, "notice", &phone, body, now).await
 }
 
 #[cfg(test)]
