@@ -16,6 +16,9 @@ use crate::store::staff::{Role, STAFF_TOKEN_PREFIX, StaffMember};
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "hc_session";
 
+/// No token we issue is longer; a longer one is refused before any lookup.
+const MAX_TOKEN_LEN: usize = 128;
+
 /// The client's address (the peer; put a proxy that rewrites nothing in front).
 #[derive(Debug, Clone, Copy)]
 pub struct ClientIp(pub IpAddr);
@@ -72,7 +75,7 @@ impl FromRequestParts<Arc<AppState>> for Resident {
     ) -> Result<Self, AppError> {
         let token = bearer(&parts.headers)
             .or_else(|| cookie(&parts.headers, SESSION_COOKIE))
-            .filter(|t| !t.starts_with(STAFF_TOKEN_PREFIX) && t.len() <= 128)
+            .filter(|t| !t.starts_with(STAFF_TOKEN_PREFIX) && t.len() <= MAX_TOKEN_LEN)
             .ok_or(AppError::Unauthenticated)?
             .to_owned();
         let account_id = state
@@ -96,7 +99,7 @@ impl FromRequestParts<Arc<AppState>> for Staff {
         state: &Arc<AppState>,
     ) -> Result<Self, AppError> {
         let token = bearer(&parts.headers)
-            .filter(|t| t.starts_with(STAFF_TOKEN_PREFIX) && t.len() <= 128)
+            .filter(|t| t.starts_with(STAFF_TOKEN_PREFIX) && t.len() <= MAX_TOKEN_LEN)
             .ok_or(AppError::Unauthenticated)?;
         let member = state
             .store
