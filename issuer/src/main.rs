@@ -131,7 +131,7 @@ struct ServeArgs {
     #[command(flatten)]
     data: DataArgs,
     /// Address to listen on.
-    #[arg(long, default_value = "127.0.0.1:8443")]
+    #[arg(long, default_value = "127.0.0.1:8081")]
     listen: SocketAddr,
     /// Deliver SMS by POSTing {"id","to","text"} to this URL; without it,
     /// messages wait in the outbox (`issuer sms outbox`).
