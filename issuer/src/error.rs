@@ -125,6 +125,15 @@ pub enum Error {
         /// Each bad row.
         problems: Vec<RowProblem>,
     },
+    /// A housing file larger than the import reads.
+    #[error("the housing file is larger than {limit} bytes; nothing imported")]
+    HousingFileTooLarge {
+        /// The limit.
+        limit: u64,
+    },
+    /// A blocking task (password hashing) died.
+    #[error("a background task failed")]
+    TaskFailed,
     /// A staff name already in use.
     #[error("a staff member named {name:?} exists")]
     StaffExists {

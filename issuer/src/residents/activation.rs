@@ -52,7 +52,7 @@ pub async fn activate(
     let owned = password.to_owned();
     let hash = tokio::task::spawn_blocking(move || secrets::hash_password(&owned))
         .await
-        .map_err(|_| Error::WeakPassword)??;
+        .map_err(|_| Error::TaskFailed)??;
     let id_index = document_index(store, document);
     let mut tx = store.write().await?;
     let candidates = store.accounts_for_document(&mut *tx, &id_index).await?;
@@ -167,7 +167,7 @@ pub async fn login(
     let matches =
         tokio::task::spawn_blocking(move || secrets::verify_password(&owned, hash.as_deref()))
             .await
-            .unwrap_or(false);
+            .map_err(|_| Error::TaskFailed)?;
     match active {
         Some(account) if matches => store.create_session(&account.id, now).await,
         _ => Err(Error::BadCredentials),

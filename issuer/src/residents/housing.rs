@@ -35,11 +35,23 @@ pub fn is_place_id(id: &str) -> bool {
 /// Reads the CSV in `input` into (match index, building id) pairs.
 ///
 /// # Errors
-/// [`Error::HousingRows`] listing every bad row by line.
+/// [`Error::HousingRows`] listing every bad row by line;
+/// [`Error::HousingFileTooLarge`] past [`MAX_HOUSING_BYTES`].
 pub fn read_housing_csv(store: &Store, input: impl Read) -> Result<Vec<(String, String)>, Error> {
+    read_limited(store, input, MAX_HOUSING_BYTES)
+}
+
+fn read_limited(
+    store: &Store,
+    input: impl Read,
+    limit: u64,
+) -> Result<Vec<(String, String)>, Error> {
+    // One byte past the limit tells a file that is too large from one that
+    // fits exactly. Cutting it short instead could end on a line boundary
+    // and, since an import replaces everything, silently drop residents.
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
-        .from_reader(input.take(MAX_HOUSING_BYTES));
+        .from_reader(input.take(limit + 1));
     let mut rows = Vec::new();
     let mut problems = Vec::new();
     for (number, record) in reader.deserialize::<Row>().enumerate() {
@@ -80,6 +92,9 @@ pub fn read_housing_csv(store: &Store, input: impl Read) -> Result<Vec<(String, 
             rows.push((index, row.building_id));
         }
     }
+    if reader.into_inner().limit() == 0 {
+        return Err(Error::HousingFileTooLarge { limit });
+    }
     if problems.is_empty() {
         Ok(rows)
     } else {
@@ -95,4 +110,36 @@ pub async fn import(store: &Store, input: impl Read, now: OffsetDateTime) -> Res
     let rows = read_housing_csv(store, input)?;
     store.replace_housing(&rows, now).await?;
     Ok(rows.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_file_over_the_limit_is_refused_whole() -> Result<(), Error> {
+        let dir = tempfile::tempdir().map_err(|source| Error::Io {
+            path: "tempdir".into(),
+            source,
+        })?;
+        let store = Store::open(dir.path(), None).await?;
+        let csv = "id_document,address,building_id\n\
+                   HKID:A1234563,Flat 1 Block A,bldg-a\n\
+                   HKID:K1000020,Flat 2 Block A,bldg-a\n";
+        let exact = csv.len() as u64;
+        assert_eq!(
+            read_limited(&store, csv.as_bytes(), exact)?.len(),
+            2,
+            "exactly the limit"
+        );
+        // Cut after the first row, the file would parse cleanly with one resident lost.
+        let first_row_end = csv.find("HKID:K").unwrap_or(0) as u64;
+        for limit in [exact - 1, first_row_end] {
+            assert!(matches!(
+                read_limited(&store, csv.as_bytes(), limit),
+                Err(Error::HousingFileTooLarge { .. })
+            ));
+        }
+        Ok(())
+    }
 }
