@@ -2,6 +2,28 @@
 
 use time::OffsetDateTime;
 
+/// The spec's names of an enum's values, in both directions.
+macro_rules! spec_names {
+    ($ty:ident { $($variant:ident = $text:literal),* $(,)? }) => {
+        impl $ty {
+            /// Every value with its name in the spec.
+            pub const ALL: &'static [(&'static str, $ty)] = &[$(($text, $ty::$variant)),*];
+            /// The names, for messages.
+            pub const NAMES: &'static [&'static str] = &[$($text),*];
+
+            /// The name in the spec.
+            pub fn name(self) -> &'static str {
+                match self { $($ty::$variant => $text),* }
+            }
+
+            /// The value the spec calls `name`.
+            pub fn from_name(name: &str) -> Option<Self> {
+                Self::ALL.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
+            }
+        }
+    };
+}
+
 /// A record from the health authority.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Status {
@@ -114,3 +136,29 @@ pub struct Person {
     /// Entries into Hong Kong.
     pub arrivals: Vec<Arrival>,
 }
+
+spec_names!(StatusKind {
+    ConfirmedCase = "confirmed_case",
+    ProbableCase = "probable_case",
+    CloseContact = "close_contact",
+    HouseholdContact = "household_contact",
+    CompulsoryQuarantine = "compulsory_quarantine",
+    Discharged = "discharged",
+    Symptoms = "symptoms",
+});
+spec_names!(Origin {
+    Mainland = "mainland",
+    Macao = "macao",
+    Taiwan = "taiwan",
+    Overseas = "overseas",
+});
+spec_names!(Scheme {
+    Return2hk = "return2hk",
+    Come2hk = "come2hk",
+});
+spec_names!(Quarantine {
+    Completed = "completed",
+    Exempted = "exempted",
+    Ongoing = "ongoing",
+    None = "none",
+});

@@ -31,9 +31,21 @@ impl Designations {
 
     /// True when some designation of `place` shares an instant with `interval`.
     pub fn touches(&self, place: &str, interval: Interval) -> bool {
+        self.touching(place, interval).next().is_some()
+    }
+
+    /// The designations of `place` that share an instant with `interval`.
+    pub fn touching<'a>(
+        &'a self,
+        place: &str,
+        interval: Interval,
+    ) -> impl Iterator<Item = Interval> + use<'a> {
         self.by_place
             .get(place)
-            .is_some_and(|designated| designated.iter().any(|d| !d.intersect(interval).is_empty()))
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(move |d| !d.intersect(interval).is_empty())
     }
 
     /// How many designations are indexed.

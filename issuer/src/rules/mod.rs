@@ -54,6 +54,25 @@ pub enum Reason {
 }
 
 impl Reason {
+    /// Every reason, in the spec's order.
+    pub const ALL: [Reason; 10] = [
+        Reason::ConfirmedCase,
+        Reason::ProbableCase,
+        Reason::CloseContact,
+        Reason::HouseholdContact,
+        Reason::CompulsoryQuarantine,
+        Reason::DischargedWithin14Days,
+        Reason::SymptomsWithin14Days,
+        Reason::HighRiskVisit,
+        Reason::HighRiskResidence,
+        Reason::RecentArrival,
+    ];
+
+    /// The reason with the spec's id `id`.
+    pub fn from_id(id: &str) -> Option<Reason> {
+        Reason::ALL.into_iter().find(|r| r.id() == id)
+    }
+
     /// The spec's reason id.
     pub fn id(self) -> &'static str {
         match self {
@@ -67,6 +86,34 @@ impl Reason {
             Reason::HighRiskVisit => "high_risk_visit",
             Reason::HighRiskResidence => "high_risk_residence",
             Reason::RecentArrival => "recent_arrival",
+        }
+    }
+
+    /// The reason in plain words, as the resident reads it.
+    pub fn plain_words(self) -> &'static str {
+        match self {
+            Reason::ConfirmedCase => "The health authority records you as a confirmed case.",
+            Reason::ProbableCase => "The health authority records you as a probable case.",
+            Reason::CloseContact => {
+                "The health authority records you as a close contact of a case."
+            }
+            Reason::HouseholdContact => {
+                "The health authority records you as a household contact of a close contact."
+            }
+            Reason::CompulsoryQuarantine => "You are under compulsory quarantine.",
+            Reason::DischargedWithin14Days => {
+                "You were discharged from hospital after recovering less than 14 days ago."
+            }
+            Reason::SymptomsWithin14Days => "You have had symptoms in the past 14 days.",
+            Reason::HighRiskVisit => {
+                "You visited a place while it was designated high-risk, in the past 21 days."
+            }
+            Reason::HighRiskResidence => {
+                "Your residential building was designated high-risk in the past 21 days."
+            }
+            Reason::RecentArrival => {
+                "You arrived in Hong Kong less than 21 days ago, not under the Return2hk or Come2hk scheme."
+            }
         }
     }
 
@@ -101,28 +148,85 @@ pub struct Evaluation {
 const RED_WINDOW: Duration = Duration::days(14);
 const AMBER_WINDOW: Duration = Duration::days(21);
 
+/// One fact behind a reason: what the resident is shown when asking why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fact<'a> {
+    /// A health-authority status.
+    Status(&'a Status),
+    /// A visit to a place while it was designated (`designated` is `[start, end)`).
+    Visit {
+        /// The visit.
+        visit: &'a Visit,
+        /// The designation it met.
+        designated: Interval,
+    },
+    /// The residential building while it was designated.
+    Residence {
+        /// The building's place id.
+        place: &'a str,
+        /// The designation in the window.
+        designated: Interval,
+    },
+    /// An entry into Hong Kong.
+    Arrival(&'a Arrival),
+}
+
+/// A rule that holds, and the fact that makes it hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Finding<'a> {
+    /// The rule.
+    pub reason: Reason,
+    /// The fact.
+    pub fact: Fact<'a>,
+}
+
+/// Every fact that makes a rule hold for `person` against `designations` at
+/// `now`: the reasons of [`evaluate`], each with its evidence.
+pub fn findings<'a>(
+    person: &'a Person,
+    designations: &Designations,
+    now: OffsetDateTime,
+) -> Vec<Finding<'a>> {
+    let finding = |reason, fact| Finding { reason, fact };
+    let mut found: Vec<Finding<'a>> = person
+        .statuses
+        .iter()
+        .filter_map(|s| status_reason(s, now).map(|r| finding(r, Fact::Status(s))))
+        .collect();
+    let window = Interval::window(now - AMBER_WINDOW, now);
+    for visit in &person.visits {
+        found.extend(
+            visit_designations(visit, designations, window).map(|designated| {
+                finding(Reason::HighRiskVisit, Fact::Visit { visit, designated })
+            }),
+        );
+    }
+    if let Some(place) = person.residence.as_deref() {
+        found.extend(designations.touching(place, window).map(|designated| {
+            finding(
+                Reason::HighRiskResidence,
+                Fact::Residence { place, designated },
+            )
+        }));
+    }
+    found.extend(
+        person
+            .arrivals
+            .iter()
+            .filter(|a| is_recent_arrival(a, now))
+            .map(|a| finding(Reason::RecentArrival, Fact::Arrival(a))),
+    );
+    found
+}
+
 /// Evaluates the rules for `person` against `designations` at `now`.
 pub fn evaluate(person: &Person, designations: &Designations, now: OffsetDateTime) -> Evaluation {
-    let mut reasons = BTreeSet::new();
-    reasons.extend(person.statuses.iter().filter_map(|s| status_reason(s, now)));
-    let window = Interval::window(now - AMBER_WINDOW, now);
-    if person
-        .visits
-        .iter()
-        .any(|v| visit_touches(v, designations, window))
-    {
-        reasons.insert(Reason::HighRiskVisit);
-    }
-    if person
-        .residence
-        .as_deref()
-        .is_some_and(|place| designations.touches(place, window))
-    {
-        reasons.insert(Reason::HighRiskResidence);
-    }
-    if person.arrivals.iter().any(|a| is_recent_arrival(a, now)) {
-        reasons.insert(Reason::RecentArrival);
-    }
+    evaluation_of(&findings(person, designations, now), now)
+}
+
+/// The colour, validity and reasons that `found` (from [`findings`] at `now`) give.
+pub fn evaluation_of(found: &[Finding<'_>], now: OffsetDateTime) -> Evaluation {
+    let reasons: BTreeSet<Reason> = found.iter().map(|f| f.reason).collect();
     let colour = reasons
         .iter()
         .map(|r| r.colour())
@@ -156,13 +260,18 @@ fn status_reason(status: &Status, now: OffsetDateTime) -> Option<Reason> {
     active.then_some(reason)
 }
 
-fn visit_touches(visit: &Visit, designations: &Designations, window: Interval) -> bool {
+/// The designations of the visit's place that the visit met inside `window`.
+fn visit_designations<'d>(
+    visit: &Visit,
+    designations: &'d Designations,
+    window: Interval,
+) -> impl Iterator<Item = Interval> + use<'d> {
     let stay = match visit.end {
         None => Interval::instant(visit.start),
         Some(end) => Interval::half_open(visit.start, Some(end)),
     };
-    let in_window = stay.intersect(window);
-    !in_window.is_empty() && designations.touches(&visit.place, in_window)
+    // An empty intersection meets nothing.
+    designations.touching(&visit.place, stay.intersect(window))
 }
 
 fn is_recent_arrival(arrival: &Arrival, now: OffsetDateTime) -> bool {

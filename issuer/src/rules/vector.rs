@@ -79,6 +79,7 @@ pub struct Case {
 }
 
 /// A JSON value and where it is in the vector.
+#[derive(Debug)]
 struct At<'a> {
     value: &'a Value,
     path: String,
@@ -249,6 +250,70 @@ pub fn parse_case(vector: &Value) -> Result<Case, Error> {
     })
 }
 
+/// One record of a health-authority feed, read with the same strictness as a
+/// vector's facts: errors name `path` and the field (`records[3].start`).
+#[derive(Debug)]
+pub struct Record<'a>(At<'a>);
+
+impl<'a> Record<'a> {
+    /// The record `value`, found at `path` in its request or file.
+    pub fn new(value: &'a Value, path: impl Into<String>) -> Self {
+        Record(At {
+            value,
+            path: path.into(),
+        })
+    }
+
+    /// A required string field.
+    ///
+    /// # Errors
+    /// [`Error::BadFact`] when missing or not a string.
+    pub fn text(&self, key: &str) -> Result<String, Error> {
+        self.0.field(key)?.string()
+    }
+
+    /// An optional boolean field; absent or `null` is `false`.
+    ///
+    /// # Errors
+    /// [`Error::BadFact`] when it is not a boolean.
+    pub fn flag(&self, key: &str) -> Result<bool, Error> {
+        match self.0.value.get(key) {
+            None | Some(Value::Null) => Ok(false),
+            Some(Value::Bool(b)) => Ok(*b),
+            Some(_) => Err(Error::BadFact {
+                field: format!("{}.{key}", self.0.path),
+                problem: FactProblem::WrongType {
+                    expected: "true or false",
+                },
+            }),
+        }
+    }
+
+    /// The record as a status (`kind`, `start`, `end`).
+    ///
+    /// # Errors
+    /// [`Error::BadFact`] naming the field.
+    pub fn status(&self) -> Result<Status, Error> {
+        status(&self.0)
+    }
+
+    /// The record as a designation (`place`, `start`, `end`).
+    ///
+    /// # Errors
+    /// [`Error::BadFact`] naming the field.
+    pub fn designation(&self) -> Result<Designation, Error> {
+        designation(&self.0)
+    }
+
+    /// The record as an arrival (`at`, `origin`, `scheme`, `quarantine`).
+    ///
+    /// # Errors
+    /// [`Error::BadFact`] naming the field.
+    pub fn arrival(&self) -> Result<Arrival, Error> {
+        arrival(&self.0)
+    }
+}
+
 /// `start` and `end` of a record, refusing an end before its start.
 fn span(at: &At<'_>) -> Result<(OffsetDateTime, Option<OffsetDateTime>), Error> {
     let start = at.field("start")?.time()?;
@@ -260,29 +325,10 @@ fn span(at: &At<'_>) -> Result<(OffsetDateTime, Option<OffsetDateTime>), Error> 
     Ok((start, end))
 }
 
-const STATUS_KINDS: &[&str] = &[
-    "confirmed_case",
-    "probable_case",
-    "close_contact",
-    "household_contact",
-    "compulsory_quarantine",
-    "discharged",
-    "symptoms",
-];
-
 fn status(at: &At<'_>) -> Result<Status, Error> {
-    let kind = at.field("kind")?.choice(
-        &[
-            ("confirmed_case", StatusKind::ConfirmedCase),
-            ("probable_case", StatusKind::ProbableCase),
-            ("close_contact", StatusKind::CloseContact),
-            ("household_contact", StatusKind::HouseholdContact),
-            ("compulsory_quarantine", StatusKind::CompulsoryQuarantine),
-            ("discharged", StatusKind::Discharged),
-            ("symptoms", StatusKind::Symptoms),
-        ],
-        STATUS_KINDS,
-    )?;
+    let kind = at
+        .field("kind")?
+        .choice(StatusKind::ALL, StatusKind::NAMES)?;
     let (start, end) = span(at)?;
     Ok(Status { kind, start, end })
 }
@@ -300,38 +346,15 @@ fn designation(at: &At<'_>) -> Result<Designation, Error> {
 }
 
 fn arrival(at: &At<'_>) -> Result<Arrival, Error> {
-    const ORIGINS: &[&str] = &["mainland", "macao", "taiwan", "overseas"];
-    const SCHEMES: &[&str] = &["return2hk", "come2hk"];
-    const QUARANTINES: &[&str] = &["completed", "exempted", "ongoing", "none"];
     Ok(Arrival {
         at: at.field("at")?.time()?,
-        origin: at.field("origin")?.choice(
-            &[
-                ("mainland", Origin::Mainland),
-                ("macao", Origin::Macao),
-                ("taiwan", Origin::Taiwan),
-                ("overseas", Origin::Overseas),
-            ],
-            ORIGINS,
-        )?,
-        scheme: at.field("scheme")?.nullable(|s| {
-            s.choice(
-                &[
-                    ("return2hk", Scheme::Return2hk),
-                    ("come2hk", Scheme::Come2hk),
-                ],
-                SCHEMES,
-            )
-        })?,
-        quarantine: at.field("quarantine")?.choice(
-            &[
-                ("completed", Quarantine::Completed),
-                ("exempted", Quarantine::Exempted),
-                ("ongoing", Quarantine::Ongoing),
-                ("none", Quarantine::None),
-            ],
-            QUARANTINES,
-        )?,
+        origin: at.field("origin")?.choice(Origin::ALL, Origin::NAMES)?,
+        scheme: at
+            .field("scheme")?
+            .nullable(|s| s.choice(Scheme::ALL, Scheme::NAMES))?,
+        quarantine: at
+            .field("quarantine")?
+            .choice(Quarantine::ALL, Quarantine::NAMES)?,
     })
 }
 
