@@ -7,6 +7,9 @@ pub enum Error {
     /// A key, token or time problem from the keys crate.
     #[error(transparent)]
     Keys(#[from] healthcode_keys::Error),
+    /// Redis, while delivering revocations.
+    #[error(transparent)]
+    Revocations(#[from] healthcode_verifier::Error),
     /// The text does not fit in a QR code of the allowed size.
     #[error("cannot encode the token as a QR code: {0}")]
     Qr(#[from] qrcode::types::QrError),
@@ -119,15 +122,35 @@ pub enum Error {
         /// The limit.
         limit: usize,
     },
-    /// Rows of a housing file that are wrong; nothing was imported.
+    /// Rows of a file imported whole (housing, buildings) that are wrong; nothing was imported.
     #[error("{} bad rows, nothing imported:\n{}", problems.len(), problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
-    HousingRows {
+    ImportRows {
         /// Each bad row.
         problems: Vec<RowProblem>,
     },
-    /// A housing file larger than the import reads.
-    #[error("the housing file is larger than {limit} bytes; nothing imported")]
-    HousingFileTooLarge {
+    /// A feed file that cannot be read as a whole; nothing was imported.
+    #[error("{path}: {problem}; nothing imported")]
+    ImportFile {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What is wrong with it.
+        problem: String,
+    },
+    /// A staff member whose role may not do this.
+    #[error("staff member {name:?} is {role}; this needs {needed}")]
+    WrongRole {
+        /// The staff member.
+        name: String,
+        /// Their role.
+        role: &'static str,
+        /// The roles that may.
+        needed: String,
+    },
+    /// A file imported whole that is larger than the import reads.
+    #[error("the {what} file is larger than {limit} bytes; nothing imported")]
+    ImportTooLarge {
+        /// What the file holds.
+        what: &'static str,
         /// The limit.
         limit: u64,
     },
@@ -139,6 +162,15 @@ pub enum Error {
     StaffExists {
         /// The name.
         name: String,
+    },
+    /// Feed records that do not match their batches, or batches that do not
+    /// match the audit log: records were inserted, edited or deleted outside the service.
+    #[error("{subject}: {problem}; the feed records were altered")]
+    FeedTampered {
+        /// The batch or the record versions.
+        subject: String,
+        /// What does not match.
+        problem: &'static str,
     },
     /// The audit log's hash chain breaks at an entry.
     #[error("the audit log's hash chain breaks at entry {seq}: it was altered")]

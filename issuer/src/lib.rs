@@ -5,12 +5,14 @@
 //! - [`qr`]: the token's QR code as PNG or SVG.
 //! - [`rules`]: the colour rules (a pure function), their test vectors and checks.
 //! - [`residents`]: registration, verification routes, activation, visit records.
+//! - [`feeds`]: the health authority's and immigration department's records.
 //! - [`store`]: the database (SQLite; portable to PostgreSQL), sealing personal data.
 //! - [`privacy`]: the data key, field encryption and blind indexes.
 //! - [`service`]: the `issuer serve` HTTP API.
 //! - [`Error`]: this crate's one error type.
 
 mod error;
+pub mod feeds;
 pub mod issue;
 pub mod privacy;
 pub mod qr;

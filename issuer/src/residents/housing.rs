@@ -35,8 +35,8 @@ pub fn is_place_id(id: &str) -> bool {
 /// Reads the CSV in `input` into (match index, building id) pairs.
 ///
 /// # Errors
-/// [`Error::HousingRows`] listing every bad row by line;
-/// [`Error::HousingFileTooLarge`] past [`MAX_HOUSING_BYTES`].
+/// [`Error::ImportRows`] listing every bad row by line;
+/// [`Error::ImportTooLarge`] past [`MAX_HOUSING_BYTES`].
 pub fn read_housing_csv(store: &Store, input: impl Read) -> Result<Vec<(String, String)>, Error> {
     read_limited(store, input, MAX_HOUSING_BYTES)
 }
@@ -46,59 +46,93 @@ fn read_limited(
     input: impl Read,
     limit: u64,
 ) -> Result<Vec<(String, String)>, Error> {
+    let file = WholeCsv {
+        what: "housing",
+        columns: "id_document,address,building_id",
+        limit,
+    };
+    read_whole_csv(input, file, |row: Row| {
+        let document = row
+            .id_document
+            .parse::<IdDocument>()
+            .map_err(|e| format!("id_document: {e}"))?;
+        let address = address_match_key(&row.address);
+        if address.is_empty() {
+            return Err("address: empty".into());
+        }
+        check_place_id(&row.building_id)?;
+        let index = store
+            .key()
+            .blind_index("housing", &format!("{}\n{address}", document.normalised()));
+        Ok((index, row.building_id))
+    })
+}
+
+/// `building_id: ... is not a place id` unless `id` is one.
+///
+/// # Errors
+/// The message.
+pub fn check_place_id(id: &str) -> Result<(), String> {
+    if is_place_id(id) {
+        Ok(())
+    } else {
+        Err(format!("building_id: {id:?} is not a place id"))
+    }
+}
+
+/// A CSV file that is imported whole: what it holds, its columns, its size limit.
+#[derive(Debug, Clone, Copy)]
+pub struct WholeCsv {
+    /// `housing`, `building directory`.
+    pub what: &'static str,
+    /// The header, for messages.
+    pub columns: &'static str,
+    /// The largest file read.
+    pub limit: u64,
+}
+
+/// Reads a CSV file that is imported whole (it replaces what is held): every
+/// row through `check`, every bad row reported by line, and nothing returned
+/// unless every row is good and the file is within its limit.
+///
+/// # Errors
+/// [`Error::ImportRows`], [`Error::ImportTooLarge`].
+pub fn read_whole_csv<T: serde::de::DeserializeOwned, Out>(
+    input: impl Read,
+    file: WholeCsv,
+    mut check: impl FnMut(T) -> Result<Out, String>,
+) -> Result<Vec<Out>, Error> {
+    let WholeCsv {
+        what,
+        columns,
+        limit,
+    } = file;
     // One byte past the limit tells a file that is too large from one that
     // fits exactly. Cutting it short instead could end on a line boundary
-    // and, since an import replaces everything, silently drop residents.
+    // and, since an import replaces everything, silently drop rows.
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .from_reader(input.take(limit + 1));
     let mut rows = Vec::new();
     let mut problems = Vec::new();
-    for (number, record) in reader.deserialize::<Row>().enumerate() {
+    for (number, record) in reader.deserialize::<T>().enumerate() {
         // Line 1 is the header.
         let line = number as u64 + 2;
-        let mut problem = |text: String| {
-            problems.push(RowProblem {
-                line,
-                problem: text,
-            })
-        };
-        let row = match record {
-            Ok(row) => row,
-            Err(e) => {
-                problem(format!("not a row of id_document,address,building_id: {e}"));
-                continue;
-            }
-        };
-        let document = match row.id_document.parse::<IdDocument>() {
-            Ok(document) => document,
-            Err(e) => {
-                problem(format!("id_document: {e}"));
-                continue;
-            }
-        };
-        let address = address_match_key(&row.address);
-        if address.is_empty() {
-            problem("address: empty".into());
-        } else if !is_place_id(&row.building_id) {
-            problem(format!(
-                "building_id: {:?} is not a place id",
-                row.building_id
-            ));
-        } else {
-            let index = store
-                .key()
-                .blind_index("housing", &format!("{}\n{address}", document.normalised()));
-            rows.push((index, row.building_id));
+        let checked = record
+            .map_err(|e| format!("not a row of {columns}: {e}"))
+            .and_then(&mut check);
+        match checked {
+            Ok(row) => rows.push(row),
+            Err(problem) => problems.push(RowProblem { line, problem }),
         }
     }
     if reader.into_inner().limit() == 0 {
-        return Err(Error::HousingFileTooLarge { limit });
+        return Err(Error::ImportTooLarge { what, limit });
     }
     if problems.is_empty() {
         Ok(rows)
     } else {
-        Err(Error::HousingRows { problems })
+        Err(Error::ImportRows { problems })
     }
 }
 
@@ -137,7 +171,7 @@ mod tests {
         for limit in [exact - 1, first_row_end] {
             assert!(matches!(
                 read_limited(&store, csv.as_bytes(), limit),
-                Err(Error::HousingFileTooLarge { .. })
+                Err(Error::ImportTooLarge { .. })
             ));
         }
         Ok(())

@@ -8,9 +8,11 @@
 //! - [`activation`]: PINs, passwords, login.
 //! - [`visits`]: visit records from the check-in app.
 //! - [`housing`]: importing the public housing resident database.
+//! - [`buildings`]: the building directory that maps addresses to building place ids.
 
 pub mod activation;
 pub mod application;
+pub mod buildings;
 pub mod housing;
 pub mod phone;
 pub mod proof;

@@ -8,7 +8,8 @@
 use time::OffsetDateTime;
 
 use super::{
-    application::Application, application::address_match_key, document_index, send_sms_pin,
+    application::Application, application::address_match_key, buildings::building_of,
+    document_index, send_sms_pin,
 };
 use crate::{
     Error,
@@ -116,6 +117,8 @@ pub async fn register(
     let mut tx = store.write().await?;
     let existing = store.accounts_for_document(&mut *tx, &id_index).await?;
     let building = store.housing_match(&mut tx, &housing_index).await?;
+    // Looked up on every path, refused ones too, so that timing tells nothing.
+    let directory = building_of(store, &mut tx, &app.address).await?;
     let plan = plan(
         app.document.is_hkid(),
         app.proof.is_some(),
@@ -131,7 +134,11 @@ pub async fn register(
         route: plan.route,
         status: plan.status,
         priority: plan.priority,
-        building_id: building.as_deref().filter(|_| plan.route == Route::Housing),
+        building_id: match plan.route {
+            Route::Housing => building.as_deref(),
+            Route::Refused => None,
+            Route::Proof | Route::Letter | Route::PostOffice => directory.as_deref(),
+        },
     };
     store.insert_account(&mut tx, &new, now).await?;
     for other in &plan.conflicts {
@@ -216,6 +223,7 @@ mod tests {
             status,
             priority: 1,
             password_hash: None,
+            building_id: None,
             created_at: datetime!(2022-12-10 01:00 UTC),
         }
     }

@@ -403,7 +403,7 @@ pub async fn list_visits(
     let since: OffsetDateTime = state.now() - VISIT_WINDOW;
     let visits = state
         .store
-        .visits_since(&resident.account_id, since)
+        .visits_since(state.store.pool(), &resident.account_id, since)
         .await?;
     Ok(Json(Visits { visits }))
 }

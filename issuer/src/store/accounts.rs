@@ -95,6 +95,8 @@ pub struct Account {
     pub priority: i64,
     /// The argon2id hash, once activated.
     pub password_hash: Option<String>,
+    /// The place id of the residential building, when the address was matched.
+    pub building_id: Option<String>,
     /// When it was received.
     pub created_at: OffsetDateTime,
 }
@@ -109,6 +111,7 @@ struct AccountRow {
     status: String,
     priority: i64,
     password_hash: Option<String>,
+    building_id: Option<String>,
     created_at: i64,
 }
 
@@ -125,6 +128,7 @@ impl TryFrom<AccountRow> for Account {
             doc_type: row.doc_type,
             priority: row.priority,
             password_hash: row.password_hash,
+            building_id: row.building_id,
             created_at: from_db(row.created_at),
         })
     }
@@ -137,8 +141,8 @@ struct QueueRow {
     has_proof: bool,
 }
 
-const ACCOUNT_COLUMNS: &str =
-    "id, id_index, issue_index, doc_type, route, status, priority, password_hash, created_at";
+const ACCOUNT_COLUMNS: &str = "id, id_index, issue_index, doc_type, route, status, priority, \
+     password_hash, building_id, created_at";
 
 /// The personal fields of an account, decrypted, for the staff who need them.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

@@ -10,12 +10,20 @@
 //! - [`accounts`]: applications and accounts, proofs, the housing database.
 //! - [`pins`]: activation PINs, hashed, with expiry and failure counts.
 //! - [`messages`]: the SMS outbox and the letters waiting to be printed.
+//! - [`feeds`]: health-authority and immigration records, as versions in audited batches.
+//! - [`buildings`]: the building directory and each account's residence.
+//! - [`codes`]: the codes issued, and revocations (source of truth and outbox).
+//! - [`reevaluations`]: re-evaluations owed after feed records, and whom they concern.
 //! - [`sessions`], [`visits`], [`staff`], [`audit`].
 
 pub mod accounts;
 pub mod audit;
+pub mod buildings;
+pub mod codes;
+pub mod feeds;
 pub mod messages;
 pub mod pins;
+pub mod reevaluations;
 pub mod sessions;
 pub mod staff;
 pub mod visits;

@@ -19,8 +19,10 @@ pub enum Role {
     Reviewer,
     /// Checks identity documents at a designated post office.
     PostOffice,
-    /// Submits health records (cases, contacts, designations).
+    /// Submits health records (statuses of persons, designations of places).
     HealthAuthority,
+    /// Submits arrivals into Hong Kong (the Immigration Department).
+    Immigration,
     /// Operates the system: reads the SMS outbox and the audit log.
     Admin,
 }
@@ -32,6 +34,7 @@ impl Role {
             Role::Reviewer => "reviewer",
             Role::PostOffice => "post_office",
             Role::HealthAuthority => "health_authority",
+            Role::Immigration => "immigration",
             Role::Admin => "admin",
         }
     }
@@ -51,6 +54,7 @@ impl FromStr for Role {
             Role::Reviewer,
             Role::PostOffice,
             Role::HealthAuthority,
+            Role::Immigration,
             Role::Admin,
         ]
         .into_iter()
@@ -118,17 +122,35 @@ impl Store {
         Ok(token)
     }
 
+    /// The staff member named `name`, unless disabled.
+    ///
+    /// # Errors
+    /// [`Error::Db`], [`Error::Corrupt`].
+    pub async fn staff_by_name(&self, name: &str) -> Result<Option<StaffMember>, Error> {
+        self.staff_where("name", name).await
+    }
+
     /// The staff member holding `token`, unless disabled.
     ///
     /// # Errors
     /// [`Error::Db`], [`Error::Corrupt`].
     pub async fn staff_for_token(&self, token: &str) -> Result<Option<StaffMember>, Error> {
-        let row: Option<(String, String, String)> = sqlx::query_as(
-            "SELECT id, name, role FROM staff WHERE token_hash = $1 AND disabled_at IS NULL",
-        )
-        .bind(self.key().secret_hash("staff", "", token))
-        .fetch_optional(self.pool())
-        .await?;
+        let hash = self.key().secret_hash("staff", "", token);
+        self.staff_where("token_hash", &hash).await
+    }
+
+    /// The staff member whose `column` (a unique one) is `value`, unless disabled.
+    async fn staff_where(
+        &self,
+        column: &'static str,
+        value: &str,
+    ) -> Result<Option<StaffMember>, Error> {
+        let sql =
+            format!("SELECT id, name, role FROM staff WHERE {column} = $1 AND disabled_at IS NULL");
+        let row: Option<(String, String, String)> = sqlx::query_as(&sql)
+            .bind(value)
+            .fetch_optional(self.pool())
+            .await?;
         row.map(|(id, name, role)| {
             Ok(StaffMember {
                 id,

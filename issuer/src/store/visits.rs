@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
-use sqlx::{QueryBuilder, Sqlite};
+use sqlx::{QueryBuilder, Sqlite, SqliteExecutor};
 use time::OffsetDateTime;
 
 use super::{Store, from_db, to_db};
@@ -94,8 +94,9 @@ impl Store {
     ///
     /// # Errors
     /// [`Error::Db`].
-    pub async fn visits_since(
+    pub async fn visits_since<'e>(
         &self,
+        executor: impl SqliteExecutor<'e>,
         account_id: &str,
         since: OffsetDateTime,
     ) -> Result<Vec<StoredVisit>, Error> {
@@ -106,7 +107,7 @@ impl Store {
         )
         .bind(account_id)
         .bind(to_db(since))
-        .fetch_all(self.pool())
+        .fetch_all(executor)
         .await?;
         Ok(rows
             .into_iter()

@@ -1,0 +1,514 @@
+//! The health authority's and the immigration department's records: statuses
+//! of persons, high-risk designations of places, and arrivals.
+//!
+//! Every record is checked as the colour-rules spec demands (the same parser
+//! as the test vectors), and refused on its own with a reason that names the
+//! field; the good records of a submission are stored whatever the bad ones
+//! say. A stored submission queues the re-evaluation of every code it may
+//! make more severe.
+//!
+//! # Layout
+//! - [`FeedKind`], [`FeedRecord`], [`check_record`]: one record, checked.
+//! - [`submit`]: a submission (an API call or a chunk of a file), stored.
+//! - [`import`]: bulk files (CSV or JSON) for `issuer feeds import`.
+
+pub mod import;
+
+use std::{collections::HashMap, fmt, str::FromStr};
+
+use healthcode_keys::IdDocument;
+use serde::Serialize;
+use serde_json::Value;
+use time::OffsetDateTime;
+
+use crate::{
+    Error,
+    residents::{document_index, housing::is_place_id, visits::RefusedRecord},
+    rules::{
+        facts::{Arrival, Designation, Status},
+        vector::Record,
+    },
+    store::{
+        Store,
+        feeds::{Outcome, Submission},
+        staff::Role,
+    },
+};
+
+/// The most records one submission may hold (a file is cut into submissions of this size).
+pub const MAX_RECORDS_PER_SUBMISSION: usize = 10_000;
+
+/// Which feed a record belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, clap::ValueEnum, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FeedKind {
+    /// Statuses of persons, by ID document (health authority).
+    Statuses,
+    /// High-risk designations of venues and buildings (health authority).
+    Designations,
+    /// Arrivals into Hong Kong, by ID document (immigration department).
+    Arrivals,
+}
+
+impl FeedKind {
+    /// The stored text, also the table's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FeedKind::Statuses => "statuses",
+            FeedKind::Designations => "designations",
+            FeedKind::Arrivals => "arrivals",
+        }
+    }
+
+    /// The staff roles that may submit this feed.
+    pub fn roles(self) -> &'static [Role] {
+        match self {
+            FeedKind::Statuses | FeedKind::Designations => &[Role::HealthAuthority],
+            FeedKind::Arrivals => &[Role::Immigration],
+        }
+    }
+}
+
+impl fmt::Display for FeedKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for FeedKind {
+    type Err = Error;
+
+    fn from_str(text: &str) -> Result<Self, Error> {
+        [
+            FeedKind::Statuses,
+            FeedKind::Designations,
+            FeedKind::Arrivals,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == text)
+        .ok_or_else(|| Error::Corrupt {
+            what: "feed kind",
+            value: text.to_owned(),
+        })
+    }
+}
+
+/// What a record says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FeedFact {
+    /// A status of the person whose document has blind index `person_index`.
+    Status {
+        /// The blind index of the ID document (as `accounts.id_index`).
+        person_index: String,
+        /// The status.
+        status: Status,
+    },
+    /// A designation of a place.
+    Designation(Designation),
+    /// An arrival of the person whose document has blind index `person_index`.
+    Arrival {
+        /// The blind index of the ID document.
+        person_index: String,
+        /// The arrival.
+        arrival: Arrival,
+    },
+}
+
+/// A checked record, ready to store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedRecord {
+    /// What it says.
+    pub fact: FeedFact,
+    /// True for a record entered in error: it replaces the one with the same
+    /// key and counts for nothing from then on.
+    pub withdrawn: bool,
+}
+
+impl FeedRecord {
+    /// What identifies the record across submissions: a later record with the
+    /// same key is a correction of it.
+    pub fn key(&self) -> String {
+        let seconds = |at: OffsetDateTime| at.unix_timestamp();
+        match &self.fact {
+            FeedFact::Status {
+                person_index,
+                status,
+            } => format!(
+                "{person_index}/{}/{}",
+                status.kind.name(),
+                seconds(status.start)
+            ),
+            FeedFact::Designation(d) => format!("{}/{}", d.place, seconds(d.start)),
+            FeedFact::Arrival {
+                person_index,
+                arrival,
+            } => format!("{person_index}/{}", seconds(arrival.at)),
+        }
+    }
+
+    /// When the record comes into force: a status's or designation's start, an arrival.
+    pub fn starts(&self) -> OffsetDateTime {
+        match &self.fact {
+            FeedFact::Status { status, .. } => status.start,
+            FeedFact::Designation(d) => d.start,
+            FeedFact::Arrival { arrival, .. } => arrival.at,
+        }
+    }
+}
+
+/// Checks one record of `kind` found at `path` (`records[3]`, or empty for a
+/// file's row, whose line the caller names).
+///
+/// # Errors
+/// The reason, naming the field, for the submitter to read.
+pub fn check_record(
+    store: &Store,
+    kind: FeedKind,
+    value: &Value,
+    path: &str,
+) -> Result<FeedRecord, String> {
+    let record = Record::new(value, path);
+    let withdrawn = record.flag("withdrawn").map_err(|e| e.to_string())?;
+    let fact = match kind {
+        FeedKind::Statuses => FeedFact::Status {
+            person_index: person(store, &record, path)?,
+            status: record.status().map_err(|e| e.to_string())?,
+        },
+        FeedKind::Designations => {
+            let designation = record.designation().map_err(|e| e.to_string())?;
+            if !is_place_id(&designation.place) {
+                return Err(format!(
+                    "{}: {:?} is not a place id (1 to 64 letters, digits, '.', '_', ':' or '-')",
+                    field(path, "place"),
+                    designation.place
+                ));
+            }
+            FeedFact::Designation(designation)
+        }
+        FeedKind::Arrivals => FeedFact::Arrival {
+            person_index: person(store, &record, path)?,
+            arrival: record.arrival().map_err(|e| e.to_string())?,
+        },
+    };
+    Ok(FeedRecord { fact, withdrawn })
+}
+
+fn field(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_owned()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+/// The blind index of the record's `id_document`: the document itself is never stored.
+fn person(store: &Store, record: &Record<'_>, path: &str) -> Result<String, String> {
+    let text = record.text("id_document").map_err(|e| e.to_string())?;
+    let document: IdDocument = text
+        .parse()
+        .map_err(|e| format!("{}: {e}", field(path, "id_document")))?;
+    Ok(document_index(store, &document))
+}
+
+/// What a submission did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct FeedSummary {
+    /// The batch that holds the stored records (absent when none was stored).
+    pub batch: Option<String>,
+    /// Records received.
+    pub received: usize,
+    /// Records stored: new, corrected or withdrawn.
+    pub stored: usize,
+    /// Records identical to the ones held: nothing to do.
+    pub unchanged: usize,
+    /// Records refused, each with its reason; the others are stored regardless.
+    pub refused: Vec<RefusedRecord>,
+}
+
+/// Who submits, and how.
+#[derive(Debug, Clone, Copy)]
+pub struct Submitter<'a> {
+    /// `staff:<id>`.
+    pub actor: &'a str,
+    /// `api`, or `import:<file name>`.
+    pub source: &'a str,
+}
+
+/// Checks `records` of `kind` (each with the path its errors name) and stores
+/// the good ones as one batch, audited, with its re-evaluation queued.
+///
+/// # Errors
+/// [`Error::TooManyRecords`] past [`MAX_RECORDS_PER_SUBMISSION`]; [`Error::Db`]
+/// (then nothing is stored).
+pub async fn submit(
+    store: &Store,
+    kind: FeedKind,
+    records: &[(String, Value)],
+    submitter: Submitter<'_>,
+    now: OffsetDateTime,
+) -> Result<FeedSummary, Error> {
+    if records.len() > MAX_RECORDS_PER_SUBMISSION {
+        return Err(Error::TooManyRecords {
+            count: records.len(),
+            limit: MAX_RECORDS_PER_SUBMISSION,
+        });
+    }
+    let mut refused = Vec::new();
+    let mut checked: Vec<(usize, FeedRecord)> = Vec::with_capacity(records.len());
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut unchanged = 0;
+    for (index, (path, value)) in records.iter().enumerate() {
+        let record = match check_record(store, kind, value, path) {
+            Ok(record) => record,
+            Err(reason) => {
+                refused.push(RefusedRecord { index, reason });
+                continue;
+            }
+        };
+        // The same key twice in one submission: a copy is harmless, a
+        // disagreement is refused rather than resolved by position.
+        match seen.get(&record.key()) {
+            Some(&first) if checked.iter().any(|(i, r)| *i == first && *r == record) => {
+                unchanged += 1;
+            }
+            Some(&first) => refused.push(RefusedRecord {
+                index,
+                reason: format!("disagrees with record {first}, which has the same key"),
+            }),
+            None => {
+                seen.insert(record.key(), index);
+                checked.push((index, record));
+            }
+        }
+    }
+    let to_store: Vec<FeedRecord> = checked.iter().map(|(_, r)| r.clone()).collect();
+    let submission = Submission {
+        kind,
+        actor: submitter.actor,
+        source: submitter.source,
+        received: records.len(),
+        records: &to_store,
+    };
+    let (batch, outcomes) = store.store_feed(&submission, now).await?;
+    let mut stored = 0;
+    for ((index, _), outcome) in checked.iter().zip(outcomes) {
+        match outcome {
+            Outcome::Stored => stored += 1,
+            Outcome::Unchanged => unchanged += 1,
+            Outcome::Refused(reason) => refused.push(RefusedRecord {
+                index: *index,
+                reason,
+            }),
+        }
+    }
+    refused.sort_by_key(|r| r.index);
+    Ok(FeedSummary {
+        batch,
+        received: records.len(),
+        stored,
+        unchanged,
+        refused,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+    use time::macros::datetime;
+
+    use super::*;
+
+    const NOW: OffsetDateTime = datetime!(2022-12-10 01:00 UTC);
+    const HA: Submitter<'static> = Submitter {
+        actor: "staff:test",
+        source: "api",
+    };
+
+    async fn store() -> Result<(tempfile::TempDir, Store), Error> {
+        let dir = tempfile::tempdir().map_err(|source| Error::Io {
+            path: "tempdir".into(),
+            source,
+        })?;
+        let store = Store::open(dir.path(), None).await?;
+        Ok((dir, store))
+    }
+
+    fn records(values: &[Value]) -> Vec<(String, Value)> {
+        values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (format!("records[{i}]"), v.clone()))
+            .collect()
+    }
+
+    fn status(end: Value) -> Value {
+        json!({"id_document": "HKID:A123456(3)", "kind": "close_contact",
+               "start": "2022-12-08T10:00:00+08:00", "end": end})
+    }
+
+    async fn statuses_now(store: &Store) -> Result<Vec<Status>, Error> {
+        let document: IdDocument = "HKID:A123456(3)".parse()?;
+        let mut conn = store.pool().acquire().await?;
+        store
+            .statuses_of(&mut conn, &document_index(store, &document))
+            .await
+    }
+
+    #[tokio::test]
+    async fn bad_records_are_refused_by_field_and_the_good_ones_stored() -> Result<(), Error> {
+        let (_dir, store) = store().await?;
+        let sent = records(&[
+            status(Value::Null),
+            json!({"id_document": "HKID:A123456(4)", "kind": "close_contact", "start": "2022-12-08T10:00:00Z", "end": null}),
+            json!({"id_document": "HKID:A123456(3)", "kind": "symptoms", "start": "2022-12-08T10:00:00", "end": null}),
+            json!({"id_document": "HKID:A123456(3)", "kind": "flu", "start": "2022-12-08T10:00:00Z", "end": null}),
+            json!({"id_document": "HKID:A123456(3)", "kind": "symptoms", "start": "2022-12-08T10:00:00Z"}),
+            json!({"id_document": "HKID:A123456(3)", "kind": "symptoms", "start": "2022-12-08T10:00:00Z", "end": "2022-12-07T00:00:00Z"}),
+        ]);
+        let summary = submit(&store, FeedKind::Statuses, &sent, HA, NOW).await?;
+        assert_eq!((summary.received, summary.stored), (6, 1));
+        let reasons: Vec<&str> = summary.refused.iter().map(|r| r.reason.as_str()).collect();
+        assert!(
+            reasons[0].starts_with("records[1].id_document:"),
+            "{reasons:?}"
+        );
+        assert!(
+            reasons[1].starts_with("records[2].start: timestamp")
+                && reasons[1].contains("no offset")
+        );
+        assert!(reasons[2].starts_with("records[3].kind: unknown value \"flu\""));
+        assert_eq!(reasons[3], "records[4].end: missing");
+        assert_eq!(reasons[4], "records[5].end: is before start");
+        assert_eq!(statuses_now(&store).await?.len(), 1);
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn corrections_and_withdrawals_are_new_versions_that_keep_history() -> Result<(), Error> {
+        let (_dir, store) = store().await?;
+        let open = records(&[status(Value::Null)]);
+        assert_eq!(
+            submit(&store, FeedKind::Statuses, &open, HA, NOW)
+                .await?
+                .stored,
+            1
+        );
+        let again = submit(&store, FeedKind::Statuses, &open, HA, NOW).await?;
+        assert_eq!((again.stored, again.unchanged, again.batch), (0, 1, None));
+
+        let ended = records(&[status(json!("2022-12-09T10:00:00+08:00"))]);
+        assert_eq!(
+            submit(&store, FeedKind::Statuses, &ended, HA, NOW)
+                .await?
+                .stored,
+            1
+        );
+        let held = statuses_now(&store).await?;
+        assert_eq!(held.len(), 1, "the correction replaces, not adds");
+        assert_eq!(held[0].end, Some(datetime!(2022-12-09 02:00 UTC)));
+
+        let mut withdrawal = status(json!("2022-12-09T10:00:00+08:00"));
+        withdrawal["withdrawn"] = json!(true);
+        let withdrawn =
+            submit(&store, FeedKind::Statuses, &records(&[withdrawal]), HA, NOW).await?;
+        assert_eq!(withdrawn.stored, 1);
+        assert!(
+            statuses_now(&store).await?.is_empty(),
+            "a withdrawn record counts for nothing"
+        );
+
+        let mut nothing = status(Value::Null);
+        nothing["kind"] = json!("symptoms");
+        nothing["withdrawn"] = json!(true);
+        let refused = submit(&store, FeedKind::Statuses, &records(&[nothing]), HA, NOW).await?;
+        assert_eq!(
+            refused.refused[0].reason,
+            "there is no such record to withdraw"
+        );
+
+        // Two disagreeing records with one key in a submission: the second is refused.
+        let twice = records(&[status(Value::Null), status(json!("2022-12-09T00:00:00Z"))]);
+        let summary = submit(&store, FeedKind::Statuses, &twice, HA, NOW).await?;
+        assert_eq!(summary.refused.len(), 1);
+        assert!(
+            summary.refused[0]
+                .reason
+                .contains("disagrees with record 0")
+        );
+
+        assert_eq!(
+            store.verify_feeds().await?,
+            (4, 4),
+            "four versions, one chain"
+        );
+        Ok(())
+    }
+
+    async fn tampered(store: &Store, sql: &str) -> Result<bool, Error> {
+        sqlx::query(sql).execute(store.pool()).await?;
+        Ok(matches!(
+            store.verify_feeds().await,
+            Err(Error::FeedTampered { .. })
+        ))
+    }
+
+    #[tokio::test]
+    async fn records_altered_outside_the_service_show() -> Result<(), Error> {
+        let (_dir, store) = store().await?;
+        let sent = records(&[status(Value::Null)]);
+        submit(&store, FeedKind::Statuses, &sent, HA, NOW).await?;
+        let place =
+            records(&[json!({"place": "venue-1", "start": "2022-12-01T00:00:00Z", "end": null})]);
+        submit(&store, FeedKind::Designations, &place, HA, NOW).await?;
+        assert_eq!(store.verify_feeds().await?, (2, 2));
+
+        // Red for someone by editing a record: the batch digest no longer matches.
+        assert!(tampered(&store, "UPDATE statuses SET kind = 'confirmed_case'").await?);
+        assert!(!tampered(&store, "UPDATE statuses SET kind = 'close_contact'").await?);
+        // Green for someone by hiding a record behind a version that does not exist.
+        assert!(tampered(&store, "UPDATE designations SET replaced_by = id").await?);
+        assert!(!tampered(&store, "UPDATE designations SET replaced_by = NULL").await?);
+        // A record slipped into a batch, or a whole batch that is not in the audit log.
+        let forged = "INSERT INTO statuses (id, batch_id, person_index, kind, start_at, end_at, withdrawn) \
+                      SELECT 'forged', batch_id, 'someone', 'confirmed_case', 0, NULL, 0 FROM statuses";
+        assert!(tampered(&store, forged).await?);
+        sqlx::query("DELETE FROM statuses WHERE id = 'forged'")
+            .execute(store.pool())
+            .await?;
+        let batch = "INSERT INTO feed_batches (id, kind, source, submitted_by, submitted_at, records, digest) \
+                     VALUES ('fake', 'statuses', 'api', 'staff:x', 0, 0, 'x')";
+        assert!(tampered(&store, batch).await?);
+        sqlx::query("DELETE FROM feed_batches WHERE id = 'fake'")
+            .execute(store.pool())
+            .await?;
+        // A record deleted.
+        assert!(tampered(&store, "DELETE FROM designations").await?);
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn a_record_that_starts_later_queues_a_run_for_its_minute() -> Result<(), Error> {
+        let (_dir, store) = store().await?;
+        let later =
+            records(&[json!({"place": "venue-1", "start": "2022-12-10T02:30:20Z", "end": null})]);
+        submit(&store, FeedKind::Designations, &later, HA, NOW).await?;
+        let due_now = store.due_reevaluations(NOW, 10).await?;
+        assert_eq!(due_now.len(), 1, "one run now");
+        assert_eq!(due_now[0].starts_after, None);
+        let at = datetime!(2022-12-10 02:31 UTC);
+        assert_eq!(
+            store
+                .due_reevaluations(at - time::Duration::SECOND, 10)
+                .await?
+                .len(),
+            1
+        );
+        let due = store.due_reevaluations(at, 10).await?;
+        assert_eq!(due.len(), 2);
+        assert_eq!(
+            (due[1].starts_after, due[1].run_at),
+            (Some(at.unix_timestamp() - 60), at.unix_timestamp())
+        );
+        Ok(())
+    }
+}

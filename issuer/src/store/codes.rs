@@ -1,0 +1,399 @@
+//! The codes issued, and their revocations: the source of truth for every
+//! revocation, and the outbox from which they reach Redis.
+
+use std::collections::BTreeSet;
+
+use healthcode_keys::{Colour, KeyId, TokenId};
+use healthcode_verifier::revocation::{Reason as RevocationReason, Revocation};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use time::OffsetDateTime;
+
+use super::{Store, Tx, from_db, to_db};
+use crate::{Error, rules::Reason};
+
+/// A code about to be stored.
+#[derive(Debug)]
+pub struct NewCode<'a> {
+    /// The token id.
+    pub token_id: TokenId,
+    /// The holder's account.
+    pub account_id: &'a str,
+    /// The signing key.
+    pub kid: KeyId,
+    /// The colour signed.
+    pub colour: Colour,
+    /// Why.
+    pub reasons: &'a BTreeSet<Reason>,
+    /// The `HC1:` text.
+    pub token: &'a str,
+    /// When issued.
+    pub issued_at: OffsetDateTime,
+    /// 23:59:59 Hong Kong time that day.
+    pub valid_until: OffsetDateTime,
+}
+
+/// A stored code, as its holder sees it.
+#[derive(Debug, Clone)]
+pub struct StoredCode {
+    /// The token id.
+    pub token_id: TokenId,
+    /// The colour.
+    pub colour: Colour,
+    /// Why.
+    pub reasons: BTreeSet<Reason>,
+    /// The `HC1:` text.
+    pub token: String,
+    /// When issued.
+    pub issued_at: OffsetDateTime,
+    /// When it expires.
+    pub valid_until: OffsetDateTime,
+    /// Its revocation, if it was revoked.
+    pub revocation: Option<Revocation>,
+}
+
+/// A code still valid and not revoked, as re-evaluation reads it.
+#[derive(Debug, Clone)]
+pub struct LiveCode {
+    /// The token id.
+    pub token_id: TokenId,
+    /// The holder's account.
+    pub account_id: String,
+    /// The colour it was issued with.
+    pub colour: Colour,
+    /// When it expires.
+    pub valid_until: OffsetDateTime,
+}
+
+/// Rows per multi-row insert of revocations (6 parameters each).
+const REVOCATIONS_PER_STATEMENT: usize = 500;
+
+type LiveRow = (String, String, String, i64);
+
+fn live_code((token_id, account_id, colour, valid_until): LiveRow) -> Result<LiveCode, Error> {
+    Ok(LiveCode {
+        token_id: parse_token_id(&token_id)?,
+        account_id,
+        colour: parse_colour(&colour)?,
+        valid_until: from_db(valid_until),
+    })
+}
+
+fn parse_token_id(text: &str) -> Result<TokenId, Error> {
+    text.parse().map_err(|_| Error::Corrupt {
+        what: "token id",
+        value: text.to_owned(),
+    })
+}
+
+fn parse_colour(text: &str) -> Result<Colour, Error> {
+    text.parse().map_err(|_| Error::Corrupt {
+        what: "colour",
+        value: text.to_owned(),
+    })
+}
+
+fn parse_reasons(text: &str) -> Result<BTreeSet<Reason>, Error> {
+    text.split_whitespace()
+        .map(|id| {
+            Reason::from_id(id).ok_or_else(|| Error::Corrupt {
+                what: "reason",
+                value: id.to_owned(),
+            })
+        })
+        .collect()
+}
+
+type RevocationRow = (String, String, i64, i64);
+
+fn revocation((token_id, reason, revoked_at, until): RevocationRow) -> Result<Revocation, Error> {
+    Ok(Revocation {
+        token_id: parse_token_id(&token_id)?,
+        reason: reason.parse().map_err(|_| Error::Corrupt {
+            what: "revocation reason",
+            value: reason,
+        })?,
+        revoked_at: from_db(revoked_at),
+        until: from_db(until),
+    })
+}
+
+const LIVE: &str = "c.valid_until >= $2 \
+     AND NOT EXISTS (SELECT 1 FROM revocations r WHERE r.token_id = c.token_id)";
+
+impl Store {
+    /// Stores an issued code.
+    ///
+    /// # Errors
+    /// [`Error::Db`].
+    pub async fn insert_code(&self, tx: &mut Tx, code: &NewCode<'_>) -> Result<(), Error> {
+        let reasons: Vec<&str> = code.reasons.iter().map(|r| r.id()).collect();
+        sqlx::query(
+            "INSERT INTO codes (token_id, account_id, kid, colour, reasons, token, issued_at, valid_until) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(code.token_id.to_string())
+        .bind(code.account_id)
+        .bind(code.kid.to_string())
+        .bind(code.colour.name())
+        .bind(reasons.join(" "))
+        .bind(code.token)
+        .bind(to_db(code.issued_at))
+        .bind(to_db(code.valid_until))
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    /// The codes of `account_id` still valid at `now` and not revoked.
+    ///
+    /// # Errors
+    /// [`Error::Db`], [`Error::Corrupt`].
+    pub async fn live_codes(
+        &self,
+        conn: &mut SqliteConnection,
+        account_id: &str,
+        now: OffsetDateTime,
+    ) -> Result<Vec<LiveCode>, Error> {
+        let sql = format!(
+            "SELECT c.token_id, c.account_id, c.colour, c.valid_until FROM codes c \
+             WHERE c.account_id = $1 AND {LIVE}"
+        );
+        let rows: Vec<LiveRow> = sqlx::query_as(&sql)
+            .bind(account_id)
+            .bind(to_db(now))
+            .fetch_all(conn)
+            .await?;
+        rows.into_iter().map(live_code).collect()
+    }
+
+    /// When the code `token_id` expires, if this issuer issued it.
+    ///
+    /// # Errors
+    /// [`Error::Db`].
+    pub async fn code_valid_until(
+        &self,
+        token_id: &TokenId,
+    ) -> Result<Option<OffsetDateTime>, Error> {
+        let until: Option<i64> =
+            sqlx::query_scalar("SELECT valid_until FROM codes WHERE token_id = $1")
+                .bind(token_id.to_string())
+                .fetch_optional(self.pool())
+                .await?;
+        Ok(until.map(from_db))
+    }
+
+    /// How many codes `account_id` was issued after `since`.
+    ///
+    /// # Errors
+    /// [`Error::Db`].
+    pub async fn codes_issued_since(
+        &self,
+        conn: &mut SqliteConnection,
+        account_id: &str,
+        since: OffsetDateTime,
+    ) -> Result<i64, Error> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM codes WHERE account_id = $1 AND issued_at > $2",
+        )
+        .bind(account_id)
+        .bind(to_db(since))
+        .fetch_one(conn)
+        .await?)
+    }
+
+    /// The newest code of `account_id` still valid at `now`, with its revocation if any.
+    ///
+    /// # Errors
+    /// [`Error::Db`], [`Error::Corrupt`].
+    pub async fn latest_code(
+        &self,
+        account_id: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<StoredCode>, Error> {
+        type Row = (
+            String,
+            String,
+            String,
+            String,
+            i64,
+            i64,
+            Option<String>,
+            Option<i64>,
+            Option<i64>,
+        );
+        let row: Option<Row> = sqlx::query_as(
+            "SELECT c.token_id, c.colour, c.reasons, c.token, c.issued_at, c.valid_until, \
+             r.reason, r.revoked_at, r.until_at FROM codes c \
+             LEFT JOIN revocations r ON r.token_id = c.token_id \
+             WHERE c.account_id = $1 AND c.valid_until >= $2 \
+             ORDER BY c.issued_at DESC, c.token_id DESC LIMIT 1",
+        )
+        .bind(account_id)
+        .bind(to_db(now))
+        .fetch_optional(self.pool())
+        .await?;
+        let Some((token_id, colour, reasons, token, issued_at, valid_until, reason, at, until)) =
+            row
+        else {
+            return Ok(None);
+        };
+        let revocation = match (reason, at, until) {
+            (Some(reason), Some(at), Some(until)) => {
+                Some(revocation((token_id.clone(), reason, at, until))?)
+            }
+            _ => None,
+        };
+        Ok(Some(StoredCode {
+            token_id: parse_token_id(&token_id)?,
+            colour: parse_colour(&colour)?,
+            reasons: parse_reasons(&reasons)?,
+            token,
+            issued_at: from_db(issued_at),
+            valid_until: from_db(valid_until),
+            revocation,
+        }))
+    }
+
+    /// Records `revocations` (made by `by`) for delivery to Redis. A code
+    /// already revoked keeps its first revocation. Returns how many are new.
+    ///
+    /// # Errors
+    /// [`Error::Db`].
+    pub async fn record_revocations(
+        &self,
+        tx: &mut Tx,
+        revocations: &[Revocation],
+        by: &str,
+    ) -> Result<u64, Error> {
+        let mut added = 0;
+        for chunk in revocations.chunks(REVOCATIONS_PER_STATEMENT) {
+            let mut insert = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO revocations (token_id, reason, revoked_at, until_at, revoked_by) ",
+            );
+            insert.push_values(chunk, |mut row, r| {
+                row.push_bind(r.token_id.to_string())
+                    .push_bind(r.reason.id())
+                    .push_bind(to_db(r.revoked_at))
+                    .push_bind(to_db(r.until))
+                    .push_bind(by);
+            });
+            insert.push(" ON CONFLICT (token_id) DO NOTHING");
+            added += insert.build().execute(&mut **tx).await?.rows_affected();
+        }
+        Ok(added)
+    }
+
+    /// Up to `limit` revocations not yet delivered to Redis, oldest first.
+    ///
+    /// # Errors
+    /// [`Error::Db`], [`Error::Corrupt`].
+    pub async fn undelivered_revocations(&self, limit: i64) -> Result<Vec<Revocation>, Error> {
+        let rows: Vec<RevocationRow> = sqlx::query_as(
+            "SELECT token_id, reason, revoked_at, until_at FROM revocations \
+             WHERE published_at IS NULL ORDER BY revoked_at, token_id LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.into_iter().map(revocation).collect()
+    }
+
+    /// Marks `delivered` as published to Redis at `now`.
+    ///
+    /// # Errors
+    /// [`Error::Db`].
+    pub async fn mark_delivered(
+        &self,
+        delivered: &[Revocation],
+        now: OffsetDateTime,
+    ) -> Result<(), Error> {
+        let mut tx = self.write().await?;
+        for chunk in delivered.chunks(REVOCATIONS_PER_STATEMENT) {
+            let mut update = QueryBuilder::<Sqlite>::new("UPDATE revocations SET published_at = ");
+            update.push_bind(to_db(now)).push(" WHERE token_id IN (");
+            let mut ids = update.separated(", ");
+            for r in chunk {
+                ids.push_bind(r.token_id.to_string());
+            }
+            update.push(")");
+            update.build().execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Every revocation of a code that has not yet expired at `now`.
+    ///
+    /// # Errors
+    /// [`Error::Db`], [`Error::Corrupt`].
+    pub async fn revocations_in_force(
+        &self,
+        now: OffsetDateTime,
+    ) -> Result<Vec<Revocation>, Error> {
+        let rows: Vec<RevocationRow> = sqlx::query_as(
+            "SELECT token_id, reason, revoked_at, until_at FROM revocations WHERE until_at >= $1",
+        )
+        .bind(to_db(now))
+        .fetch_all(self.pool())
+        .await?;
+        rows.into_iter().map(revocation).collect()
+    }
+
+    /// The revocation of `token_id`, if it is revoked.
+    ///
+    /// # Errors
+    /// [`Error::Db`], [`Error::Corrupt`].
+    pub async fn revocation(&self, token_id: &TokenId) -> Result<Option<Revocation>, Error> {
+        let row: Option<RevocationRow> = sqlx::query_as(
+            "SELECT token_id, reason, revoked_at, until_at FROM revocations WHERE token_id = $1",
+        )
+        .bind(token_id.to_string())
+        .fetch_optional(self.pool())
+        .await?;
+        row.map(revocation).transpose()
+    }
+
+    /// How many revocations wait for delivery to Redis.
+    ///
+    /// # Errors
+    /// [`Error::Db`].
+    pub async fn undelivered_count(&self) -> Result<i64, Error> {
+        Ok(
+            sqlx::query_scalar("SELECT COUNT(*) FROM revocations WHERE published_at IS NULL")
+                .fetch_one(self.pool())
+                .await?,
+        )
+    }
+
+    /// The live codes (see [`Store::live_codes`]) that `sql` selects as
+    /// `(token_id, account_id, colour, valid_until)` from codes `c`, where
+    /// `{LIVE}` stands for "live at `$2`", `$1` is a batch and `$3`..`$4` a
+    /// range of record starts.
+    pub(crate) async fn live_codes_where(
+        &self,
+        sql: &str,
+        batch: &str,
+        now: OffsetDateTime,
+        starts: (i64, i64),
+    ) -> Result<Vec<LiveCode>, Error> {
+        let sql = sql.replace("{LIVE}", LIVE);
+        let rows: Vec<LiveRow> = sqlx::query_as(&sql)
+            .bind(batch)
+            .bind(to_db(now))
+            .bind(starts.0)
+            .bind(starts.1)
+            .fetch_all(self.pool())
+            .await?;
+        rows.into_iter().map(live_code).collect()
+    }
+}
+
+/// A revocation of `code` for `reason` at `now`, until the code expires.
+pub fn revocation_of(code: &LiveCode, reason: RevocationReason, now: OffsetDateTime) -> Revocation {
+    Revocation {
+        token_id: code.token_id,
+        reason,
+        revoked_at: now,
+        until: code.valid_until,
+    }
+}

@@ -1,0 +1,132 @@
+//! Re-evaluations owed after a batch of feed records, and the live codes each
+//! may concern, found through indexes rather than a scan of everyone.
+
+use time::OffsetDateTime;
+
+use super::{Store, Tx, codes::LiveCode, to_db};
+use crate::{Error, feeds::FeedKind, residents::visits::VISIT_WINDOW};
+
+/// One re-evaluation that is due.
+#[derive(Debug, Clone)]
+pub struct Reevaluation {
+    /// Its id.
+    pub id: String,
+    /// The batch of records it follows.
+    pub batch_id: String,
+    /// The feed of the batch.
+    pub kind: FeedKind,
+    /// Only records starting after this instant (Unix seconds); `None`: all.
+    pub starts_after: Option<i64>,
+    /// Only records starting by this instant (Unix seconds).
+    pub run_at: i64,
+}
+
+/// Codes of the persons a batch of statuses names.
+const BY_STATUS: &str = "SELECT DISTINCT c.token_id, c.account_id, c.colour, c.valid_until \
+     FROM statuses s \
+     JOIN accounts a ON a.id_index = s.person_index AND a.status = 'active' \
+     JOIN codes c ON c.account_id = a.id \
+     WHERE s.batch_id = $1 AND s.withdrawn = 0 AND s.start_at > $3 AND s.start_at <= $4 AND {LIVE}";
+
+/// Codes of the persons a batch of arrivals names.
+const BY_ARRIVAL: &str = "SELECT DISTINCT c.token_id, c.account_id, c.colour, c.valid_until \
+     FROM arrivals s \
+     JOIN accounts a ON a.id_index = s.person_index AND a.status = 'active' \
+     JOIN codes c ON c.account_id = a.id \
+     WHERE s.batch_id = $1 AND s.withdrawn = 0 AND s.arrived_at > $3 AND s.arrived_at <= $4 AND {LIVE}";
+
+impl Store {
+    /// Up to `limit` re-evaluations due at `now`, oldest first.
+    ///
+    /// # Errors
+    /// [`Error::Db`], [`Error::Corrupt`].
+    pub async fn due_reevaluations(
+        &self,
+        now: OffsetDateTime,
+        limit: i64,
+    ) -> Result<Vec<Reevaluation>, Error> {
+        let rows: Vec<(String, String, String, i64, Option<i64>)> = sqlx::query_as(
+            "SELECT r.id, r.batch_id, b.kind, r.run_at, r.starts_after FROM reevaluations r \
+             JOIN feed_batches b ON b.id = r.batch_id \
+             WHERE r.done_at IS NULL AND r.run_at <= $1 ORDER BY r.run_at, r.id LIMIT $2",
+        )
+        .bind(to_db(now))
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.into_iter()
+            .map(|(id, batch_id, kind, run_at, starts_after)| {
+                Ok(Reevaluation {
+                    id,
+                    batch_id,
+                    kind: kind.parse()?,
+                    starts_after,
+                    run_at,
+                })
+            })
+            .collect()
+    }
+
+    /// The codes live at `now` whose holders the records of `job` concern:
+    /// the persons a status or arrival names; for a designation, those who
+    /// checked in at the place before the designation ended and within the
+    /// visit window, and those who live in it.
+    ///
+    /// # Errors
+    /// [`Error::Db`], [`Error::Corrupt`].
+    pub async fn reevaluation_candidates(
+        &self,
+        job: &Reevaluation,
+        now: OffsetDateTime,
+    ) -> Result<Vec<LiveCode>, Error> {
+        let starts = match job.starts_after {
+            Some(after) => (after, job.run_at),
+            None => (i64::MIN, i64::MAX),
+        };
+        let sql = match job.kind {
+            FeedKind::Statuses => BY_STATUS.to_owned(),
+            FeedKind::Arrivals => BY_ARRIVAL.to_owned(),
+            FeedKind::Designations => {
+                let window = VISIT_WINDOW.whole_seconds();
+                format!(
+                    "SELECT c.token_id, c.account_id, c.colour, c.valid_until FROM designations d \
+                     JOIN visits v ON v.venue_id = d.place AND v.check_in > $2 - {window} \
+                     AND (d.end_at IS NULL OR v.check_in < d.end_at) \
+                     JOIN codes c ON c.account_id = v.account_id \
+                     WHERE d.batch_id = $1 AND d.withdrawn = 0 AND d.start_at > $3 AND d.start_at <= $4 AND {{LIVE}} \
+                     UNION \
+                     SELECT c.token_id, c.account_id, c.colour, c.valid_until FROM designations d \
+                     JOIN accounts a ON a.building_id = d.place AND a.status = 'active' \
+                     JOIN codes c ON c.account_id = a.id \
+                     WHERE d.batch_id = $1 AND d.withdrawn = 0 AND d.start_at > $3 AND d.start_at <= $4 AND {{LIVE}}"
+                )
+            }
+        };
+        self.live_codes_where(&sql, &job.batch_id, now, starts)
+            .await
+    }
+
+    /// Marks `job` done, with how many codes it examined and revoked.
+    ///
+    /// # Errors
+    /// [`Error::Db`].
+    pub async fn finish_reevaluation(
+        &self,
+        tx: &mut Tx,
+        job: &Reevaluation,
+        examined: usize,
+        revoked: u64,
+        now: OffsetDateTime,
+    ) -> Result<(), Error> {
+        sqlx::query(
+            "UPDATE reevaluations SET done_at = $1, examined = $2, revoked = $3 WHERE id = $4",
+        )
+        .bind(to_db(now))
+        .bind(examined as i64)
+        .bind(revoked as i64)
+        .bind(&job.id)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+}
