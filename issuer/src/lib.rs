@@ -6,11 +6,13 @@
 //! - [`rules`]: the colour rules (a pure function), their test vectors and checks.
 //! - [`residents`]: registration, verification routes, activation, visit records.
 //! - [`feeds`]: the health authority's and immigration department's records.
+//! - [`codes`]: applying for a code, re-evaluation, delivering revocations.
 //! - [`store`]: the database (SQLite; portable to PostgreSQL), sealing personal data.
 //! - [`privacy`]: the data key, field encryption and blind indexes.
 //! - [`service`]: the `issuer serve` HTTP API.
 //! - [`Error`]: this crate's one error type.
 
+pub mod codes;
 mod error;
 pub mod feeds;
 pub mod issue;

@@ -8,9 +8,11 @@ use std::{net::SocketAddr, path::PathBuf, process::ExitCode};
 
 use clap::{Parser, Subcommand};
 use healthcode_issuer::{
+    codes::{publish, revoke, signer::Signer},
+    feeds::{FeedKind, Submitter, import::import_file},
     issue::issue_code,
     qr,
-    residents::{housing, verification},
+    residents::{buildings, housing, verification},
     rules::check,
     service::{self, state::RateLimits},
     store::{Store, staff::Role},
@@ -19,7 +21,7 @@ use healthcode_keys::{
     Colour, IdDocument, IdentityKey, IssuerSecretKey, TokenId,
     hktime::{self, parse_rfc3339},
 };
-use healthcode_verifier::revocation::{Reason, Revocation, SignedSnapshot, store::RevocationStore};
+use healthcode_verifier::revocation::{Reason, store::RevocationStore};
 use time::OffsetDateTime;
 
 #[derive(Parser)]
@@ -56,30 +58,10 @@ enum Command {
         #[arg(long)]
         qr: Option<PathBuf>,
     },
-    /// Revoke one code: stored in Redis until the code would have expired, and
-    /// published so that every verifier learns of it at once.
-    Revoke {
-        /// Redis URL: redis://[user:password@]host:port[/db], or rediss:// for TLS.
-        #[arg(long)]
-        redis: String,
-        /// The code's token id (24 hex digits).
-        #[arg(long)]
-        token_id: TokenId,
-        /// superseded, risk_changed, issued_in_error, holder_request or fraud.
-        #[arg(long)]
-        reason: Reason,
-        /// When the revoked code expires anyway (default: 23:59:59 Hong Kong time today).
-        #[arg(long, value_parser = parse_rfc3339)]
-        until: Option<OffsetDateTime>,
-        /// Issuer secret key (<kid>.secret): re-sign the snapshot of every
-        /// revocation that offline scanners download.
-        #[arg(long)]
-        key: Option<PathBuf>,
-    },
     /// The colour rules over test vectors (shared/spec/colour-rules.md).
     #[command(subcommand)]
     Rules(RulesCommand),
-    /// The commands over the database (serve, housing, letters, staff, sms, audit).
+    /// The commands over the database (serve, revoke, feeds, housing, buildings, letters, staff, sms, audit).
     #[command(flatten)]
     Store(StoreCommand),
     /// Print the API description (OpenAPI 3.1 JSON), as docs/openapi.json holds it.
@@ -91,9 +73,18 @@ enum Command {
 enum StoreCommand {
     /// Serve the residents' and staff's HTTP API (see /openapi.json).
     Serve(ServeArgs),
+    /// Revoke one code: recorded in the database (the source of truth) and
+    /// delivered to Redis, now with --redis, else by `issuer serve --redis`.
+    Revoke(RevokeArgs),
+    /// The health authority's and immigration department's records.
+    #[command(subcommand)]
+    Feeds(FeedsCommand),
     /// The public housing resident database.
     #[command(subcommand)]
     Housing(HousingCommand),
+    /// The building directory: building addresses and their place ids.
+    #[command(subcommand)]
+    Buildings(BuildingsCommand),
     /// Confirmation letters waiting to be printed.
     #[command(subcommand)]
     Letters(LettersCommand),
@@ -149,6 +140,71 @@ struct ServeArgs {
     /// Leave `Secure` off the session cookie: only for plain-HTTP development.
     #[arg(long)]
     insecure_cookies: bool,
+    /// The issuer key that signs codes (<kid>.secret, mode 0600). Reloaded on
+    /// SIGHUP and when the file changes, for key rotation. Without it, no codes are issued.
+    #[arg(long, env = "HEALTHCODE_SIGNING_KEY", requires = "identity_key")]
+    signing_key: Option<PathBuf>,
+    /// The identity key file (mode 0600) that binds codes to ID documents.
+    #[arg(long, env = "HEALTHCODE_IDENTITY_KEY", requires = "signing_key")]
+    identity_key: Option<PathBuf>,
+    /// Deliver revocations to this Redis: redis://[user:password@]host:port[/db], or rediss://.
+    #[arg(long, env = "HEALTHCODE_REDIS")]
+    redis: Option<String>,
+}
+
+#[derive(clap::Args)]
+struct RevokeArgs {
+    #[command(flatten)]
+    data: DataArgs,
+    /// The code's token id (24 hex digits).
+    #[arg(long)]
+    token_id: TokenId,
+    /// superseded, risk_changed, issued_in_error, holder_request or fraud.
+    #[arg(long)]
+    reason: Reason,
+    /// When the revoked code expires anyway (default: its expiry if this
+    /// issuer issued it, else 23:59:59 Hong Kong time today).
+    #[arg(long, value_parser = parse_rfc3339)]
+    until: Option<OffsetDateTime>,
+    /// Deliver every revocation waiting in the database to this Redis now.
+    #[arg(long)]
+    redis: Option<String>,
+    /// Issuer secret key (<kid>.secret): with --redis, also re-sign the
+    /// snapshot of every revocation that offline scanners download.
+    #[arg(long, requires = "redis")]
+    key: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum FeedsCommand {
+    /// Import a CSV or JSON file of records: each bad row is refused with its
+    /// line and reason, every good row stored. Exit 1 if any row was refused.
+    Import {
+        #[command(flatten)]
+        data: DataArgs,
+        /// statuses, designations or arrivals.
+        #[arg(long, value_enum)]
+        kind: FeedKind,
+        /// The staff member who submits them (health_authority, or
+        /// immigration for arrivals); recorded with every record.
+        #[arg(long)]
+        staff: String,
+        /// The file (.csv with a header row, or .json).
+        file: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum BuildingsCommand {
+    /// Replace the building directory with a CSV file (header
+    /// building_id,address) and match every resident's address again. A file
+    /// with any bad row changes nothing.
+    Import {
+        #[command(flatten)]
+        data: DataArgs,
+        /// The CSV file.
+        file: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -282,43 +338,6 @@ fn run(command: Command) -> anyhow::Result<bool> {
             }
             println!("{text}");
         }
-        Command::Revoke {
-            redis,
-            token_id,
-            reason,
-            until,
-            key,
-        } => {
-            let key = key.as_deref().map(IssuerSecretKey::read).transpose()?;
-            let now = hktime::now();
-            let revocation = Revocation {
-                token_id,
-                reason,
-                revoked_at: now,
-                until: until.unwrap_or_else(|| hktime::end_of_hk_day(now)),
-            };
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()?;
-            runtime.block_on(async {
-                let store = RevocationStore::connect(&redis).await?;
-                // The snapshot holds every revocation in force, this one included.
-                let snapshot = match &key {
-                    Some(key) => {
-                        let (mut all, _) = store.all().await?;
-                        all.retain(|r| r.token_id != revocation.token_id);
-                        all.push(revocation.clone());
-                        Some(SignedSnapshot::sign(key, now, all))
-                    }
-                    None => None,
-                };
-                store.revoke(&revocation, snapshot.as_ref(), now).await
-            })?;
-            println!(
-                "revoked {token_id} ({reason}) until {}",
-                hktime::format_hk(revocation.until)
-            );
-        }
         Command::Rules(RulesCommand::Eval { files }) => {
             return Ok(check::eval_files(
                 &files,
@@ -331,30 +350,37 @@ fn run(command: Command) -> anyhow::Result<bool> {
             return Ok(summary.failed == 0);
         }
         Command::Openapi => print!("{}", service::openapi::json()),
-        Command::Store(command) => run_with_store(command)?,
+        Command::Store(command) => return run_with_store(command),
     }
     Ok(true)
 }
 
-/// The commands that work on the database.
-fn run_with_store(command: StoreCommand) -> anyhow::Result<()> {
+/// The commands that work on the database; `Ok(false)` when one ran but
+/// its answer is a failure.
+fn run_with_store(command: StoreCommand) -> anyhow::Result<bool> {
     let runtime = tokio::runtime::Runtime::new()?;
     let now = hktime::now();
     match command {
-        StoreCommand::Serve(args) => {
-            let store = args.data.open(&runtime)?;
-            let limits = RateLimits {
-                register_per_minute: args.register_per_minute,
-                login_per_minute: args.login_per_minute,
-                pin_per_minute: args.pin_per_minute,
-            };
-            let state = service::AppState::new(store, limits, !args.insecure_cookies, hktime::now);
-            runtime.block_on(async {
-                let listener = tokio::net::TcpListener::bind(args.listen).await?;
-                tracing::info!(address = %listener.local_addr()?, "issuer listening");
-                service::serve(state, listener, args.sms_webhook).await
-            })?;
-            tracing::info!("issuer stopped");
+        StoreCommand::Serve(args) => serve(&runtime, args)?,
+        StoreCommand::Revoke(args) => revoke_code(&runtime, args, now)?,
+        StoreCommand::Feeds(FeedsCommand::Import {
+            data,
+            kind,
+            staff,
+            file,
+        }) => {
+            let store = data.open(&runtime)?;
+            return runtime.block_on(import_feed(&store, kind, &staff, &file, now));
+        }
+        StoreCommand::Buildings(BuildingsCommand::Import { data, file }) => {
+            let store = data.open(&runtime)?;
+            let input = std::fs::File::open(&file)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            let done = runtime.block_on(buildings::import(&store, input, now))?;
+            println!(
+                "imported {} buildings; {} residents' addresses match a building, {} match none",
+                done.buildings, done.matched, done.unmatched
+            );
         }
         StoreCommand::Housing(HousingCommand::Import { data, file }) => {
             let store = data.open(&runtime)?;
@@ -387,7 +413,132 @@ fn run_with_store(command: StoreCommand) -> anyhow::Result<()> {
             let store = data.open(&runtime)?;
             let count = runtime.block_on(store.verify_audit_chain())?;
             println!("audit log intact: {count} entries");
+            let (records, batches) = runtime.block_on(store.verify_feeds())?;
+            println!(
+                "feed records intact: {records} records in {batches} batches, each in the audit log"
+            );
         }
     }
+    Ok(true)
+}
+
+fn serve(runtime: &tokio::runtime::Runtime, args: ServeArgs) -> anyhow::Result<()> {
+    let signer = match (&args.signing_key, &args.identity_key) {
+        (Some(key), Some(identity)) => Some(Signer::load(key, identity, hktime::now())?),
+        _ => None,
+    };
+    if signer.is_none() {
+        tracing::warn!("no --signing-key: applications for codes are refused (503)");
+    }
+    let store = args.data.open(runtime)?;
+    let limits = RateLimits {
+        register_per_minute: args.register_per_minute,
+        login_per_minute: args.login_per_minute,
+        pin_per_minute: args.pin_per_minute,
+    };
+    let state = service::AppState::new(store, limits, !args.insecure_cookies, signer, hktime::now);
+    let background = service::Background {
+        sms_webhook: args.sms_webhook,
+        redis: args.redis,
+    };
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(args.listen).await?;
+        tracing::info!(address = %listener.local_addr()?, "issuer listening");
+        service::serve(state, listener, background).await
+    })?;
+    tracing::info!("issuer stopped");
     Ok(())
+}
+
+fn revoke_code(
+    runtime: &tokio::runtime::Runtime,
+    args: RevokeArgs,
+    now: OffsetDateTime,
+) -> anyhow::Result<()> {
+    let key = args.key.as_deref().map(IssuerSecretKey::read).transpose()?;
+    let store = args.data.open(runtime)?;
+    runtime.block_on(async {
+        let revoked =
+            revoke::revoke(&store, args.token_id, args.reason, args.until, "cli", now).await?;
+        let r = &revoked.revocation;
+        if revoked.new {
+            println!(
+                "revoked {} ({}) until {}",
+                r.token_id,
+                r.reason,
+                hktime::format_hk(r.until)
+            );
+        } else {
+            println!(
+                "{} was already revoked ({}); that revocation stands",
+                r.token_id, r.reason
+            );
+        }
+        let Some(url) = &args.redis else {
+            eprintln!("recorded; `issuer serve --redis` delivers it to Redis");
+            return Ok(());
+        };
+        let deliver = async {
+            let redis = RevocationStore::connect(url).await?;
+            publish::deliver(&store, &redis, now).await?;
+            if let Some(key) = key {
+                publish::refresh_snapshot(&store, &redis, &std::sync::Arc::new(key), now).await?;
+            }
+            Ok::<_, healthcode_issuer::Error>(())
+        };
+        deliver.await.map_err(|e| {
+            anyhow::anyhow!(
+                "recorded in the database, but not delivered (`issuer serve --redis` will): {e}"
+            )
+        })
+    })
+}
+
+async fn import_feed(
+    store: &Store,
+    kind: FeedKind,
+    staff: &str,
+    file: &std::path::Path,
+    now: OffsetDateTime,
+) -> anyhow::Result<bool> {
+    let member = store
+        .staff_by_name(staff)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no staff member named {staff:?} (issuer staff add)"))?;
+    if !kind.roles().contains(&member.role) {
+        return Err(healthcode_issuer::Error::WrongRole {
+            name: member.name,
+            role: member.role.as_str(),
+            needed: kind
+                .roles()
+                .iter()
+                .map(|r| r.as_str())
+                .collect::<Vec<_>>()
+                .join(" or "),
+        }
+        .into());
+    }
+    let actor = format!("staff:{}", member.id);
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    let source = format!("import:{name}");
+    let submitter = Submitter {
+        actor: &actor,
+        source: &source,
+    };
+    let summary = import_file(store, kind, file, submitter, now).await?;
+    for refused in &summary.refused {
+        eprintln!("{}: {}", refused.at, refused.reason);
+    }
+    println!(
+        "{} records: {} stored, {} unchanged, {} refused, in {} batches",
+        summary.received,
+        summary.stored,
+        summary.unchanged,
+        summary.refused.len(),
+        summary.batches.len()
+    );
+    Ok(summary.refused.is_empty())
 }

@@ -45,7 +45,7 @@ fn fixture() -> &'static Fixture {
             login_per_minute: many,
             pin_per_minute: many,
         };
-        let state: Arc<AppState> = AppState::new(store.clone(), limits, true, || NOW);
+        let state: Arc<AppState> = AppState::new(store.clone(), limits, true, None, || NOW);
         Fixture {
             runtime,
             router: app(state),

@@ -12,7 +12,7 @@ use healthcode_verifier::{
     Checker,
     revocation::read_snapshot,
     service::{
-        AppState, app, shutdown_signal,
+        AppState, app, on_file_change, shutdown_signal,
         state::{RevocationSource, Settings, WhenStale},
         sync::sync_forever,
         trust,
@@ -170,31 +170,14 @@ async fn serve(configured: Configured) -> anyhow::Result<()> {
 
 /// Reloads the trust list on SIGHUP and when its file changes (checked every 2 s).
 async fn watch_trust_list(state: Arc<AppState>, path: PathBuf, root: RootPublicKey) {
-    use tokio::signal::unix::{SignalKind, signal};
-    let modified = |path: &PathBuf| std::fs::metadata(path).and_then(|m| m.modified()).ok();
-    let mut seen = modified(&path);
-    let mut hangup = signal(SignalKind::hangup()).ok();
-    let mut poll = tokio::time::interval(std::time::Duration::from_secs(2));
-    loop {
-        let signalled = async {
-            match hangup.as_mut() {
-                Some(signal) => signal.recv().await,
-                None => std::future::pending().await,
-            }
-        };
-        tokio::select! {
-            _ = signalled => {}
-            _ = poll.tick() => {
-                let now_modified = modified(&path);
-                if now_modified == seen {
-                    continue;
-                }
-                seen = now_modified;
-            }
-        }
-        match trust::reload(&state, &path, &root) {
+    let file = path.clone();
+    on_file_change(
+        file,
+        std::time::Duration::from_secs(2),
+        move || match trust::reload(&state, &path, &root) {
             Ok(seq) => tracing::info!(seq, "trust list reloaded"),
             Err(e) => tracing::error!(error = %e, "new trust list refused; keeping the one in use"),
-        }
-    }
+        },
+    )
+    .await;
 }

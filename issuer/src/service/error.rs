@@ -49,9 +49,7 @@ pub enum AppError {
     #[error("send the registration as multipart/form-data: {0}")]
     NotForm(#[from] MultipartRejection),
     /// A body whose declared length is over the route's limit.
-    #[error(
-        "the request body is {length} bytes; the limit here is {limit} (a proof may be at most 10 MiB)"
-    )]
+    #[error("the request body is {length} bytes; the limit here is {limit}")]
     BodyTooLarge {
         /// The declared length.
         length: u64,
@@ -73,6 +71,9 @@ pub enum AppError {
         /// Seconds to wait.
         retry_after_seconds: u64,
     },
+    /// This service has no signing key that can sign now.
+    #[error("codes cannot be issued at the moment; try again later")]
+    IssuingUnavailable,
     /// A refusal or failure from the workflows and the store.
     #[error(transparent)]
     Domain(#[from] Error),
@@ -95,6 +96,9 @@ impl AppError {
             AppError::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated"),
             AppError::Forbidden { .. } => (StatusCode::FORBIDDEN, "forbidden"),
             AppError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+            AppError::IssuingUnavailable => {
+                (StatusCode::SERVICE_UNAVAILABLE, "issuing_unavailable")
+            }
             AppError::Domain(e) => domain_status(e),
         }
     }
@@ -108,6 +112,7 @@ fn domain_status(error: &Error) -> (StatusCode, &'static str) {
         Error::DocumentMismatch => (StatusCode::UNPROCESSABLE_ENTITY, "document_mismatch"),
         Error::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
         Error::TooManyRecords { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "too_many_records"),
+        Error::WrongRole { .. } => (StatusCode::FORBIDDEN, "forbidden"),
         Error::NotFound { .. } => (StatusCode::NOT_FOUND, "not_found"),
         Error::WrongStatus { .. } => (StatusCode::CONFLICT, "wrong_status"),
         _ => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
@@ -122,7 +127,7 @@ impl IntoResponse for AppError {
                 self,
                 AppError::Json(_) | AppError::Multipart(_) | AppError::NotForm(_)
             ) {
-            "the request body is too large: a proof may be at most 10 MiB, a visit upload 2 MiB, other requests 64 KiB".to_owned()
+            "the request body is too large: a proof may be at most 10 MiB, a visit upload 2 MiB, a feed submission 4 MiB, other requests 64 KiB".to_owned()
         } else if status == StatusCode::INTERNAL_SERVER_ERROR {
             // The detail (a database error, say) is for operators, not clients.
             tracing::error!(error = %self, "internal error");

@@ -3,18 +3,23 @@
 //! # Layout
 //! - [`state`]: [`AppState`]: the store, rate limiters, the clock.
 //! - [`auth`]: client address, resident sessions, staff tokens and roles.
-//! - [`resident_routes`], [`staff_routes`]: the handlers.
+//! - [`resident_routes`], [`staff_routes`]: the account handlers.
+//! - [`code_routes`], [`feed_routes`]: applying for codes; the health feeds.
+//! - [`workers`]: re-evaluation, delivering revocations, key reloads.
 //! - [`sms`]: delivering the SMS outbox through a webhook gateway.
 //! - [`openapi`]: the API description, generated from the handlers.
 //! - [`AppError`]: how a handler refuses a request.
 
 pub mod auth;
+pub mod code_routes;
 mod error;
+pub mod feed_routes;
 pub mod openapi;
 pub mod resident_routes;
 pub mod sms;
 pub mod staff_routes;
 pub mod state;
+pub mod workers;
 
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
@@ -44,18 +49,32 @@ pub const REGISTRATION_BODY: usize = MAX_PROOF_BYTES + 64 * 1024;
 /// The body limit of a visit upload: 5,000 records fit.
 pub const VISITS_BODY: usize = 2 * 1024 * 1024;
 
+/// The body limit of a feed submission: 10,000 records fit.
+pub const FEED_BODY: usize = 4 * 1024 * 1024;
+
 /// The service's routes over `state`.
 pub fn app(state: Arc<AppState>) -> Router {
+    use code_routes as c;
+    use feed_routes as f;
     use resident_routes as r;
     use staff_routes as s;
     let registration = Router::new().route("/v1/registrations", post(r::register));
     let visits = Router::new().route("/v1/visits", post(r::upload_visits).get(r::list_visits));
+    let feeds = Router::new()
+        .route("/v1/feeds/statuses", post(f::statuses))
+        .route(
+            "/v1/feeds/designations",
+            post(f::designations).get(f::list_designations),
+        )
+        .route("/v1/feeds/arrivals", post(f::arrivals));
     let small = Router::new()
         .route("/v1/activation", post(r::activate))
         .route("/v1/activation/pin", post(r::resend_pin))
         .route("/v1/login", post(r::login))
         .route("/v1/logout", post(r::logout))
         .route("/v1/me", get(r::me))
+        .route("/v1/codes", post(c::apply_for_code))
+        .route("/v1/codes/today", get(c::todays_code))
         .route("/v1/staff/review-queue", get(s::review_queue))
         .route("/v1/staff/applications/{reference}", get(s::application))
         .route("/v1/staff/applications/{reference}/proof", get(s::proof))
@@ -75,6 +94,7 @@ pub fn app(state: Arc<AppState>) -> Router {
     Router::new()
         .merge(limited(registration, REGISTRATION_BODY))
         .merge(limited(visits, VISITS_BODY))
+        .merge(limited(feeds, FEED_BODY))
         .merge(limited(small, SMALL_BODY))
         .fallback(not_found)
         .layer(TimeoutLayer::with_status_code(
@@ -118,30 +138,52 @@ fn limited<S: Clone + Send + Sync + 'static>(router: Router<S>, limit: usize) ->
 async fn healthz(
     axum::extract::State(state): axum::extract::State<Arc<AppState>>,
 ) -> Result<Json<serde_json::Value>, AppError> {
-    sqlx::query("SELECT 1")
-        .execute(state.store.pool())
-        .await
-        .map_err(crate::Error::from)?;
-    Ok(Json(serde_json::json!({ "status": "ok" })))
+    let undelivered = state.store.undelivered_count().await?;
+    let delivery = state.delivery_status();
+    Ok(Json(serde_json::json!({
+        "status": "ok",
+        "issuing": state.signer.is_some(),
+        "redis_connected": delivery.connected,
+        "revocations_undelivered": undelivered,
+        "last_delivery": delivery.last_round.map(healthcode_keys::hktime::format_utc),
+    })))
 }
 
 async fn not_found() -> AppError {
     AppError::Domain(crate::Error::NotFound { what: "route" })
 }
 
-/// Serves `app(state)` on `listener` until Ctrl-C or SIGTERM, with the SMS
-/// webhook worker when `sms_webhook` is set and a sweep of idle rate-limit keys.
+/// What runs beside the HTTP API.
+#[derive(Debug, Clone, Default)]
+pub struct Background {
+    /// Deliver SMS by POSTing to this gateway.
+    pub sms_webhook: Option<String>,
+    /// Deliver revocations to this Redis.
+    pub redis: Option<String>,
+}
+
+/// Serves `app(state)` on `listener` until Ctrl-C or SIGTERM, with the
+/// workers: re-evaluations, the signing key's reloads, delivery of SMS and of
+/// revocations as `background` asks, and a sweep of idle rate-limit keys.
 ///
 /// # Errors
 /// When serving fails.
 pub async fn serve(
     state: Arc<AppState>,
     listener: TcpListener,
-    sms_webhook: Option<String>,
+    background: Background,
 ) -> std::io::Result<()> {
-    if let Some(url) = sms_webhook {
+    if let Some(url) = background.sms_webhook {
         tokio::spawn(sms::deliver_forever(state.clone(), url));
     }
+    match background.redis {
+        Some(url) => drop(tokio::spawn(workers::deliver_forever(state.clone(), url))),
+        None => tracing::warn!(
+            "no --redis: revocations are recorded but wait in the database until a service with --redis delivers them"
+        ),
+    }
+    tokio::spawn(workers::reevaluate_forever(state.clone()));
+    tokio::spawn(workers::watch_signing_key(state.clone()));
     let sweeper = state.clone();
     tokio::spawn(async move {
         let mut every = tokio::time::interval(Duration::from_secs(60));

@@ -8,12 +8,12 @@ use utoipa::{
     openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
 };
 
-use super::{resident_routes, staff_routes};
+use super::{code_routes, feed_routes, resident_routes, staff_routes};
 
 /// The issuer's API.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Hong Kong Health Code issuer", description = "Resident accounts: registration, verification, activation, visit records; and the staff who verify them."),
+    info(title = "Hong Kong Health Code issuer", description = "Resident accounts: registration, verification, activation, visit records; applying for a code; the health authority's and immigration department's records; and the staff who verify and submit them."),
     paths(
         resident_routes::register, resident_routes::activate, resident_routes::resend_pin,
         resident_routes::login, resident_routes::logout, resident_routes::me,
@@ -21,9 +21,17 @@ use super::{resident_routes, staff_routes};
         staff_routes::review_queue, staff_routes::application, staff_routes::proof,
         staff_routes::approve, staff_routes::reject, staff_routes::post_office_confirm,
         staff_routes::sms_outbox, staff_routes::audit_log,
+        code_routes::apply_for_code, code_routes::todays_code,
+        feed_routes::statuses, feed_routes::designations, feed_routes::arrivals,
+        feed_routes::list_designations,
     ),
     modifiers(&Security),
-    tags((name = "residents", description = "What applicants and residents do"), (name = "staff", description = "What staff do; every call is audited"))
+    tags(
+        (name = "residents", description = "What applicants and residents do"),
+        (name = "codes", description = "A resident's Health Code: applying, and seeing it again"),
+        (name = "feeds", description = "Records from the health authority and the immigration department; no route sets a colour"),
+        (name = "staff", description = "What staff do; every call is audited"),
+    )
 )]
 #[derive(Debug)]
 pub struct ApiDoc;

@@ -38,7 +38,8 @@ pub struct ListParams {
 }
 
 impl ListParams {
-    fn limit(&self) -> i64 {
+    /// The limit asked for, within 1 to 500.
+    pub fn limit(&self) -> i64 {
         self.limit.unwrap_or(100).clamp(1, 500)
     }
 }

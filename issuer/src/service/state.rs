@@ -4,9 +4,10 @@ use std::{net::IpAddr, num::NonZeroU32, sync::Arc, time::Duration};
 
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use time::OffsetDateTime;
+use tokio::sync::Notify;
 
 use super::AppError;
-use crate::store::Store;
+use crate::{codes::signer::Signer, store::Store};
 
 /// Requests per minute allowed from one client address, per kind of request.
 #[derive(Debug, Clone, Copy)]
@@ -109,6 +110,25 @@ fn rate_limited(not_until: governor::NotUntil<governor::clock::QuantaInstant>) -
     }
 }
 
+/// Wake-ups for the background workers, so that work done by a request is
+/// taken up at once rather than at the next poll.
+#[derive(Debug, Default)]
+pub struct Wake {
+    /// Feed records were stored: re-evaluations are due.
+    pub reevaluate: Notify,
+    /// Revocations were recorded: deliver them to Redis.
+    pub deliver: Notify,
+}
+
+/// How delivery to Redis stands, for `/healthz`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DeliveryStatus {
+    /// Whether Redis answered the last round.
+    pub connected: bool,
+    /// When the last round completed.
+    pub last_round: Option<OffsetDateTime>,
+}
+
 /// The one state behind every handler.
 #[derive(Debug)]
 pub struct AppState {
@@ -118,23 +138,45 @@ pub struct AppState {
     pub limiters: Limiters,
     /// Whether the session cookie is marked `Secure` (off only for plain-HTTP development).
     pub secure_cookies: bool,
+    /// The signing key; without one, applications for codes are refused.
+    pub signer: Option<Signer>,
+    /// Wake-ups for the workers.
+    pub wake: Wake,
+    /// Delivery to Redis, when configured.
+    pub delivery: std::sync::Mutex<DeliveryStatus>,
     clock: fn() -> OffsetDateTime,
 }
 
 impl AppState {
-    /// State over `store`; `clock` gives the current instant (tests may fix it).
+    /// State over `store`, signing codes with `signer` if given; `clock`
+    /// gives the current instant (tests may fix it).
     pub fn new(
         store: Store,
         limits: RateLimits,
         secure_cookies: bool,
+        signer: Option<Signer>,
         clock: fn() -> OffsetDateTime,
     ) -> Arc<Self> {
         Arc::new(AppState {
             store,
             limiters: Limiters::new(limits),
             secure_cookies,
+            signer,
+            wake: Wake::default(),
+            delivery: std::sync::Mutex::default(),
             clock,
         })
+    }
+
+    /// How delivery to Redis stands.
+    pub fn delivery_status(&self) -> DeliveryStatus {
+        // A poisoned lock only means a panic elsewhere; the status inside is whole.
+        *self.delivery.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Records how a delivery round ended.
+    pub fn set_delivery_status(&self, status: DeliveryStatus) {
+        *self.delivery.lock().unwrap_or_else(|e| e.into_inner()) = status;
     }
 
     /// The current instant.

@@ -206,7 +206,9 @@ pub fn json_lines(output: &Output) -> Vec<serde_json::Value> {
         .collect()
 }
 
-/// Runs `issuer revoke --redis URL --token-id ID --reason REASON` plus `extra`.
+/// Runs `issuer revoke --data STATE/issuer-data --redis URL --token-id ID
+/// --reason REASON` plus `extra`: the revocation is recorded in that
+/// database, then delivered.
 pub fn issuer_revoke(
     state: &Path,
     url: &str,
@@ -214,8 +216,12 @@ pub fn issuer_revoke(
     reason: &str,
     extra: &[&str],
 ) -> Output {
+    let data = state.join("issuer-data");
+    let data = data.to_string_lossy();
     let mut args = vec![
         "revoke",
+        "--data",
+        &data,
         "--redis",
         url,
         "--token-id",

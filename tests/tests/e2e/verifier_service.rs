@@ -13,13 +13,15 @@ use serde_json::{Value, json};
 use crate::support::{KeySet, bin, issuer_revoke, run, stderr, token_id_of};
 
 /// A `verifier serve` process on a free port; killed on drop.
-struct Verifier {
+pub struct Verifier {
     child: Child,
-    base: String,
+    /// `http://127.0.0.1:<port>`.
+    pub base: String,
 }
 
 impl Verifier {
-    fn start(set: &KeySet, extra: &[&str]) -> Verifier {
+    /// Starts one with `set`'s trust list, root and identity key, plus `extra`.
+    pub fn start(set: &KeySet, extra: &[&str]) -> Verifier {
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .map(|a| a.port())
@@ -57,7 +59,8 @@ impl Verifier {
         verifier
     }
 
-    fn get(&self, path: &str) -> Option<Value> {
+    /// GETs `path` as JSON.
+    pub fn get(&self, path: &str) -> Option<Value> {
         ureq::get(&format!("{}{path}", self.base))
             .call()
             .ok()?
@@ -66,7 +69,7 @@ impl Verifier {
     }
 
     /// POSTs a token; returns (HTTP status, body).
-    fn verify(&self, token: &str) -> (u16, Value) {
+    pub fn verify(&self, token: &str) -> (u16, Value) {
         let response =
             ureq::post(&format!("{}/v1/verify", self.base)).send_json(json!({"token": token}));
         match response {
@@ -77,7 +80,7 @@ impl Verifier {
     }
 
     /// Polls until `token` answers revoked; the time it took.
-    fn time_until_revoked(&self, token: &str, limit: Duration) -> Duration {
+    pub fn time_until_revoked(&self, token: &str, limit: Duration) -> Duration {
         let start = Instant::now();
         loop {
             let (status, body) = self.verify(token);
@@ -126,7 +129,8 @@ fn redis_command(url: &str, args: &[&str]) {
         .unwrap_or_else(|e| panic!("{e}"));
 }
 
-fn wait_connected(verifier: &Verifier, connected: bool) {
+/// Waits until the verifier's Redis connection is `connected`.
+pub fn wait_connected(verifier: &Verifier, connected: bool) {
     let deadline = Instant::now() + Duration::from_secs(15);
     while verifier
         .get("/healthz")

@@ -18,6 +18,11 @@ pub const KEY_PREFIX: &str = "healthcode:revocation:";
 pub const CHANNEL: &str = "healthcode:revocations";
 /// The key of the latest issuer-signed snapshot of every revocation.
 pub const SNAPSHOT_KEY: &str = "healthcode:revocations:snapshot";
+/// A key the issuer sets once Redis holds every revocation in force. A Redis
+/// that comes back without it lost its data, and the issuer restores them.
+pub const MARKER_KEY: &str = "healthcode:revocations:complete";
+/// Revocations per `MULTI`/`EXEC` when many are written at once.
+const WRITE_BATCH: usize = 1000;
 /// How long connecting (TCP and TLS) may take.
 const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
 /// How long one command may wait for its answer.
@@ -66,45 +71,65 @@ impl RevocationStore {
         &self.client
     }
 
-    /// Stores `revocation` to expire with its code, replaces the signed
-    /// `snapshot` if one is given (it should hold this revocation), and
-    /// publishes, in one transaction: a listener that reacts to the message
-    /// finds the snapshot already there.
+    /// Stores and publishes each of `revocations`, a thousand to a
+    /// transaction. Delivering one twice is harmless: listeners only add.
     ///
     /// # Errors
-    /// [`Error::RevocationExpired`] when the code has already expired at
-    /// `now`; [`Error::Redis`].
-    pub async fn revoke(
-        &self,
-        revocation: &Revocation,
-        snapshot: Option<&SignedSnapshot>,
-        now: OffsetDateTime,
-    ) -> Result<(), Error> {
-        if revocation.until < now {
-            return Err(Error::RevocationExpired {
-                until: revocation.until,
-            });
-        }
-        let json = revocation.to_json();
-        // EXAT is in whole seconds; keep the key through the code's last second.
-        let expire_at = revocation.until.unix_timestamp() + 1;
+    /// [`Error::Redis`]; the revocations of earlier transactions are delivered.
+    pub async fn publish(&self, revocations: &[Revocation]) -> Result<(), Error> {
+        self.write_all(revocations, true).await
+    }
+
+    /// Stores each of `revocations` without publishing them: for restoring a
+    /// Redis that lost its data, whose listeners resync when they reconnect.
+    ///
+    /// # Errors
+    /// [`Error::Redis`].
+    pub async fn restore(&self, revocations: &[Revocation]) -> Result<(), Error> {
+        self.write_all(revocations, false).await
+    }
+
+    async fn write_all(&self, revocations: &[Revocation], publish: bool) -> Result<(), Error> {
         let mut connection = self.connection.clone();
-        let mut transaction = redis::pipe();
-        transaction.atomic();
-        let entry = transaction
-            .cmd("SET")
-            .arg(key(&revocation.token_id))
-            .arg(&json);
-        entry.arg("EXAT").arg(expire_at).ignore();
-        if let Some(snapshot) = snapshot {
-            transaction
-                .cmd("SET")
-                .arg(SNAPSHOT_KEY)
-                .arg(snapshot.to_json())
-                .ignore();
+        for chunk in revocations.chunks(WRITE_BATCH) {
+            let mut transaction = redis::pipe();
+            transaction.atomic();
+            for revocation in chunk {
+                add_revocation(&mut transaction, revocation, publish);
+            }
+            let () = transaction.query_async(&mut connection).await?;
         }
-        transaction.cmd("PUBLISH").arg(CHANNEL).arg(&json).ignore();
-        let () = transaction.query_async(&mut connection).await?;
+        Ok(())
+    }
+
+    /// Replaces the signed snapshot.
+    ///
+    /// # Errors
+    /// [`Error::Redis`].
+    pub async fn put_snapshot(&self, snapshot: &SignedSnapshot) -> Result<(), Error> {
+        let mut connection = self.connection.clone();
+        let () = connection.set(SNAPSHOT_KEY, snapshot.to_json()).await?;
+        Ok(())
+    }
+
+    /// Whether Redis holds the marker that it holds every revocation in force.
+    ///
+    /// # Errors
+    /// [`Error::Redis`].
+    pub async fn is_complete(&self) -> Result<bool, Error> {
+        let mut connection = self.connection.clone();
+        let marker: Option<String> = connection.get(MARKER_KEY).await?;
+        Ok(marker.is_some())
+    }
+
+    /// Sets the marker: Redis holds every revocation in force as of `now`.
+    ///
+    /// # Errors
+    /// [`Error::Redis`].
+    pub async fn mark_complete(&self, now: OffsetDateTime) -> Result<(), Error> {
+        let mut connection = self.connection.clone();
+        let as_of = healthcode_keys::hktime::format_utc(now);
+        let () = connection.set(MARKER_KEY, as_of).await?;
         Ok(())
     }
 
@@ -173,5 +198,21 @@ impl RevocationStore {
             }
         }
         Ok((revocations, corrupt))
+    }
+}
+
+/// Adds `SET key json EXAT` for `revocation` (and its `PUBLISH` if `publish`) to `pipe`.
+fn add_revocation(pipe: &mut redis::Pipeline, revocation: &Revocation, publish: bool) {
+    let json = revocation.to_json();
+    // EXAT is in whole seconds; keep the key through the code's last second.
+    let expire_at = revocation.until.unix_timestamp() + 1;
+    pipe.cmd("SET")
+        .arg(key(&revocation.token_id))
+        .arg(&json)
+        .arg("EXAT")
+        .arg(expire_at)
+        .ignore();
+    if publish {
+        pipe.cmd("PUBLISH").arg(CHANNEL).arg(&json).ignore();
     }
 }

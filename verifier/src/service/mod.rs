@@ -66,3 +66,37 @@ pub async fn shutdown_signal() {
         () = terminate => {},
     }
 }
+
+/// Calls `on_change` on SIGHUP and whenever the file at `path` changes
+/// (its modification time, checked every `every`); runs forever. Used to
+/// reload a trust list or a signing key without a restart.
+pub async fn on_file_change(
+    path: std::path::PathBuf,
+    every: Duration,
+    mut on_change: impl FnMut(),
+) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let modified = |path: &std::path::Path| std::fs::metadata(path).and_then(|m| m.modified()).ok();
+    let mut seen = modified(&path);
+    let mut hangup = signal(SignalKind::hangup()).ok();
+    let mut poll = tokio::time::interval(every);
+    loop {
+        let signalled = async {
+            match hangup.as_mut() {
+                Some(signal) => signal.recv().await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            _ = signalled => {}
+            _ = poll.tick() => {
+                let now_modified = modified(&path);
+                if now_modified == seen {
+                    continue;
+                }
+                seen = now_modified;
+            }
+        }
+        on_change();
+    }
+}

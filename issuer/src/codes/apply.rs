@@ -1,0 +1,135 @@
+//! A resident applies for today's code: the facts are gathered, the rules
+//! evaluated, the token signed and stored, and the day's earlier codes
+//! superseded, in one transaction.
+//!
+//! The transaction matters: feed records commit on the same single writer, so
+//! a batch either committed before this application read the facts (and the
+//! colour reflects it) or commits after the code is stored (and the batch's
+//! re-evaluation finds the code). No code can slip between the two.
+
+use healthcode_keys::{IdDocument, TokenId, UnverifiedToken, hktime::end_of_hk_day};
+use healthcode_verifier::revocation::Reason as RevocationReason;
+use time::{Duration, OffsetDateTime};
+
+use super::{
+    explain::{ReasonView, explain},
+    facts::gather,
+    signer::Signer,
+};
+use crate::{
+    Error,
+    issue::issue_code,
+    rules::{Evaluation, evaluation_of, findings},
+    store::{
+        Store,
+        accounts::Status,
+        codes::{NewCode, revocation_of},
+    },
+};
+
+/// The most codes one resident may be issued in a Hong Kong day: every
+/// re-application revokes the code before it, and each revocation goes to
+/// every checkpoint, so a script must not be able to apply in a loop.
+pub const MAX_CODES_PER_DAY: i64 = 20;
+
+/// A code just issued.
+#[derive(Debug, Clone)]
+pub struct Issued {
+    /// The signed token.
+    pub token: UnverifiedToken,
+    /// The colour, validity and reasons.
+    pub evaluation: Evaluation,
+    /// The reasons in plain words, with their facts.
+    pub reasons: Vec<ReasonView>,
+    /// The day's earlier codes, now revoked as superseded.
+    pub superseded: Vec<TokenId>,
+}
+
+/// Issues today's code to the holder of active account `account_id`.
+///
+/// # Errors
+/// [`Error::NotFound`] for an account that is not active;
+/// [`Error::TooManyRequests`] past [`MAX_CODES_PER_DAY`]; a signing key that
+/// cannot sign now ([`Error::Keys`]); [`Error::Db`] (then nothing is issued).
+pub async fn apply(
+    store: &Store,
+    signer: &Signer,
+    account_id: &str,
+    now: OffsetDateTime,
+) -> Result<Issued, Error> {
+    let key = signer.key_at(now)?;
+    let mut tx = store.write().await?;
+    let account = store
+        .account(&mut *tx, account_id)
+        .await?
+        .filter(|a| a.status == Status::Active)
+        .ok_or(Error::NotFound { what: "account" })?;
+    let day_end = end_of_hk_day(now);
+    let issued_today = store
+        .codes_issued_since(&mut tx, account_id, day_end - Duration::DAY)
+        .await?;
+    if issued_today >= MAX_CODES_PER_DAY {
+        return Err(Error::TooManyRequests {
+            retry_after_seconds: (day_end - now).whole_seconds() + 1,
+        });
+    }
+    let document: IdDocument = store
+        .details_of(&mut *tx, account_id)
+        .await?
+        .id_document
+        .parse()?;
+    let gathered = gather(store, &mut tx, &account, now).await?;
+    let found = findings(&gathered.person, &gathered.designations, now);
+    let evaluation = evaluation_of(&found, now);
+    let token = issue_code(
+        &mut rand::rngs::OsRng,
+        &key,
+        signer.identity(),
+        evaluation.colour,
+        &document,
+        now,
+    )?;
+    let claims = token.insecure_claims();
+    let earlier = store.live_codes(&mut tx, account_id, now).await?;
+    let text = token.to_text();
+    store
+        .insert_code(
+            &mut tx,
+            &NewCode {
+                token_id: claims.token_id,
+                account_id,
+                kid: key.kid(),
+                colour: evaluation.colour,
+                reasons: &evaluation.reasons,
+                token: &text,
+                issued_at: claims.issued_at,
+                valid_until: claims.valid_until,
+            },
+        )
+        .await?;
+    let actor = format!("resident:{account_id}");
+    let superseded: Vec<_> = earlier
+        .iter()
+        .map(|code| revocation_of(code, RevocationReason::Superseded, now))
+        .collect();
+    store
+        .record_revocations(&mut tx, &superseded, &actor)
+        .await?;
+    let detail = serde_json::json!({
+        "colour": evaluation.colour.name(),
+        "reasons": evaluation.reasons.iter().map(|r| r.id()).collect::<Vec<_>>(),
+        "kid": key.kid().to_string(),
+        "superseded": superseded.iter().map(|r| r.token_id.to_string()).collect::<Vec<_>>(),
+    });
+    let token_id = claims.token_id.to_string();
+    store
+        .audit(&mut tx, now, &actor, "code_issued", &token_id, &detail)
+        .await?;
+    tx.commit().await?;
+    Ok(Issued {
+        reasons: explain(&found, &gathered.venue_names),
+        superseded: superseded.iter().map(|r| r.token_id).collect(),
+        token,
+        evaluation,
+    })
+}

@@ -1,0 +1,19 @@
+//! Codes: applying for one, re-evaluating them when the facts change, and
+//! delivering their revocations.
+//!
+//! # Layout
+//! - [`signer`]: the service's signing key, reloaded for key rotation.
+//! - [`facts`]: one resident's facts, read for the rules.
+//! - [`apply`]: a resident applies; evaluate, sign, store, supersede.
+//! - [`explain`]: why a code has its colour, in plain words.
+//! - [`reevaluate`]: after feed records change, revoke codes now too green.
+//! - [`revoke`]: revoking one code by hand.
+//! - [`publish`]: revocations from the database (the source of truth) to Redis.
+
+pub mod apply;
+pub mod explain;
+pub mod facts;
+pub mod publish;
+pub mod reevaluate;
+pub mod revoke;
+pub mod signer;

@@ -1,0 +1,92 @@
+//! The service's signing key: read from the file its configuration names,
+//! checked, and swapped while serving when that file changes (key rotation).
+//!
+//! Rotation without downtime: a new key is added to the trust list first (so
+//! verifiers know it), then the file the service reads is replaced (or its
+//! symlink pointed at the new key) and the service reloads on SIGHUP or on the
+//! change. Codes already signed by the old key stay valid, since the trust
+//! list still lists it. A replacement that cannot sign now is refused, and the
+//! key in use stays.
+
+use std::{
+    path::{Path, PathBuf},
+    sync::{Arc, RwLock},
+};
+
+use healthcode_keys::{IdentityKey, IssuerSecretKey, KeyId};
+use time::OffsetDateTime;
+
+use crate::Error;
+
+/// The signing key in use and the identity key that binds codes to documents.
+#[derive(Debug)]
+pub struct Signer {
+    path: PathBuf,
+    identity: IdentityKey,
+    key: RwLock<Arc<IssuerSecretKey>>,
+}
+
+/// Checks `key` may sign at `now`.
+fn usable(key: &IssuerSecretKey, now: OffsetDateTime) -> Result<(), Error> {
+    let public = key.public();
+    if now < public.not_before || now > public.not_after {
+        return Err(Error::Keys(healthcode_keys::Error::KeyNotValidAtIssue {
+            kid: public.kid,
+            issued_at: now,
+            not_before: public.not_before,
+            not_after: public.not_after,
+        }));
+    }
+    Ok(())
+}
+
+impl Signer {
+    /// Reads the issuer key at `key_path` and the identity key at `identity_path`.
+    ///
+    /// # Errors
+    /// File, permission and format errors; [`healthcode_keys::Error::KeyNotValidAtIssue`]
+    /// for a key that cannot sign at `now`.
+    pub fn load(key_path: &Path, identity_path: &Path, now: OffsetDateTime) -> Result<Self, Error> {
+        let key = IssuerSecretKey::read(key_path)?;
+        usable(&key, now)?;
+        Ok(Signer {
+            path: key_path.to_owned(),
+            identity: IdentityKey::read(identity_path)?,
+            key: RwLock::new(Arc::new(key)),
+        })
+    }
+
+    /// Reads the key file again and puts its key in use; returns its kid.
+    ///
+    /// # Errors
+    /// As [`Signer::load`]; the key in use stays.
+    pub fn reload(&self, now: OffsetDateTime) -> Result<KeyId, Error> {
+        let key = IssuerSecretKey::read(&self.path)?;
+        usable(&key, now)?;
+        let kid = key.kid();
+        // A poisoned lock only means a panic elsewhere mid-swap; the Arc inside is whole.
+        *self.key.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(key);
+        Ok(kid)
+    }
+
+    /// The key to sign with at `now`.
+    ///
+    /// # Errors
+    /// [`healthcode_keys::Error::KeyNotValidAtIssue`] once the key in use has
+    /// expired: better no code than one every verifier refuses.
+    pub fn key_at(&self, now: OffsetDateTime) -> Result<Arc<IssuerSecretKey>, Error> {
+        let key = self.key.read().unwrap_or_else(|e| e.into_inner()).clone();
+        usable(&key, now)?;
+        Ok(key)
+    }
+
+    /// The identity key.
+    pub fn identity(&self) -> &IdentityKey {
+        &self.identity
+    }
+
+    /// The key file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}

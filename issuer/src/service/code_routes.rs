@@ -1,0 +1,152 @@
+//! The residents' code routes: apply for today's code, and see it again.
+
+use std::sync::Arc;
+
+use axum::{Json, extract::State, http::StatusCode};
+use base64::Engine as _;
+use healthcode_keys::hktime::format_hk;
+use serde::Serialize;
+
+use super::{AppError, AppState, auth::Resident};
+use crate::{
+    Error,
+    codes::{
+        apply::apply,
+        explain::{ReasonView, reasons_only},
+    },
+    qr,
+};
+
+/// A revocation, as the holder sees it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RevocationView {
+    /// `superseded`, `risk_changed`, `issued_in_error`, `holder_request` or `fraud`.
+    pub reason: &'static str,
+    /// When (Hong Kong time).
+    pub revoked_at: String,
+}
+
+/// A code: the token, its QR code, its colour and why.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CodeAnswer {
+    /// The token text the QR code holds (`HC1:...`).
+    pub token: String,
+    /// The token id (24 hex digits).
+    pub token_id: String,
+    /// `green`, `amber` or `red`.
+    pub colour: &'static str,
+    /// When issued (Hong Kong time).
+    pub issued_at: String,
+    /// Valid up to and including this second: 23:59:59 Hong Kong time on the day of issue.
+    pub valid_until: String,
+    /// `valid`, or `revoked` (apply again for a new code).
+    pub status: &'static str,
+    /// Why it was revoked, if it was.
+    pub revocation: Option<RevocationView>,
+    /// Why the code has its colour: each reason in plain words, with the
+    /// facts behind it when just issued. Empty for green.
+    pub reasons: Vec<ReasonView>,
+    /// The token ids of the day's earlier codes, revoked by this one.
+    pub superseded: Vec<String>,
+    /// The QR code as a PNG, base64.
+    pub qr_png: String,
+    /// The QR code as SVG.
+    pub qr_svg: String,
+}
+
+/// The QR code of `token` as (PNG base64, SVG), rendered off the async workers.
+async fn qr_codes(token: String) -> Result<(String, String), AppError> {
+    let rendered = tokio::task::spawn_blocking(move || -> Result<_, Error> {
+        let png = qr::png(&token)?;
+        Ok((
+            base64::engine::general_purpose::STANDARD.encode(png),
+            qr::svg(&token)?,
+        ))
+    })
+    .await
+    .map_err(|_| Error::TaskFailed)??;
+    Ok(rendered)
+}
+
+/// Apply for today's code.
+#[utoipa::path(
+    post, path = "/v1/codes", tag = "codes", security(("session" = [])),
+    responses(
+        (status = 201, description = "Issued; any earlier code of the day is revoked", body = CodeAnswer),
+        (status = 401, body = super::ErrorBody),
+        (status = 429, description = "At most 20 codes a day", body = super::ErrorBody),
+        (status = 503, description = "This service issues no codes now", body = super::ErrorBody),
+    )
+)]
+pub async fn apply_for_code(
+    State(state): State<Arc<AppState>>,
+    resident: Resident,
+) -> Result<(StatusCode, Json<CodeAnswer>), AppError> {
+    let signer = state.signer.as_ref().ok_or(AppError::IssuingUnavailable)?;
+    let issued = match apply(&state.store, signer, &resident.account_id, state.now()).await {
+        Err(Error::Keys(e)) => {
+            tracing::error!(error = %e, "the signing key cannot sign now; no code issued");
+            return Err(AppError::IssuingUnavailable);
+        }
+        other => other?,
+    };
+    state.wake.deliver.notify_one();
+    let claims = issued.token.insecure_claims();
+    let text = issued.token.to_text();
+    let (qr_png, qr_svg) = qr_codes(text.clone()).await?;
+    let answer = CodeAnswer {
+        token: text,
+        token_id: claims.token_id.to_string(),
+        colour: issued.evaluation.colour.name(),
+        issued_at: format_hk(claims.issued_at),
+        valid_until: format_hk(claims.valid_until),
+        status: "valid",
+        revocation: None,
+        reasons: issued.reasons,
+        superseded: issued.superseded.iter().map(ToString::to_string).collect(),
+        qr_png,
+        qr_svg,
+    };
+    Ok((StatusCode::CREATED, Json(answer)))
+}
+
+/// Today's newest code, and whether it still stands.
+#[utoipa::path(
+    get, path = "/v1/codes/today", tag = "codes", security(("session" = [])),
+    responses(
+        (status = 200, description = "The code; if revoked, apply again", body = CodeAnswer),
+        (status = 401, body = super::ErrorBody),
+        (status = 404, description = "No code today", body = super::ErrorBody),
+    )
+)]
+pub async fn todays_code(
+    State(state): State<Arc<AppState>>,
+    resident: Resident,
+) -> Result<Json<CodeAnswer>, AppError> {
+    let code = state
+        .store
+        .latest_code(&resident.account_id, state.now())
+        .await?
+        .ok_or(Error::NotFound { what: "code today" })?;
+    let (qr_png, qr_svg) = qr_codes(code.token.clone()).await?;
+    Ok(Json(CodeAnswer {
+        token_id: code.token_id.to_string(),
+        colour: code.colour.name(),
+        issued_at: format_hk(code.issued_at),
+        valid_until: format_hk(code.valid_until),
+        status: if code.revocation.is_some() {
+            "revoked"
+        } else {
+            "valid"
+        },
+        revocation: code.revocation.map(|r| RevocationView {
+            reason: r.reason.id(),
+            revoked_at: format_hk(r.revoked_at),
+        }),
+        reasons: reasons_only(&code.reasons),
+        superseded: Vec::new(),
+        token: code.token,
+        qr_png,
+        qr_svg,
+    }))
+}

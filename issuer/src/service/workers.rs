@@ -1,0 +1,124 @@
+//! The service's background work: re-evaluations after feed records,
+//! delivering revocations to Redis, and reloading the signing key.
+//!
+//! Each worker wakes at once when a request of this process gives it work,
+//! and polls every [`POLL`] for work another process wrote (`issuer feeds
+//! import`, `issuer revoke`).
+
+use std::{sync::Arc, time::Duration};
+
+use healthcode_verifier::revocation::store::RevocationStore;
+use tokio::{sync::Notify, time::Instant};
+
+use super::{AppState, state::DeliveryStatus};
+use crate::{
+    Error,
+    codes::{publish, reevaluate},
+};
+
+/// How often workers look for work written by another process.
+pub const POLL: Duration = Duration::from_millis(250);
+
+/// Reconnecting to Redis: the first wait, and the longest, so that a Redis
+/// that comes back gets the revocations it missed within a second.
+const BACKOFF_FIRST: Duration = Duration::from_millis(100);
+const BACKOFF_MAX: Duration = Duration::from_millis(500);
+
+/// The signed snapshot holds every revocation in force, which can be large:
+/// it is signed again at most this often while revocations keep coming.
+const SNAPSHOT_EVERY: Duration = Duration::from_secs(5);
+
+async fn wait(notify: &Notify) {
+    tokio::select! {
+        () = notify.notified() => {}
+        () = tokio::time::sleep(POLL) => {}
+    }
+}
+
+/// Runs due re-evaluations forever.
+pub async fn reevaluate_forever(state: Arc<AppState>) {
+    loop {
+        match reevaluate::run_due(&state.store, state.now()).await {
+            Ok(done) if done.examined > 0 => {
+                tracing::info!(
+                    examined = done.examined,
+                    revoked = done.revoked,
+                    "codes re-evaluated"
+                );
+                if done.revoked > 0 {
+                    state.wake.deliver.notify_one();
+                }
+            }
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "re-evaluation failed; it stays queued"),
+        }
+        wait(&state.wake.reevaluate).await;
+    }
+}
+
+/// Delivers revocations to the Redis at `url` forever, reconnecting after failures.
+pub async fn deliver_forever(state: Arc<AppState>, url: String) {
+    let mut backoff = BACKOFF_FIRST;
+    loop {
+        if let Err(e) = deliver_session(&state, &url, &mut backoff).await {
+            let last_round = state.delivery_status().last_round;
+            state.set_delivery_status(DeliveryStatus {
+                connected: false,
+                last_round,
+            });
+            let waiting = state.store.undelivered_count().await.unwrap_or(-1);
+            tracing::warn!(error = %e, waiting, "redis unavailable; revocations wait in the database");
+        }
+        tokio::time::sleep(backoff).await;
+        backoff = (backoff * 2).min(BACKOFF_MAX);
+    }
+}
+
+/// One connection: delivery rounds until Redis fails.
+async fn deliver_session(state: &AppState, url: &str, backoff: &mut Duration) -> Result<(), Error> {
+    let redis = RevocationStore::connect(url).await?;
+    // A new connection signs a snapshot at once: the Redis may be a new one.
+    let mut snapshot_due = true;
+    let mut last_snapshot: Option<Instant> = None;
+    loop {
+        let now = state.now();
+        let done = publish::deliver(&state.store, &redis, now).await?;
+        *backoff = BACKOFF_FIRST;
+        state.set_delivery_status(DeliveryStatus {
+            connected: true,
+            last_round: Some(now),
+        });
+        if done.delivered > 0 {
+            tracing::info!(delivered = done.delivered, "revocations delivered to redis");
+        }
+        snapshot_due |= done.changed();
+        let may_sign =
+            done.restored > 0 || last_snapshot.is_none_or(|t| t.elapsed() >= SNAPSHOT_EVERY);
+        if snapshot_due && may_sign {
+            if let Some(key) = state.signer.as_ref().and_then(|s| s.key_at(now).ok()) {
+                publish::refresh_snapshot(&state.store, &redis, &key, now).await?;
+            }
+            last_snapshot = Some(Instant::now());
+            snapshot_due = false;
+        }
+        wait(&state.wake.deliver).await;
+    }
+}
+
+/// Reloads the signing key on SIGHUP and when its file changes; a key that
+/// cannot sign is refused and the one in use stays.
+pub async fn watch_signing_key(state: Arc<AppState>) {
+    let Some(signer) = state.signer.as_ref() else {
+        return;
+    };
+    let path = signer.path().to_owned();
+    healthcode_verifier::service::on_file_change(path, Duration::from_secs(2), || {
+        match signer.reload(state.now()) {
+            Ok(kid) => tracing::info!(%kid, "signing key reloaded"),
+            Err(e) => {
+                tracing::error!(error = %e, "new signing key refused; keeping the one in use")
+            }
+        }
+    })
+    .await;
+}
