@@ -71,6 +71,7 @@ CREATE INDEX accounts_by_building ON accounts (building_id) WHERE building_id IS
 CREATE TABLE codes (
     token_id    TEXT PRIMARY KEY,        -- 24 hex digits
     account_id  TEXT NOT NULL REFERENCES accounts (id),
+    seq         BIGINT NOT NULL,         -- the account's codes in issue order (issued_at is whole seconds)
     kid         TEXT NOT NULL,
     colour      TEXT NOT NULL,
     reasons     TEXT NOT NULL,           -- reason ids, space-separated
@@ -79,6 +80,7 @@ CREATE TABLE codes (
     valid_until BIGINT NOT NULL
 );
 CREATE INDEX codes_by_account ON codes (account_id, valid_until);
+CREATE UNIQUE INDEX codes_in_order ON codes (account_id, seq);
 CREATE INDEX codes_by_expiry ON codes (valid_until);
 
 -- Revocations: the source of truth, and the outbox to Redis. A row is written

@@ -121,15 +121,16 @@ const LIVE: &str = "c.valid_until >= $2 \
      AND NOT EXISTS (SELECT 1 FROM revocations r WHERE r.token_id = c.token_id)";
 
 impl Store {
-    /// Stores an issued code.
+    /// Stores an issued code, after the account's earlier ones in issue order.
     ///
     /// # Errors
     /// [`Error::Db`].
     pub async fn insert_code(&self, tx: &mut Tx, code: &NewCode<'_>) -> Result<(), Error> {
         let reasons: Vec<&str> = code.reasons.iter().map(|r| r.id()).collect();
         sqlx::query(
-            "INSERT INTO codes (token_id, account_id, kid, colour, reasons, token, issued_at, valid_until) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            "INSERT INTO codes (token_id, account_id, seq, kid, colour, reasons, token, issued_at, valid_until) \
+             VALUES ($1, $2, (SELECT COALESCE(MAX(seq), 0) + 1 FROM codes WHERE account_id = $2), \
+             $3, $4, $5, $6, $7, $8)",
         )
         .bind(code.token_id.to_string())
         .bind(code.account_id)
@@ -226,7 +227,7 @@ impl Store {
              r.reason, r.revoked_at, r.until_at FROM codes c \
              LEFT JOIN revocations r ON r.token_id = c.token_id \
              WHERE c.account_id = $1 AND c.valid_until >= $2 \
-             ORDER BY c.issued_at DESC, c.token_id DESC LIMIT 1",
+             ORDER BY c.seq DESC LIMIT 1",
         )
         .bind(account_id)
         .bind(to_db(now))
