@@ -1,9 +1,12 @@
-//! End-to-end tests: the real `keys`, `issuer` and `scanner` binaries, real
-//! files, real QR images read by our decoder and by `zbarimg`, the colour
-//! rules over the shared and our own vectors.
+//! End-to-end tests: the real `keys`, `issuer`, `verifier` and `scanner`
+//! binaries, real files, a real SQLite file and a real Redis, real QR images
+//! read by our decoder and by `zbarimg`, the colour rules over the shared and
+//! our own vectors.
 
 mod accounts;
 mod accounts_abuse;
+mod codes;
+mod feeds;
 mod issuer_server;
 mod keys_cli;
 mod photos;
