@@ -4,15 +4,17 @@
 //! - [`accounts`]: multipart forms, valid HKIDs, PINs: driving resident accounts.
 //! - [`photo`]: a seeded generator of degraded photos of QR codes.
 //! - [`redis_server`]: a real `redis-server` on a free port, for end-to-end tests.
+//! - [`load`]: what the load tools share: servers, concurrent clients, percentiles.
 //! - [`vectors`]: the token test vectors: generation and the file format.
 //! - [`colour_vectors`], [`colour_cases`]: the colour-rule vectors, written by hand.
-//! - `src/bin/`: `photo-corpus`, `vectors`, `load-server`, `accounts-load`.
+//! - `src/bin/`: `photo-corpus`, `vectors`, `load-server`, `accounts-load`, `codes-load`.
 
 use std::{collections::BTreeMap, path::Path};
 
 pub mod accounts;
 pub mod colour_cases;
 pub mod colour_vectors;
+pub mod load;
 pub mod photo;
 pub mod redis_server;
 pub mod vectors;

@@ -8,9 +8,8 @@
 
 use std::{
     net::TcpListener,
-    path::{Path, PathBuf},
-    process::{Child, Command, Stdio},
-    sync::atomic::{AtomicUsize, Ordering},
+    path::Path,
+    process::{Command, Stdio},
     time::{Duration, Instant},
 };
 
@@ -20,7 +19,10 @@ use healthcode_issuer::{
     residents::{application::RawApplication, registration, visits::check_record},
     store::Store,
 };
-use healthcode_tests::accounts::{hkid, multipart, pin_in};
+use healthcode_tests::{
+    accounts::{hkid, multipart, pin_in},
+    load::{Run, Server, drive, row, sibling, sorted, wait_for},
+};
 use serde_json::{Value, json};
 use time::{OffsetDateTime, format_description::well_known::Rfc3339};
 
@@ -35,24 +37,6 @@ struct Args {
     /// Concurrent clients.
     #[arg(long, default_value_t = 8)]
     clients: usize,
-}
-
-/// A timed run: (seconds, sorted latencies).
-type Run = (f64, Vec<Duration>);
-
-/// Kills the server on drop.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn sibling(name: &str) -> anyhow::Result<PathBuf> {
-    let exe = std::env::current_exe()?;
-    Ok(exe.with_file_name(name))
 }
 
 fn person(n: usize) -> Vec<(String, String)> {
@@ -104,64 +88,6 @@ fn month(now: OffsetDateTime, shift: i64) -> Vec<Value> {
         .collect()
 }
 
-/// Runs `total` calls of `call` over `clients` threads; (seconds, sorted latencies).
-fn drive(
-    total: usize,
-    clients: usize,
-    call: impl Fn(usize) -> anyhow::Result<()> + Sync,
-) -> anyhow::Result<Run> {
-    let next = AtomicUsize::new(0);
-    let start = Instant::now();
-    let results: Vec<anyhow::Result<Vec<Duration>>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..clients)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut latencies = Vec::new();
-                    loop {
-                        let n = next.fetch_add(1, Ordering::Relaxed);
-                        if n >= total {
-                            return Ok(latencies);
-                        }
-                        let began = Instant::now();
-                        call(n)?;
-                        latencies.push(began.elapsed());
-                    }
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| Err(anyhow::anyhow!("client panicked")))
-            })
-            .collect()
-    });
-    let elapsed = start.elapsed().as_secs_f64();
-    let mut all = Vec::new();
-    for result in results {
-        all.extend(result?);
-    }
-    all.sort();
-    Ok((elapsed, all))
-}
-
-fn row(name: &str, total: usize, (seconds, latencies): &Run) -> String {
-    let pct = |p: f64| {
-        let index =
-            ((latencies.len() as f64 * p).ceil() as usize).clamp(1, latencies.len().max(1)) - 1;
-        latencies
-            .get(index)
-            .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
-    };
-    format!(
-        "| {name} | {total} | {:.0} | {:.2} | {:.2} |",
-        total as f64 / seconds,
-        pct(0.50),
-        pct(0.99)
-    )
-}
-
 fn start_server(dir: &Path, port: u16) -> anyhow::Result<Server> {
     let child = Command::new(sibling("issuer")?)
         .args(["serve", "--data"])
@@ -180,14 +106,10 @@ fn start_server(dir: &Path, port: u16) -> anyhow::Result<Server> {
         .spawn()
         .context("start target/release/issuer (cargo build --release --bins)")?;
     let server = Server(child);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while ureq::get(&format!("http://127.0.0.1:{port}/healthz"))
-        .call()
-        .is_err()
-    {
-        anyhow::ensure!(Instant::now() < deadline, "issuer did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait_for(
+        &format!("http://127.0.0.1:{port}/healthz"),
+        Duration::from_secs(30),
+    )?;
     Ok(server)
 }
 
@@ -288,11 +210,6 @@ fn floors(dir: &Path, total: usize, uploads: usize) -> anyhow::Result<(Run, Run)
             (start.elapsed().as_secs_f64(), sorted(stores)),
         ))
     })
-}
-
-fn sorted(mut v: Vec<Duration>) -> Vec<Duration> {
-    v.sort();
-    v
 }
 
 fn main() -> anyhow::Result<()> {

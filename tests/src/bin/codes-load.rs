@@ -1,0 +1,572 @@
+//! `codes-load`: code applications per second against a real `issuer serve`
+//! (evaluate, sign, store, QR), and the time from a designation that touches
+//! many residents with codes to the last of their revocations visible in
+//! Redis, and held by a real `verifier serve`. Floors measured in the same
+//! run: an HTTP round trip, signing and rendering a code in-process, a
+//! one-row commit; evaluating the touched residents in-process, and
+//! publishing as many revocations straight to Redis.
+//!
+//! `cargo build --release --bins && target/release/codes-load`
+//!
+//! The residents and their codes are seeded in-process through the store's
+//! own calls (`insert_account`, `insert_code`) in large transactions; visits
+//! by multi-row SQL into the same tables the upload writes. The measured
+//! paths are the service's own.
+
+use std::{
+    collections::BTreeSet,
+    net::TcpListener,
+    path::Path,
+    process::{Command, Stdio},
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use anyhow::Context as _;
+use clap::Parser;
+use futures_util::StreamExt as _;
+use healthcode_issuer::{
+    codes::{facts::gather, signer::Signer},
+    issue::issue_code,
+    qr,
+    residents::{application::Application, document_index, phone::Phone},
+    rules::evaluate,
+    store::{
+        Store,
+        accounts::{NewAccount, Route, Status},
+        codes::NewCode,
+        new_id,
+        staff::Role,
+    },
+};
+use healthcode_keys::{Colour, IdDocument, TokenId, hktime};
+use healthcode_tests::{
+    accounts::hkid,
+    load::{Run, Server, drive, row, serial, sibling, wait_for},
+    redis_server::RedisServer,
+};
+use healthcode_verifier::revocation::{Reason, Revocation, store::RevocationStore};
+use serde_json::{Value, json};
+use sqlx::{QueryBuilder, Sqlite};
+use time::{OffsetDateTime, format_description::well_known::Rfc3339};
+
+#[derive(Parser)]
+struct Args {
+    /// Residents with a code today.
+    #[arg(long, default_value_t = 100_000)]
+    residents: usize,
+    /// How many of them visited the place that is then designated.
+    #[arg(long, default_value_t = 10_000)]
+    touched: usize,
+    /// Code applications to send.
+    #[arg(long, default_value_t = 2000)]
+    applications: usize,
+    /// Concurrent clients.
+    #[arg(long, default_value_t = 8)]
+    clients: usize,
+}
+
+/// Residents seeded per transaction.
+const SEED_STEP: usize = 2000;
+/// Visits of each resident (the first, for the touched ones, at the hot venue).
+const VISITS_EACH: usize = 5;
+const HOT_VENUE: &str = "venue-hot";
+/// Other venues the residents visited.
+const VENUES: usize = 20_000;
+
+fn keys(dir: &Path) -> anyhow::Result<(String, String)> {
+    let keys = sibling("keys")?;
+    let out = dir.join("keys");
+    let run = |args: &[&str]| -> anyhow::Result<String> {
+        let output = Command::new(&keys).args(args).output()?;
+        anyhow::ensure!(
+            output.status.success(),
+            "keys {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        Ok(String::from_utf8_lossy(&output.stdout).trim().to_owned())
+    };
+    let out_arg = out.to_string_lossy();
+    run(&["root-generate", "--out", &out_arg])?;
+    let kid = run(&["generate", "--issuer", "HK", "--out", &out_arg])?;
+    run(&[
+        "identity-key",
+        "--out",
+        &out.join("identity.key").to_string_lossy(),
+    ])?;
+    let root = out.join("root.secret");
+    let public = out.join(format!("{kid}.public"));
+    let trust = run(&[
+        "trust-list",
+        "--root",
+        &root.to_string_lossy(),
+        "--seq",
+        "1",
+        &public.to_string_lossy(),
+    ])?;
+    std::fs::write(dir.join("trust.json"), trust)?;
+    Ok((kid, out_arg.into_owned()))
+}
+
+fn application(n: usize) -> anyhow::Result<Application> {
+    let document: IdDocument = format!("HKID:{}", hkid('L', n as u32)).parse()?;
+    Ok(Application {
+        name: format!("LOAD Resident {n}"),
+        document,
+        date_of_issue: time::macros::date!(2015 - 06 - 01),
+        phone: Phone::parse(&format!("5{:07}", n % 10_000_000)).map_err(|e| anyhow::anyhow!(e))?,
+        address: format!("Flat {n}, Load Test House"),
+        proof: None,
+    })
+}
+
+/// Active residents with visits and a green code each; their account ids.
+async fn seed(
+    store: &Store,
+    signer: &Signer,
+    args: &Args,
+    now: OffsetDateTime,
+) -> anyhow::Result<Vec<String>> {
+    let key = signer.key_at(now)?;
+    let mut rng = rand::rngs::OsRng;
+    let mut accounts = Vec::with_capacity(args.residents);
+    let no_reasons = BTreeSet::new();
+    // The venues the visits name, as an upload stores them.
+    let venues: Vec<String> = std::iter::once(HOT_VENUE.to_owned())
+        .chain((0..VENUES).map(|v| format!("venue-{v:05}")))
+        .collect();
+    let mut tx = store.write().await?;
+    for chunk in venues.chunks(500) {
+        let mut insert = QueryBuilder::<Sqlite>::new("INSERT INTO venues (id, name) ");
+        insert.push_values(chunk, |mut row, venue| {
+            row.push_bind(venue).push_bind(format!("Venue {venue}"));
+        });
+        insert.build().execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    for first in (0..args.residents).step_by(SEED_STEP) {
+        let mut tx = store.write().await?;
+        let mut visits = Vec::new();
+        for n in first..(first + SEED_STEP).min(args.residents) {
+            let app = application(n)?;
+            let id = new_id();
+            let building = format!("bldg-{:05}", n % 5000);
+            let id_index = document_index(store, &app.document);
+            let new = NewAccount {
+                id: &id,
+                application: &app,
+                id_index: &id_index,
+                issue_index: "seeded",
+                route: Route::Housing,
+                status: Status::Active,
+                priority: 0,
+                building_id: Some(&building),
+            };
+            store.insert_account(&mut tx, &new, now).await?;
+            let token = issue_code(
+                &mut rng,
+                &key,
+                signer.identity(),
+                Colour::Green,
+                &app.document,
+                now,
+            )?;
+            let claims = token.insecure_claims();
+            let text = token.to_text();
+            let code = NewCode {
+                token_id: claims.token_id,
+                account_id: &id,
+                kid: key.kid(),
+                colour: Colour::Green,
+                reasons: &no_reasons,
+                token: &text,
+                issued_at: claims.issued_at,
+                valid_until: claims.valid_until,
+            };
+            store.insert_code(&mut tx, &code).await?;
+            for k in 0..VISITS_EACH {
+                let venue = if n < args.touched && k == 0 {
+                    HOT_VENUE.to_owned()
+                } else {
+                    format!("venue-{:05}", (n * VISITS_EACH + k) % VENUES)
+                };
+                let check_in = now
+                    - time::Duration::days(k as i64 + 1)
+                    - time::Duration::seconds((n % 600) as i64);
+                visits.push((id.clone(), venue, check_in));
+            }
+            accounts.push(id);
+        }
+        for chunk in visits.chunks(500) {
+            let mut insert = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO visits (account_id, venue_id, check_in, check_out, uploaded_at) ",
+            );
+            insert.push_values(chunk, |mut row, (account, venue, at)| {
+                row.push_bind(account)
+                    .push_bind(venue)
+                    .push_bind(at.unix_timestamp())
+                    .push_bind(at.unix_timestamp() + 3600)
+                    .push_bind(now.unix_timestamp());
+            });
+            insert.build().execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+    }
+    Ok(accounts)
+}
+
+fn start(binary: &str, args: &[String], url: &str) -> anyhow::Result<Server> {
+    let child = Command::new(sibling(binary)?)
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .spawn()
+        .with_context(|| format!("start target/release/{binary} (cargo build --release --bins)"))?;
+    let server = Server(child);
+    wait_for(url, Duration::from_secs(60))?;
+    Ok(server)
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+fn health(base: &str) -> Value {
+    ureq::get(&format!("{base}/healthz"))
+        .call()
+        .ok()
+        .and_then(|r| r.into_json().ok())
+        .unwrap_or(Value::Null)
+}
+
+fn wait_until(limit: Duration, mut done: impl FnMut() -> bool) -> anyhow::Result<Duration> {
+    let start = Instant::now();
+    while !done() {
+        anyhow::ensure!(start.elapsed() < limit, "not done within {limit:?}");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    Ok(start.elapsed())
+}
+
+/// Counts `risk_changed` revocations published on Redis from now on, with the
+/// time each count was reached.
+fn subscribe(url: &str) -> anyhow::Result<Arc<Mutex<(usize, Instant)>>> {
+    let seen = Arc::new(Mutex::new((0, Instant::now())));
+    let counter = seen.clone();
+    let client = redis::Client::open(url)?;
+    let (ready, subscribed) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build();
+        let Ok(runtime) = runtime else { return };
+        runtime.block_on(async move {
+            let Ok(mut pubsub) = client.get_async_pubsub().await else {
+                return;
+            };
+            if pubsub
+                .subscribe(healthcode_verifier::revocation::store::CHANNEL)
+                .await
+                .is_err()
+            {
+                return;
+            }
+            let _ = ready.send(());
+            let mut messages = pubsub.on_message();
+            while let Some(message) = messages.next().await {
+                let payload: String = message.get_payload().unwrap_or_default();
+                if payload.contains("risk_changed") {
+                    let mut seen = counter.lock().unwrap_or_else(|e| e.into_inner());
+                    *seen = (seen.0 + 1, Instant::now());
+                }
+            }
+        });
+    });
+    subscribed
+        .recv_timeout(Duration::from_secs(10))
+        .context("subscribing to redis")?;
+    Ok(seen)
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    anyhow::ensure!(
+        args.touched <= args.residents,
+        "--touched is at most --residents"
+    );
+    let dir = tempfile::tempdir()?;
+    let redis = RedisServer::start()?;
+    let (kid, keys_dir) = keys(dir.path())?;
+    let signing_key = format!("{keys_dir}/{kid}.secret");
+    let identity_key = format!("{keys_dir}/identity.key");
+    let data = dir.path().join("data");
+    let runtime = tokio::runtime::Runtime::new()?;
+    let now = hktime::now();
+    let signer = Signer::load(Path::new(&signing_key), Path::new(&identity_key), now)?;
+
+    let store = runtime.block_on(Store::open(&data, None))?;
+    let seeding = Instant::now();
+    let accounts = runtime.block_on(seed(&store, &signer, &args, now))?;
+    let authority =
+        runtime.block_on(store.add_staff("load-authority", Role::HealthAuthority, now))?;
+    // Applicants are residents the designation does not touch.
+    let applicants = (args.applications / 5)
+        .max(args.clients)
+        .min(args.residents - args.touched);
+    let sessions: Vec<String> = runtime.block_on(async {
+        let mut tokens = Vec::new();
+        for id in &accounts[args.touched..args.touched + applicants] {
+            tokens.push(store.create_session(id, now).await?.0);
+        }
+        Ok::<_, healthcode_issuer::Error>(tokens)
+    })?;
+    eprintln!(
+        "seeded {} residents with codes in {:?}",
+        accounts.len(),
+        seeding.elapsed()
+    );
+
+    let issuer_port = free_port()?;
+    let base = format!("http://127.0.0.1:{issuer_port}");
+    let data_arg = data.to_string_lossy().into_owned();
+    let _issuer = start(
+        "issuer",
+        &[
+            "serve",
+            "--data",
+            &data_arg,
+            "--listen",
+            &format!("127.0.0.1:{issuer_port}"),
+            "--signing-key",
+            &signing_key,
+            "--identity-key",
+            &identity_key,
+            "--redis",
+            &redis.url(),
+        ]
+        .map(str::to_owned),
+        &format!("{base}/healthz"),
+    )?;
+    let verifier_port = free_port()?;
+    let checkpoint = format!("http://127.0.0.1:{verifier_port}");
+    let trust = dir.path().join("trust.json").to_string_lossy().into_owned();
+    let _verifier = start(
+        "verifier",
+        &[
+            "serve",
+            "--trust",
+            &trust,
+            "--root",
+            &format!("{keys_dir}/root.public"),
+            "--redis",
+            &redis.url(),
+            "--listen",
+            &format!("127.0.0.1:{verifier_port}"),
+        ]
+        .map(str::to_owned),
+        &format!("{checkpoint}/healthz"),
+    )?;
+
+    // Applications: evaluate, sign, store, supersede, QR.
+    let apply = |n: usize| -> anyhow::Result<()> {
+        let answer: Value = ureq::post(&format!("{base}/v1/codes"))
+            .set(
+                "authorization",
+                &format!("Bearer {}", sessions[n % sessions.len()]),
+            )
+            .call()?
+            .into_json()?;
+        anyhow::ensure!(answer["colour"] == "green", "unexpected answer");
+        Ok(())
+    };
+    let healthz = drive(args.applications, args.clients, |_| {
+        ureq::get(&format!("{base}/healthz")).call()?;
+        Ok(())
+    })?;
+    let applied = drive(args.applications, args.clients, apply)?;
+    let serial_count = args.applications / 4;
+    let applied_serial = serial(serial_count, |n| apply(n + args.applications))?;
+    let key = signer.key_at(now)?;
+    let document = application(0)?.document;
+    let sign_floor = serial(serial_count, |_| {
+        let token = issue_code(
+            &mut rand::rngs::OsRng,
+            &key,
+            signer.identity(),
+            Colour::Green,
+            &document,
+            now,
+        )?;
+        let text = token.to_text();
+        qr::png(&text)?;
+        qr::svg(&text)?;
+        Ok(())
+    })?;
+    let commit_floor = runtime.block_on(async {
+        let floor = Store::open(&dir.path().join("floor"), None).await?;
+        let (mut latencies, start) = (Vec::new(), Instant::now());
+        for n in 0..serial_count {
+            let began = Instant::now();
+            let mut tx = floor.write().await?;
+            sqlx::query("INSERT INTO meta (key, value) VALUES ($1, 'x')")
+                .bind(format!("k{n}"))
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            latencies.push(began.elapsed());
+        }
+        Ok::<Run, anyhow::Error>((
+            start.elapsed().as_secs_f64(),
+            healthcode_tests::load::sorted(latencies),
+        ))
+    })?;
+    wait_until(Duration::from_secs(60), || {
+        health(&base)["revocations_undelivered"] == 0
+    })?;
+
+    // The designation.
+    let held_before = health(&checkpoint)["revocations_held"]
+        .as_u64()
+        .unwrap_or(0);
+    let seen = subscribe(&redis.url())?;
+    let start_at = OffsetDateTime::now_utc() - time::Duration::days(3);
+    let body = json!({"records": [{"place": HOT_VENUE, "start": start_at.format(&Rfc3339)?, "end": null}]});
+    let sent = Instant::now();
+    let summary: Value = ureq::post(&format!("{base}/v1/feeds/designations"))
+        .set("authorization", &format!("Bearer {authority}"))
+        .send_json(body)?
+        .into_json()?;
+    let answered = sent.elapsed();
+    anyhow::ensure!(summary["stored"] == 1, "designation not stored: {summary}");
+    wait_until(Duration::from_secs(300), || {
+        seen.lock().map(|s| s.0 >= args.touched).unwrap_or(false)
+    })?;
+    let in_redis = seen
+        .lock()
+        .map(|s| s.1.duration_since(sent))
+        .unwrap_or_default();
+    let target = held_before + args.touched as u64;
+    wait_until(Duration::from_secs(300), || {
+        health(&checkpoint)["revocations_held"]
+            .as_u64()
+            .unwrap_or(0)
+            >= target
+    })?;
+    let at_checkpoint = sent.elapsed();
+    std::thread::sleep(Duration::from_millis(500));
+    let revoked = seen.lock().map(|s| s.0).unwrap_or(0);
+    anyhow::ensure!(
+        revoked == args.touched,
+        "{revoked} codes revoked, expected {}",
+        args.touched
+    );
+
+    // Floors of the same work, in-process.
+    let evaluate_floor = runtime.block_on(async {
+        let started = Instant::now();
+        let mut conn = store.pool().acquire().await?;
+        let now = hktime::now();
+        for id in &accounts[..args.touched] {
+            let account = store.account(&mut *conn, id).await?.context("account")?;
+            let facts = gather(&store, &mut conn, &account, now).await?;
+            anyhow::ensure!(
+                evaluate(&facts.person, &facts.designations, now).colour == Colour::Amber
+            );
+        }
+        Ok::<_, anyhow::Error>(started.elapsed())
+    })?;
+    let publish_floor = runtime.block_on(async {
+        let redis = RevocationStore::connect(&redis.url()).await?;
+        let now = hktime::now();
+        let revocations: Vec<Revocation> = (0..args.touched)
+            .map(|n| Revocation {
+                token_id: {
+                    let mut bytes = [0xee; 12];
+                    bytes[4..].copy_from_slice(&(n as u64).to_be_bytes());
+                    TokenId::from_bytes(bytes)
+                },
+                reason: Reason::Fraud,
+                revoked_at: now,
+                until: hktime::end_of_hk_day(now),
+            })
+            .collect();
+        let started = Instant::now();
+        redis.publish(&revocations).await?;
+        Ok::<_, anyhow::Error>(started.elapsed())
+    })?;
+
+    println!(
+        "## Applications ({} clients; {} cores)\n",
+        args.clients,
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+    println!("| operation | count | per second | p50 ms | p99 ms |");
+    println!("| --- | ---: | ---: | ---: | ---: |");
+    println!(
+        "{}",
+        row(
+            "floor: GET /healthz (HTTP + one COUNT)",
+            args.applications,
+            &healthz
+        )
+    );
+    println!(
+        "{}",
+        row(
+            &format!("POST /v1/codes, {} clients", args.clients),
+            args.applications,
+            &applied
+        )
+    );
+    println!(
+        "{}",
+        row("POST /v1/codes, 1 client", serial_count, &applied_serial)
+    );
+    println!(
+        "{}",
+        row(
+            "floor: sign + QR PNG + SVG, in-process, serial",
+            serial_count,
+            &sign_floor
+        )
+    );
+    println!(
+        "{}",
+        row(
+            "floor: one-row SQLite commit, in-process, serial",
+            serial_count,
+            &commit_floor
+        )
+    );
+    println!(
+        "\n## A designation touching {} of {} residents with codes\n",
+        args.touched, args.residents
+    );
+    println!("| step | ms after the designation was sent |");
+    println!("| --- | ---: |");
+    println!(
+        "| POST /v1/feeds/designations answered | {:.0} |",
+        answered.as_secs_f64() * 1000.0
+    );
+    println!(
+        "| last of {} revocations published in Redis | {:.0} |",
+        args.touched,
+        in_redis.as_secs_f64() * 1000.0
+    );
+    println!(
+        "| all {} held by a verifier | {:.0} |",
+        args.touched,
+        at_checkpoint.as_secs_f64() * 1000.0
+    );
+    println!(
+        "| floor: gather + evaluate the {} residents in-process, serial | {:.0} |",
+        args.touched,
+        evaluate_floor.as_secs_f64() * 1000.0
+    );
+    println!(
+        "| floor: publish {} revocations straight to Redis | {:.0} |",
+        args.touched,
+        publish_floor.as_secs_f64() * 1000.0
+    );
+    Ok(())
+}

@@ -1,0 +1,132 @@
+//! What the load tools share: starting a sibling binary as a server, driving
+//! concurrent clients, and the table rows with per-second rates and
+//! percentiles.
+
+use std::{
+    path::PathBuf,
+    process::Child,
+    sync::atomic::{AtomicUsize, Ordering},
+    time::{Duration, Instant},
+};
+
+/// A timed run: (seconds, sorted latencies).
+pub type Run = (f64, Vec<Duration>);
+
+/// A child process killed on drop.
+#[derive(Debug)]
+pub struct Server(pub Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The path of a binary beside the running one (`target/release/issuer`).
+///
+/// # Errors
+/// When the running binary's path is unknown.
+pub fn sibling(name: &str) -> anyhow::Result<PathBuf> {
+    let exe = std::env::current_exe()?;
+    Ok(exe.with_file_name(name))
+}
+
+/// Waits up to `limit` for `url` to answer.
+///
+/// # Errors
+/// When it does not.
+pub fn wait_for(url: &str, limit: Duration) -> anyhow::Result<()> {
+    let deadline = Instant::now() + limit;
+    while ureq::get(url).call().is_err() {
+        anyhow::ensure!(Instant::now() < deadline, "{url} did not answer");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Ok(())
+}
+
+/// Runs `total` calls of `call` over `clients` threads; (seconds, sorted latencies).
+///
+/// # Errors
+/// The first error of a call.
+pub fn drive(
+    total: usize,
+    clients: usize,
+    call: impl Fn(usize) -> anyhow::Result<()> + Sync,
+) -> anyhow::Result<Run> {
+    let next = AtomicUsize::new(0);
+    let start = Instant::now();
+    let results: Vec<anyhow::Result<Vec<Duration>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..clients)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut latencies = Vec::new();
+                    loop {
+                        let n = next.fetch_add(1, Ordering::Relaxed);
+                        if n >= total {
+                            return Ok(latencies);
+                        }
+                        let began = Instant::now();
+                        call(n)?;
+                        latencies.push(began.elapsed());
+                    }
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(anyhow::anyhow!("client panicked")))
+            })
+            .collect()
+    });
+    let elapsed = start.elapsed().as_secs_f64();
+    let mut all = Vec::new();
+    for result in results {
+        all.extend(result?);
+    }
+    all.sort();
+    Ok((elapsed, all))
+}
+
+/// Times `total` serial calls of `call`.
+///
+/// # Errors
+/// The first error of a call.
+pub fn serial(
+    total: usize,
+    mut call: impl FnMut(usize) -> anyhow::Result<()>,
+) -> anyhow::Result<Run> {
+    let (mut latencies, start) = (Vec::with_capacity(total), Instant::now());
+    for n in 0..total {
+        let began = Instant::now();
+        call(n)?;
+        latencies.push(began.elapsed());
+    }
+    Ok((start.elapsed().as_secs_f64(), sorted(latencies)))
+}
+
+/// `v`, sorted.
+pub fn sorted(mut v: Vec<Duration>) -> Vec<Duration> {
+    v.sort();
+    v
+}
+
+/// The `p` quantile of sorted `latencies`, in milliseconds.
+pub fn percentile(latencies: &[Duration], p: f64) -> f64 {
+    let index = ((latencies.len() as f64 * p).ceil() as usize).clamp(1, latencies.len().max(1)) - 1;
+    latencies
+        .get(index)
+        .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+}
+
+/// `| name | total | per second | p50 ms | p99 ms |`.
+pub fn row(name: &str, total: usize, (seconds, latencies): &Run) -> String {
+    format!(
+        "| {name} | {total} | {:.0} | {:.2} | {:.2} |",
+        total as f64 / seconds,
+        percentile(latencies, 0.50),
+        percentile(latencies, 0.99)
+    )
+}
