@@ -32,6 +32,7 @@ CREATE TABLE statuses (
     replaced_by  TEXT
 );
 CREATE UNIQUE INDEX statuses_current ON statuses (person_index, kind, start_at) WHERE replaced_by IS NULL;
+CREATE INDEX statuses_by_batch ON statuses (batch_id);
 
 CREATE TABLE designations (
     id           TEXT PRIMARY KEY,
@@ -43,6 +44,7 @@ CREATE TABLE designations (
     replaced_by  TEXT
 );
 CREATE UNIQUE INDEX designations_current ON designations (place, start_at) WHERE replaced_by IS NULL;
+CREATE INDEX designations_by_batch ON designations (batch_id);
 
 CREATE TABLE arrivals (
     id           TEXT PRIMARY KEY,
@@ -56,6 +58,7 @@ CREATE TABLE arrivals (
     replaced_by  TEXT
 );
 CREATE UNIQUE INDEX arrivals_current ON arrivals (person_index, arrived_at) WHERE replaced_by IS NULL;
+CREATE INDEX arrivals_by_batch ON arrivals (batch_id);
 
 -- The building directory: building addresses (public data) and their place ids.
 CREATE TABLE buildings (

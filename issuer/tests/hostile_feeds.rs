@@ -167,9 +167,9 @@ proptest! {
                 let mut conn = fixture.store.pool().acquire().await?;
                 let document = id.parse().map_err(healthcode_issuer::Error::from)?;
                 let index = document_index(&fixture.store, &document);
-                fixture.store.statuses_of(&mut conn, &index).await
+                fixture.store.statuses_of(&mut conn, &[index]).await
             });
-            let held = held.unwrap_or_default();
+            let held: Vec<_> = held.unwrap_or_default().into_iter().map(|(_, s)| s).collect();
             let at = |s: i64| NOW + time::Duration::seconds(s);
             prop_assert!(held.iter().any(|s| s.kind.name() == kind
                 && s.start == at(start)

@@ -78,8 +78,12 @@ pub async fn apply(
         .await?
         .id_document
         .parse()?;
-    let gathered = gather(store, &mut tx, &account, now).await?;
-    let found = findings(&gathered.person, &gathered.designations, now);
+    let gathered = gather(store, &mut tx, std::slice::from_ref(&account), now).await?;
+    let person = gathered
+        .people
+        .first()
+        .ok_or(Error::NotFound { what: "account" })?;
+    let found = findings(person, &gathered.designations, now);
     let evaluation = evaluation_of(&found, now);
     let token = issue_code(
         &mut rand::rngs::OsRng,

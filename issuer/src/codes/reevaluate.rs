@@ -5,16 +5,15 @@
 
 use std::collections::BTreeMap;
 
-use healthcode_verifier::revocation::Reason as RevocationReason;
+use healthcode_verifier::revocation::{Reason as RevocationReason, Revocation};
 use time::OffsetDateTime;
 
-use super::facts::gather;
+use super::facts::{GROUP, gather};
 use crate::{
     Error,
     rules::evaluate,
     store::{
         Store,
-        accounts::Status,
         codes::{LiveCode, revocation_of},
         reevaluations::Reevaluation,
     },
@@ -32,12 +31,17 @@ pub struct Reevaluated {
     pub revoked: u64,
 }
 
-/// Runs every re-evaluation due at `now`.
+/// Runs every re-evaluation due at `now`; `revoked` is called whenever
+/// revocations were recorded (to wake their delivery).
 ///
 /// # Errors
 /// [`Error::Db`] and the errors of reading facts; a job that fails stays
 /// queued and runs again.
-pub async fn run_due(store: &Store, now: OffsetDateTime) -> Result<Reevaluated, Error> {
+pub async fn run_due(
+    store: &Store,
+    now: OffsetDateTime,
+    revoked: &(dyn Fn() + Sync),
+) -> Result<Reevaluated, Error> {
     let mut total = Reevaluated::default();
     loop {
         let jobs = store.due_reevaluations(now, JOBS_PER_STEP).await?;
@@ -45,72 +49,98 @@ pub async fn run_due(store: &Store, now: OffsetDateTime) -> Result<Reevaluated, 
             return Ok(total);
         }
         for job in &jobs {
-            let done = run(store, job, now).await?;
+            let done = run(store, job, now, revoked).await?;
             total.examined += done.examined;
             total.revoked += done.revoked;
         }
     }
 }
 
-/// Runs one re-evaluation: its candidates, evaluated again, and the
-/// revocations with the job's completion and audit entry in one commit.
+/// Runs one re-evaluation: its candidates are evaluated again a group at a
+/// time, and each group's revocations are recorded at once, so the first
+/// reach the checkpoints long before the last are decided. The job's
+/// completion and audit entry commit with the last group.
 ///
 /// # Errors
-/// As [`run_due`].
+/// As [`run_due`]. A job that fails part way runs again from the start;
+/// recording a revocation twice changes nothing.
 pub async fn run(
     store: &Store,
     job: &Reevaluation,
     now: OffsetDateTime,
+    revoked: &(dyn Fn() + Sync),
 ) -> Result<Reevaluated, Error> {
     let candidates = store.reevaluation_candidates(job, now).await?;
     let mut by_account: BTreeMap<&str, Vec<&LiveCode>> = BTreeMap::new();
     for code in &candidates {
         by_account.entry(&code.account_id).or_default().push(code);
     }
+    let ids: Vec<String> = by_account.keys().map(|id| (*id).to_owned()).collect();
+    let by = format!("reevaluation:{}", job.id);
+    let mut done = Reevaluated {
+        examined: candidates.len(),
+        revoked: 0,
+    };
+    // At least one group, empty if need be: the job is finished in the last.
+    let mut groups: Vec<&[String]> = ids.chunks(GROUP).collect();
+    if groups.is_empty() {
+        groups.push(&[]);
+    }
+    let mut groups = groups.into_iter().peekable();
+    while let Some(group) = groups.next() {
+        let revocations = more_severe(store, group, &by_account, now).await?;
+        let mut tx = store.write().await?;
+        let added = store.record_revocations(&mut tx, &revocations, &by).await?;
+        done.revoked += added;
+        if groups.peek().is_none() {
+            store
+                .finish_reevaluation(&mut tx, job, done.examined, done.revoked, now)
+                .await?;
+            let detail = serde_json::json!({
+                "reevaluation": job.id,
+                "examined": done.examined,
+                "revoked": done.revoked,
+            });
+            store
+                .audit(
+                    &mut tx,
+                    now,
+                    "system",
+                    "codes_reevaluated",
+                    &job.batch_id,
+                    &detail,
+                )
+                .await?;
+        }
+        tx.commit().await?;
+        if added > 0 {
+            revoked();
+        }
+    }
+    Ok(done)
+}
+
+/// The revocations of the codes of `group` whose colour is now more severe.
+async fn more_severe(
+    store: &Store,
+    group: &[String],
+    codes: &BTreeMap<&str, Vec<&LiveCode>>,
+    now: OffsetDateTime,
+) -> Result<Vec<Revocation>, Error> {
     let mut conn = store.pool().acquire().await?;
+    let accounts = store.active_accounts(&mut conn, group).await?;
+    let gathered = gather(store, &mut conn, &accounts, now).await?;
     let mut revocations = Vec::new();
-    for (account_id, codes) in by_account {
-        let Some(account) = store
-            .account(&mut *conn, account_id)
-            .await?
-            .filter(|a| a.status == Status::Active)
-        else {
-            continue;
-        };
-        let gathered = gather(store, &mut conn, &account, now).await?;
-        let colour = evaluate(&gathered.person, &gathered.designations, now).colour;
+    for (account, person) in accounts.iter().zip(&gathered.people) {
+        let colour = evaluate(person, &gathered.designations, now).colour;
         revocations.extend(
             codes
+                .get(account.id.as_str())
                 .into_iter()
+                .flatten()
                 .filter(|code| colour > code.colour)
                 .map(|code| revocation_of(code, RevocationReason::RiskChanged, now)),
         );
     }
-    drop(conn);
-    let mut tx = store.write().await?;
-    let by = format!("reevaluation:{}", job.id);
-    let revoked = store.record_revocations(&mut tx, &revocations, &by).await?;
-    store
-        .finish_reevaluation(&mut tx, job, candidates.len(), revoked, now)
-        .await?;
-    let detail = serde_json::json!({
-        "reevaluation": job.id,
-        "examined": candidates.len(),
-        "revoked": revoked,
-    });
-    store
-        .audit(
-            &mut tx,
-            now,
-            "system",
-            "codes_reevaluated",
-            &job.batch_id,
-            &detail,
-        )
-        .await?;
-    tx.commit().await?;
-    Ok(Reevaluated {
-        examined: candidates.len(),
-        revoked,
-    })
+    Ok(revocations)
 }

@@ -349,9 +349,10 @@ mod tests {
     async fn statuses_now(store: &Store) -> Result<Vec<Status>, Error> {
         let document: IdDocument = "HKID:A123456(3)".parse()?;
         let mut conn = store.pool().acquire().await?;
-        store
-            .statuses_of(&mut conn, &document_index(store, &document))
-            .await
+        let held = store
+            .statuses_of(&mut conn, &[document_index(store, &document)])
+            .await?;
+        Ok(held.into_iter().map(|(_, status)| status).collect())
     }
 
     #[tokio::test]

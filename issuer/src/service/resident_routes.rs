@@ -401,9 +401,15 @@ pub async fn list_visits(
     resident: Resident,
 ) -> Result<Json<Visits>, AppError> {
     let since: OffsetDateTime = state.now() - VISIT_WINDOW;
+    let mut conn = state
+        .store
+        .pool()
+        .acquire()
+        .await
+        .map_err(crate::Error::from)?;
     let visits = state
         .store
-        .visits_since(state.store.pool(), &resident.account_id, since)
+        .visits_since(&mut conn, &resident.account_id, since)
         .await?;
     Ok(Json(Visits { visits }))
 }

@@ -38,17 +38,13 @@ async fn wait(notify: &Notify) {
 /// Runs due re-evaluations forever.
 pub async fn reevaluate_forever(state: Arc<AppState>) {
     loop {
-        match reevaluate::run_due(&state.store, state.now()).await {
-            Ok(done) if done.examined > 0 => {
-                tracing::info!(
-                    examined = done.examined,
-                    revoked = done.revoked,
-                    "codes re-evaluated"
-                );
-                if done.revoked > 0 {
-                    state.wake.deliver.notify_one();
-                }
-            }
+        let wake_delivery = || state.wake.deliver.notify_one();
+        match reevaluate::run_due(&state.store, state.now(), &wake_delivery).await {
+            Ok(done) if done.examined > 0 => tracing::info!(
+                examined = done.examined,
+                revoked = done.revoked,
+                "codes re-evaluated"
+            ),
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "re-evaluation failed; it stays queued"),
         }

@@ -253,6 +253,28 @@ impl Store {
             .transpose()
     }
 
+    /// The active accounts among `ids`, in no particular order.
+    ///
+    /// # Errors
+    /// [`Error::Db`], [`Error::Corrupt`].
+    pub async fn active_accounts(
+        &self,
+        conn: &mut sqlx::SqliteConnection,
+        ids: &[String],
+    ) -> Result<Vec<Account>, Error> {
+        let mut query = sqlx::QueryBuilder::<sqlx::Sqlite>::new(format!(
+            "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE status = 'active' AND id IN "
+        ));
+        super::push_list(&mut query, ids);
+        query
+            .build_query_as::<AccountRow>()
+            .fetch_all(conn)
+            .await?
+            .into_iter()
+            .map(Account::try_from)
+            .collect()
+    }
+
     /// The live applications and the account of the document with blind
     /// index `id_index`. Refused and superseded ones are history: leaving them
     /// out keeps this small however often a document is tried, and keeps a

@@ -9,10 +9,10 @@ use std::collections::{BTreeMap, HashMap};
 
 use healthcode_keys::hex;
 use sha2::{Digest as _, Sha256};
-use sqlx::{Row as _, SqliteConnection, sqlite::SqliteRow};
+use sqlx::{QueryBuilder, Row as _, Sqlite, SqliteConnection, sqlite::SqliteRow};
 use time::OffsetDateTime;
 
-use super::{Store, Tx, from_db, new_id, to_db};
+use super::{Store, Tx, from_db, new_id, push_list, to_db};
 use crate::{
     Error,
     feeds::{FeedFact, FeedKind, FeedRecord},
@@ -391,93 +391,91 @@ impl Store {
         Ok(())
     }
 
-    /// The statuses in force of the person with blind index `person_index`.
+    /// The statuses in force of the persons with blind indexes
+    /// `person_indexes`, each with the index it belongs to.
     ///
     /// # Errors
     /// [`Error::Db`], [`Error::Corrupt`].
     pub async fn statuses_of(
         &self,
         conn: &mut SqliteConnection,
-        person_index: &str,
-    ) -> Result<Vec<Status>, Error> {
-        let rows: Vec<(String, i64, Option<i64>)> = sqlx::query_as(
-            "SELECT kind, start_at, end_at FROM statuses \
-             WHERE person_index = $1 AND replaced_by IS NULL AND withdrawn = 0",
-        )
-        .bind(person_index)
-        .fetch_all(conn)
-        .await?;
+        person_indexes: &[String],
+    ) -> Result<Vec<(String, Status)>, Error> {
+        let mut query = QueryBuilder::<Sqlite>::new(
+            "SELECT person_index, kind, start_at, end_at FROM statuses \
+             WHERE replaced_by IS NULL AND withdrawn = 0 AND person_index IN ",
+        );
+        push_list(&mut query, person_indexes);
+        let rows: Vec<(String, String, i64, Option<i64>)> =
+            query.build_query_as().fetch_all(conn).await?;
         rows.into_iter()
-            .map(|(kind, start, end)| {
-                Ok(Status {
+            .map(|(person, kind, start, end)| {
+                let status = Status {
                     kind: parse_name(StatusKind::from_name, "status kind", kind)?,
                     start: from_db(start),
                     end: end.map(from_db),
-                })
+                };
+                Ok((person, status))
             })
             .collect()
     }
 
-    /// The arrivals in force of the person with blind index `person_index`.
+    /// The arrivals in force of the persons with blind indexes
+    /// `person_indexes`, each with the index it belongs to.
     ///
     /// # Errors
     /// [`Error::Db`], [`Error::Corrupt`].
     pub async fn arrivals_of(
         &self,
         conn: &mut SqliteConnection,
-        person_index: &str,
-    ) -> Result<Vec<Arrival>, Error> {
-        let rows: Vec<(i64, String, Option<String>, String)> = sqlx::query_as(
-            "SELECT arrived_at, origin, scheme, quarantine FROM arrivals \
-             WHERE person_index = $1 AND replaced_by IS NULL AND withdrawn = 0",
-        )
-        .bind(person_index)
-        .fetch_all(conn)
-        .await?;
+        person_indexes: &[String],
+    ) -> Result<Vec<(String, Arrival)>, Error> {
+        let mut query = QueryBuilder::<Sqlite>::new(
+            "SELECT person_index, arrived_at, origin, scheme, quarantine FROM arrivals \
+             WHERE replaced_by IS NULL AND withdrawn = 0 AND person_index IN ",
+        );
+        push_list(&mut query, person_indexes);
+        let rows: Vec<(String, i64, String, Option<String>, String)> =
+            query.build_query_as().fetch_all(conn).await?;
         rows.into_iter()
-            .map(|(at, origin, scheme, quarantine)| {
-                Ok(Arrival {
+            .map(|(person, at, origin, scheme, quarantine)| {
+                let arrival = Arrival {
                     at: from_db(at),
                     origin: parse_name(Origin::from_name, "arrival origin", origin)?,
                     scheme: scheme
                         .map(|s| parse_name(Scheme::from_name, "arrival scheme", s))
                         .transpose()?,
                     quarantine: parse_name(Quarantine::from_name, "quarantine", quarantine)?,
-                })
+                };
+                Ok((person, arrival))
             })
             .collect()
     }
 
-    /// The designations in force of the places that matter to one account:
-    /// its residence and the venues it checked in at after `since`.
+    /// The designations in force of the places that matter to some accounts:
+    /// their `residences` and the venues `account_ids` checked in at after `since`.
     ///
     /// # Errors
     /// [`Error::Db`].
-    pub async fn designations_for_account(
+    pub async fn designations_for_accounts(
         &self,
         conn: &mut SqliteConnection,
-        account_id: &str,
-        residence: Option<&str>,
+        account_ids: &[String],
+        residences: &[String],
         since: OffsetDateTime,
     ) -> Result<Vec<Designation>, Error> {
-        let rows: Vec<(String, i64, Option<i64>)> = sqlx::query_as(
-            "SELECT place, start_at, end_at FROM designations \
-             WHERE replaced_by IS NULL AND withdrawn = 0 AND (place = $1 OR place IN \
-             (SELECT venue_id FROM visits WHERE account_id = $2 AND check_in > $3))",
-        )
-        .bind(residence)
-        .bind(account_id)
-        .bind(to_db(since))
-        .fetch_all(conn)
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(place, start, end)| Designation {
-                place,
-                start: from_db(start),
-                end: end.map(from_db),
-            })
-            .collect())
+        // Two index lookups: an OR of the two lists would scan every designation.
+        const IN_FORCE: &str = "SELECT place, start_at, end_at FROM designations \
+             WHERE replaced_by IS NULL AND withdrawn = 0 AND place IN ";
+        let mut query = QueryBuilder::<Sqlite>::new(IN_FORCE);
+        push_list(&mut query, residences);
+        query.push(" UNION ").push(IN_FORCE);
+        query.push("(SELECT venue_id FROM visits WHERE check_in > ");
+        query.push_bind(to_db(since)).push(" AND account_id IN ");
+        push_list(&mut query, account_ids);
+        query.push(")");
+        let rows: Vec<(String, i64, Option<i64>)> = query.build_query_as().fetch_all(conn).await?;
+        Ok(rows.into_iter().map(designation).collect())
     }
 
     /// The designations in force that end after `since` (or never), newest first.
@@ -498,14 +496,7 @@ impl Store {
         .bind(limit)
         .fetch_all(self.pool())
         .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(place, start, end)| Designation {
-                place,
-                start: from_db(start),
-                end: end.map(from_db),
-            })
-            .collect())
+        Ok(rows.into_iter().map(designation).collect())
     }
 
     /// Checks every feed record against its batch's digest, each batch against
@@ -659,6 +650,14 @@ fn check_chains(kind: FeedKind, rows: &[VersionRow]) -> Result<(), Error> {
         }
     }
     Ok(())
+}
+
+fn designation((place, start, end): (String, i64, Option<i64>)) -> Designation {
+    Designation {
+        place,
+        start: from_db(start),
+        end: end.map(from_db),
+    }
 }
 
 fn parse_name<T>(

@@ -190,6 +190,21 @@ pub fn new_id() -> String {
     hex::encode(&bytes)
 }
 
+/// Appends `(v1, v2, ...)` of `values`, bound, to `query`; `(NULL)` for
+/// none, which matches nothing.
+pub fn push_list(query: &mut sqlx::QueryBuilder<'_, Sqlite>, values: &[String]) {
+    if values.is_empty() {
+        query.push("(NULL)");
+        return;
+    }
+    query.push("(");
+    let mut list = query.separated(", ");
+    for value in values {
+        list.push_bind(value.clone());
+    }
+    query.push(")");
+}
+
 /// An instant as stored: Unix seconds, UTC.
 pub fn to_db(at: OffsetDateTime) -> i64 {
     at.unix_timestamp()

@@ -88,6 +88,9 @@ impl Store {
             FeedKind::Arrivals => BY_ARRIVAL.to_owned(),
             FeedKind::Designations => {
                 let window = VISIT_WINDOW.whole_seconds();
+                // CROSS JOIN fixes SQLite's join order (designation, then its
+                // residents by building), which it otherwise gets wrong by
+                // starting from every active account; PostgreSQL reads it as a join.
                 format!(
                     "SELECT c.token_id, c.account_id, c.colour, c.valid_until FROM designations d \
                      JOIN visits v ON v.venue_id = d.place AND v.check_in > $2 - {window} \
@@ -95,10 +98,10 @@ impl Store {
                      JOIN codes c ON c.account_id = v.account_id \
                      WHERE d.batch_id = $1 AND d.withdrawn = 0 AND d.start_at > $3 AND d.start_at <= $4 AND {{LIVE}} \
                      UNION \
-                     SELECT c.token_id, c.account_id, c.colour, c.valid_until FROM designations d \
-                     JOIN accounts a ON a.building_id = d.place AND a.status = 'active' \
-                     JOIN codes c ON c.account_id = a.id \
-                     WHERE d.batch_id = $1 AND d.withdrawn = 0 AND d.start_at > $3 AND d.start_at <= $4 AND {{LIVE}}"
+                     SELECT c.token_id, c.account_id, c.colour, c.valid_until \
+                     FROM designations d CROSS JOIN accounts a CROSS JOIN codes c \
+                     WHERE a.building_id = d.place AND a.status = 'active' AND c.account_id = a.id \
+                     AND d.batch_id = $1 AND d.withdrawn = 0 AND d.start_at > $3 AND d.start_at <= $4 AND {{LIVE}}"
                 )
             }
         };

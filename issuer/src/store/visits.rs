@@ -3,10 +3,10 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
-use sqlx::{QueryBuilder, Sqlite, SqliteExecutor};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 use time::OffsetDateTime;
 
-use super::{Store, from_db, to_db};
+use super::{Store, from_db, push_list, to_db};
 use crate::{Error, residents::visits::VisitRecord};
 
 /// A stored visit, as the resident sees it.
@@ -94,28 +94,48 @@ impl Store {
     ///
     /// # Errors
     /// [`Error::Db`].
-    pub async fn visits_since<'e>(
+    pub async fn visits_since(
         &self,
-        executor: impl SqliteExecutor<'e>,
+        conn: &mut SqliteConnection,
         account_id: &str,
         since: OffsetDateTime,
     ) -> Result<Vec<StoredVisit>, Error> {
-        let rows: Vec<(String, String, i64, Option<i64>)> = sqlx::query_as(
-            "SELECT v.venue_id, n.name, v.check_in, v.check_out FROM visits v \
-             JOIN venues n ON n.id = v.venue_id \
-             WHERE v.account_id = $1 AND v.check_in > $2 ORDER BY v.check_in, v.venue_id",
-        )
-        .bind(account_id)
-        .bind(to_db(since))
-        .fetch_all(executor)
-        .await?;
+        let visits = self
+            .visits_of_accounts(conn, &[account_id.to_owned()], since)
+            .await?;
+        Ok(visits.into_iter().map(|(_, visit)| visit).collect())
+    }
+
+    /// The visits of each of `account_ids` since `since`, by account, each
+    /// account's oldest first.
+    ///
+    /// # Errors
+    /// [`Error::Db`].
+    pub async fn visits_of_accounts(
+        &self,
+        conn: &mut SqliteConnection,
+        account_ids: &[String],
+        since: OffsetDateTime,
+    ) -> Result<Vec<(String, StoredVisit)>, Error> {
+        let mut query = QueryBuilder::<Sqlite>::new(
+            "SELECT v.account_id, v.venue_id, n.name, v.check_in, v.check_out FROM visits v \
+             JOIN venues n ON n.id = v.venue_id WHERE v.check_in > ",
+        );
+        query.push_bind(to_db(since)).push(" AND v.account_id IN ");
+        push_list(&mut query, account_ids);
+        query.push(" ORDER BY v.account_id, v.check_in, v.venue_id");
+        let rows: Vec<(String, String, String, i64, Option<i64>)> =
+            query.build_query_as().fetch_all(conn).await?;
         Ok(rows
             .into_iter()
-            .map(|(venue_id, venue_name, check_in, check_out)| StoredVisit {
-                venue_id,
-                venue_name,
-                check_in: from_db(check_in),
-                check_out: check_out.map(from_db),
+            .map(|(account, venue_id, venue_name, check_in, check_out)| {
+                let visit = StoredVisit {
+                    venue_id,
+                    venue_name,
+                    check_in: from_db(check_in),
+                    check_out: check_out.map(from_db),
+                };
+                (account, visit)
             })
             .collect())
     }
