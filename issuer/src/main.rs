@@ -479,10 +479,11 @@ fn revoke_code(
             return Ok(());
         };
         let deliver = async {
-            let redis = RevocationStore::connect(url).await?;
-            publish::deliver(&store, &redis, now).await?;
+            let mut publisher = publish::Publisher::new(RevocationStore::connect(url).await?);
+            publisher.round(&store, now).await?;
             if let Some(key) = key {
-                publish::refresh_snapshot(&store, &redis, &std::sync::Arc::new(key), now).await?;
+                let key = std::sync::Arc::new(key);
+                publish::refresh_snapshot(&store, publisher.redis(), &key, now).await?;
             }
             Ok::<_, healthcode_issuer::Error>(())
         };

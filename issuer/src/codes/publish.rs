@@ -3,9 +3,13 @@
 //! A revocation is written to the database in the transaction that decides
 //! it, then delivered: stored and published in Redis, then marked delivered.
 //! If Redis is down, it waits in the database and goes out once Redis is back
-//! (an outbox, not a best-effort call). If Redis comes back without the
-//! marker key (a restart without persistence, a failover to a replica that
-//! lacked it), every revocation still in force is restored from the database.
+//! (an outbox, not a best-effort call).
+//!
+//! Redis may also lose what it had: a restart without persistence, a
+//! failover to a replica that lagged. So every revocation still in force is
+//! restored from the database on each new connection. After a restore the
+//! publisher sets the marker key to a value of its own, and it restores
+//! again whenever it finds the marker missing or different.
 
 use std::sync::Arc;
 
@@ -34,40 +38,63 @@ impl Delivery {
     }
 }
 
-/// One round: restore everything in force if Redis lost its data, then
-/// deliver every revocation not yet delivered.
-///
-/// # Errors
-/// [`Error::Revocations`] when Redis fails (what was delivered before stays
-/// marked; the rest waits for the next round); [`Error::Db`].
-pub async fn deliver(
-    store: &Store,
-    redis: &RevocationStore,
-    now: OffsetDateTime,
-) -> Result<Delivery, Error> {
-    let mut done = Delivery::default();
-    if !redis.is_complete().await? {
-        let in_force = store.revocations_in_force(now).await?;
-        redis.restore(&in_force).await?;
-        redis.mark_complete(now).await?;
-        done.restored = in_force.len();
-        if done.restored > 0 {
-            tracing::warn!(
-                restored = done.restored,
-                "redis had lost the revocations; restored every one in force"
-            );
+/// Delivers revocations over one connection to Redis.
+#[derive(Debug)]
+pub struct Publisher {
+    redis: RevocationStore,
+    /// The marker value this publisher set after its last restore; `None`
+    /// until the first, so a new connection always restores.
+    marker: Option<String>,
+}
+
+impl Publisher {
+    /// A publisher over `redis`; its first round restores everything in force.
+    pub fn new(redis: RevocationStore) -> Self {
+        Publisher {
+            redis,
+            marker: None,
         }
     }
-    loop {
-        let batch = store.undelivered_revocations(DELIVERY_STEP).await?;
-        if batch.is_empty() {
-            return Ok(done);
+
+    /// The connection.
+    pub fn redis(&self) -> &RevocationStore {
+        &self.redis
+    }
+
+    /// One round: restore everything in force unless Redis holds this
+    /// publisher's marker, then deliver every revocation not yet delivered.
+    ///
+    /// # Errors
+    /// [`Error::Revocations`] when Redis fails (what was delivered before stays
+    /// marked; the rest waits for the next round); [`Error::Db`].
+    pub async fn round(&mut self, store: &Store, now: OffsetDateTime) -> Result<Delivery, Error> {
+        let mut done = Delivery::default();
+        let held = self.redis.marker().await?;
+        if self.marker.is_none() || held != self.marker {
+            let in_force = store.revocations_in_force(now).await?;
+            self.redis.restore(&in_force).await?;
+            let marker = healthcode_keys::hex::encode(&rand::random::<[u8; 16]>());
+            self.redis.set_marker(&marker).await?;
+            if self.marker.is_some() {
+                tracing::warn!(
+                    restored = in_force.len(),
+                    "redis had lost revocations; restored every one in force"
+                );
+            }
+            self.marker = Some(marker);
+            done.restored = in_force.len();
         }
-        // A code that has expired needs no revocation at any checkpoint.
-        let due: Vec<_> = batch.iter().filter(|r| r.until >= now).cloned().collect();
-        redis.publish(&due).await?;
-        store.mark_delivered(&batch, now).await?;
-        done.delivered += due.len();
+        loop {
+            let batch = store.undelivered_revocations(DELIVERY_STEP).await?;
+            if batch.is_empty() {
+                return Ok(done);
+            }
+            // A code that has expired needs no revocation at any checkpoint.
+            let due: Vec<_> = batch.iter().filter(|r| r.until >= now).cloned().collect();
+            self.redis.publish(&due).await?;
+            store.mark_delivered(&batch, now).await?;
+            done.delivered += due.len();
+        }
     }
 }
 

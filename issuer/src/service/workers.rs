@@ -72,13 +72,13 @@ pub async fn deliver_forever(state: Arc<AppState>, url: String) {
 
 /// One connection: delivery rounds until Redis fails.
 async fn deliver_session(state: &AppState, url: &str, backoff: &mut Duration) -> Result<(), Error> {
-    let redis = RevocationStore::connect(url).await?;
+    let mut publisher = publish::Publisher::new(RevocationStore::connect(url).await?);
     // A new connection signs a snapshot at once: the Redis may be a new one.
     let mut snapshot_due = true;
     let mut last_snapshot: Option<Instant> = None;
     loop {
         let now = state.now();
-        let done = publish::deliver(&state.store, &redis, now).await?;
+        let done = publisher.round(&state.store, now).await?;
         *backoff = BACKOFF_FIRST;
         state.set_delivery_status(DeliveryStatus {
             connected: true,
@@ -92,7 +92,7 @@ async fn deliver_session(state: &AppState, url: &str, backoff: &mut Duration) ->
             done.restored > 0 || last_snapshot.is_none_or(|t| t.elapsed() >= SNAPSHOT_EVERY);
         if snapshot_due && may_sign {
             if let Some(key) = state.signer.as_ref().and_then(|s| s.key_at(now).ok()) {
-                publish::refresh_snapshot(&state.store, &redis, &key, now).await?;
+                publish::refresh_snapshot(&state.store, publisher.redis(), &key, now).await?;
             }
             last_snapshot = Some(Instant::now());
             snapshot_due = false;

@@ -8,14 +8,15 @@ use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use healthcode_tests::redis_server::RedisServer;
+use healthcode_verifier::revocation::store::RevocationStore;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
 use crate::{
     accounts::{import_housing, rfc3339},
     issuer_server::{IssuerServer, Person, RELAXED, pin_in},
-    support::{KeySet, run, stderr, stdout},
-    verifier_service::{Verifier, wait_connected},
+    support::{KeySet, run, stderr, stdout, token_id_of},
+    verifier_service::{Verifier, redis_command, wait_connected},
 };
 
 /// `issuer serve` flags: the relaxed rate limits, `keys`' signing and
@@ -289,6 +290,26 @@ fn a_designation_revokes_a_green_code_at_the_checkpoint_even_through_a_redis_out
         fresh.time_until_revoked(&token(code), Duration::from_secs(2));
     }
     assert_eq!(fresh.verify(&token(&amber)).1["valid"], true);
+
+    // A failover to a replica that lagged: a marker the issuer did not set,
+    // and a revocation missing. The issuer restores it.
+    let id = token_id_of(&token(&other_green));
+    let key = format!("healthcode:revocation:{id}");
+    redis_command(
+        &redis.url(),
+        &["SET", "healthcode:revocations:complete", "lagged"],
+    );
+    redis_command(&redis.url(), &["DEL", &key]);
+    let runtime = tokio::runtime::Runtime::new().unwrap_or_else(|e| panic!("{e}"));
+    let store = runtime
+        .block_on(RevocationStore::connect(&redis.url()))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let id = id.parse().unwrap_or_else(|e| panic!("{e}"));
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while runtime.block_on(store.status(&id)).ok().flatten().is_none() {
+        assert!(Instant::now() < deadline, "not restored after the failover");
+        std::thread::sleep(Duration::from_millis(20));
+    }
 
     let output = issuer.cli(&["audit", "verify"]);
     assert!(output.status.success(), "{}", stderr(&output));

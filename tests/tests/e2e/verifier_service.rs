@@ -117,7 +117,8 @@ fn revoke(set: &KeySet, redis_url: &str, token: &str) {
     assert!(output.status.success(), "{}", stderr(&output));
 }
 
-fn redis_command(url: &str, args: &[&str]) {
+/// Runs one Redis command (its answer ignored).
+pub fn redis_command(url: &str, args: &[&str]) {
     let client = redis::Client::open(url).unwrap_or_else(|e| panic!("{e}"));
     let mut connection = client.get_connection().unwrap_or_else(|e| panic!("{e}"));
     let mut command = redis::cmd(args[0]);

@@ -7,7 +7,6 @@
 
 use healthcode_keys::TokenId;
 use redis::{AsyncCommands as _, Client, aio::ConnectionManager};
-use time::OffsetDateTime;
 
 use super::{Revocation, SignedSnapshot};
 use crate::Error;
@@ -18,8 +17,10 @@ pub const KEY_PREFIX: &str = "healthcode:revocation:";
 pub const CHANNEL: &str = "healthcode:revocations";
 /// The key of the latest issuer-signed snapshot of every revocation.
 pub const SNAPSHOT_KEY: &str = "healthcode:revocations:snapshot";
-/// A key the issuer sets once Redis holds every revocation in force. A Redis
-/// that comes back without it lost its data, and the issuer restores them.
+/// A key the issuer sets, to a value of its own, once Redis holds every
+/// revocation in force. A Redis that comes back without it, or with another
+/// value (a failover to a replica that lagged), may lack some, and the
+/// issuer restores them all.
 pub const MARKER_KEY: &str = "healthcode:revocations:complete";
 /// Revocations per `MULTI`/`EXEC` when many are written at once.
 const WRITE_BATCH: usize = 1000;
@@ -112,24 +113,23 @@ impl RevocationStore {
         Ok(())
     }
 
-    /// Whether Redis holds the marker that it holds every revocation in force.
+    /// The marker's value: what the issuer set once Redis held every
+    /// revocation in force; `None` if Redis does not hold it.
     ///
     /// # Errors
     /// [`Error::Redis`].
-    pub async fn is_complete(&self) -> Result<bool, Error> {
+    pub async fn marker(&self) -> Result<Option<String>, Error> {
         let mut connection = self.connection.clone();
-        let marker: Option<String> = connection.get(MARKER_KEY).await?;
-        Ok(marker.is_some())
+        Ok(connection.get(MARKER_KEY).await?)
     }
 
-    /// Sets the marker: Redis holds every revocation in force as of `now`.
+    /// Sets the marker to `value`: Redis holds every revocation in force.
     ///
     /// # Errors
     /// [`Error::Redis`].
-    pub async fn mark_complete(&self, now: OffsetDateTime) -> Result<(), Error> {
+    pub async fn set_marker(&self, value: &str) -> Result<(), Error> {
         let mut connection = self.connection.clone();
-        let as_of = healthcode_keys::hktime::format_utc(now);
-        let () = connection.set(MARKER_KEY, as_of).await?;
+        let () = connection.set(MARKER_KEY, value).await?;
         Ok(())
     }
 
