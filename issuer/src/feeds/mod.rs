@@ -255,6 +255,7 @@ pub async fn submit(
     }
     let mut refused = Vec::new();
     let mut checked: Vec<(usize, FeedRecord)> = Vec::with_capacity(records.len());
+    // Each key's position in `checked`.
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut unchanged = 0;
     for (index, (path, value)) in records.iter().enumerate() {
@@ -268,15 +269,16 @@ pub async fn submit(
         // The same key twice in one submission: a copy is harmless, a
         // disagreement is refused rather than resolved by position.
         match seen.get(&record.key()) {
-            Some(&first) if checked.iter().any(|(i, r)| *i == first && *r == record) => {
-                unchanged += 1;
-            }
-            Some(&first) => refused.push(RefusedRecord {
+            Some(&at) if checked[at].1 == record => unchanged += 1,
+            Some(&at) => refused.push(RefusedRecord {
                 index,
-                reason: format!("disagrees with record {first}, which has the same key"),
+                reason: format!(
+                    "disagrees with record {}, which has the same key",
+                    checked[at].0
+                ),
             }),
             None => {
-                seen.insert(record.key(), index);
+                seen.insert(record.key(), checked.len());
                 checked.push((index, record));
             }
         }
