@@ -4,61 +4,36 @@
 //! stored exactly as sent (to the second) or is refused with a reason; and
 //! afterwards the feed digests and the audit chain still verify.
 
-use std::{
-    num::NonZeroU32,
-    sync::{Arc, OnceLock},
-};
+mod common;
+
+use std::sync::OnceLock;
 
 use axum::{
-    Router,
     body::Body,
     http::{Request, header},
 };
-use healthcode_issuer::{
-    residents::document_index,
-    service::{AppState, app, state::RateLimits},
-    store::{Store, staff::Role},
-};
+use common::{NOW, Service, service};
+use healthcode_issuer::{residents::document_index, store::staff::Role};
 use proptest::prelude::*;
 use serde_json::{Value, json};
-use time::{OffsetDateTime, format_description::well_known::Rfc3339, macros::datetime};
+use time::format_description::well_known::Rfc3339;
 use tower::ServiceExt as _;
 
-const NOW: OffsetDateTime = datetime!(2022-12-10 01:00 UTC);
-
+/// The service, and a health authority staff token.
 struct Fixture {
-    runtime: tokio::runtime::Runtime,
-    router: Router,
-    store: Store,
+    service: Service,
     authority: String,
-    _dir: tempfile::TempDir,
 }
 
 fn fixture() -> &'static Fixture {
     static FIXTURE: OnceLock<Fixture> = OnceLock::new();
     FIXTURE.get_or_init(|| {
-        let runtime = tokio::runtime::Runtime::new().unwrap_or_else(|e| panic!("{e}"));
-        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        let store = runtime
-            .block_on(Store::open(dir.path(), None))
+        let service = service();
+        let authority = service
+            .runtime
+            .block_on(service.store.add_staff("hana", Role::HealthAuthority, NOW))
             .unwrap_or_else(|e| panic!("{e}"));
-        let authority = runtime
-            .block_on(store.add_staff("hana", Role::HealthAuthority, NOW))
-            .unwrap_or_else(|e| panic!("{e}"));
-        let many = NonZeroU32::new(u32::MAX).unwrap_or(NonZeroU32::MIN);
-        let limits = RateLimits {
-            register_per_minute: many,
-            login_per_minute: many,
-            pin_per_minute: many,
-        };
-        let state: Arc<AppState> = AppState::new(store.clone(), limits, true, None, || NOW);
-        Fixture {
-            runtime,
-            router: app(state),
-            store,
-            authority,
-            _dir: dir,
-        }
+        Fixture { service, authority }
     })
 }
 
@@ -73,8 +48,9 @@ fn post(path: &str, body: Vec<u8>) -> (u16, Value) {
         )
         .body(Body::from(body))
         .unwrap_or_else(|e| panic!("{e}"));
-    fixture.runtime.block_on(async {
+    fixture.service.runtime.block_on(async {
         let response = fixture
+            .service
             .router
             .clone()
             .oneshot(request)
@@ -93,16 +69,9 @@ fn post(path: &str, body: Vec<u8>) -> (u16, Value) {
 
 /// A valid HKID number for `n`.
 fn hkid(n: u32) -> String {
-    let digits = format!("{:06}", n % 1_000_000);
-    let mut sum = 36 * 9 + (u32::from('K') - u32::from('A') + 10) * 8;
-    for (d, weight) in digits.chars().zip((2..=7).rev()) {
-        sum += d.to_digit(10).unwrap_or(0) * weight;
-    }
-    let check = match (11 - sum % 11) % 11 {
-        10 => 'A',
-        d => char::from_digit(d, 10).unwrap_or('0'),
-    };
-    format!("HKID:K{digits}({check})")
+    let body = format!("K{:06}", n % 1_000_000);
+    let check = healthcode_keys::identity::hkid_check_digit(&body).unwrap_or('?');
+    format!("HKID:{body}({check})")
 }
 
 fn time_text(seconds: i64, with_offset: bool) -> String {
@@ -163,11 +132,11 @@ proptest! {
         prop_assert_eq!(stored == 1, valid, "{}", summary);
         if valid {
             let fixture = fixture();
-            let held = fixture.runtime.block_on(async {
-                let mut conn = fixture.store.pool().acquire().await?;
+            let held = fixture.service.runtime.block_on(async {
+                let mut conn = fixture.service.store.pool().acquire().await?;
                 let document = id.parse().map_err(healthcode_issuer::Error::from)?;
-                let index = document_index(&fixture.store, &document);
-                fixture.store.statuses_of(&mut conn, &[index]).await
+                let index = document_index(&fixture.service.store, &document);
+                fixture.service.store.statuses_of(&mut conn, &[index]).await
             });
             let held: Vec<_> = held.unwrap_or_default().into_iter().map(|(_, s)| s).collect();
             let at = |s: i64| NOW + time::Duration::seconds(s);
@@ -188,13 +157,15 @@ fn after_all_that_the_feed_records_and_the_audit_chain_verify() {
     assert_eq!(status, 200);
     let fixture = fixture();
     let (records, batches) = fixture
+        .service
         .runtime
-        .block_on(fixture.store.verify_feeds())
+        .block_on(fixture.service.store.verify_feeds())
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(records >= 1 && batches >= 1);
     let entries = fixture
+        .service
         .runtime
-        .block_on(fixture.store.verify_audit_chain())
+        .block_on(fixture.service.store.verify_audit_chain())
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(entries as usize > batches, "every submission is audited");
 }

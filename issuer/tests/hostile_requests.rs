@@ -3,56 +3,22 @@
 //! (proptest in place of a fuzzer on stable Rust). Whatever they send, the
 //! answer is a 2xx or a 4xx, and the audit chain stays whole.
 
-use std::{
-    num::NonZeroU32,
-    sync::{Arc, OnceLock},
-};
+mod common;
+
+use std::sync::OnceLock;
 
 use axum::{
-    Router,
     body::Body,
     http::{Request, header},
 };
-use healthcode_issuer::{
-    residents::visits::{VISIT_WINDOW, check_record},
-    service::{AppState, app, state::RateLimits},
-    store::Store,
-};
+use common::{NOW, Service, service};
+use healthcode_issuer::residents::visits::{VISIT_WINDOW, check_record};
 use proptest::prelude::*;
-use time::{OffsetDateTime, macros::datetime};
 use tower::ServiceExt as _;
 
-const NOW: OffsetDateTime = datetime!(2022-12-10 01:00 UTC);
-
-struct Fixture {
-    runtime: tokio::runtime::Runtime,
-    router: Router,
-    store: Store,
-    _dir: tempfile::TempDir,
-}
-
-fn fixture() -> &'static Fixture {
-    static FIXTURE: OnceLock<Fixture> = OnceLock::new();
-    FIXTURE.get_or_init(|| {
-        let runtime = tokio::runtime::Runtime::new().unwrap_or_else(|e| panic!("{e}"));
-        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        let store = runtime
-            .block_on(Store::open(dir.path(), None))
-            .unwrap_or_else(|e| panic!("{e}"));
-        let many = NonZeroU32::new(u32::MAX).unwrap_or(NonZeroU32::MIN);
-        let limits = RateLimits {
-            register_per_minute: many,
-            login_per_minute: many,
-            pin_per_minute: many,
-        };
-        let state: Arc<AppState> = AppState::new(store.clone(), limits, true, None, || NOW);
-        Fixture {
-            runtime,
-            router: app(state),
-            store,
-            _dir: dir,
-        }
-    })
+fn fixture() -> &'static Service {
+    static FIXTURE: OnceLock<Service> = OnceLock::new();
+    FIXTURE.get_or_init(service)
 }
 
 fn status_of(path: &str, content_type: &str, body: Vec<u8>) -> u16 {

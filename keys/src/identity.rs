@@ -126,21 +126,38 @@ fn check_hkid(number: &str) -> Result<(), HkidProblem> {
     if !body[letters..].iter().all(u8::is_ascii_digit) {
         return Err(HkidProblem::Shape("an HKID has 6 digits after its letters"));
     }
-    let value = |b: u8| match b {
-        b'A'..=b'Z' => u32::from(b - b'A') + 10,
-        _ => u32::from(b - b'0'),
-    };
-    let padded = std::iter::repeat_n(36, 2 - letters).chain(body.iter().map(|&b| value(b)));
-    let sum: u32 = padded.zip((2..=9).rev()).map(|(v, w)| v * w).sum();
-    let expected = match (11 - sum % 11) % 11 {
-        10 => 'A',
-        d => char::from(b'0' + d as u8),
-    };
+    // The shape is checked above, so the body has a check digit.
+    let expected = hkid_check_digit(&number[..number.len() - 1]).unwrap_or('?');
     if char::from(check[0]) == expected {
         Ok(())
     } else {
         Err(HkidProblem::CheckDigit(expected))
     }
+}
+
+/// The check digit (`0` to `9` or `A`) of an HKID's letters and six digits:
+/// `A123456` gives `'3'`. The weighted sum of all characters, check digit
+/// included, is divisible by 11; a single leading letter counts as a space
+/// worth 36. `None` unless `body` is 1 or 2 upper-case letters and 6 digits.
+pub fn hkid_check_digit(body: &str) -> Option<char> {
+    let bytes = body.as_bytes();
+    let letters = bytes.iter().take_while(|b| b.is_ascii_uppercase()).count();
+    let shaped = (1..=2).contains(&letters)
+        && bytes.len() == letters + 6
+        && bytes[letters..].iter().all(u8::is_ascii_digit);
+    if !shaped {
+        return None;
+    }
+    let value = |b: u8| match b {
+        b'A'..=b'Z' => u32::from(b - b'A') + 10,
+        _ => u32::from(b - b'0'),
+    };
+    let padded = std::iter::repeat_n(36, 2 - letters).chain(bytes.iter().map(|&b| value(b)));
+    let sum: u32 = padded.zip((2..=9).rev()).map(|(v, w)| v * w).sum();
+    Some(match (11 - sum % 11) % 11 {
+        10 => 'A',
+        d => char::from(b'0' + d as u8),
+    })
 }
 
 /// The issuer's identity key: an HMAC key that only the issuer and the

@@ -35,15 +35,7 @@ pub fn pin_in(text: &str) -> Option<String> {
 
 /// A valid HKID number `X<6 digits>(<check>)` for `n` (0..1_000_000).
 pub fn hkid(letter: char, n: u32) -> String {
-    let digits = format!("{:06}", n % 1_000_000);
-    let letter_value = u32::from(letter) - u32::from('A') + 10;
-    let mut sum = 36 * 9 + letter_value * 8;
-    for (d, weight) in digits.chars().zip((2..=7).rev()) {
-        sum += d.to_digit(10).unwrap_or(0) * weight;
-    }
-    let check = match (11 - sum % 11) % 11 {
-        10 => 'A',
-        d => char::from_digit(d, 10).unwrap_or('0'),
-    };
-    format!("{letter}{digits}({check})")
+    let body = format!("{letter}{:06}", n % 1_000_000);
+    let check = healthcode_keys::identity::hkid_check_digit(&body).unwrap_or('?');
+    format!("{body}({check})")
 }

@@ -107,6 +107,29 @@ pub fn serial(
     Ok((start.elapsed().as_secs_f64(), sorted(latencies)))
 }
 
+/// The fsync every acknowledged write pays: `count` one-row commits,
+/// serially, on `store` (a store of its own, so the rows harm nothing).
+///
+/// # Errors
+/// [`healthcode_issuer::Error`] from the store.
+pub async fn commit_floor(
+    store: &healthcode_issuer::store::Store,
+    count: usize,
+) -> Result<Run, healthcode_issuer::Error> {
+    let (mut commits, start) = (Vec::with_capacity(count), Instant::now());
+    for n in 0..count {
+        let began = Instant::now();
+        let mut tx = store.write().await?;
+        sqlx::query("INSERT INTO meta (key, value) VALUES ($1, 'floor')")
+            .bind(format!("floor-{n}"))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        commits.push(began.elapsed());
+    }
+    Ok((start.elapsed().as_secs_f64(), sorted(commits)))
+}
+
 /// `v`, sorted.
 pub fn sorted(mut v: Vec<Duration>) -> Vec<Duration> {
     v.sort();

@@ -21,7 +21,7 @@ use healthcode_issuer::{
 };
 use healthcode_tests::{
     accounts::{hkid, multipart, pin_in},
-    load::{Run, Server, drive, row, sibling, sorted, wait_for},
+    load::{Run, Server, commit_floor, drive, row, sibling, sorted, wait_for},
 };
 use serde_json::{Value, json};
 use time::{OffsetDateTime, format_description::well_known::Rfc3339};
@@ -170,18 +170,7 @@ fn floors(dir: &Path, total: usize, uploads: usize) -> anyhow::Result<(Run, Run)
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
         let store = Store::open(&dir.join("floor"), None).await?;
-        let (mut commits, start) = (Vec::new(), Instant::now());
-        for n in 0..total {
-            let began = Instant::now();
-            let mut tx = store.write().await?;
-            sqlx::query("INSERT INTO meta (key, value) VALUES ($1, 'x')")
-                .bind(format!("k{n}"))
-                .execute(&mut *tx)
-                .await?;
-            tx.commit().await?;
-            commits.push(began.elapsed());
-        }
-        let commit_floor = (start.elapsed().as_secs_f64(), sorted(commits));
+        let commit_floor = commit_floor(&store, total).await?;
         let now = OffsetDateTime::now_utc();
         let fields = person(2_000_000);
         let raw = RawApplication {

@@ -45,7 +45,7 @@ use healthcode_issuer::{
 use healthcode_keys::{Colour, IdDocument, TokenId, hktime};
 use healthcode_tests::{
     accounts::hkid,
-    load::{Run, Server, drive, row, serial, sibling, wait_for},
+    load::{Server, commit_floor, drive, row, serial, sibling, wait_for},
     redis_server::RedisServer,
 };
 use healthcode_verifier::revocation::{Reason, Revocation, store::RevocationStore};
@@ -422,21 +422,7 @@ fn main() -> anyhow::Result<()> {
     })?;
     let commit_floor = runtime.block_on(async {
         let floor = Store::open(&dir.path().join("floor"), None).await?;
-        let (mut latencies, start) = (Vec::new(), Instant::now());
-        for n in 0..serial_count {
-            let began = Instant::now();
-            let mut tx = floor.write().await?;
-            sqlx::query("INSERT INTO meta (key, value) VALUES ($1, 'x')")
-                .bind(format!("k{n}"))
-                .execute(&mut *tx)
-                .await?;
-            tx.commit().await?;
-            latencies.push(began.elapsed());
-        }
-        Ok::<Run, anyhow::Error>((
-            start.elapsed().as_secs_f64(),
-            healthcode_tests::load::sorted(latencies),
-        ))
+        commit_floor(&floor, serial_count).await
     })?;
     wait_until(Duration::from_secs(60), || {
         health(&base)["revocations_undelivered"] == 0
