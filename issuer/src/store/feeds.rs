@@ -1,22 +1,21 @@
-//! Feed records as versions in batches, the digests that tie each batch to
-//! the audit chain, and the queries the colour rules read.
+//! Storing feed records as versions in batches, with the digest that ties
+//! each batch to the audit chain and the re-evaluations it queues.
 //!
 //! The three tables (statuses, designations, arrivals) are described once as
-//! columns, so storing, looking up, digesting and verifying are one piece of
-//! code for all of them.
+//! columns, so storing, looking up, digesting and verifying
+//! ([`super::feed_audit`]) are one piece of code for all of them.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use healthcode_keys::hex;
 use sha2::{Digest as _, Sha256};
-use sqlx::{QueryBuilder, Row as _, Sqlite, SqliteConnection, sqlite::SqliteRow};
+use sqlx::{Row as _, sqlite::SqliteRow};
 use time::OffsetDateTime;
 
-use super::{Store, Tx, from_db, new_id, push_list, to_db};
+use super::{Store, Tx, new_id, to_db};
 use crate::{
     Error,
     feeds::{FeedFact, FeedKind, FeedRecord},
-    rules::facts::{Arrival, Designation, Origin, Quarantine, Scheme, Status, StatusKind},
 };
 
 /// What became of one record of a submission.
@@ -47,17 +46,17 @@ pub struct Submission<'a> {
 
 /// A stored value, typed as its column.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-enum Cell {
+pub(super) enum Cell {
     Text(String),
     Int(i64),
     Null,
 }
 
 /// A content column: its name, whether it holds integers, whether it is part of the key.
-struct Column {
+pub(super) struct Column {
     name: &'static str,
     int: bool,
-    key: bool,
+    pub(super) key: bool,
 }
 
 const fn col(name: &'static str, int: bool, key: bool) -> Column {
@@ -86,7 +85,7 @@ const ARRIVAL_COLUMNS: &[Column] = &[
     col("withdrawn", true, false),
 ];
 
-fn columns(kind: FeedKind) -> &'static [Column] {
+pub(super) fn columns(kind: FeedKind) -> &'static [Column] {
     match kind {
         FeedKind::Statuses => STATUS_COLUMNS,
         FeedKind::Designations => DESIGNATION_COLUMNS,
@@ -137,7 +136,11 @@ fn cells(record: &FeedRecord) -> Vec<Cell> {
     }
 }
 
-fn read_cells(row: &SqliteRow, first: usize, kind: FeedKind) -> Result<Vec<Cell>, Error> {
+pub(super) fn read_cells(
+    row: &SqliteRow,
+    first: usize,
+    kind: FeedKind,
+) -> Result<Vec<Cell>, Error> {
     columns(kind)
         .iter()
         .enumerate()
@@ -162,7 +165,7 @@ fn bind<'q>(query: Query<'q>, cell: &'q Cell, int: bool) -> Query<'q> {
     }
 }
 
-fn column_list(kind: FeedKind) -> String {
+pub(super) fn column_list(kind: FeedKind) -> String {
     columns(kind)
         .iter()
         .map(|c| c.name)
@@ -172,7 +175,7 @@ fn column_list(kind: FeedKind) -> String {
 
 /// The digest of a batch: SHA-256 over every version it added, in id order,
 /// each field typed and length-prefixed.
-fn batch_digest<'a>(
+pub(super) fn batch_digest<'a>(
     kind: FeedKind,
     batch_id: &str,
     versions: impl IntoIterator<Item = (&'a str, &'a [Cell])>,
@@ -390,282 +393,6 @@ impl Store {
         }
         Ok(())
     }
-
-    /// The statuses in force of the persons with blind indexes
-    /// `person_indexes`, each with the index it belongs to.
-    ///
-    /// # Errors
-    /// [`Error::Db`], [`Error::Corrupt`].
-    pub async fn statuses_of(
-        &self,
-        conn: &mut SqliteConnection,
-        person_indexes: &[String],
-    ) -> Result<Vec<(String, Status)>, Error> {
-        let mut query = QueryBuilder::<Sqlite>::new(
-            "SELECT person_index, kind, start_at, end_at FROM statuses \
-             WHERE replaced_by IS NULL AND withdrawn = 0 AND person_index IN ",
-        );
-        push_list(&mut query, person_indexes);
-        let rows: Vec<(String, String, i64, Option<i64>)> =
-            query.build_query_as().fetch_all(conn).await?;
-        rows.into_iter()
-            .map(|(person, kind, start, end)| {
-                let status = Status {
-                    kind: parse_name(StatusKind::from_name, "status kind", kind)?,
-                    start: from_db(start),
-                    end: end.map(from_db),
-                };
-                Ok((person, status))
-            })
-            .collect()
-    }
-
-    /// The arrivals in force of the persons with blind indexes
-    /// `person_indexes`, each with the index it belongs to.
-    ///
-    /// # Errors
-    /// [`Error::Db`], [`Error::Corrupt`].
-    pub async fn arrivals_of(
-        &self,
-        conn: &mut SqliteConnection,
-        person_indexes: &[String],
-    ) -> Result<Vec<(String, Arrival)>, Error> {
-        let mut query = QueryBuilder::<Sqlite>::new(
-            "SELECT person_index, arrived_at, origin, scheme, quarantine FROM arrivals \
-             WHERE replaced_by IS NULL AND withdrawn = 0 AND person_index IN ",
-        );
-        push_list(&mut query, person_indexes);
-        let rows: Vec<(String, i64, String, Option<String>, String)> =
-            query.build_query_as().fetch_all(conn).await?;
-        rows.into_iter()
-            .map(|(person, at, origin, scheme, quarantine)| {
-                let arrival = Arrival {
-                    at: from_db(at),
-                    origin: parse_name(Origin::from_name, "arrival origin", origin)?,
-                    scheme: scheme
-                        .map(|s| parse_name(Scheme::from_name, "arrival scheme", s))
-                        .transpose()?,
-                    quarantine: parse_name(Quarantine::from_name, "quarantine", quarantine)?,
-                };
-                Ok((person, arrival))
-            })
-            .collect()
-    }
-
-    /// The designations in force of the places that matter to some accounts:
-    /// their `residences` and the venues `account_ids` checked in at after `since`.
-    ///
-    /// # Errors
-    /// [`Error::Db`].
-    pub async fn designations_for_accounts(
-        &self,
-        conn: &mut SqliteConnection,
-        account_ids: &[String],
-        residences: &[String],
-        since: OffsetDateTime,
-    ) -> Result<Vec<Designation>, Error> {
-        // Two index lookups: an OR of the two lists would scan every designation.
-        const IN_FORCE: &str = "SELECT place, start_at, end_at FROM designations \
-             WHERE replaced_by IS NULL AND withdrawn = 0 AND place IN ";
-        let mut query = QueryBuilder::<Sqlite>::new(IN_FORCE);
-        push_list(&mut query, residences);
-        query.push(" UNION ").push(IN_FORCE);
-        query.push("(SELECT venue_id FROM visits WHERE check_in > ");
-        query.push_bind(to_db(since)).push(" AND account_id IN ");
-        push_list(&mut query, account_ids);
-        query.push(")");
-        let rows: Vec<(String, i64, Option<i64>)> = query.build_query_as().fetch_all(conn).await?;
-        Ok(rows.into_iter().map(designation).collect())
-    }
-
-    /// The designations in force that end after `since` (or never), newest first.
-    ///
-    /// # Errors
-    /// [`Error::Db`].
-    pub async fn current_designations(
-        &self,
-        since: OffsetDateTime,
-        limit: i64,
-    ) -> Result<Vec<Designation>, Error> {
-        let rows: Vec<(String, i64, Option<i64>)> = sqlx::query_as(
-            "SELECT place, start_at, end_at FROM designations \
-             WHERE replaced_by IS NULL AND withdrawn = 0 AND (end_at IS NULL OR end_at > $1) \
-             ORDER BY start_at DESC, place LIMIT $2",
-        )
-        .bind(to_db(since))
-        .bind(limit)
-        .fetch_all(self.pool())
-        .await?;
-        Ok(rows.into_iter().map(designation).collect())
-    }
-
-    /// Checks every feed record against its batch's digest, each batch against
-    /// its entry in the audit chain, and each record's versions form one
-    /// chain ending in the current one. Returns (records, batches).
-    ///
-    /// # Errors
-    /// [`Error::FeedTampered`] naming the first problem; [`Error::Db`].
-    pub async fn verify_feeds(&self) -> Result<(usize, usize), Error> {
-        let audited = self.audited_batches().await?;
-        let batches: Vec<(String, String, i64, String)> =
-            sqlx::query_as("SELECT id, kind, records, digest FROM feed_batches")
-                .fetch_all(self.pool())
-                .await?;
-        let mut versions_by_batch: HashMap<String, Vec<(String, Vec<Cell>)>> = HashMap::new();
-        let mut records = 0;
-        for kind in [
-            FeedKind::Statuses,
-            FeedKind::Designations,
-            FeedKind::Arrivals,
-        ] {
-            let rows = self.all_versions(kind).await?;
-            records += rows.len();
-            check_chains(kind, &rows)?;
-            for row in rows {
-                versions_by_batch
-                    .entry(row.batch_id)
-                    .or_default()
-                    .push((row.id, row.cells));
-            }
-        }
-        for (id, kind, count, digest) in &batches {
-            let kind: FeedKind = kind.parse()?;
-            let versions = versions_by_batch.remove(id).unwrap_or_default();
-            let computed = batch_digest(
-                kind,
-                id,
-                versions.iter().map(|(v, c)| (v.as_str(), c.as_slice())),
-            );
-            let tampered = |problem| Error::FeedTampered {
-                subject: format!("batch {id}"),
-                problem,
-            };
-            if versions.len() as i64 != *count || &computed != digest {
-                return Err(tampered("its records do not match its digest"));
-            }
-            if audited.get(id.as_str()) != Some(digest) {
-                return Err(tampered("not recorded in the audit log with this digest"));
-            }
-        }
-        if let Some(batch) = versions_by_batch.keys().next() {
-            return Err(Error::FeedTampered {
-                subject: format!("batch {batch}"),
-                problem: "records name it, but it does not exist",
-            });
-        }
-        if let Some(batch) = audited
-            .keys()
-            .find(|b| !batches.iter().any(|(id, ..)| id == *b))
-        {
-            return Err(Error::FeedTampered {
-                subject: format!("batch {batch}"),
-                problem: "the audit log records it, but it was deleted",
-            });
-        }
-        Ok((records, batches.len()))
-    }
-
-    /// Each audited batch's digest, by batch id.
-    async fn audited_batches(&self) -> Result<HashMap<String, String>, Error> {
-        let details: Vec<(String,)> = sqlx::query_as(
-            "SELECT detail FROM audit_log WHERE action = 'feed_submitted' AND subject <> 'none'",
-        )
-        .fetch_all(self.pool())
-        .await?;
-        Ok(details
-            .into_iter()
-            .filter_map(|(detail,)| {
-                let value: serde_json::Value = serde_json::from_str(&detail).ok()?;
-                Some((
-                    value["batch"].as_str()?.to_owned(),
-                    value["digest"].as_str()?.to_owned(),
-                ))
-            })
-            .collect())
-    }
-
-    async fn all_versions(&self, kind: FeedKind) -> Result<Vec<VersionRow>, Error> {
-        let sql = format!(
-            "SELECT id, batch_id, replaced_by, {} FROM {}",
-            column_list(kind),
-            kind.as_str()
-        );
-        sqlx::query(&sql)
-            .fetch_all(self.pool())
-            .await?
-            .iter()
-            .map(|row| {
-                Ok(VersionRow {
-                    id: row.try_get(0)?,
-                    batch_id: row.try_get(1)?,
-                    replaced_by: row.try_get(2)?,
-                    cells: read_cells(row, 3, kind)?,
-                })
-            })
-            .collect()
-    }
-}
-
-/// One stored version, for verification.
-struct VersionRow {
-    id: String,
-    batch_id: String,
-    replaced_by: Option<String>,
-    cells: Vec<Cell>,
-}
-
-/// The versions of each key must form one chain: every version but one
-/// replaced by another version of the same key, no two by the same one.
-fn check_chains(kind: FeedKind, rows: &[VersionRow]) -> Result<(), Error> {
-    let key_of = |row: &VersionRow| -> Vec<Cell> {
-        row.cells
-            .iter()
-            .zip(columns(kind))
-            .filter(|(_, c)| c.key)
-            .map(|(cell, _)| cell.clone())
-            .collect()
-    };
-    let mut by_key: HashMap<Vec<Cell>, Vec<&VersionRow>> = HashMap::new();
-    for row in rows {
-        by_key.entry(key_of(row)).or_default().push(row);
-    }
-    for versions in by_key.values() {
-        let ids: Vec<&str> = versions.iter().map(|v| v.id.as_str()).collect();
-        let mut targets: Vec<&str> = versions
-            .iter()
-            .filter_map(|v| v.replaced_by.as_deref())
-            .collect();
-        let current = versions.len() - targets.len();
-        targets.sort_unstable();
-        let distinct = targets.windows(2).all(|w| w[0] != w[1]);
-        let inside = targets.iter().all(|t| ids.contains(t));
-        let no_self = versions
-            .iter()
-            .all(|v| v.replaced_by.as_deref() != Some(v.id.as_str()));
-        if current != 1 || !distinct || !inside || !no_self {
-            return Err(Error::FeedTampered {
-                subject: format!("{} versions {}", kind.as_str(), ids.join(", ")),
-                problem: "they do not form one chain of corrections",
-            });
-        }
-    }
-    Ok(())
-}
-
-fn designation((place, start, end): (String, i64, Option<i64>)) -> Designation {
-    Designation {
-        place,
-        start: from_db(start),
-        end: end.map(from_db),
-    }
-}
-
-fn parse_name<T>(
-    from_name: fn(&str) -> Option<T>,
-    what: &'static str,
-    text: String,
-) -> Result<T, Error> {
-    from_name(&text).ok_or(Error::Corrupt { what, value: text })
 }
 
 /// The version held under the key of `cells`: its id and cells.

@@ -10,7 +10,8 @@
 //! - [`accounts`]: applications and accounts, proofs, the housing database.
 //! - [`pins`]: activation PINs, hashed, with expiry and failure counts.
 //! - [`messages`]: the SMS outbox and the letters waiting to be printed.
-//! - [`feeds`]: health-authority and immigration records, as versions in audited batches.
+//! - [`feeds`]: health-authority and immigration records, as versions in audited batches;
+//!   [`feed_audit`] verifies them against the audit log; [`facts`] reads those in force.
 //! - [`buildings`]: the building directory and each account's residence.
 //! - [`codes`]: the codes issued, and revocations (source of truth and outbox).
 //! - [`reevaluations`]: re-evaluations owed after feed records, and whom they concern.
@@ -20,6 +21,8 @@ pub mod accounts;
 pub mod audit;
 pub mod buildings;
 pub mod codes;
+pub mod facts;
+pub mod feed_audit;
 pub mod feeds;
 pub mod messages;
 pub mod pins;

@@ -1,0 +1,138 @@
+//! The records in force that the colour rules read: statuses and arrivals
+//! by the blind index of a document, designations by place. A group of
+//! residents is read with one query per kind of fact.
+
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use time::OffsetDateTime;
+
+use super::{Store, from_db, push_list, to_db};
+use crate::{
+    Error,
+    rules::facts::{Arrival, Designation, Origin, Quarantine, Scheme, Status, StatusKind},
+};
+
+impl Store {
+    /// The statuses in force of the persons with blind indexes
+    /// `person_indexes`, each with the index it belongs to.
+    ///
+    /// # Errors
+    /// [`Error::Db`], [`Error::Corrupt`].
+    pub async fn statuses_of(
+        &self,
+        conn: &mut SqliteConnection,
+        person_indexes: &[String],
+    ) -> Result<Vec<(String, Status)>, Error> {
+        let mut query = QueryBuilder::<Sqlite>::new(
+            "SELECT person_index, kind, start_at, end_at FROM statuses \
+             WHERE replaced_by IS NULL AND withdrawn = 0 AND person_index IN ",
+        );
+        push_list(&mut query, person_indexes);
+        let rows: Vec<(String, String, i64, Option<i64>)> =
+            query.build_query_as().fetch_all(conn).await?;
+        rows.into_iter()
+            .map(|(person, kind, start, end)| {
+                let status = Status {
+                    kind: parse_name(StatusKind::from_name, "status kind", kind)?,
+                    start: from_db(start),
+                    end: end.map(from_db),
+                };
+                Ok((person, status))
+            })
+            .collect()
+    }
+
+    /// The arrivals in force of the persons with blind indexes
+    /// `person_indexes`, each with the index it belongs to.
+    ///
+    /// # Errors
+    /// [`Error::Db`], [`Error::Corrupt`].
+    pub async fn arrivals_of(
+        &self,
+        conn: &mut SqliteConnection,
+        person_indexes: &[String],
+    ) -> Result<Vec<(String, Arrival)>, Error> {
+        let mut query = QueryBuilder::<Sqlite>::new(
+            "SELECT person_index, arrived_at, origin, scheme, quarantine FROM arrivals \
+             WHERE replaced_by IS NULL AND withdrawn = 0 AND person_index IN ",
+        );
+        push_list(&mut query, person_indexes);
+        let rows: Vec<(String, i64, String, Option<String>, String)> =
+            query.build_query_as().fetch_all(conn).await?;
+        rows.into_iter()
+            .map(|(person, at, origin, scheme, quarantine)| {
+                let arrival = Arrival {
+                    at: from_db(at),
+                    origin: parse_name(Origin::from_name, "arrival origin", origin)?,
+                    scheme: scheme
+                        .map(|s| parse_name(Scheme::from_name, "arrival scheme", s))
+                        .transpose()?,
+                    quarantine: parse_name(Quarantine::from_name, "quarantine", quarantine)?,
+                };
+                Ok((person, arrival))
+            })
+            .collect()
+    }
+
+    /// The designations in force of the places that matter to some accounts:
+    /// their `residences` and the venues `account_ids` checked in at after `since`.
+    ///
+    /// # Errors
+    /// [`Error::Db`].
+    pub async fn designations_for_accounts(
+        &self,
+        conn: &mut SqliteConnection,
+        account_ids: &[String],
+        residences: &[String],
+        since: OffsetDateTime,
+    ) -> Result<Vec<Designation>, Error> {
+        // Two index lookups: an OR of the two lists would scan every designation.
+        const IN_FORCE: &str = "SELECT place, start_at, end_at FROM designations \
+             WHERE replaced_by IS NULL AND withdrawn = 0 AND place IN ";
+        let mut query = QueryBuilder::<Sqlite>::new(IN_FORCE);
+        push_list(&mut query, residences);
+        query.push(" UNION ").push(IN_FORCE);
+        query.push("(SELECT venue_id FROM visits WHERE check_in > ");
+        query.push_bind(to_db(since)).push(" AND account_id IN ");
+        push_list(&mut query, account_ids);
+        query.push(")");
+        let rows: Vec<(String, i64, Option<i64>)> = query.build_query_as().fetch_all(conn).await?;
+        Ok(rows.into_iter().map(designation).collect())
+    }
+
+    /// The designations in force that end after `since` (or never), newest first.
+    ///
+    /// # Errors
+    /// [`Error::Db`].
+    pub async fn current_designations(
+        &self,
+        since: OffsetDateTime,
+        limit: i64,
+    ) -> Result<Vec<Designation>, Error> {
+        let rows: Vec<(String, i64, Option<i64>)> = sqlx::query_as(
+            "SELECT place, start_at, end_at FROM designations \
+             WHERE replaced_by IS NULL AND withdrawn = 0 AND (end_at IS NULL OR end_at > $1) \
+             ORDER BY start_at DESC, place LIMIT $2",
+        )
+        .bind(to_db(since))
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows.into_iter().map(designation).collect())
+    }
+}
+
+fn designation((place, start, end): (String, i64, Option<i64>)) -> Designation {
+    Designation {
+        place,
+        start: from_db(start),
+        end: end.map(from_db),
+    }
+}
+
+fn parse_name<T>(
+    from_name: fn(&str) -> Option<T>,
+    what: &'static str,
+    text: String,
+) -> Result<T, Error> {
+    from_name(&text).ok_or(Error::Corrupt { what, value: text })
+}

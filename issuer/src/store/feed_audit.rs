@@ -1,0 +1,167 @@
+//! Verifying the feed records: each record against its batch's digest, each
+//! batch against its entry in the audit chain, and each record's versions as
+//! one chain of corrections. What `issuer audit verify` runs after the chain.
+
+use std::collections::HashMap;
+
+use sqlx::Row as _;
+
+use super::{
+    Store,
+    feeds::{Cell, batch_digest, column_list, columns, read_cells},
+};
+use crate::{Error, feeds::FeedKind};
+
+impl Store {
+    /// Checks every feed record against its batch's digest, each batch against
+    /// its entry in the audit chain, and each record's versions form one
+    /// chain ending in the current one. Returns (records, batches).
+    ///
+    /// # Errors
+    /// [`Error::FeedTampered`] naming the first problem; [`Error::Db`].
+    pub async fn verify_feeds(&self) -> Result<(usize, usize), Error> {
+        let audited = self.audited_batches().await?;
+        let batches: Vec<(String, String, i64, String)> =
+            sqlx::query_as("SELECT id, kind, records, digest FROM feed_batches")
+                .fetch_all(self.pool())
+                .await?;
+        let mut versions_by_batch: HashMap<String, Vec<(String, Vec<Cell>)>> = HashMap::new();
+        let mut records = 0;
+        for kind in [
+            FeedKind::Statuses,
+            FeedKind::Designations,
+            FeedKind::Arrivals,
+        ] {
+            let rows = self.all_versions(kind).await?;
+            records += rows.len();
+            check_chains(kind, &rows)?;
+            for row in rows {
+                versions_by_batch
+                    .entry(row.batch_id)
+                    .or_default()
+                    .push((row.id, row.cells));
+            }
+        }
+        for (id, kind, count, digest) in &batches {
+            let kind: FeedKind = kind.parse()?;
+            let versions = versions_by_batch.remove(id).unwrap_or_default();
+            let computed = batch_digest(
+                kind,
+                id,
+                versions.iter().map(|(v, c)| (v.as_str(), c.as_slice())),
+            );
+            let tampered = |problem| Error::FeedTampered {
+                subject: format!("batch {id}"),
+                problem,
+            };
+            if versions.len() as i64 != *count || &computed != digest {
+                return Err(tampered("its records do not match its digest"));
+            }
+            if audited.get(id.as_str()) != Some(digest) {
+                return Err(tampered("not recorded in the audit log with this digest"));
+            }
+        }
+        if let Some(batch) = versions_by_batch.keys().next() {
+            return Err(Error::FeedTampered {
+                subject: format!("batch {batch}"),
+                problem: "records name it, but it does not exist",
+            });
+        }
+        if let Some(batch) = audited
+            .keys()
+            .find(|b| !batches.iter().any(|(id, ..)| id == *b))
+        {
+            return Err(Error::FeedTampered {
+                subject: format!("batch {batch}"),
+                problem: "the audit log records it, but it was deleted",
+            });
+        }
+        Ok((records, batches.len()))
+    }
+
+    /// Each audited batch's digest, by batch id.
+    async fn audited_batches(&self) -> Result<HashMap<String, String>, Error> {
+        let details: Vec<(String,)> = sqlx::query_as(
+            "SELECT detail FROM audit_log WHERE action = 'feed_submitted' AND subject <> 'none'",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        Ok(details
+            .into_iter()
+            .filter_map(|(detail,)| {
+                let value: serde_json::Value = serde_json::from_str(&detail).ok()?;
+                Some((
+                    value["batch"].as_str()?.to_owned(),
+                    value["digest"].as_str()?.to_owned(),
+                ))
+            })
+            .collect())
+    }
+
+    async fn all_versions(&self, kind: FeedKind) -> Result<Vec<VersionRow>, Error> {
+        let sql = format!(
+            "SELECT id, batch_id, replaced_by, {} FROM {}",
+            column_list(kind),
+            kind.as_str()
+        );
+        sqlx::query(&sql)
+            .fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(|row| {
+                Ok(VersionRow {
+                    id: row.try_get(0)?,
+                    batch_id: row.try_get(1)?,
+                    replaced_by: row.try_get(2)?,
+                    cells: read_cells(row, 3, kind)?,
+                })
+            })
+            .collect()
+    }
+}
+
+/// One stored version, for verification.
+struct VersionRow {
+    id: String,
+    batch_id: String,
+    replaced_by: Option<String>,
+    cells: Vec<Cell>,
+}
+
+/// The versions of each key must form one chain: every version but one
+/// replaced by another version of the same key, no two by the same one.
+fn check_chains(kind: FeedKind, rows: &[VersionRow]) -> Result<(), Error> {
+    let key_of = |row: &VersionRow| -> Vec<Cell> {
+        row.cells
+            .iter()
+            .zip(columns(kind))
+            .filter(|(_, c)| c.key)
+            .map(|(cell, _)| cell.clone())
+            .collect()
+    };
+    let mut by_key: HashMap<Vec<Cell>, Vec<&VersionRow>> = HashMap::new();
+    for row in rows {
+        by_key.entry(key_of(row)).or_default().push(row);
+    }
+    for versions in by_key.values() {
+        let ids: Vec<&str> = versions.iter().map(|v| v.id.as_str()).collect();
+        let mut targets: Vec<&str> = versions
+            .iter()
+            .filter_map(|v| v.replaced_by.as_deref())
+            .collect();
+        let current = versions.len() - targets.len();
+        targets.sort_unstable();
+        let distinct = targets.windows(2).all(|w| w[0] != w[1]);
+        let inside = targets.iter().all(|t| ids.contains(t));
+        let no_self = versions
+            .iter()
+            .all(|v| v.replaced_by.as_deref() != Some(v.id.as_str()));
+        if current != 1 || !distinct || !inside || !no_self {
+            return Err(Error::FeedTampered {
+                subject: format!("{} versions {}", kind.as_str(), ids.join(", ")),
+                problem: "they do not form one chain of corrections",
+            });
+        }
+    }
+    Ok(())
+}
