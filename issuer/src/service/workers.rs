@@ -7,7 +7,7 @@
 
 use std::{sync::Arc, time::Duration};
 
-use healthcode_verifier::revocation::store::RevocationStore;
+use healthcode_verifier::{revocation::store::RevocationStore, service::LogLimit};
 use tokio::{sync::Notify, time::Instant};
 
 use super::{AppState, state::DeliveryStatus};
@@ -52,18 +52,28 @@ pub async fn reevaluate_forever(state: Arc<AppState>) {
     }
 }
 
+/// How often a Redis that stays down is mentioned in the log.
+const WARN_EVERY: Duration = Duration::from_secs(30);
+
 /// Delivers revocations to the Redis at `url` forever, reconnecting after failures.
 pub async fn deliver_forever(state: Arc<AppState>, url: String) {
     let mut backoff = BACKOFF_FIRST;
+    let mut warnings = LogLimit::new(WARN_EVERY);
     loop {
         if let Err(e) = deliver_session(&state, &url, &mut backoff).await {
-            let last_round = state.delivery_status().last_round;
+            let status = state.delivery_status();
+            if status.connected {
+                // It was working: this failure is news, whenever the last warning was.
+                warnings.reset();
+            }
             state.set_delivery_status(DeliveryStatus {
                 connected: false,
-                last_round,
+                last_round: status.last_round,
             });
-            let waiting = state.store.undelivered_count().await.unwrap_or(-1);
-            tracing::warn!(error = %e, waiting, "redis unavailable; revocations wait in the database");
+            if warnings.ready() {
+                let waiting = state.store.undelivered_count().await.unwrap_or(-1);
+                tracing::warn!(error = %e, waiting, "redis unavailable; revocations wait in the database");
+            }
         }
         tokio::time::sleep(backoff).await;
         backoff = (backoff * 2).min(BACKOFF_MAX);

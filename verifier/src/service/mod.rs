@@ -100,3 +100,49 @@ pub async fn on_file_change(
         on_change();
     }
 }
+
+/// Lets a repeated warning through at most once every `every`: a Redis that
+/// stays down is retried every second, but said once, then every half minute.
+#[derive(Debug)]
+pub struct LogLimit {
+    every: Duration,
+    last: Option<tokio::time::Instant>,
+}
+
+impl LogLimit {
+    /// A limit of one every `every`.
+    pub fn new(every: Duration) -> Self {
+        LogLimit { every, last: None }
+    }
+
+    /// True for the first call, and then once `every` has passed since the last true.
+    pub fn ready(&mut self) -> bool {
+        let now = tokio::time::Instant::now();
+        let ready = self.last.is_none_or(|last| now - last >= self.every);
+        if ready {
+            self.last = Some(now);
+        }
+        ready
+    }
+
+    /// Starts again: the next call is ready (after a recovery, say).
+    pub fn reset(&mut self) {
+        self.last = None;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_warning_passes_once_then_after_its_interval_or_a_reset() {
+        let mut hourly = LogLimit::new(Duration::from_secs(3600));
+        assert!(hourly.ready());
+        assert!(!hourly.ready(), "not again within the hour");
+        hourly.reset();
+        assert!(hourly.ready(), "news after a reset");
+        let mut always = LogLimit::new(Duration::ZERO);
+        assert!(always.ready() && always.ready());
+    }
+}

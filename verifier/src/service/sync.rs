@@ -7,8 +7,8 @@
 //! held, and reconnect with exponential backoff, at most a second apart, so a
 //! Redis that comes back is used within about a second. Resyncs only add.
 //!
-//! The signed snapshot is fetched again at most once a heartbeat after
-//! messages arrive, not once per message: a burst of ten thousand
+//! The signed snapshot is fetched at each resync, and after messages arrive
+//! at most every 5 seconds, not once per message: a burst of ten thousand
 //! revocations costs one download of it, not ten thousand.
 
 use std::{sync::Arc, time::Duration};
@@ -29,24 +29,36 @@ use crate::{
 pub const HEARTBEAT: Duration = Duration::from_secs(1);
 const BACKOFF_FIRST: Duration = Duration::from_millis(100);
 const BACKOFF_MAX: Duration = Duration::from_secs(1);
+/// The signed snapshot of every revocation can be megabytes, and the issuer
+/// signs a new one at most every 5 s: fetching it more often gains nothing.
+const SNAPSHOT_EVERY: Duration = Duration::from_secs(5);
+/// How often a Redis that stays down is mentioned in the log.
+const WARN_EVERY: Duration = Duration::from_secs(30);
 
 /// Runs forever: connect, sync, and reconnect after failures.
 pub async fn sync_forever(state: Arc<AppState>, url: String, resync_every: Duration) {
     let mut backoff = BACKOFF_FIRST;
+    let mut warnings = super::LogLimit::new(WARN_EVERY);
     loop {
         let started = Instant::now();
-        if let Err(e) = session(&state, &url, resync_every).await {
+        let result = session(&state, &url, resync_every).await;
+        let was_up = started.elapsed() > BACKOFF_MAX * 2;
+        if was_up {
+            // A connection that worked for a while: its failure is news.
+            backoff = BACKOFF_FIRST;
+            warnings.reset();
+        }
+        if let Err(e) = result {
             bump(&state.metrics.redis_errors);
             let (_, as_of, _) = state.revocation_summary();
             let as_of = as_of
                 .map(healthcode_keys::hktime::format_utc)
                 .unwrap_or_default();
-            tracing::warn!(error = %e, revocation_as_of = %as_of, "redis unavailable; answering from the revocations held");
+            if warnings.ready() {
+                tracing::warn!(error = %e, revocation_as_of = %as_of, "redis unavailable; answering from the revocations held");
+            }
         }
         state.with_revocations(|r| r.connected = false);
-        if started.elapsed() > BACKOFF_MAX * 2 {
-            backoff = BACKOFF_FIRST;
-        }
         sleep(backoff).await;
         backoff = (backoff * 2).min(BACKOFF_MAX);
     }
@@ -65,6 +77,8 @@ async fn session(state: &AppState, url: &str, resync_every: Duration) -> Result<
     resync_timer.reset();
     let mut heartbeat = interval(HEARTBEAT);
     let mut snapshot_stale = false;
+    // Fetches after messages: the first at the next heartbeat, then at most every SNAPSHOT_EVERY.
+    let mut snapshot_fetched: Option<Instant> = None;
     loop {
         tokio::select! {
             message = messages.next() => {
@@ -83,8 +97,10 @@ async fn session(state: &AppState, url: &str, resync_every: Duration) -> Result<
             _ = heartbeat.tick() => {
                 let sent = state.now();
                 store.ping().await?;
-                if std::mem::take(&mut snapshot_stale) {
+                if snapshot_stale && snapshot_fetched.is_none_or(|t| t.elapsed() >= SNAPSHOT_EVERY) {
                     refresh_snapshot(state, &store).await?;
+                    snapshot_stale = false;
+                    snapshot_fetched = Some(Instant::now());
                 }
                 state.with_revocations(|r| {
                     r.as_of = Some(sent);
