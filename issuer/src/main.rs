@@ -2,7 +2,9 @@
 //!
 //! Exit codes: 0 success (for `serve`, after a graceful shutdown on SIGTERM or
 //! Ctrl-C); 1 an operation failed (message on stderr) or, for `rules check`,
-//! a vector failed, or for `audit verify`, the chain is broken; 2 usage error.
+//! a vector failed, for `audit verify`, the chain is broken or feed records
+//! were altered, for `feeds import`, some rows were refused (the good ones
+//! are stored); 2 usage error.
 
 use std::{net::SocketAddr, path::PathBuf, process::ExitCode};
 
