@@ -73,11 +73,17 @@ pub async fn apply(
             retry_after_seconds: (day_end - now).whole_seconds() + 1,
         });
     }
+    // Stored documents were checked at registration: one that no longer
+    // parses is corrupt data, not a key problem (and is never echoed).
     let document: IdDocument = store
         .details_of(&mut *tx, account_id)
         .await?
         .id_document
-        .parse()?;
+        .parse()
+        .map_err(|_| Error::Corrupt {
+            what: "stored ID document",
+            value: "<redacted>".into(),
+        })?;
     let gathered = gather(store, &mut tx, std::slice::from_ref(&account), now).await?;
     let person = gathered
         .people

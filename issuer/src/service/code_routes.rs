@@ -84,7 +84,7 @@ pub async fn apply_for_code(
 ) -> Result<(StatusCode, Json<CodeAnswer>), AppError> {
     let signer = state.signer.as_ref().ok_or(AppError::IssuingUnavailable)?;
     let issued = match apply(&state.store, signer, &resident.account_id, state.now()).await {
-        Err(Error::Keys(e)) => {
+        Err(Error::Keys(e @ healthcode_keys::Error::KeyNotValidAtIssue { .. })) => {
             tracing::error!(error = %e, "the signing key cannot sign now; no code issued");
             return Err(AppError::IssuingUnavailable);
         }

@@ -21,19 +21,17 @@ pub struct Reevaluation {
     pub run_at: i64,
 }
 
-/// Codes of the persons a batch of statuses names.
-const BY_STATUS: &str = "SELECT DISTINCT c.token_id, c.account_id, c.colour, c.valid_until \
-     FROM statuses s \
-     JOIN accounts a ON a.id_index = s.person_index AND a.status = 'active' \
-     JOIN codes c ON c.account_id = a.id \
-     WHERE s.batch_id = $1 AND s.withdrawn = 0 AND s.start_at > $3 AND s.start_at <= $4 AND {LIVE}";
-
-/// Codes of the persons a batch of arrivals names.
-const BY_ARRIVAL: &str = "SELECT DISTINCT c.token_id, c.account_id, c.colour, c.valid_until \
-     FROM arrivals s \
-     JOIN accounts a ON a.id_index = s.person_index AND a.status = 'active' \
-     JOIN codes c ON c.account_id = a.id \
-     WHERE s.batch_id = $1 AND s.withdrawn = 0 AND s.arrived_at > $3 AND s.arrived_at <= $4 AND {LIVE}";
+/// Codes of the persons whom a batch of `table` (statuses or arrivals,
+/// whose records come into force at `starts`) names.
+fn by_person(table: &str, starts: &str) -> String {
+    format!(
+        "SELECT DISTINCT c.token_id, c.account_id, c.colour, c.valid_until \
+         FROM {table} s \
+         JOIN accounts a ON a.id_index = s.person_index AND a.status = 'active' \
+         JOIN codes c ON c.account_id = a.id \
+         WHERE s.batch_id = $1 AND s.withdrawn = 0 AND s.{starts} > $3 AND s.{starts} <= $4 AND {{LIVE}}"
+    )
+}
 
 impl Store {
     /// Up to `limit` re-evaluations due at `now`, oldest first.
@@ -84,8 +82,8 @@ impl Store {
             None => (i64::MIN, i64::MAX),
         };
         let sql = match job.kind {
-            FeedKind::Statuses => BY_STATUS.to_owned(),
-            FeedKind::Arrivals => BY_ARRIVAL.to_owned(),
+            FeedKind::Statuses => by_person("statuses", "start_at"),
+            FeedKind::Arrivals => by_person("arrivals", "arrived_at"),
             FeedKind::Designations => {
                 let window = VISIT_WINDOW.whole_seconds();
                 // CROSS JOIN fixes SQLite's join order (designation, then its
