@@ -9,7 +9,13 @@ pub enum Error {
     Keys(#[from] healthcode_keys::Error),
     /// Redis, while delivering revocations.
     #[error(transparent)]
-    Revocations(#[from] healthcode_verifier::Error),
+    Redis(#[from] healthcode_service_kit::Error),
+    /// Revoking a code that has already expired.
+    #[error("the code expired at {}: nothing to revoke", healthcode_keys::hktime::format_hk(*until))]
+    RevocationExpired {
+        /// When it expired.
+        until: time::OffsetDateTime,
+    },
     /// The text does not fit in a QR code of the allowed size.
     #[error("cannot encode the token as a QR code: {0}")]
     Qr(#[from] qrcode::types::QrError),

@@ -19,11 +19,12 @@ use healthcode_issuer::{
     service::{self, state::RateLimits},
     store::{Store, staff::Role},
 };
+use healthcode_keys::revocation::Reason;
 use healthcode_keys::{
     Colour, IdDocument, IdentityKey, IssuerSecretKey, TokenId,
     hktime::{self, parse_rfc3339},
 };
-use healthcode_verifier::revocation::{Reason, store::RevocationStore};
+use healthcode_service_kit::redis::RevocationStore;
 use time::OffsetDateTime;
 
 #[derive(Parser)]

@@ -22,14 +22,6 @@ pub enum Error {
         /// The version that was found.
         version: u8,
     },
-    /// The prefix says one version and the payload another.
-    #[error("prefix version {prefix} does not match payload version {payload}")]
-    VersionMismatch {
-        /// Version in the text prefix.
-        prefix: u8,
-        /// Version byte of the payload.
-        payload: u8,
-    },
     /// The base64url part is not the one canonical unpadded encoding.
     #[error("token is not canonical unpadded base64url: {reason}")]
     NonCanonicalBase64 {
@@ -291,7 +283,6 @@ impl Error {
         Some(match self {
             Error::BadPrefix
             | Error::UnknownVersion { .. }
-            | Error::VersionMismatch { .. }
             | Error::NonCanonicalBase64 { .. }
             | Error::WrongLength { .. }
             | Error::TrailingBytes { .. }
@@ -321,7 +312,8 @@ impl Error {
     }
 }
 
-/// The kinds of token rejection, each with a stable code (see [`Rejection::code`]).
+/// The kinds of token rejection, each with the stable code scanners and
+/// verifiers print (see [`Rejection::as_str`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Rejection {
@@ -342,8 +334,19 @@ pub enum Rejection {
 }
 
 impl Rejection {
-    /// The stable snake_case code scanners and verifiers print.
-    pub fn code(self) -> &'static str {
+    /// Every kind, in the order tokens are checked.
+    pub const ALL: [Rejection; 7] = [
+        Rejection::Malformed,
+        Rejection::UnknownKey,
+        Rejection::BadSignature,
+        Rejection::KeyRevoked,
+        Rejection::KeyNotValidAtIssue,
+        Rejection::NotYetValid,
+        Rejection::Expired,
+    ];
+
+    /// The stable snake_case code.
+    pub fn as_str(self) -> &'static str {
         match self {
             Rejection::Malformed => "malformed",
             Rejection::BadSignature => "bad_signature",

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use rand::{CryptoRng, RngCore};
-use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::{
@@ -162,6 +162,21 @@ impl IssuerSecretKey {
         &self.public
     }
 
+    /// Checks this key may sign at `at`: within its validity window, as
+    /// every verifier will check it (a code it could not vouch for is worse
+    /// than no code).
+    ///
+    /// # Errors
+    /// [`Error::KeyNotValidAtIssue`].
+    pub fn check_can_sign_at(&self, at: OffsetDateTime) -> Result<(), Error> {
+        check_validity(
+            self.public.kid,
+            self.public.not_before,
+            self.public.not_after,
+            at,
+        )
+    }
+
     pub(crate) fn secret(&self) -> &SecretKey {
         &self.secret
     }
@@ -172,7 +187,7 @@ impl IssuerSecretKey {
     /// File, permission and format errors, each naming the problem.
     pub fn read(path: &Path) -> Result<Self, Error> {
         let text = read_secret(path)?;
-        let file: IssuerSecretFile = parse_json(&text, "issuer secret key file")?;
+        let file: IssuerSecretFile = crate::json::parse(&text, "issuer secret key file")?;
         check_kind(path, &file.kind, ISSUER_SECRET)?;
         let seed =
             zeroize::Zeroizing::new(b64::decode_array::<32>(&file.secret_key, "secret key")?);
@@ -202,7 +217,7 @@ impl IssuerSecretKey {
             not_after: p.not_after,
             test: p.test,
         };
-        let secret_json = zeroize::Zeroizing::new(to_json(&secret));
+        let secret_json = zeroize::Zeroizing::new(crate::json::to_pretty(&secret));
         write_secret(
             &dir.join(format!("{}.secret", p.kid)),
             secret_json.as_bytes(),
@@ -218,7 +233,7 @@ impl IssuerSecretKey {
         };
         write_public(
             &dir.join(format!("{}.public", p.kid)),
-            to_json(&public).as_bytes(),
+            crate::json::to_pretty(&public).as_bytes(),
         )
     }
 }
@@ -229,7 +244,8 @@ impl IssuerPublicKey {
     /// # Errors
     /// File and format errors, or a key id that does not match the key.
     pub fn read(path: &Path) -> Result<Self, Error> {
-        let file: IssuerPublicFile = parse_json(&read_public(path)?, "issuer public key file")?;
+        let file: IssuerPublicFile =
+            crate::json::parse(&read_public(path)?, "issuer public key file")?;
         check_kind(path, &file.kind, ISSUER_PUBLIC)?;
         check_kid(file.kid, KeyId::derive(Some(file.region), &file.public_key))?;
         Ok(IssuerPublicKey {
@@ -274,7 +290,7 @@ impl RootSecretKey {
     /// # Errors
     /// File, permission and format errors.
     pub fn read(path: &Path) -> Result<Self, Error> {
-        let file: RootFile = parse_json(&read_secret(path)?, "root secret key file")?;
+        let file: RootFile = crate::json::parse(&read_secret(path)?, "root secret key file")?;
         check_kind(path, &file.kind, ROOT_SECRET)?;
         let text = file.secret_key.unwrap_or_default();
         let seed = zeroize::Zeroizing::new(b64::decode_array::<32>(&text, "root secret key")?);
@@ -297,7 +313,7 @@ impl RootSecretKey {
             public_key: None,
             secret_key: Some(b64::encode(self.secret.to_bytes().as_ref())),
         };
-        let secret_json = zeroize::Zeroizing::new(to_json(&secret));
+        let secret_json = zeroize::Zeroizing::new(crate::json::to_pretty(&secret));
         write_secret(&dir.join("root.secret"), secret_json.as_bytes())?;
         write_public(&dir.join("root.public"), self.public().to_json().as_bytes())
     }
@@ -310,7 +326,7 @@ impl RootPublicKey {
 
     /// The `root.public` file's JSON.
     pub fn to_json(&self) -> String {
-        to_json(&RootFile {
+        crate::json::to_pretty(&RootFile {
             kind: ROOT_PUBLIC.into(),
             kid: self.kid,
             public_key: Some(self.public_key.to_string()),
@@ -323,7 +339,7 @@ impl RootPublicKey {
     /// # Errors
     /// Format errors, or a key id that does not match the key.
     pub fn from_json(text: &str) -> Result<Self, Error> {
-        let file: RootFile = parse_json(text, "root public key file")?;
+        let file: RootFile = crate::json::parse(text, "root public key file")?;
         if file.kind != ROOT_PUBLIC {
             return Err(Error::WrongKeyFileKind {
                 path: "root public key".into(),
@@ -355,7 +371,7 @@ impl IdentityKey {
     /// # Errors
     /// File, permission and format errors.
     pub fn read(path: &Path) -> Result<Self, Error> {
-        let file: IdentityFile = parse_json(&read_secret(path)?, "identity key file")?;
+        let file: IdentityFile = crate::json::parse(&read_secret(path)?, "identity key file")?;
         check_kind(path, &file.kind, IDENTITY)?;
         let key = zeroize::Zeroizing::new(b64::decode_array::<32>(&file.key, "identity key")?);
         Ok(IdentityKey::from_bytes(&key))
@@ -370,19 +386,33 @@ impl IdentityKey {
             kind: IDENTITY.into(),
             key: b64::encode(self.to_bytes().as_ref()),
         };
-        write_secret(path, zeroize::Zeroizing::new(to_json(&file)).as_bytes())
+        write_secret(
+            path,
+            zeroize::Zeroizing::new(crate::json::to_pretty(&file)).as_bytes(),
+        )
     }
 }
 
-fn to_json<T: Serialize>(value: &T) -> String {
-    // Plain structs of strings, numbers and booleans always serialise.
-    let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
-    text.push('\n');
-    text
-}
-
-pub(crate) fn parse_json<T: DeserializeOwned>(text: &str, what: &'static str) -> Result<T, Error> {
-    serde_json::from_str(text).map_err(|source| Error::Json { what, source })
+/// The one check of a key's validity window: a key may sign (and vouch for
+/// what it signed) from `not_before` to `not_after`, both included.
+///
+/// # Errors
+/// [`Error::KeyNotValidAtIssue`].
+pub(crate) fn check_validity(
+    kid: KeyId,
+    not_before: OffsetDateTime,
+    not_after: OffsetDateTime,
+    at: OffsetDateTime,
+) -> Result<(), Error> {
+    if at < not_before || at > not_after {
+        return Err(Error::KeyNotValidAtIssue {
+            kid,
+            issued_at: at,
+            not_before,
+            not_after,
+        });
+    }
+    Ok(())
 }
 
 fn check_kind(path: &Path, found: &str, expected: &'static str) -> Result<(), Error> {

@@ -12,6 +12,7 @@
 //! - [`keyfile`], [`files`]: key types with metadata and their 0600 files.
 //! - [`ed25519`], [`kid`], [`region`], [`colour`]: the small types.
 //! - [`hktime`]: UTC instants and Hong Kong days.
+//! - [`json`]: how every file of this system is written and read.
 //! - [`testkeys`]: deterministic, clearly labelled test-only keys.
 
 pub mod b64;
@@ -22,6 +23,7 @@ pub mod files;
 pub mod hex;
 pub mod hktime;
 pub mod identity;
+pub mod json;
 pub mod keyfile;
 pub mod kid;
 pub mod region;

@@ -9,10 +9,7 @@ use std::{fmt, str::FromStr};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::{
-    Error, IssuerSecretKey, KeyId, Region, TokenId, TrustList, b64, hktime::CLOCK_SKEW,
-    keyfile::parse_json,
-};
+use crate::{Error, IssuerSecretKey, KeyId, Region, TokenId, TrustList, b64, hktime::CLOCK_SKEW};
 
 /// Why a code was revoked. Deliberately coarse: officers see it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -120,7 +117,7 @@ impl Revocation {
     /// # Errors
     /// [`Error::Json`].
     pub fn from_json(text: &str) -> Result<Self, Error> {
-        parse_json(text, "revocation")
+        crate::json::parse(text, "revocation")
     }
 }
 
@@ -205,13 +202,26 @@ impl SignedSnapshot {
     /// # Errors
     /// [`Error::Json`].
     pub fn from_json(text: &str) -> Result<Self, Error> {
-        parse_json(text, "revocation snapshot")
+        crate::json::parse(text, "revocation snapshot")
     }
 
     /// The snapshot as JSON.
     pub fn to_json(&self) -> String {
-        // Strings, numbers and enums always serialise.
-        serde_json::to_string_pretty(self).unwrap_or_default() + "\n"
+        crate::json::to_pretty(self)
+    }
+
+    /// Reads the snapshot file at `path` and checks it as [`SignedSnapshot::verify`] does.
+    ///
+    /// # Errors
+    /// File and JSON errors, and those of [`SignedSnapshot::verify`].
+    pub fn read_verified(
+        path: &std::path::Path,
+        trust: &TrustList,
+        now: OffsetDateTime,
+    ) -> Result<Self, Error> {
+        let snapshot = SignedSnapshot::from_json(&crate::files::read_public(path)?)?;
+        snapshot.verify(trust, now)?;
+        Ok(snapshot)
     }
 
     /// Checks the issuer's signature under `trust` and that the snapshot is

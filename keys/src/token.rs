@@ -323,12 +323,21 @@ impl UnverifiedToken {
     }
 }
 
+/// The version digits of an `HC<version>:` prefix of any version, if `text` has one.
+fn prefix_version(text: &str) -> Option<&str> {
+    let (version, _) = text.strip_prefix("HC")?.split_once(':')?;
+    (version.len() <= 3 && version.bytes().all(|b| b.is_ascii_digit())).then_some(version)
+}
+
+/// True when `text` has the shape of a health-code token text of any version
+/// (`HC<version>:...`): how a scanner tells a token from a file name, and
+/// picks ours among the QR codes of a photo. Says nothing of validity.
+pub fn looks_like_token(text: &str) -> bool {
+    prefix_version(text).is_some()
+}
+
 fn prefix_error(text: &str) -> Error {
-    let version = text
-        .strip_prefix("HC")
-        .and_then(|rest| rest.split_once(':'))
-        .and_then(|(v, _)| v.parse::<u8>().ok());
-    match version {
+    match prefix_version(text).and_then(|v| v.parse::<u8>().ok()) {
         Some(version) if version != VERSION => Error::UnknownVersion { version },
         _ => Error::BadPrefix,
     }

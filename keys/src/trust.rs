@@ -12,7 +12,7 @@ use time::{Duration, OffsetDateTime};
 
 use crate::{
     Error, IssuerPublicKey, KeyId, PublicKey, Region, RootPublicKey, RootSecretKey, b64,
-    hktime::CLOCK_SKEW, keyfile::parse_json,
+    hktime::CLOCK_SKEW,
 };
 
 /// The `format` value of version 1 trust lists.
@@ -236,15 +236,25 @@ impl SignedTrustList {
     /// # Errors
     /// [`Error::Json`] naming the problem (unknown fields included).
     pub fn from_json(text: &str) -> Result<Self, Error> {
-        parse_json(text, "trust list")
+        crate::json::parse(text, "trust list")
     }
 
     /// The list as pretty JSON.
     pub fn to_json(&self) -> String {
-        // Strings, numbers and booleans always serialise.
-        let mut text = serde_json::to_string_pretty(self).unwrap_or_default();
-        text.push('\n');
-        text
+        crate::json::to_pretty(self)
+    }
+
+    /// Reads the trust list file at `path` and verifies it as
+    /// [`SignedTrustList::verify`] does: how every service and scanner loads one.
+    ///
+    /// # Errors
+    /// File and JSON errors, and those of [`SignedTrustList::verify`].
+    pub fn read_verified(
+        path: &std::path::Path,
+        root: &RootPublicKey,
+        now: OffsetDateTime,
+    ) -> Result<TrustList, Error> {
+        SignedTrustList::from_json(&crate::files::read_public(path)?)?.verify(root, now)
     }
 
     /// Verifies the list under the pinned `root` at `now`.
@@ -361,14 +371,6 @@ impl TrustEntry {
         if self.status == KeyStatus::Revoked {
             return Err(Error::KeyRevoked { kid });
         }
-        if issued_at < self.not_before || issued_at > self.not_after {
-            return Err(Error::KeyNotValidAtIssue {
-                kid,
-                issued_at,
-                not_before: self.not_before,
-                not_after: self.not_after,
-            });
-        }
-        Ok(())
+        crate::keyfile::check_validity(kid, self.not_before, self.not_after, issued_at)
     }
 }

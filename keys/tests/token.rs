@@ -40,7 +40,7 @@ fn sample() -> UnverifiedToken {
 fn code(result: Result<impl Sized, Error>) -> &'static str {
     match result {
         Ok(_) => "ok",
-        Err(e) => e.rejection().map_or("other", |r| r.code()),
+        Err(e) => e.rejection().map_or("other", |r| r.as_str()),
     }
 }
 

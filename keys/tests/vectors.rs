@@ -38,7 +38,7 @@ fn evaluate(vector: &Value) -> (bool, Option<String>, &'static str, Option<&'sta
         .unwrap_or_else(|e| panic!("{e}"));
     let token = match UnverifiedToken::parse(vector["token"].as_str().unwrap_or_default()) {
         Ok(token) => token,
-        Err(e) => return (false, None, "unchecked", e.rejection().map(|r| r.code())),
+        Err(e) => return (false, None, "unchecked", e.rejection().map(|r| r.as_str())),
     };
     let verified = match token.verify(&trust, now) {
         Ok(verified) => verified,
@@ -46,7 +46,12 @@ fn evaluate(vector: &Value) -> (bool, Option<String>, &'static str, Option<&'sta
             let colour = e
                 .is_after_signature()
                 .then(|| token.insecure_claims().colour.to_string());
-            return (false, colour, "unchecked", e.rejection().map(|r| r.code()));
+            return (
+                false,
+                colour,
+                "unchecked",
+                e.rejection().map(|r| r.as_str()),
+            );
         }
     };
     let colour = Some(verified.claims().colour.to_string());

@@ -5,12 +5,12 @@ use std::path::PathBuf;
 use clap::{Parser, ValueEnum};
 use healthcode_keys::{
     IdDocument, IdentityKey, RootPublicKey, SignedTrustList,
-    files::read_public,
     hktime::{self, parse_rfc3339},
+    revocation::SignedSnapshot,
 };
 use healthcode_verifier::{
     Checker,
-    revocation::{RevocationSet, read_snapshot},
+    revocation::{RevocationSet, StalenessPolicy, WhenStale},
 };
 use time::OffsetDateTime;
 
@@ -104,6 +104,8 @@ pub struct Config {
     pub inputs: Vec<String>,
     /// Revoked codes from a verified snapshot, and the instant it was complete.
     pub revocations: Option<(RevocationSet, OffsetDateTime)>,
+    /// How old the snapshot may be: a scanner shows its age and never calls it stale.
+    pub staleness: StalenessPolicy,
 }
 
 /// A configuration problem: exit code 2.
@@ -137,11 +139,8 @@ impl Config {
         let now = args.at.map_or_else(hktime::now, hktime::whole_seconds);
         let root =
             RootPublicKey::read(&args.root).map_err(context(args.root.display().to_string()))?;
-        let trust_path = args.trust.display().to_string();
-        let text = read_public(&args.trust).map_err(context(&trust_path))?;
-        let trust = SignedTrustList::from_json(&text)
-            .and_then(|list| list.verify(&root, now))
-            .map_err(context(&trust_path))?;
+        let trust = SignedTrustList::read_verified(&args.trust, &root, now)
+            .map_err(context(args.trust.display().to_string()))?;
         if let Some(path) = args.state.or(default_state) {
             TrustState::guard(&path, root.kid, &trust)
                 .map_err(context(path.display().to_string()))?;
@@ -175,6 +174,10 @@ impl Config {
             color,
             inputs: args.inputs,
             revocations,
+            staleness: StalenessPolicy {
+                stale_after: None,
+                when_stale: WhenStale::Reject,
+            },
         })
     }
 }
@@ -185,7 +188,7 @@ fn load_revocations(
     trust: &healthcode_keys::TrustList,
     now: OffsetDateTime,
 ) -> Result<(RevocationSet, OffsetDateTime), healthcode_keys::Error> {
-    let snapshot = read_snapshot(path, trust, now)?;
+    let snapshot = SignedSnapshot::read_verified(path, trust, now)?;
     let mut set = RevocationSet::default();
     set.merge(snapshot.snapshot.revocations);
     Ok((set, snapshot.snapshot.issued_at))

@@ -5,6 +5,7 @@ use std::{
     path::{Path, PathBuf},
 };
 
+use healthcode_keys::token::looks_like_token;
 use healthcode_verifier::image::ImageLimits;
 
 /// The longest stdin line taken as a token text; a token is 147 characters.
@@ -30,8 +31,7 @@ impl Input {
             return Input::Stdin;
         }
         let path = Path::new(arg);
-        let looks_like_token = arg.starts_with("HC") && arg.contains(':');
-        if looks_like_token && !path.exists() {
+        if looks_like_token(arg) && !path.exists() {
             Input::Text(arg.to_owned())
         } else {
             Input::File(path.to_owned())

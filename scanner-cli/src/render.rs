@@ -2,8 +2,8 @@
 
 use std::fmt::Write as _;
 
-use healthcode_keys::Colour;
-use healthcode_verifier::{Identity, Report};
+use healthcode_keys::{Colour, hktime::format_hk};
+use healthcode_verifier::{Identity, Verdict};
 
 const RESET: &str = "\x1b[0m";
 
@@ -24,8 +24,8 @@ fn colour_style(colour: Colour) -> &'static str {
 }
 
 /// The verdict headline: `VALID`, `SPECIMEN` or `NOT VALID`.
-pub fn headline(report: &Report) -> &'static str {
-    match (report.valid, report.specimen) {
+pub fn headline(verdict: &Verdict) -> &'static str {
+    match (verdict.is_valid(), verdict.is_specimen()) {
         (true, true) => "SPECIMEN - signed by a TEST key, not a real code",
         (true, false) => "VALID",
         (false, _) => "NOT VALID",
@@ -33,9 +33,9 @@ pub fn headline(report: &Report) -> &'static str {
 }
 
 /// A few lines an officer reads at a glance.
-pub fn human(report: &Report, color: bool) -> String {
+pub fn human(verdict: &Verdict, color: bool) -> String {
     let mut out = String::new();
-    let colour = report.colour.map_or_else(
+    let colour = verdict.colour().map_or_else(
         || paint("  ?  ", "\x1b[1;97;100m", color),
         |c| {
             paint(
@@ -45,7 +45,7 @@ pub fn human(report: &Report, color: bool) -> String {
             )
         },
     );
-    let verdict_style = match (report.valid, report.specimen) {
+    let verdict_style = match (verdict.is_valid(), verdict.is_specimen()) {
         (true, false) => "\x1b[1;32m",
         (true, true) => "\x1b[1;35m",
         (false, _) => "\x1b[1;31m",
@@ -53,20 +53,15 @@ pub fn human(report: &Report, color: bool) -> String {
     let _ = writeln!(
         out,
         "{colour}  {}",
-        paint(headline(report), verdict_style, color)
+        paint(headline(verdict), verdict_style, color)
     );
-    if let Some(error) = &report.error {
-        let _ = writeln!(
-            out,
-            "  why:         {} ({})",
-            error.message,
-            serde_code(&error.code)
-        );
+    if let Some(refusal) = verdict.refusal() {
+        let _ = writeln!(out, "  why:         {} ({})", refusal.message, refusal.code);
     }
-    if let Some(until) = &report.valid_until {
-        let _ = writeln!(out, "  valid until: {until} (Hong Kong time)");
+    if let Some(until) = verdict.valid_until() {
+        let _ = writeln!(out, "  valid until: {} (Hong Kong time)", format_hk(until));
     }
-    let identity = match report.identity {
+    let identity = match verdict.identity() {
         Identity::Match => paint(
             "MATCH - issued to the ID document presented",
             "\x1b[32m",
@@ -80,17 +75,9 @@ pub fn human(report: &Report, color: bool) -> String {
         Identity::Unchecked => "not checked (no ID document given)".to_owned(),
     };
     let _ = writeln!(out, "  identity:    {identity}");
-    if let (Some(issuer), Some(kid), Some(token)) = (&report.issuer, &report.kid, &report.token_id)
-    {
+    if let Some((issuer, kid, token)) = verdict.routing() {
         let _ = writeln!(out, "  issuer:      {issuer}, key {kid}, token {token}");
     }
-    let _ = writeln!(out, "  input:       {}", report.input);
+    let _ = writeln!(out, "  input:       {}", verdict.input());
     out
-}
-
-fn serde_code(code: &healthcode_verifier::ErrorCode) -> String {
-    serde_json::to_value(code)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
 }

@@ -2,7 +2,10 @@
 
 use std::io::{self, BufRead, Write};
 
-use healthcode_verifier::{ErrorCode, Report};
+use healthcode_verifier::{
+    Verdict,
+    revocation::{self, Held},
+};
 
 use crate::{
     Config,
@@ -64,12 +67,12 @@ pub fn scan(
                 let mut result = Ok(());
                 read_lines(reader, |number, line| {
                     let label = format!("-:{number}");
-                    let report = match line {
+                    let verdict = match line {
                         Ok(text) => check_text(config, &label, &text),
-                        Err(why) => Report::failure(&label, ErrorCode::Malformed, why.to_owned()),
+                        Err(why) => Verdict::unreadable(&label, why),
                     };
                     if result.is_ok() {
-                        result = emit(config, report, out, &mut outcome);
+                        result = emit(config, verdict, out, &mut outcome);
                     }
                 })?;
                 result?;
@@ -82,13 +85,13 @@ pub fn scan(
             )?,
             Input::File(path) => match read_file(&path) {
                 Ok(FileContent::Image(bytes)) => {
-                    let report = config.checker.check_image(
+                    let verdict = config.checker.check_image(
                         arg,
                         &bytes,
                         config.document.as_ref(),
                         config.now,
                     );
-                    emit(config, report, out, &mut outcome)?;
+                    emit(config, verdict, out, &mut outcome)?;
                 }
                 Ok(FileContent::Text(text)) => {
                     emit(config, check_text(config, arg, &text), out, &mut outcome)?
@@ -104,20 +107,15 @@ pub fn scan(
 }
 
 /// Applies the snapshot, if one was given.
-fn revoke_if_listed(config: &Config, report: &mut Report) {
-    let Some((set, _)) = &config.revocations else {
-        return;
-    };
-    if let Some(revocation) = report
-        .authentic_token_id()
-        .and_then(|id| set.get(&id))
-        .cloned()
-    {
-        report.mark_revoked(&revocation);
-    }
+fn with_revocations(config: &Config, verdict: Verdict) -> Verdict {
+    let held = config.revocations.as_ref().map(|(set, as_of)| Held {
+        set,
+        as_of: Some(*as_of),
+    });
+    revocation::apply(verdict, held, &config.staleness, config.now)
 }
 
-fn check_text(config: &Config, label: &str, text: &str) -> Report {
+fn check_text(config: &Config, label: &str, text: &str) -> Verdict {
     config
         .checker
         .check_text(label, text, config.document.as_ref(), config.now)
@@ -125,19 +123,19 @@ fn check_text(config: &Config, label: &str, text: &str) -> Report {
 
 fn emit(
     config: &Config,
-    mut report: Report,
+    verdict: Verdict,
     out: &mut impl Write,
     outcome: &mut Outcome,
 ) -> io::Result<()> {
-    revoke_if_listed(config, &mut report);
-    if report.valid {
+    let verdict = with_revocations(config, verdict);
+    if verdict.is_valid() {
         outcome.valid += 1;
     } else {
         outcome.invalid += 1;
     }
     if config.json {
-        writeln!(out, "{}", report.to_json())
+        writeln!(out, "{}", verdict.to_json())
     } else {
-        writeln!(out, "{}", render::human(&report, config.color))
+        writeln!(out, "{}", render::human(&verdict, config.color))
     }
 }

@@ -23,10 +23,7 @@ impl TrustState {
     /// [`Error::Io`] when it cannot be read or written.
     pub fn guard(path: &Path, root: KeyId, trust: &TrustList) -> Result<(), Error> {
         let mut state = match read_public(path) {
-            Ok(text) => serde_json::from_str(&text).map_err(|source| Error::Json {
-                what: "scanner state file",
-                source,
-            })?,
+            Ok(text) => healthcode_keys::json::parse(&text, "scanner state file")?,
             Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
                 TrustState::default()
             }
@@ -51,7 +48,7 @@ impl TrustState {
         }
         // Write then rename, so a crash never leaves half a state file.
         let temporary = path.with_extension("tmp");
-        let text = serde_json::to_string_pretty(self).unwrap_or_default();
+        let text = healthcode_keys::json::to_pretty(self);
         std::fs::write(&temporary, text).map_err(io)?;
         std::fs::rename(&temporary, path).map_err(|source| Error::Io {
             path: path.to_owned(),

@@ -51,14 +51,14 @@ fn bench(c: &mut Criterion) {
         std::fs::write(&path, &photo.jpeg).unwrap_or_else(|e| panic!("{e}"));
         let report = checker.check_image("bench", &photo.jpeg, None, now);
         assert!(
-            report.valid,
+            report.is_valid(),
             "{kind:?} photo must decode for the benchmark: {report:?}"
         );
         group.bench_function(format!("{}/decode_and_verify", kind.name()), |b| {
             b.iter(|| {
                 checker
                     .check_image("bench", std::hint::black_box(&photo.jpeg), None, now)
-                    .valid
+                    .is_valid()
             })
         });
         group.bench_function(format!("{}/zbarimg_process", kind.name()), |b| {

@@ -1,12 +1,15 @@
-//! From an input (token text or image) to a [`Report`].
+//! From an input (token text or image) to a [`Verdict`].
 
-use healthcode_keys::{IdDocument, IdentityKey, Rejection, TrustList, UnverifiedToken};
+use healthcode_keys::{
+    IdDocument, IdentityKey, TrustList, UnverifiedToken, token::looks_like_token,
+};
 use time::OffsetDateTime;
 
 use crate::{
-    ErrorCode, Identity, Report,
+    ErrorCode, Identity, Verdict,
     image::{ImageLimits, load_grey},
     qr::find_codes,
+    verdict::TokenFacts,
 };
 
 /// Checks codes against one verified trust list and, optionally, the identity key.
@@ -46,52 +49,61 @@ impl Checker {
         self.identity_key.is_some()
     }
 
-    /// Checks the token text `text`, named `input` in the report.
+    /// Checks the token text `text`, named `input` in the verdict.
     pub fn check_text(
         &self,
         input: &str,
         text: &str,
         document: Option<&IdDocument>,
         now: OffsetDateTime,
-    ) -> Report {
+    ) -> Verdict {
         let token = match UnverifiedToken::parse(text) {
             Ok(token) => token,
-            Err(e) => return Report::failure(input, ErrorCode::Malformed, e.to_string()),
+            Err(e) => return Verdict::unreadable(input, e.to_string()),
         };
-        let report = Report::failure(input, ErrorCode::Malformed, String::new());
         let verified = match token.verify(&self.trust, now) {
             Ok(verified) => verified,
             Err(e) => {
-                let report = if e.is_after_signature() {
+                let facts = if e.is_after_signature() {
+                    // The claims are authentic (an expired code, say): the officer sees them.
                     let specimen = self
                         .trust
                         .key(token.region(), token.kid())
                         .is_some_and(|k| k.is_test());
-                    report.with_claims(
-                        token.region(),
-                        token.kid(),
-                        token.insecure_claims(),
+                    TokenFacts::Authentic {
+                        region: token.region(),
+                        kid: token.kid(),
+                        claims: token.insecure_claims().clone(),
                         specimen,
-                    )
+                    }
                 } else {
-                    report.with_routing(token.region(), token.kid(), token.token_id())
+                    TokenFacts::Routing {
+                        region: token.region(),
+                        kid: token.kid(),
+                        token_id: token.token_id(),
+                    }
                 };
-                return rejected(report, code_of(&e), e.to_string());
+                let code = e.rejection().map_or(ErrorCode::MALFORMED, ErrorCode::from);
+                return Verdict::of_token(input, facts).refuse(code, e.to_string());
             }
         };
-        let mut report = report.with_verified(&verified);
-        report.identity = match (&self.identity_key, document) {
-            (Some(key), Some(doc)) if verified.identity_matches(key, doc) => Identity::Match,
-            (Some(_), Some(_)) => Identity::Mismatch,
-            _ => Identity::Unchecked,
+        let facts = TokenFacts::Authentic {
+            region: verified.region(),
+            kid: verified.kid(),
+            claims: verified.claims().clone(),
+            specimen: verified.is_specimen(),
         };
-        if report.identity == Identity::Mismatch {
-            let message = "the code was issued to another ID document".to_owned();
-            return rejected(report, ErrorCode::IdentityMismatch, message);
+        let verdict = Verdict::of_token(input, facts);
+        match (&self.identity_key, document) {
+            (Some(key), Some(doc)) if verified.identity_matches(key, doc) => {
+                verdict.with_identity(Identity::Match)
+            }
+            (Some(_), Some(_)) => verdict.with_identity(Identity::Mismatch).refuse(
+                ErrorCode::IdentityMismatch,
+                "the code was issued to another ID document",
+            ),
+            _ => verdict,
         }
-        report.valid = true;
-        report.error = None;
-        report
     }
 
     /// Checks the first health code found in the PNG or JPEG `bytes`.
@@ -101,38 +113,16 @@ impl Checker {
         bytes: &[u8],
         document: Option<&IdDocument>,
         now: OffsetDateTime,
-    ) -> Report {
+    ) -> Verdict {
         let image = match load_grey(bytes, &self.limits) {
             Ok(image) => image,
-            Err(e) => return Report::failure(input, ErrorCode::Malformed, e.to_string()),
+            Err(e) => return Verdict::unreadable(input, e.to_string()),
         };
         let codes = find_codes(&image);
         // A photo may hold other QR codes (a poster behind the holder): prefer ours.
-        match codes.iter().find(|c| c.starts_with("HC")).or(codes.first()) {
+        match codes.iter().find(|c| looks_like_token(c)).or(codes.first()) {
             Some(text) => self.check_text(input, text, document, now),
-            None => Report::failure(
-                input,
-                ErrorCode::NoQrFound,
-                "no QR code found in the image".into(),
-            ),
+            None => Verdict::refused(input, ErrorCode::NoQrFound, "no QR code found in the image"),
         }
-    }
-}
-
-fn rejected(mut report: Report, code: ErrorCode, message: String) -> Report {
-    report.valid = false;
-    report.error = Some(crate::report::ReportError { code, message });
-    report
-}
-
-fn code_of(error: &healthcode_keys::Error) -> ErrorCode {
-    match error.rejection() {
-        Some(Rejection::BadSignature) => ErrorCode::BadSignature,
-        Some(Rejection::UnknownKey) => ErrorCode::UnknownKey,
-        Some(Rejection::KeyRevoked) => ErrorCode::KeyRevoked,
-        Some(Rejection::KeyNotValidAtIssue) => ErrorCode::KeyNotValidAtIssue,
-        Some(Rejection::Expired) => ErrorCode::Expired,
-        Some(Rejection::NotYetValid) => ErrorCode::NotYetValid,
-        _ => ErrorCode::Malformed,
     }
 }

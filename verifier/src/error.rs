@@ -1,6 +1,6 @@
 //! The one error type of the verifier crate.
 
-/// What can go wrong before a token is even looked at.
+/// Why an image could not be loaded for scanning.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -25,21 +25,6 @@ pub enum Error {
     /// Not a PNG or JPEG.
     #[error("not a PNG or JPEG image")]
     UnknownImageFormat,
-    /// A key, token, revocation or snapshot problem from the keys crate.
-    #[error(transparent)]
-    Keys(#[from] healthcode_keys::Error),
-    /// Revoking a code that has already expired.
-    #[error("the code expired at {}: nothing to revoke", healthcode_keys::hktime::format_hk(*until))]
-    RevocationExpired {
-        /// When it expired.
-        until: time::OffsetDateTime,
-    },
-    /// Talking to Redis failed.
-    #[error("redis: {0}")]
-    Redis(#[from] redis::RedisError),
-    /// The subscription to Redis ended.
-    #[error("redis closed the subscription")]
-    RedisClosed,
     /// The image data is corrupt or needs more memory than allowed.
     #[error("cannot decode image: {0}")]
     ImageDecode(#[source] ::image::ImageError),

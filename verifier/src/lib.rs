@@ -2,23 +2,24 @@
 //!
 //! Shared by the officer's `scanner` CLI and the checkpoint verifier service,
 //! so both give the same verdict, fields and error codes for the same input.
+//! Pure checking: no network, no async runtime, no server (those are
+//! `healthcode-verifier-service`'s), so the offline scanner links none.
 //!
 //! # Layout
 //! - [`image`]: loads photos within memory and size limits.
 //! - [`qr`]: finds QR codes in degraded photos (several passes over rqrr).
-//! - [`check`]: token text or image in, [`Report`] out.
-//! - [`report`]: the verdict as people and programs read it.
-//! - [`revocation`]: revoked codes, in memory and in Redis (shared with the issuer).
-//! - [`service`]: the checkpoint verifier service (`verifier serve`).
+//! - [`check`]: token text or image in, [`Verdict`] out.
+//! - [`verdict`]: the verdict as people and programs read it.
+//! - [`revocation`]: revoked codes held in memory, and how they change a verdict.
+//! - [`Error`]: why an image could not be loaded.
 
 pub mod check;
 mod error;
 pub mod image;
 pub mod qr;
-pub mod report;
 pub mod revocation;
-pub mod service;
+pub mod verdict;
 
 pub use check::Checker;
 pub use error::Error;
-pub use report::{ErrorCode, Identity, Report};
+pub use verdict::{ErrorCode, Identity, Refusal, RevocationStatus, Verdict};

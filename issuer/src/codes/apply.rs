@@ -7,8 +7,8 @@
 //! colour reflects it) or commits after the code is stored (and the batch's
 //! re-evaluation finds the code). No code can slip between the two.
 
+use healthcode_keys::revocation::Reason as RevocationReason;
 use healthcode_keys::{IdDocument, TokenId, UnverifiedToken, hktime::end_of_hk_day};
-use healthcode_verifier::revocation::Reason as RevocationReason;
 use time::{Duration, OffsetDateTime};
 
 use super::{

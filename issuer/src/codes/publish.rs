@@ -14,7 +14,8 @@
 use std::sync::Arc;
 
 use healthcode_keys::IssuerSecretKey;
-use healthcode_verifier::revocation::{SignedSnapshot, store::RevocationStore};
+use healthcode_keys::revocation::SignedSnapshot;
+use healthcode_service_kit::redis::RevocationStore;
 use time::OffsetDateTime;
 
 use crate::{Error, store::Store};

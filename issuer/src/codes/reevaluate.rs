@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use healthcode_verifier::revocation::{Reason as RevocationReason, Revocation};
+use healthcode_keys::revocation::{Reason as RevocationReason, Revocation};
 use time::OffsetDateTime;
 
 use super::facts::{GROUP, gather};

@@ -2,8 +2,8 @@
 //! holder's request): recorded in the database with an audit entry, and
 //! delivered to Redis like every other revocation.
 
+use healthcode_keys::revocation::{Reason, Revocation};
 use healthcode_keys::{TokenId, hktime::end_of_hk_day};
-use healthcode_verifier::revocation::{Reason, Revocation};
 use time::OffsetDateTime;
 
 use crate::{Error, store::Store};
@@ -22,7 +22,7 @@ pub struct Revoked {
 /// else the end of today in Hong Kong).
 ///
 /// # Errors
-/// [`healthcode_verifier::Error::RevocationExpired`] for a code that has
+/// [`Error::RevocationExpired`] for a code that has
 /// already expired; [`Error::Db`].
 pub async fn revoke(
     store: &Store,
@@ -40,7 +40,7 @@ pub async fn revoke(
             .unwrap_or_else(|| end_of_hk_day(now)),
     };
     if until < now {
-        return Err(healthcode_verifier::Error::RevocationExpired { until }.into());
+        return Err(Error::RevocationExpired { until });
     }
     let revocation = Revocation {
         token_id,

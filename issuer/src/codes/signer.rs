@@ -26,20 +26,6 @@ pub struct Signer {
     key: RwLock<Arc<IssuerSecretKey>>,
 }
 
-/// Checks `key` may sign at `now`.
-fn usable(key: &IssuerSecretKey, now: OffsetDateTime) -> Result<(), Error> {
-    let public = key.public();
-    if now < public.not_before || now > public.not_after {
-        return Err(Error::Keys(healthcode_keys::Error::KeyNotValidAtIssue {
-            kid: public.kid,
-            issued_at: now,
-            not_before: public.not_before,
-            not_after: public.not_after,
-        }));
-    }
-    Ok(())
-}
-
 impl Signer {
     /// Reads the issuer key at `key_path` and the identity key at `identity_path`.
     ///
@@ -48,7 +34,7 @@ impl Signer {
     /// for a key that cannot sign at `now`.
     pub fn load(key_path: &Path, identity_path: &Path, now: OffsetDateTime) -> Result<Self, Error> {
         let key = IssuerSecretKey::read(key_path)?;
-        usable(&key, now)?;
+        key.check_can_sign_at(now)?;
         Ok(Signer {
             path: key_path.to_owned(),
             identity: IdentityKey::read(identity_path)?,
@@ -62,7 +48,7 @@ impl Signer {
     /// As [`Signer::load`]; the key in use stays.
     pub fn reload(&self, now: OffsetDateTime) -> Result<KeyId, Error> {
         let key = IssuerSecretKey::read(&self.path)?;
-        usable(&key, now)?;
+        key.check_can_sign_at(now)?;
         let kid = key.kid();
         // A poisoned lock only means a panic elsewhere mid-swap; the Arc inside is whole.
         *self.key.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(key);
@@ -76,7 +62,7 @@ impl Signer {
     /// expired: better no code than one every verifier refuses.
     pub fn key_at(&self, now: OffsetDateTime) -> Result<Arc<IssuerSecretKey>, Error> {
         let key = self.key.read().unwrap_or_else(|e| e.into_inner()).clone();
-        usable(&key, now)?;
+        key.check_can_sign_at(now)?;
         Ok(key)
     }
 

@@ -196,7 +196,7 @@ pub async fn serve(
         listener,
         app(state.clone()).into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(healthcode_verifier::service::shutdown_signal())
+    .with_graceful_shutdown(healthcode_service_kit::signals::shutdown_signal())
     .await?;
     state.store.close().await;
     Ok(())

@@ -7,7 +7,11 @@
 
 use std::{sync::Arc, time::Duration};
 
-use healthcode_verifier::{revocation::store::RevocationStore, service::LogLimit};
+use healthcode_service_kit::{
+    reconnect::Reconnect,
+    redis::{RevocationStore, SNAPSHOT_EVERY},
+    signals::on_file_change,
+};
 use tokio::{sync::Notify, time::Instant};
 
 use super::{AppState, state::DeliveryStatus};
@@ -21,12 +25,8 @@ pub const POLL: Duration = Duration::from_millis(250);
 
 /// Reconnecting to Redis: the first wait, and the longest, so that a Redis
 /// that comes back gets the revocations it missed within a second.
-const BACKOFF_FIRST: Duration = Duration::from_millis(100);
-const BACKOFF_MAX: Duration = Duration::from_millis(500);
-
-/// The signed snapshot holds every revocation in force, which can be large:
-/// it is signed again at most this often while revocations keep coming.
-const SNAPSHOT_EVERY: Duration = Duration::from_secs(5);
+const RECONNECT_FIRST: Duration = Duration::from_millis(100);
+const RECONNECT_MAX: Duration = Duration::from_millis(500);
 
 async fn wait(notify: &Notify) {
     tokio::select! {
@@ -52,36 +52,32 @@ pub async fn reevaluate_forever(state: Arc<AppState>) {
     }
 }
 
-/// How often a Redis that stays down is mentioned in the log.
-const WARN_EVERY: Duration = Duration::from_secs(30);
-
 /// Delivers revocations to the Redis at `url` forever, reconnecting after failures.
 pub async fn deliver_forever(state: Arc<AppState>, url: String) {
-    let mut backoff = BACKOFF_FIRST;
-    let mut warnings = LogLimit::new(WARN_EVERY);
+    let mut reconnect = Reconnect::new(RECONNECT_FIRST, RECONNECT_MAX);
     loop {
-        if let Err(e) = deliver_session(&state, &url, &mut backoff).await {
-            let status = state.delivery_status();
-            if status.connected {
-                // It was working: this failure is news, whenever the last warning was.
-                warnings.reset();
-            }
-            state.set_delivery_status(DeliveryStatus {
-                connected: false,
-                last_round: status.last_round,
-            });
-            if warnings.ready() {
-                let waiting = state.store.undelivered_count().await.unwrap_or(-1);
-                tracing::warn!(error = %e, waiting, "redis unavailable; revocations wait in the database");
-            }
+        let Err(e) = deliver_session(&state, &url, &mut reconnect).await else {
+            continue;
+        };
+        let status = state.delivery_status();
+        state.set_delivery_status(DeliveryStatus {
+            connected: false,
+            last_round: status.last_round,
+        });
+        if reconnect.failed() {
+            let waiting = state.store.undelivered_count().await.unwrap_or(-1);
+            tracing::warn!(error = %e, waiting, "redis unavailable; revocations wait in the database");
         }
-        tokio::time::sleep(backoff).await;
-        backoff = (backoff * 2).min(BACKOFF_MAX);
+        reconnect.pause().await;
     }
 }
 
 /// One connection: delivery rounds until Redis fails.
-async fn deliver_session(state: &AppState, url: &str, backoff: &mut Duration) -> Result<(), Error> {
+async fn deliver_session(
+    state: &AppState,
+    url: &str,
+    reconnect: &mut Reconnect,
+) -> Result<(), Error> {
     let mut publisher = publish::Publisher::new(RevocationStore::connect(url).await?);
     // A new connection signs a snapshot at once: the Redis may be a new one.
     let mut snapshot_due = true;
@@ -89,7 +85,7 @@ async fn deliver_session(state: &AppState, url: &str, backoff: &mut Duration) ->
     loop {
         let now = state.now();
         let done = publisher.round(&state.store, now).await?;
-        *backoff = BACKOFF_FIRST;
+        reconnect.connected();
         state.set_delivery_status(DeliveryStatus {
             connected: true,
             last_round: Some(now),
@@ -118,12 +114,10 @@ pub async fn watch_signing_key(state: Arc<AppState>) {
         return;
     };
     let path = signer.path().to_owned();
-    healthcode_verifier::service::on_file_change(path, Duration::from_secs(2), || {
-        match signer.reload(state.now()) {
-            Ok(kid) => tracing::info!(%kid, "signing key reloaded"),
-            Err(e) => {
-                tracing::error!(error = %e, "new signing key refused; keeping the one in use")
-            }
+    on_file_change(path, || match signer.reload(state.now()) {
+        Ok(kid) => tracing::info!(%kid, "signing key reloaded"),
+        Err(e) => {
+            tracing::error!(error = %e, "new signing key refused; keeping the one in use")
         }
     })
     .await;

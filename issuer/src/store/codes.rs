@@ -3,8 +3,8 @@
 
 use std::collections::BTreeSet;
 
+use healthcode_keys::revocation::{Reason as RevocationReason, Revocation};
 use healthcode_keys::{Colour, KeyId, TokenId};
-use healthcode_verifier::revocation::{Reason as RevocationReason, Revocation};
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 use time::OffsetDateTime;
 

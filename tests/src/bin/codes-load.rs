@@ -42,13 +42,14 @@ use healthcode_issuer::{
         staff::Role,
     },
 };
+use healthcode_keys::revocation::{Reason, Revocation};
 use healthcode_keys::{Colour, IdDocument, TokenId, hktime};
+use healthcode_service_kit::redis::RevocationStore;
 use healthcode_tests::{
     accounts::hkid,
     load::{Server, commit_floor, drive, row, serial, sibling, wait_for},
     redis_server::RedisServer,
 };
-use healthcode_verifier::revocation::{Reason, Revocation, store::RevocationStore};
 use serde_json::{Value, json};
 use sqlx::{QueryBuilder, Sqlite};
 use time::{OffsetDateTime, format_description::well_known::Rfc3339};
@@ -280,7 +281,7 @@ fn subscribe(url: &str) -> anyhow::Result<Arc<Mutex<Seen>>> {
                 return;
             };
             if pubsub
-                .subscribe(healthcode_verifier::revocation::store::CHANNEL)
+                .subscribe(healthcode_service_kit::redis::CHANNEL)
                 .await
                 .is_err()
             {

@@ -13,10 +13,11 @@ use ed25519_dalek::{Signature, VerifyingKey};
 use healthcode_keys::{Colour, KeyStatus, Region, hktime, testkeys, token};
 use healthcode_verifier::{
     Checker,
-    service::{
-        AppState, app,
-        state::{RevocationSource, Settings, WhenStale},
-    },
+    revocation::{StalenessPolicy, WhenStale},
+};
+use healthcode_verifier_service::{
+    AppState, app,
+    state::{RevocationSource, Settings},
 };
 use rand::SeedableRng as _;
 
@@ -57,8 +58,10 @@ async fn main() -> anyhow::Result<()> {
     let verifying = VerifyingKey::from_bytes(&key.public().public_key.to_bytes())?;
 
     let settings = Settings {
-        stale_after: time::Duration::minutes(10),
-        when_stale: WhenStale::Reject,
+        staleness: StalenessPolicy {
+            stale_after: Some(time::Duration::minutes(10)),
+            when_stale: WhenStale::Reject,
+        },
         source: RevocationSource::Embedded,
     };
     let state = Arc::new(AppState::new(

@@ -7,8 +7,8 @@
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
+use healthcode_service_kit::redis::RevocationStore;
 use healthcode_tests::redis_server::RedisServer;
-use healthcode_verifier::revocation::store::RevocationStore;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 

@@ -4,12 +4,10 @@
 use std::time::Duration;
 
 use futures_util::StreamExt as _;
+use healthcode_keys::revocation::Reason;
 use healthcode_keys::{TokenId, UnverifiedToken, hktime};
+use healthcode_service_kit::redis::{CHANNEL, RevocationStore};
 use healthcode_tests::redis_server::RedisServer;
-use healthcode_verifier::revocation::{
-    Reason,
-    store::{CHANNEL, RevocationStore},
-};
 
 use crate::support::{KeySet, issuer_revoke, stderr, stdout};
 

@@ -1,38 +1,323 @@
-//! Revocations: single codes taken back during their day, carried from the
-//! issuer to every checkpoint through Redis.
+//! Revocations at the checkpoint: single codes taken back during their day,
+//! held in memory, and the one policy by which they change a verdict.
 //!
 //! Revoking a whole key (a leak) goes through the trust list instead. A
 //! revocation expires by itself when the code it revokes would have expired
-//! anyway, so the set stays small (codes live one day).
+//! anyway, so the set stays small (codes live one day). The formats
+//! ([`Revocation`], [`Reason`], [`SignedSnapshot`]) are the keys crate's; how
+//! they travel through Redis is `healthcode-service-kit`'s.
 //!
 //! # Layout
-//! - [`Revocation`], [`Reason`], [`SignedSnapshot`]: the formats, from the
-//!   keys crate (a fixed set of reasons: free text could carry health data
-//!   to every checkpoint).
 //! - [`RevocationSet`]: the in-memory set a verifier checks, additive only.
-//! - [`store`]: the Redis side: write and publish, look up, list for a resync.
+//! - [`Held`], [`StalenessPolicy`], [`apply`]: what a checkpoint holds, how
+//!   old it may be, and the verdict that follows (scanner and service alike).
 
 mod set;
-pub mod store;
 
-pub use healthcode_keys::revocation::{REASONS, Reason, Revocation, SignedSnapshot};
+use std::str::FromStr;
+
+pub use healthcode_keys::revocation::{Reason, Revocation, SignedSnapshot};
+use healthcode_keys::{TokenId, hktime::format_hk};
 pub use set::RevocationSet;
+use time::{Duration, OffsetDateTime};
 
-use std::path::Path;
+use crate::verdict::{ErrorCode, RevocationFacts, RevocationStatus, Verdict};
 
-use healthcode_keys::{TrustList, files::read_public};
-use time::OffsetDateTime;
+/// What to answer for a valid code when the revocation data is too old.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WhenStale {
+    /// Answer `revocation_unavailable`: send the holder to secondary inspection.
+    Reject,
+    /// Answer valid, reporting the staleness (an operator's knowing choice).
+    Accept,
+}
 
-/// Reads a snapshot file and checks the issuer's signature under `trust`.
-///
-/// # Errors
-/// File and JSON errors, an unknown or revoked issuer key, a bad signature.
-pub fn read_snapshot(
-    path: &Path,
-    trust: &TrustList,
+impl FromStr for WhenStale {
+    type Err = UnknownWhenStale;
+
+    fn from_str(text: &str) -> Result<Self, UnknownWhenStale> {
+        match text {
+            "reject" => Ok(WhenStale::Reject),
+            "accept" => Ok(WhenStale::Accept),
+            _ => Err(UnknownWhenStale(text.to_owned())),
+        }
+    }
+}
+
+/// A `--when-stale` value that is neither `reject` nor `accept`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not reject or accept")]
+pub struct UnknownWhenStale(String);
+
+/// How old revocation data may get before it no longer vouches for a code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StalenessPolicy {
+    /// The age past which data is stale; `None`: never (a signed snapshot
+    /// whose age the officer is shown).
+    pub stale_after: Option<Duration>,
+    /// What a valid code answers once the data is stale.
+    pub when_stale: WhenStale,
+}
+
+/// The revocations a checkpoint holds, and when they were last known complete
+/// (`None`: never, such as a service that has not yet synced).
+#[derive(Debug, Clone, Copy)]
+pub struct Held<'a> {
+    /// The set.
+    pub set: &'a RevocationSet,
+    /// When it was last known complete.
+    pub as_of: Option<OffsetDateTime>,
+}
+
+/// What the held revocations say of one code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lookup {
+    /// The revocation, if the code is revoked.
+    pub revoked: Option<Revocation>,
+    /// When the data was last known complete.
+    pub as_of: Option<OffsetDateTime>,
+    /// True when that is older than the policy allows (or never).
+    pub stale: bool,
+}
+
+impl Lookup {
+    /// `revoked`, `not_revoked`, or `unknown` when stale and not revoked.
+    pub fn status(&self) -> RevocationStatus {
+        match (&self.revoked, self.stale) {
+            (Some(_), _) => RevocationStatus::Revoked,
+            (None, false) => RevocationStatus::NotRevoked,
+            (None, true) => RevocationStatus::Unknown,
+        }
+    }
+}
+
+impl Held<'_> {
+    /// What the held data says of `token_id` at `now` under `policy`.
+    pub fn lookup(
+        &self,
+        token_id: &TokenId,
+        policy: &StalenessPolicy,
+        now: OffsetDateTime,
+    ) -> Lookup {
+        let stale = match (policy.stale_after, self.as_of) {
+            (_, None) => true,
+            (None, Some(_)) => false,
+            (Some(limit), Some(as_of)) => now - as_of > limit,
+        };
+        Lookup {
+            revoked: self.set.get(token_id).cloned(),
+            as_of: self.as_of,
+            stale,
+        }
+    }
+}
+
+/// The one place where revocation data changes a verdict, for the scanner
+/// and the service alike: a revoked code is refused (`revoked`); a valid code
+/// that stale data cannot vouch for is refused (`revocation_unavailable`)
+/// unless the policy knowingly accepts it. `held` is `None` where no data was
+/// given (a scanner without a snapshot): the verdict says `unchecked`.
+pub fn apply(
+    verdict: Verdict,
+    held: Option<Held<'_>>,
+    policy: &StalenessPolicy,
     now: OffsetDateTime,
-) -> Result<SignedSnapshot, healthcode_keys::Error> {
-    let snapshot = SignedSnapshot::from_json(&read_public(path)?)?;
-    snapshot.verify(trust, now)?;
-    Ok(snapshot)
+) -> Verdict {
+    let Some(held) = held else {
+        return verdict;
+    };
+    let Some(token_id) = verdict.authentic_token_id() else {
+        // Before the signature verifies, the id is attacker-controlled.
+        return verdict.with_revocation(RevocationFacts {
+            status: RevocationStatus::Unknown,
+            reason: None,
+            as_of: None,
+            stale: false,
+        });
+    };
+    let lookup = held.lookup(&token_id, policy, now);
+    let facts = RevocationFacts {
+        status: lookup.status(),
+        reason: lookup.revoked.as_ref().map(|r| r.reason),
+        as_of: lookup.as_of,
+        stale: lookup.stale,
+    };
+    let verdict = verdict.with_revocation(facts);
+    match (&lookup.revoked, lookup.stale, policy.when_stale) {
+        (Some(revoked), _, _) => verdict.refuse(ErrorCode::Revoked, revoked_message(revoked)),
+        (None, true, WhenStale::Reject) => verdict.refuse(
+            ErrorCode::RevocationUnavailable,
+            stale_message(&lookup, policy),
+        ),
+        (None, false, _) | (None, true, WhenStale::Accept) => verdict,
+    }
+}
+
+/// "revoked (reason) at time", in Hong Kong time as officers read times.
+pub fn revoked_message(revocation: &Revocation) -> String {
+    format!(
+        "revoked ({}) at {}",
+        revocation.reason,
+        format_hk(revocation.revoked_at)
+    )
+}
+
+fn stale_message(lookup: &Lookup, policy: &StalenessPolicy) -> String {
+    match (lookup.as_of, policy.stale_after) {
+        (None, _) => {
+            "no revocation data has been received yet: send to secondary inspection".into()
+        }
+        (Some(as_of), Some(limit)) => format!(
+            "revocation data is older than {} (complete as of {}): send to secondary inspection",
+            humanize(limit),
+            format_hk(as_of)
+        ),
+        (Some(_), None) => "revocation data is stale: send to secondary inspection".into(),
+    }
+}
+
+/// `10m`, `90s`, `2h`: how limits are written on the command line.
+fn humanize(limit: Duration) -> String {
+    let seconds = limit.whole_seconds();
+    match seconds {
+        s if s % 3600 == 0 && s > 0 => format!("{}h", s / 3600),
+        s if s % 60 == 0 && s > 0 => format!("{}m", s / 60),
+        s => format!("{s}s"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use healthcode_keys::{Claims, Colour, IdentityBinding, KeyId, Region};
+    use time::macros::datetime;
+
+    use super::*;
+    use crate::verdict::TokenFacts;
+
+    const NOW: OffsetDateTime = datetime!(2022-12-10 01:00 UTC);
+
+    fn valid(id: u8) -> Verdict {
+        Verdict::of_token(
+            "t",
+            TokenFacts::Authentic {
+                region: Region::HongKong,
+                kid: KeyId::from_bytes([1; 4]),
+                claims: Claims {
+                    token_id: TokenId::from_bytes([id; 12]),
+                    colour: Colour::Green,
+                    identity: IdentityBinding::from_bytes([0; 16]),
+                    issued_at: NOW - Duration::hours(1),
+                    valid_until: datetime!(2022-12-10 15:59:59 UTC),
+                },
+                specimen: false,
+            },
+        )
+    }
+
+    fn set_with(id: u8) -> RevocationSet {
+        let mut set = RevocationSet::default();
+        set.insert(Revocation {
+            token_id: TokenId::from_bytes([id; 12]),
+            reason: Reason::RiskChanged,
+            revoked_at: NOW - Duration::minutes(5),
+            until: datetime!(2022-12-10 15:59:59 UTC),
+        });
+        set
+    }
+
+    const TEN_MINUTES: StalenessPolicy = StalenessPolicy {
+        stale_after: Some(Duration::minutes(10)),
+        when_stale: WhenStale::Reject,
+    };
+
+    #[test]
+    fn a_revoked_code_is_refused_whatever_the_age_of_the_data() {
+        let set = set_with(1);
+        for as_of in [Some(NOW), Some(NOW - Duration::hours(5)), None] {
+            let held = Held { set: &set, as_of };
+            let verdict = apply(valid(1), Some(held), &TEN_MINUTES, NOW);
+            assert_eq!(verdict.error_code(), Some(ErrorCode::Revoked));
+            assert_eq!(verdict.revocation(), RevocationStatus::Revoked);
+        }
+    }
+
+    #[test]
+    fn stale_or_missing_data_never_vouches_for_a_code() {
+        let set = RevocationSet::default();
+        let fresh = Held {
+            set: &set,
+            as_of: Some(NOW - Duration::minutes(10)),
+        };
+        let verdict = apply(valid(1), Some(fresh), &TEN_MINUTES, NOW);
+        assert!(verdict.is_valid(), "exactly the limit is still fresh");
+        assert_eq!(verdict.revocation(), RevocationStatus::NotRevoked);
+        for as_of in [Some(NOW - Duration::minutes(10) - Duration::SECOND), None] {
+            let held = Held { set: &set, as_of };
+            let verdict = apply(valid(1), Some(held), &TEN_MINUTES, NOW);
+            assert_eq!(verdict.error_code(), Some(ErrorCode::RevocationUnavailable));
+            assert_eq!(verdict.revocation(), RevocationStatus::Unknown);
+        }
+        let accept = StalenessPolicy {
+            when_stale: WhenStale::Accept,
+            ..TEN_MINUTES
+        };
+        let held = Held {
+            set: &set,
+            as_of: None,
+        };
+        let verdict = apply(valid(1), Some(held), &accept, NOW);
+        assert!(verdict.is_valid(), "accepted knowingly");
+        assert_eq!(verdict.revocation(), RevocationStatus::Unknown);
+    }
+
+    #[test]
+    fn without_data_the_verdict_says_unchecked_and_a_snapshot_never_goes_stale() {
+        let verdict = apply(valid(1), None, &TEN_MINUTES, NOW);
+        assert!(verdict.is_valid());
+        assert_eq!(verdict.revocation(), RevocationStatus::Unchecked);
+        let set = RevocationSet::default();
+        let snapshot = StalenessPolicy {
+            stale_after: None,
+            when_stale: WhenStale::Reject,
+        };
+        let old = Held {
+            set: &set,
+            as_of: Some(NOW - Duration::days(3)),
+        };
+        assert!(apply(valid(1), Some(old), &snapshot, NOW).is_valid());
+    }
+
+    #[test]
+    fn an_unverified_token_id_is_never_looked_up() {
+        let set = set_with(1);
+        let held = Held {
+            set: &set,
+            as_of: Some(NOW),
+        };
+        let forged = Verdict::of_token(
+            "t",
+            TokenFacts::Routing {
+                region: Region::HongKong,
+                kid: KeyId::from_bytes([1; 4]),
+                token_id: TokenId::from_bytes([1; 12]),
+            },
+        )
+        .refuse(
+            ErrorCode::from(healthcode_keys::Rejection::BadSignature),
+            "signature does not verify",
+        );
+        let verdict = apply(forged, Some(held), &TEN_MINUTES, NOW);
+        assert_eq!(
+            verdict.error_code(),
+            Some(ErrorCode::from(healthcode_keys::Rejection::BadSignature))
+        );
+        assert_eq!(verdict.revocation(), RevocationStatus::Unknown);
+    }
+
+    #[test]
+    fn limits_are_written_as_on_the_command_line() {
+        assert_eq!(humanize(Duration::minutes(10)), "10m");
+        assert_eq!(humanize(Duration::hours(2)), "2h");
+        assert_eq!(humanize(Duration::seconds(90)), "90s");
+    }
 }

@@ -8,70 +8,60 @@
 //! Redis that comes back is used within about a second. Resyncs only add.
 //!
 //! The signed snapshot is fetched at each resync, and after messages arrive
-//! at most every 5 seconds, not once per message: a burst of ten thousand
-//! revocations costs one download of it, not ten thousand.
+//! at most every [`SNAPSHOT_EVERY`], not once per message: a burst of ten
+//! thousand revocations costs one download of it, not ten thousand.
 
 use std::{sync::Arc, time::Duration};
 
 use futures_util::StreamExt as _;
-use tokio::time::{Instant, MissedTickBehavior, interval, sleep};
-
-use super::{AppState, metrics::bump};
-use crate::{
+use healthcode_service_kit::{
     Error,
-    revocation::{
-        Revocation,
-        store::{CHANNEL, RevocationStore},
-    },
+    reconnect::Reconnect,
+    redis::{RevocationStore, SNAPSHOT_EVERY},
 };
+use tokio::time::{Instant, MissedTickBehavior, interval};
+
+use crate::{AppState, metrics::bump};
 
 /// How often the data is confirmed current while connected.
 pub const HEARTBEAT: Duration = Duration::from_secs(1);
-const BACKOFF_FIRST: Duration = Duration::from_millis(100);
-const BACKOFF_MAX: Duration = Duration::from_secs(1);
-/// The signed snapshot of every revocation can be megabytes, and the issuer
-/// signs a new one at most every 5 s: fetching it more often gains nothing.
-const SNAPSHOT_EVERY: Duration = Duration::from_secs(5);
-/// How often a Redis that stays down is mentioned in the log.
-const WARN_EVERY: Duration = Duration::from_secs(30);
+/// The first wait before reconnecting, doubling to [`RECONNECT_MAX`].
+const RECONNECT_FIRST: Duration = Duration::from_millis(100);
+/// The longest wait before reconnecting.
+const RECONNECT_MAX: Duration = Duration::from_secs(1);
 
 /// Runs forever: connect, sync, and reconnect after failures.
 pub async fn sync_forever(state: Arc<AppState>, url: String, resync_every: Duration) {
-    let mut backoff = BACKOFF_FIRST;
-    let mut warnings = super::LogLimit::new(WARN_EVERY);
+    let mut reconnect = Reconnect::new(RECONNECT_FIRST, RECONNECT_MAX);
     loop {
-        let started = Instant::now();
-        let result = session(&state, &url, resync_every).await;
-        let was_up = started.elapsed() > BACKOFF_MAX * 2;
-        if was_up {
-            // A connection that worked for a while: its failure is news.
-            backoff = BACKOFF_FIRST;
-            warnings.reset();
-        }
+        let result = session(&state, &url, resync_every, &mut reconnect).await;
+        state.with_revocations(|r| r.connected = false);
         if let Err(e) = result {
             bump(&state.metrics.redis_errors);
-            let (_, as_of, _) = state.revocation_summary();
+            let as_of = state.revocation_summary().as_of;
             let as_of = as_of
                 .map(healthcode_keys::hktime::format_utc)
                 .unwrap_or_default();
-            if warnings.ready() {
+            if reconnect.failed() {
                 tracing::warn!(error = %e, revocation_as_of = %as_of, "redis unavailable; answering from the revocations held");
             }
         }
-        state.with_revocations(|r| r.connected = false);
-        sleep(backoff).await;
-        backoff = (backoff * 2).min(BACKOFF_MAX);
+        reconnect.pause().await;
     }
 }
 
 /// One connected session; returns when the connection fails.
-async fn session(state: &AppState, url: &str, resync_every: Duration) -> Result<(), Error> {
+async fn session(
+    state: &AppState,
+    url: &str,
+    resync_every: Duration,
+    reconnect: &mut Reconnect,
+) -> Result<(), Error> {
     let store = RevocationStore::connect(url).await?;
-    let mut pubsub = store.client().get_async_pubsub().await?;
-    pubsub.subscribe(CHANNEL).await?;
+    let mut messages = store.subscribe().await?;
     resync(state, &store).await?;
+    reconnect.connected();
     tracing::info!("revocations synced from redis");
-    let mut messages = pubsub.into_on_message();
     let mut resync_timer = interval(resync_every);
     resync_timer.set_missed_tick_behavior(MissedTickBehavior::Delay);
     resync_timer.reset();
@@ -81,18 +71,18 @@ async fn session(state: &AppState, url: &str, resync_every: Duration) -> Result<
     let mut snapshot_fetched: Option<Instant> = None;
     loop {
         tokio::select! {
-            message = messages.next() => {
-                let Some(message) = message else { return Err(Error::RedisClosed) };
-                let payload: String = message.get_payload()?;
-                match Revocation::from_json(&payload) {
-                    Ok(revocation) => {
-                        bump(&state.metrics.published);
-                        state.with_revocations(|r| r.set.insert(revocation));
-                        snapshot_stale = true;
-                    }
-                    Err(e) => tracing::warn!(error = %e, "ignoring a corrupt published revocation"),
+            message = messages.next() => match message {
+                None => return Err(Error::SubscriptionClosed),
+                Some(Ok(revocation)) => {
+                    bump(&state.metrics.published);
+                    state.with_revocations(|r| r.set.insert(revocation));
+                    snapshot_stale = true;
                 }
-            }
+                Some(Err(Error::Corrupt { source, .. })) => {
+                    tracing::warn!(error = %source, "ignoring a corrupt published revocation");
+                }
+                Some(Err(e)) => return Err(e),
+            },
             _ = resync_timer.tick() => resync(state, &store).await?,
             _ = heartbeat.tick() => {
                 let sent = state.now();
@@ -133,8 +123,14 @@ async fn resync(state: &AppState, store: &RevocationStore) -> Result<(), Error> 
 
 /// Keeps the newest snapshot that verifies under the trust list in use.
 async fn refresh_snapshot(state: &AppState, store: &RevocationStore) -> Result<(), Error> {
-    let Some(snapshot) = store.snapshot().await? else {
-        return Ok(());
+    let snapshot = match store.snapshot().await {
+        Ok(Some(snapshot)) => snapshot,
+        Ok(None) => return Ok(()),
+        Err(Error::Corrupt { source, .. }) => {
+            tracing::warn!(error = %source, "ignoring a corrupt revocation snapshot");
+            return Ok(());
+        }
+        Err(e) => return Err(e),
     };
     if let Err(e) = snapshot.verify(state.checker().trust(), state.now()) {
         tracing::warn!(error = %e, "ignoring a revocation snapshot that does not verify");

@@ -1,11 +1,11 @@
-//! Reloading the trust list while serving: verified first, swapped in
+//! The trust list while serving: read and verified at start, reloaded
 //! without dropping a request, refused when it is worse than the one in use.
 
 use std::path::Path;
 
-use healthcode_keys::{Error, RootPublicKey, SignedTrustList, files::read_public};
+use healthcode_keys::{Error, RootPublicKey, SignedTrustList};
 
-use super::AppState;
+use crate::AppState;
 
 /// Reads and verifies the trust list at `path` and, if it is acceptable,
 /// puts it in use; returns its sequence number.
@@ -14,7 +14,7 @@ use super::AppState;
 /// A bad signature, an expired list or a set-back clock, and
 /// [`Error::TrustListRollback`] for a lower sequence number than the one in use.
 pub fn reload(state: &AppState, path: &Path, root: &RootPublicKey) -> Result<u64, Error> {
-    let list = SignedTrustList::from_json(&read_public(path)?)?.verify(root, state.now())?;
+    let list = SignedTrustList::read_verified(path, root, state.now())?;
     let current = state.checker();
     list.check_not_older_than(Some(current.trust().seq()))?;
     let seq = list.seq();

@@ -7,16 +7,22 @@ use std::{net::SocketAddr, path::PathBuf, process::ExitCode, sync::Arc};
 
 use anyhow::Context as _;
 use clap::Parser;
-use healthcode_keys::{IdentityKey, RootPublicKey, SignedTrustList, files::read_public, hktime};
+use healthcode_keys::{
+    IdentityKey, RootPublicKey, SignedTrustList, hktime, revocation::SignedSnapshot,
+};
+use healthcode_service_kit::{
+    logging,
+    signals::{on_file_change, shutdown_signal},
+};
 use healthcode_verifier::{
     Checker,
-    revocation::read_snapshot,
-    service::{
-        AppState, app, on_file_change, shutdown_signal,
-        state::{RevocationSource, Settings, WhenStale},
-        sync::sync_forever,
-        trust,
-    },
+    revocation::{StalenessPolicy, WhenStale},
+};
+use healthcode_verifier_service::{
+    AppState, app,
+    state::{RevocationSource, Settings},
+    sync::sync_forever,
+    trust,
 };
 use tokio::net::TcpListener;
 
@@ -48,7 +54,7 @@ struct ServeArgs {
     #[arg(long, default_value = "10m", value_parser = humantime::parse_duration)]
     stale_after: std::time::Duration,
     /// reject (secondary inspection) or accept, knowingly, past --stale-after.
-    #[arg(long, value_enum, default_value_t = WhenStale::Reject)]
+    #[arg(long, default_value = "reject", value_parser = clap::builder::ValueParser::new(str::parse::<WhenStale>))]
     when_stale: WhenStale,
     /// Issuer-signed revocation snapshots to load at start (repeatable): the
     /// in-process set without Redis, added to Redis's with it.
@@ -60,12 +66,7 @@ struct ServeArgs {
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    logging::init();
     let Cli::Serve(args) = Cli::parse();
     let configured = match configure(args) {
         Ok(configured) => configured,
@@ -103,9 +104,7 @@ struct Configured {
 fn configure(args: ServeArgs) -> anyhow::Result<Configured> {
     let now = hktime::now();
     let root = RootPublicKey::read(&args.root).with_context(|| args.root.display().to_string())?;
-    let text = read_public(&args.trust)?;
-    let trust = SignedTrustList::from_json(&text)
-        .and_then(|list| list.verify(&root, now))
+    let trust = SignedTrustList::read_verified(&args.trust, &root, now)
         .with_context(|| args.trust.display().to_string())?;
     let identity_key = args
         .identity_key
@@ -113,8 +112,10 @@ fn configure(args: ServeArgs) -> anyhow::Result<Configured> {
         .map(IdentityKey::read)
         .transpose()?;
     let settings = Settings {
-        stale_after: time::Duration::try_from(args.stale_after).context("--stale-after")?,
-        when_stale: args.when_stale,
+        staleness: StalenessPolicy {
+            stale_after: Some(time::Duration::try_from(args.stale_after).context("--stale-after")?),
+            when_stale: args.when_stale,
+        },
         source: if args.redis.is_some() {
             RevocationSource::Redis
         } else {
@@ -124,7 +125,10 @@ fn configure(args: ServeArgs) -> anyhow::Result<Configured> {
     let snapshots = args
         .revocations
         .iter()
-        .map(|path| read_snapshot(path, &trust, now).with_context(|| path.display().to_string()))
+        .map(|path| {
+            SignedSnapshot::read_verified(path, &trust, now)
+                .with_context(|| path.display().to_string())
+        })
         .collect::<anyhow::Result<Vec<_>>>()?;
     let state = AppState::new(Checker::new(trust, identity_key), settings, hktime::now);
     state.with_revocations(|held| {
@@ -168,16 +172,13 @@ async fn serve(configured: Configured) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Reloads the trust list on SIGHUP and when its file changes (checked every 2 s).
+/// Reloads the trust list on SIGHUP and when its file changes.
 async fn watch_trust_list(state: Arc<AppState>, path: PathBuf, root: RootPublicKey) {
-    let file = path.clone();
-    on_file_change(
-        file,
-        std::time::Duration::from_secs(2),
-        move || match trust::reload(&state, &path, &root) {
+    on_file_change(path.clone(), move || {
+        match trust::reload(&state, &path, &root) {
             Ok(seq) => tracing::info!(seq, "trust list reloaded"),
             Err(e) => tracing::error!(error = %e, "new trust list refused; keeping the one in use"),
-        },
-    )
+        }
+    })
     .await;
 }

@@ -3,22 +3,13 @@
 use std::sync::{Arc, RwLock};
 
 use healthcode_keys::TokenId;
-use time::{Duration, OffsetDateTime};
-
-use crate::{
-    Checker,
-    revocation::{Revocation, RevocationSet, SignedSnapshot},
-    service::metrics::Metrics,
+use healthcode_verifier::{
+    Checker, Verdict,
+    revocation::{self, Held, Lookup, RevocationSet, SignedSnapshot, StalenessPolicy},
 };
+use time::OffsetDateTime;
 
-/// What to answer for a valid code when the revocation data is too old.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum WhenStale {
-    /// Answer `revocation_unavailable`: send the holder to secondary inspection.
-    Reject,
-    /// Answer valid, reporting the staleness (an operator's knowing choice).
-    Accept,
-}
+use crate::metrics::Metrics;
 
 /// Where revocations come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,10 +23,8 @@ pub enum RevocationSource {
 /// The service's settings.
 #[derive(Debug, Clone, Copy)]
 pub struct Settings {
-    /// How old revocation data may be before answers change.
-    pub stale_after: Duration,
-    /// What to do past that.
-    pub when_stale: WhenStale,
+    /// How old revocation data may be, and what happens past that.
+    pub staleness: StalenessPolicy,
     /// Where revocations come from.
     pub source: RevocationSource,
 }
@@ -66,6 +55,18 @@ impl Revocations {
     }
 }
 
+/// How many revocations are held, since when they are current, and whether
+/// Redis answers: what `/healthz` and `/metrics` show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RevocationSummary {
+    /// Revocations held.
+    pub held: usize,
+    /// When they were last known current.
+    pub as_of: Option<OffsetDateTime>,
+    /// Whether Redis answers (always true without Redis).
+    pub connected: bool,
+}
+
 /// The one state behind every handler.
 #[derive(Debug)]
 pub struct AppState {
@@ -76,17 +77,6 @@ pub struct AppState {
     /// Counters for `/metrics`.
     pub metrics: Metrics,
     clock: fn() -> OffsetDateTime,
-}
-
-/// What the revocation data says of one code.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RevocationAnswer {
-    /// The revocation, if the code is revoked.
-    pub revoked: Option<Revocation>,
-    /// When the data was last known current.
-    pub as_of: Option<OffsetDateTime>,
-    /// True when the data is older than `stale_after` (or was never synced).
-    pub stale: bool,
 }
 
 impl AppState {
@@ -125,28 +115,49 @@ impl AppState {
         change(&mut self.revocations.write().unwrap_or_else(|e| e.into_inner()))
     }
 
-    /// What the revocation data says of `token_id` now.
-    pub fn revocation_of(&self, token_id: &TokenId) -> RevocationAnswer {
-        let now = self.now();
+    /// The held revocations as of `now`: always current when embedded.
+    fn with_held<T>(&self, now: OffsetDateTime, read: impl FnOnce(Held<'_>) -> T) -> T {
         let held = self.revocations.read().unwrap_or_else(|e| e.into_inner());
         let as_of = match self.settings.source {
             RevocationSource::Embedded => Some(now),
             RevocationSource::Redis => held.as_of,
         };
-        let stale = as_of.is_none_or(|as_of| now - as_of > self.settings.stale_after);
-        RevocationAnswer {
-            revoked: held.set.get(token_id).cloned(),
+        read(Held {
+            set: &held.set,
             as_of,
-            stale,
-        }
+        })
     }
 
-    /// A snapshot of the counts `/metrics` and `/healthz` show.
-    pub fn revocation_summary(&self) -> (usize, Option<OffsetDateTime>, bool) {
+    /// `verdict` after the revocation data and the staleness policy have had their say.
+    pub fn apply_revocations(&self, verdict: Verdict) -> Verdict {
+        let now = self.now();
+        self.with_held(now, |held| {
+            revocation::apply(verdict, Some(held), &self.settings.staleness, now)
+        })
+    }
+
+    /// What the revocation data says of `token_id` now.
+    pub fn revocation_of(&self, token_id: &TokenId) -> Lookup {
+        let now = self.now();
+        self.with_held(now, |held| {
+            held.lookup(token_id, &self.settings.staleness, now)
+        })
+    }
+
+    /// The counts `/metrics` and `/healthz` show.
+    pub fn revocation_summary(&self) -> RevocationSummary {
         let held = self.revocations.read().unwrap_or_else(|e| e.into_inner());
         match self.settings.source {
-            RevocationSource::Embedded => (held.set.len(), Some(self.now()), true),
-            RevocationSource::Redis => (held.set.len(), held.as_of, held.connected),
+            RevocationSource::Embedded => RevocationSummary {
+                held: held.set.len(),
+                as_of: Some(self.now()),
+                connected: true,
+            },
+            RevocationSource::Redis => RevocationSummary {
+                held: held.set.len(),
+                as_of: held.as_of,
+                connected: held.connected,
+            },
         }
     }
 }

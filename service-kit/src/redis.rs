@@ -1,14 +1,20 @@
 //! Revocations in Redis: one key per revoked code (expiring with the code)
-//! and a pub/sub channel that tells listeners at once.
+//! and a pub/sub channel that tells listeners at once. The issuer writes and
+//! publishes; every verifier subscribes and resyncs.
 //!
 //! Redis is configured by URL: `redis://[user:password@]host:port/db`, or
 //! `rediss://` for TLS. Commands used: `SET` (with `EXAT`), `GET`, `PUBLISH`,
 //! `SCAN`, `MGET`, `SUBSCRIBE`, `MULTI`/`EXEC`, `PING` (see `docs/redis.md`).
 
-use healthcode_keys::TokenId;
+use std::time::Duration;
+
+use futures_util::{Stream, StreamExt as _};
+use healthcode_keys::{
+    TokenId,
+    revocation::{Revocation, SignedSnapshot},
+};
 use redis::{AsyncCommands as _, Client, aio::ConnectionManager};
 
-use super::{Revocation, SignedSnapshot};
 use crate::Error;
 
 /// Prefix of the key of one revocation: `healthcode:revocation:<token id>`.
@@ -22,12 +28,16 @@ pub const SNAPSHOT_KEY: &str = "healthcode:revocations:snapshot";
 /// value (a failover to a replica that lagged), may lack some, and the
 /// issuer restores them all.
 pub const MARKER_KEY: &str = "healthcode:revocations:complete";
+/// The signed snapshot holds every revocation in force and can be
+/// megabytes: the issuer signs a new one, and verifiers fetch it, at most
+/// this often while revocations keep coming.
+pub const SNAPSHOT_EVERY: Duration = Duration::from_secs(5);
 /// Revocations per `MULTI`/`EXEC` when many are written at once.
 const WRITE_BATCH: usize = 1000;
 /// How long connecting (TCP and TLS) may take.
-const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 /// How long one command may wait for its answer.
-const RESPONSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+const RESPONSE_TIMEOUT: Duration = Duration::from_secs(5);
 /// Keys fetched per SCAN step during a resync.
 const SCAN_BATCH: usize = 1000;
 
@@ -67,9 +77,29 @@ impl RevocationStore {
         Ok(RevocationStore { client, connection })
     }
 
-    /// The client, for subscribing.
+    /// The client, for commands this store does not wrap.
     pub fn client(&self) -> &Client {
         &self.client
+    }
+
+    /// Subscribes to the channel: every revocation published from now on,
+    /// or the reason one could not be read. Subscribe before a resync, so
+    /// that nothing published in between is missed.
+    ///
+    /// # Errors
+    /// [`Error::Redis`].
+    pub async fn subscribe(
+        &self,
+    ) -> Result<impl Stream<Item = Result<Revocation, Error>> + use<>, Error> {
+        let mut pubsub = self.client.get_async_pubsub().await?;
+        pubsub.subscribe(CHANNEL).await?;
+        Ok(pubsub.into_on_message().map(|message| {
+            let payload: String = message.get_payload()?;
+            Revocation::from_json(&payload).map_err(|source| Error::Corrupt {
+                what: "revocation",
+                source,
+            })
+        }))
     }
 
     /// Stores and publishes each of `revocations`, a thousand to a
@@ -136,11 +166,17 @@ impl RevocationStore {
     /// The signed snapshot, if an issuer has stored one (unverified).
     ///
     /// # Errors
-    /// [`Error::Redis`]; [`Error::Keys`] for a corrupt one.
+    /// [`Error::Redis`]; [`Error::Corrupt`] for a corrupt one.
     pub async fn snapshot(&self) -> Result<Option<SignedSnapshot>, Error> {
         let mut connection = self.connection.clone();
         let json: Option<String> = connection.get(SNAPSHOT_KEY).await?;
-        Ok(json.as_deref().map(SignedSnapshot::from_json).transpose()?)
+        json.as_deref()
+            .map(SignedSnapshot::from_json)
+            .transpose()
+            .map_err(|source| Error::Corrupt {
+                what: "revocation snapshot",
+                source,
+            })
     }
 
     /// Checks that Redis answers.
@@ -156,11 +192,17 @@ impl RevocationStore {
     /// The revocation of `token_id`, if it is revoked.
     ///
     /// # Errors
-    /// [`Error::Redis`]; [`Error::BadRevocation`] for a corrupt entry.
+    /// [`Error::Redis`]; [`Error::Corrupt`] for a corrupt entry.
     pub async fn status(&self, token_id: &TokenId) -> Result<Option<Revocation>, Error> {
         let mut connection = self.connection.clone();
         let json: Option<String> = connection.get(key(token_id)).await?;
-        Ok(json.as_deref().map(Revocation::from_json).transpose()?)
+        json.as_deref()
+            .map(Revocation::from_json)
+            .transpose()
+            .map_err(|source| Error::Corrupt {
+                what: "revocation",
+                source,
+            })
     }
 
     /// Every revocation held, for a full resync. Corrupt entries are skipped

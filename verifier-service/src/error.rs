@@ -9,6 +9,7 @@ use serde_json::json;
 
 /// Why a request was not answered with a verdict.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum AppError {
     /// The JSON body does not parse or lacks `token`.
     #[error(
@@ -30,9 +31,9 @@ pub enum AppError {
     /// No issuer-signed snapshot has reached this verifier yet.
     #[error("no signed revocation snapshot is available yet")]
     NoSnapshot,
-    /// Something failed inside the service.
+    /// The task that decodes a photo died (a bug in a decoder).
     #[error("internal error")]
-    Internal(String),
+    TaskFailed,
 }
 
 impl IntoResponse for AppError {
@@ -46,8 +47,8 @@ impl IntoResponse for AppError {
             AppError::UnsupportedMediaType(_) => {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
             }
-            AppError::Internal(detail) => {
-                tracing::error!(%detail, "internal error");
+            AppError::TaskFailed => {
+                tracing::error!("the image decoding task failed");
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal")
             }
         };

@@ -1,0 +1,22 @@
+//! The one error type of the service kit.
+
+/// What can go wrong talking to Redis.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Connecting to Redis or a command failed.
+    #[error("redis: {0}")]
+    Redis(#[from] ::redis::RedisError),
+    /// The subscription to Redis ended.
+    #[error("redis closed the subscription")]
+    SubscriptionClosed,
+    /// An entry in Redis is not a revocation or snapshot of ours.
+    #[error("corrupt {what} in redis: {source}")]
+    Corrupt {
+        /// `revocation` or `revocation snapshot`.
+        what: &'static str,
+        /// Why it does not parse.
+        #[source]
+        source: healthcode_keys::Error,
+    },
+}

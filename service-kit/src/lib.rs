@@ -1,0 +1,19 @@
+//! What the issuer service and the checkpoint verifier service share, and
+//! nothing the offline scanner needs: the Redis channel that carries
+//! revocations, reconnecting with backoff, graceful shutdown, reloading a
+//! file when it changes, rate-limited warnings and the tracing set-up.
+//!
+//! # Layout
+//! - [`redis`]: revocations in Redis: key and channel names, store, publish, subscribe.
+//! - [`reconnect`]: backoff between reconnects and warnings that do not flood the log.
+//! - [`signals`]: graceful shutdown on Ctrl-C or SIGTERM; reloads on SIGHUP or a file change.
+//! - [`logging`]: the tracing subscriber every service binary installs.
+//! - [`Error`]: this crate's one error type.
+
+mod error;
+pub mod logging;
+pub mod reconnect;
+pub mod redis;
+pub mod signals;
+
+pub use error::Error;

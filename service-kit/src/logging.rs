@@ -1,0 +1,12 @@
+//! The tracing set-up of every service binary: to stderr, at the level
+//! `RUST_LOG` asks for, `info` by default.
+
+/// Installs the subscriber; call once, first thing in `main`.
+pub fn init() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+}

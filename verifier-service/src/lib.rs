@@ -1,0 +1,49 @@
+//! The checkpoint verifier service: the scanner's checks over HTTP, with
+//! revocations held in memory and kept current from Redis. Stateless
+//! between instances: any number can stand behind a balancer.
+//!
+//! # Layout
+//! - [`state`]: [`AppState`]: the checker, the revocation set and its freshness.
+//! - [`routes`]: the handlers.
+//! - [`sync`]: the Redis subscriber with full resyncs and reconnects.
+//! - [`trust`]: loading and reloading the trust list while serving.
+//! - [`metrics`]: counters for `/metrics`.
+//! - [`AppError`]: how a handler refuses a request.
+
+mod error;
+pub mod metrics;
+pub mod routes;
+pub mod state;
+pub mod sync;
+pub mod trust;
+
+use std::{sync::Arc, time::Duration};
+
+use axum::{
+    Router,
+    extract::DefaultBodyLimit,
+    routing::{get, post},
+};
+pub use error::AppError;
+use healthcode_verifier::image::ImageLimits;
+pub use state::AppState;
+use tower_http::timeout::TimeoutLayer;
+
+/// How long one request may take (a photo decodes in well under a second).
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The service's routes over `state`.
+pub fn app(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/v1/verify", post(routes::verify))
+        .route("/v1/codes/{token_id}/status", get(routes::status))
+        .route("/v1/revocations", get(routes::revocations))
+        .route("/healthz", get(routes::healthz))
+        .route("/metrics", get(routes::metrics))
+        .layer(DefaultBodyLimit::max(ImageLimits::default().max_bytes))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
+        .with_state(state)
+}
