@@ -29,13 +29,8 @@ pub enum Error {
         path: std::path::PathBuf,
     },
     /// A colour-rules input field is wrong.
-    #[error("{field}: {problem}")]
-    BadFact {
-        /// Where in the input, e.g. `person.statuses[0].start`.
-        field: String,
-        /// What is wrong.
-        problem: crate::rules::vector::FactProblem,
-    },
+    #[error(transparent)]
+    Fact(#[from] crate::rules::vector::FactError),
     /// A vector file is not JSON.
     #[error("{path}: not JSON: {source}")]
     VectorFile {
@@ -72,7 +67,7 @@ pub enum Error {
     #[error("stored {field} cannot be decrypted (wrong data key, or altered data)")]
     Undecryptable {
         /// The column, e.g. `accounts.name`.
-        field: String,
+        field: &'static str,
     },
     /// A stored value is not one this version knows.
     #[error("stored {what} {value:?} is not one this version knows")]
@@ -98,9 +93,9 @@ pub enum Error {
     #[error("the application is {status}; this needs one that is {expected}")]
     WrongStatus {
         /// Where it stands.
-        status: &'static str,
+        status: crate::model::AccountStatus,
         /// Where it must stand.
-        expected: &'static str,
+        expected: crate::model::AccountStatus,
     },
     /// The document shown is not the one applied with.
     #[error("the identity document does not match the application")]
@@ -116,9 +111,9 @@ pub enum Error {
     WeakPassword,
     /// A limit on how often something may be done.
     #[error("too many requests; try again in {retry_after_seconds} s")]
-    TooManyRequests {
+    RateLimited {
         /// Seconds until a try may succeed.
-        retry_after_seconds: i64,
+        retry_after_seconds: u64,
     },
     /// An upload with more records than allowed.
     #[error("{count} records in one upload; the limit is {limit}")]
@@ -132,7 +127,7 @@ pub enum Error {
     #[error("{} bad rows, nothing imported:\n{}", problems.len(), problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
     ImportRows {
         /// Each bad row.
-        problems: Vec<RowProblem>,
+        problems: Vec<BadRow>,
     },
     /// A feed file that cannot be read as a whole; nothing was imported.
     #[error("{path}: {problem}; nothing imported")]
@@ -140,17 +135,18 @@ pub enum Error {
         /// The file.
         path: std::path::PathBuf,
         /// What is wrong with it.
-        problem: String,
+        problem: crate::feeds::import::FileProblem,
     },
-    /// A staff member whose role may not do this.
-    #[error("staff member {name:?} is {role}; this needs {needed}")]
-    WrongRole {
-        /// The staff member.
-        name: String,
+    /// A staff member whose role may not do this (the refusal is audited).
+    #[error(
+        "a staff member who is {role} may not do this; it needs {}",
+        crate::model::account::list_roles(needed)
+    )]
+    Forbidden {
         /// Their role.
-        role: &'static str,
+        role: crate::model::Role,
         /// The roles that may.
-        needed: String,
+        needed: &'static [crate::model::Role],
     },
     /// A file imported whole that is larger than the import reads.
     #[error("the {what} file is larger than {limit} bytes; nothing imported")]
@@ -186,16 +182,25 @@ pub enum Error {
     },
 }
 
+impl Error {
+    /// A refusal until `wait` has passed (at least a second, as `Retry-After` counts).
+    pub fn rate_limited(wait: time::Duration) -> Self {
+        Error::RateLimited {
+            retry_after_seconds: u64::try_from(wait.whole_seconds()).unwrap_or(0).max(1),
+        }
+    }
+}
+
 /// One bad row of an imported file.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RowProblem {
+pub struct BadRow {
     /// The line, from 1 (the header).
     pub line: u64,
     /// What is wrong.
     pub problem: String,
 }
 
-impl std::fmt::Display for RowProblem {
+impl std::fmt::Display for BadRow {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "line {}: {}", self.line, self.problem)
     }

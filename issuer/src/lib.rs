@@ -1,26 +1,30 @@
 //! Issues Hong Kong Health Codes: resident accounts, the colour rules, signing and QR codes.
 //!
 //! # Layout
-//! - [`issue`]: from a colour and an ID document to a signed token.
-//! - [`qr`]: the token's QR code as PNG or SVG.
-//! - [`rules`]: the colour rules (a pure function), their test vectors and checks.
-//! - [`residents`]: registration, verification routes, activation, visit records.
-//! - [`feeds`]: the health authority's and immigration department's records.
-//! - [`codes`]: applying for a code, re-evaluation, delivering revocations.
+//! Each module imports only from those below it (see `docs/architecture.md`):
+//! - [`service`]: the `issuer serve` HTTP API (top).
+//! - [`residents`], [`feeds`], [`codes`]: the workflows: registration to
+//!   activation and visits; the health authority's and immigration's
+//!   records; applying for codes, re-evaluation, delivering revocations.
+//! - [`vectors`]: the colour rules over test-vector files (`issuer rules`).
 //! - [`store`]: the database (SQLite; portable to PostgreSQL), sealing personal data.
+//! - [`model`]: the types the store keeps and the workflows pass around.
+//! - [`issue`], [`qr`]: from a colour and an ID document to a signed token and its QR code.
 //! - [`privacy`]: the data key, field encryption and blind indexes.
-//! - [`service`]: the `issuer serve` HTTP API.
+//! - [`rules`]: the colour rules, a pure function (bottom).
 //! - [`Error`]: this crate's one error type.
 
 pub mod codes;
 mod error;
 pub mod feeds;
 pub mod issue;
+pub mod model;
 pub mod privacy;
 pub mod qr;
 pub mod residents;
 pub mod rules;
 pub mod service;
 pub mod store;
+pub mod vectors;
 
-pub use error::{Error, RowProblem};
+pub use error::{BadRow, Error};

@@ -130,10 +130,13 @@ impl DataKey {
     ///
     /// # Errors
     /// [`Error::Undecryptable`] for a wrong key, a moved or altered ciphertext.
-    pub fn open(&self, field: &str, row: &str, sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
-        let undecryptable = || Error::Undecryptable {
-            field: field.to_owned(),
-        };
+    pub fn open(
+        &self,
+        field: &'static str,
+        row: &str,
+        sealed: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, Error> {
+        let undecryptable = || Error::Undecryptable { field };
         if sealed.len() < NONCE_LEN {
             return Err(undecryptable());
         }
@@ -156,11 +159,14 @@ impl DataKey {
     ///
     /// # Errors
     /// As `open`, and [`Error::Undecryptable`] when the text is not UTF-8.
-    pub fn open_text(&self, field: &str, row: &str, sealed: &[u8]) -> Result<String, Error> {
+    pub fn open_text(
+        &self,
+        field: &'static str,
+        row: &str,
+        sealed: &[u8],
+    ) -> Result<String, Error> {
         let bytes = self.open(field, row, sealed)?;
-        String::from_utf8(bytes.to_vec()).map_err(|_| Error::Undecryptable {
-            field: field.to_owned(),
-        })
+        String::from_utf8(bytes.to_vec()).map_err(|_| Error::Undecryptable { field })
     }
 
     /// A keyed blind index of `value` for lookups of kind `kind`: equal values

@@ -13,7 +13,7 @@ use axum::{
     http::{Request, header},
 };
 use common::{NOW, Service, service};
-use healthcode_issuer::{residents::document_index, store::staff::Role};
+use healthcode_issuer::model::Role;
 use proptest::prelude::*;
 use serde_json::{Value, json};
 use time::format_description::well_known::Rfc3339;
@@ -135,12 +135,12 @@ proptest! {
             let held = fixture.service.runtime.block_on(async {
                 let mut conn = fixture.service.store.pool().acquire().await?;
                 let document = id.parse().map_err(healthcode_issuer::Error::from)?;
-                let index = document_index(&fixture.service.store, &document);
+                let index = fixture.service.store.document_index(&document);
                 fixture.service.store.statuses_of(&mut conn, &[index]).await
             });
             let held: Vec<_> = held.unwrap_or_default().into_iter().map(|(_, s)| s).collect();
             let at = |s: i64| NOW + time::Duration::seconds(s);
-            prop_assert!(held.iter().any(|s| s.kind.name() == kind
+            prop_assert!(held.iter().any(|s| s.kind.as_str() == kind
                 && s.start == at(start)
                 && s.end == length.map(|l| at(start + l))), "{:?}", held);
         } else {

@@ -12,7 +12,7 @@ use axum::{
     http::{Request, header},
 };
 use common::{NOW, Service, service};
-use healthcode_issuer::residents::visits::{VISIT_WINDOW, check_record};
+use healthcode_issuer::model::{VISIT_WINDOW, VisitRecord};
 use proptest::prelude::*;
 use tower::ServiceExt as _;
 
@@ -96,7 +96,7 @@ proptest! {
         let text = at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
         let check_in = if with_offset { text } else { text.trim_end_matches('Z').to_owned() };
         let record = serde_json::json!({"venue_id": venue, "venue_name": name, "check_in": check_in});
-        if let Ok(visit) = check_record(record, NOW) {
+        if let Ok(visit) = VisitRecord::check(record, NOW) {
             prop_assert!(visit.check_in > NOW - VISIT_WINDOW && visit.check_in <= NOW);
             prop_assert!(with_offset);
         }

@@ -1,10 +1,14 @@
 //! Properties of the colour rules over random facts (proptest).
 
-use healthcode_issuer::rules::{
-    check::evaluate_vector,
-    evaluate,
-    facts::{Arrival, Designation, Origin, Person, Quarantine, Scheme, Status, StatusKind, Visit},
-    index::Designations,
+use healthcode_issuer::{
+    rules::{
+        evaluate,
+        facts::{
+            Arrival, Designation, Origin, Person, Quarantine, Scheme, Status, StatusKind, Visit,
+        },
+        index::Designations,
+    },
+    vectors::evaluate_vector,
 };
 use proptest::prelude::*;
 use serde_json::{Value, json};

@@ -23,12 +23,13 @@ pub(crate) fn decode_array<const N: usize>(
     text: &str,
     what: &'static str,
 ) -> Result<[u8; N], crate::Error> {
-    let invalid = |reason: String| crate::Error::InvalidKey { what, reason };
-    let bytes = decode(text).map_err(|e| invalid(e.to_string()))?;
-    let len = bytes.len();
-    bytes
-        .try_into()
-        .map_err(|_| invalid(format!("{len} bytes, expected {N}")))
+    let bytes = decode(text).map_err(|reason| crate::Error::KeyEncoding { what, reason })?;
+    let actual = bytes.len();
+    bytes.try_into().map_err(|_| crate::Error::KeyLength {
+        what,
+        expected: N,
+        actual,
+    })
 }
 
 #[cfg(test)]

@@ -22,18 +22,12 @@ impl PublicKey {
     /// The key from its 32 bytes.
     ///
     /// # Errors
-    /// [`Error::InvalidKey`] if the bytes are not a valid point, or a weak
+    /// [`Error::NotAPoint`] if the bytes are not a valid point, [`Error::WeakKey`] for a weak
     /// (small-order) one, which `verify_strict` would refuse anyway.
     pub fn from_bytes(bytes: &[u8; 32]) -> Result<Self, Error> {
-        let key = VerifyingKey::from_bytes(bytes).map_err(|e| Error::InvalidKey {
-            what: "public key",
-            reason: e.to_string(),
-        })?;
+        let key = VerifyingKey::from_bytes(bytes).map_err(|_| Error::NotAPoint)?;
         if key.is_weak() {
-            return Err(Error::InvalidKey {
-                what: "public key",
-                reason: "weak (small-order) key".into(),
-            });
+            return Err(Error::WeakKey);
         }
         Ok(PublicKey(key))
     }

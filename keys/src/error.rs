@@ -42,17 +42,13 @@ pub enum Error {
         /// How many extra bytes there are.
         count: usize,
     },
-    /// The region byte or name is not HK, GD or MO.
-    #[error("unknown issuer region {found:?}")]
-    UnknownRegion {
-        /// The byte or text found.
-        found: String,
-    },
-    /// The colour byte or name is not green, amber or red.
-    #[error("unknown colour {found:?}")]
-    UnknownColour {
-        /// The byte or text found.
-        found: String,
+    /// A token byte (region, colour) that names no value.
+    #[error("unknown {what} byte {byte}")]
+    UnknownByte {
+        /// What the byte should name.
+        what: &'static str,
+        /// The byte found.
+        byte: u8,
     },
     /// The token ends before it starts.
     #[error("valid-until {} is before issued-at {}", crate::hktime::format_hk(crate::hktime::from_u32_seconds(*valid_until)), crate::hktime::format_hk(crate::hktime::from_u32_seconds(*issued_at)))]
@@ -76,7 +72,7 @@ pub enum Error {
         /// The text given.
         input: String,
         /// The parser's complaint.
-        reason: String,
+        reason: time::error::Parse,
     },
     /// No trusted key has this region and key id.
     #[error("no trusted {region} key with id {kid}")]
@@ -129,12 +125,12 @@ pub enum Error {
         now: OffsetDateTime,
     },
     /// An ID document string is not `TYPE:NUMBER` of a known type and shape.
-    #[error("invalid ID document {input:?}: {reason}")]
+    #[error("invalid ID document {input:?}: {problem}")]
     InvalidIdDocument {
         /// What was given (never logged by callers: it is personal data).
         input: String,
         /// What is wrong with it.
-        reason: &'static str,
+        problem: crate::identity::DocumentProblem,
     },
     /// An HKID number whose check digit is wrong.
     #[error("HKID check digit is wrong (expected {expected})")]
@@ -154,13 +150,37 @@ pub enum Error {
         /// The text given.
         input: String,
     },
-    /// Key bytes of the wrong length or not a valid point.
+    /// Key or signature text that is not canonical base64url.
     #[error("invalid {what}: {reason}")]
-    InvalidKey {
-        /// Which key.
+    KeyEncoding {
+        /// Which key or signature.
         what: &'static str,
-        /// Why.
-        reason: String,
+        /// What the decoder found.
+        reason: base64::DecodeError,
+    },
+    /// Key or signature bytes of the wrong length.
+    #[error("invalid {what}: {actual} bytes, expected {expected}")]
+    KeyLength {
+        /// Which key or signature.
+        what: &'static str,
+        /// Bytes it must have.
+        expected: usize,
+        /// Bytes it has.
+        actual: usize,
+    },
+    /// Public key bytes that are not a point on the curve.
+    #[error("invalid public key: not a point on the curve")]
+    NotAPoint,
+    /// A weak (small-order) public key, which `verify_strict` would refuse anyway.
+    #[error("invalid public key: weak (small-order) key")]
+    WeakKey,
+    /// A key file whose key id is not the one its key derives.
+    #[error("invalid key file: key id {claimed} does not match the key (derived {derived})")]
+    KeyIdMismatch {
+        /// The id the file claims.
+        claimed: KeyId,
+        /// The id the key derives.
+        derived: KeyId,
     },
     /// A key file or trust list is not the JSON it should be.
     #[error("{what} is not valid: {source}")]
@@ -253,61 +273,90 @@ pub enum Error {
         /// Highest sequence number held.
         held: u64,
     },
-    /// A revocation reason outside the fixed set.
-    #[error("unknown revocation reason {found:?} (known: {})", crate::revocation::REASONS.join(", "))]
-    UnknownReason {
-        /// The text given.
-        found: String,
-    },
     /// A revocation snapshot's signature does not verify.
     #[error("revocation snapshot signature does not verify")]
     SnapshotBadSignature,
-    /// A revocation snapshot is inconsistent.
-    #[error("revocation snapshot is invalid: {reason}")]
-    SnapshotInvalid {
-        /// What is wrong.
-        reason: String,
+    /// A revocation snapshot of a format this code does not know.
+    #[error("revocation snapshot is invalid: format {found:?}")]
+    SnapshotFormat {
+        /// The format found.
+        found: String,
+    },
+    /// A revocation snapshot issued later than clock skew explains.
+    #[error(
+        "revocation snapshot is invalid: issued in the future ({}, now {})",
+        crate::hktime::format_hk(*issued_at),
+        crate::hktime::format_hk(*now)
+    )]
+    SnapshotFromFuture {
+        /// Its issue time.
+        issued_at: OffsetDateTime,
+        /// The checking time.
+        now: OffsetDateTime,
     },
     /// The trust list itself is inconsistent.
-    #[error("trust list is invalid: {reason}")]
-    TrustListInvalid {
-        /// What is wrong.
-        reason: String,
-    },
+    #[error("trust list is invalid: {0}")]
+    TrustListInvalid(crate::trust::TrustListProblem),
 }
 
 impl Error {
     /// What kind of token rejection this is; `None` for errors that are not
     /// about a token.
     pub fn rejection(&self) -> Option<Rejection> {
-        Some(match self {
+        match self {
             Error::BadPrefix
             | Error::UnknownVersion { .. }
             | Error::NonCanonicalBase64 { .. }
             | Error::WrongLength { .. }
             | Error::TrailingBytes { .. }
-            | Error::UnknownRegion { .. }
-            | Error::UnknownColour { .. }
-            | Error::ValidUntilBeforeIssuedAt { .. } => Rejection::Malformed,
-            Error::UnknownKey { .. } => Rejection::UnknownKey,
-            Error::BadSignature => Rejection::BadSignature,
-            Error::KeyRevoked { .. } => Rejection::KeyRevoked,
-            Error::KeyNotValidAtIssue { .. } => Rejection::KeyNotValidAtIssue,
-            Error::Expired { .. } => Rejection::Expired,
-            Error::NotYetValid { .. } => Rejection::NotYetValid,
-            _ => return None,
-        })
+            | Error::UnknownByte { .. }
+            | Error::ValidUntilBeforeIssuedAt { .. } => Some(Rejection::Malformed),
+            Error::UnknownKey { .. } => Some(Rejection::UnknownKey),
+            Error::BadSignature => Some(Rejection::BadSignature),
+            Error::KeyRevoked { .. } => Some(Rejection::KeyRevoked),
+            Error::KeyNotValidAtIssue { .. } => Some(Rejection::KeyNotValidAtIssue),
+            Error::Expired { .. } => Some(Rejection::Expired),
+            Error::NotYetValid { .. } => Some(Rejection::NotYetValid),
+            Error::TimeOutOfRange { .. }
+            | Error::InvalidTime { .. }
+            | Error::InvalidIdDocument { .. }
+            | Error::HkidCheckDigit { .. }
+            | Error::InvalidKeyId { .. }
+            | Error::InvalidTokenId { .. }
+            | Error::KeyEncoding { .. }
+            | Error::KeyLength { .. }
+            | Error::NotAPoint
+            | Error::WeakKey
+            | Error::KeyIdMismatch { .. }
+            | Error::Json { .. }
+            | Error::WrongKeyFileKind { .. }
+            | Error::SecretFileTooOpen { .. }
+            | Error::FileExists { .. }
+            | Error::Io { .. }
+            | Error::FileTooLarge { .. }
+            | Error::TrustListBadSignature
+            | Error::TrustListWrongRoot { .. }
+            | Error::TrustListExpired { .. }
+            | Error::ClockBeforeTrustList { .. }
+            | Error::TrustListRollback { .. }
+            | Error::SnapshotBadSignature
+            | Error::SnapshotFormat { .. }
+            | Error::SnapshotFromFuture { .. }
+            | Error::TrustListInvalid(_) => None,
+        }
     }
 
     /// True for rejections found after the signature verified: the token's
     /// claims are authentic (if expired, say) and may be shown.
     pub fn is_after_signature(&self) -> bool {
         matches!(
-            self,
-            Error::KeyRevoked { .. }
-                | Error::KeyNotValidAtIssue { .. }
-                | Error::Expired { .. }
-                | Error::NotYetValid { .. }
+            self.rejection(),
+            Some(
+                Rejection::KeyRevoked
+                    | Rejection::KeyNotValidAtIssue
+                    | Rejection::Expired
+                    | Rejection::NotYetValid
+            )
         )
     }
 }

@@ -47,9 +47,9 @@ pub fn whole_seconds(at: OffsetDateTime) -> OffsetDateTime {
 pub fn parse_rfc3339(text: &str) -> Result<OffsetDateTime, Error> {
     OffsetDateTime::parse(text, &Rfc3339)
         .map(|t| t.to_offset(UtcOffset::UTC))
-        .map_err(|e| Error::InvalidTime {
+        .map_err(|reason| Error::InvalidTime {
             input: text.to_owned(),
-            reason: e.to_string(),
+            reason,
         })
 }
 

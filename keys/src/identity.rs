@@ -51,16 +51,16 @@ impl FromStr for IdDocument {
     /// Parses `TYPE:NUMBER`: `HKID:A123456(3)`, `PASSPORT-GBR:123456789`,
     /// `PERMIT:H12345678`, `MOID:1234567(8)`.
     fn from_str(input: &str) -> Result<Self, Error> {
-        let invalid = |reason| Error::InvalidIdDocument {
+        let invalid = |problem| Error::InvalidIdDocument {
             input: input.to_owned(),
-            reason,
+            problem,
         };
-        if input.len() > 64 {
-            return Err(invalid("longer than 64 characters"));
+        if input.len() > MAX_DOCUMENT_LEN {
+            return Err(invalid(DocumentProblem::TooLong));
         }
         let (doc_type, number) = input
             .split_once(':')
-            .ok_or_else(|| invalid("expected TYPE:NUMBER, e.g. HKID:A1234563"))?;
+            .ok_or_else(|| invalid(DocumentProblem::NoType))?;
         let doc_type = doc_type.trim().to_ascii_uppercase();
         let number: String = number
             .chars()
@@ -68,16 +68,16 @@ impl FromStr for IdDocument {
             .collect::<String>()
             .to_ascii_uppercase();
         if !number.bytes().all(|b| b.is_ascii_alphanumeric()) {
-            return Err(invalid("the number may hold only letters and digits"));
+            return Err(invalid(DocumentProblem::NotAlphanumeric));
         }
         check_type(&doc_type).map_err(invalid)?;
         if doc_type == "HKID" {
             check_hkid(&number).map_err(|e| match e {
-                HkidProblem::Shape(reason) => invalid(reason),
+                HkidProblem::Shape(problem) => invalid(problem),
                 HkidProblem::CheckDigit(expected) => Error::HkidCheckDigit { expected },
             })?;
         } else if !(5..=20).contains(&number.len()) {
-            return Err(invalid("the number must have 5 to 20 letters and digits"));
+            return Err(invalid(DocumentProblem::NumberLength));
         }
         Ok(IdDocument {
             normalised: format!("{doc_type}:{number}"),
@@ -91,7 +91,40 @@ impl fmt::Debug for IdDocument {
     }
 }
 
-fn check_type(doc_type: &str) -> Result<(), &'static str> {
+/// The longest `TYPE:NUMBER` text accepted, checked before anything else is.
+pub const MAX_DOCUMENT_LEN: usize = 64;
+
+/// What is wrong with an ID document's text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DocumentProblem {
+    /// Longer than [`MAX_DOCUMENT_LEN`].
+    #[error("longer than 64 characters")]
+    TooLong,
+    /// No `:` between type and number.
+    #[error("expected TYPE:NUMBER, e.g. HKID:A1234563")]
+    NoType,
+    /// A number with other characters than letters and digits.
+    #[error("the number may hold only letters and digits")]
+    NotAlphanumeric,
+    /// A passport without a three-letter country.
+    #[error("a passport is PASSPORT-<ISO 3166 alpha-3 country>, e.g. PASSPORT-GBR")]
+    PassportCountry,
+    /// A type this system does not know.
+    #[error("unknown document type; known: HKID, MOID, PERMIT, PASSPORT-<country>")]
+    UnknownType,
+    /// An HKID that is not 1 or 2 letters, 6 digits and a check digit.
+    #[error("an HKID is 1 or 2 letters, 6 digits and a check digit, e.g. A123456(3)")]
+    HkidShape,
+    /// An HKID whose letters are not followed by 6 digits.
+    #[error("an HKID has 6 digits after its letters")]
+    HkidDigits,
+    /// Another document whose number is too short or too long.
+    #[error("the number must have 5 to 20 letters and digits")]
+    NumberLength,
+}
+
+fn check_type(doc_type: &str) -> Result<(), DocumentProblem> {
     if DOCUMENT_TYPES.contains(&doc_type) && doc_type != "PASSPORT" {
         return Ok(());
     }
@@ -99,15 +132,13 @@ fn check_type(doc_type: &str) -> Result<(), &'static str> {
         Some(country) if country.len() == 3 && country.bytes().all(|b| b.is_ascii_uppercase()) => {
             Ok(())
         }
-        Some(_) | None if doc_type.starts_with("PASSPORT") => {
-            Err("a passport is PASSPORT-<ISO 3166 alpha-3 country>, e.g. PASSPORT-GBR")
-        }
-        _ => Err("unknown document type; known: HKID, MOID, PERMIT, PASSPORT-<country>"),
+        Some(_) | None if doc_type.starts_with("PASSPORT") => Err(DocumentProblem::PassportCountry),
+        _ => Err(DocumentProblem::UnknownType),
     }
 }
 
 enum HkidProblem {
-    Shape(&'static str),
+    Shape(DocumentProblem),
     CheckDigit(char),
 }
 
@@ -118,13 +149,11 @@ fn check_hkid(number: &str) -> Result<(), HkidProblem> {
     let bytes = number.as_bytes();
     let letters = bytes.iter().take_while(|b| b.is_ascii_uppercase()).count();
     if !(1..=2).contains(&letters) || bytes.len() != letters + 7 {
-        return Err(HkidProblem::Shape(
-            "an HKID is 1 or 2 letters, 6 digits and a check digit, e.g. A123456(3)",
-        ));
+        return Err(HkidProblem::Shape(DocumentProblem::HkidShape));
     }
     let (body, check) = bytes.split_at(bytes.len() - 1);
     if !body[letters..].iter().all(u8::is_ascii_digit) {
-        return Err(HkidProblem::Shape("an HKID has 6 digits after its letters"));
+        return Err(HkidProblem::Shape(DocumentProblem::HkidDigits));
     }
     // The shape is checked above, so the body has a check digit.
     let expected = hkid_check_digit(&number[..number.len() - 1]).unwrap_or('?');

@@ -430,10 +430,7 @@ fn check_kid(claimed: KeyId, derived: KeyId) -> Result<(), Error> {
     if claimed == derived {
         return Ok(());
     }
-    Err(Error::InvalidKey {
-        what: "key file",
-        reason: format!("key id {claimed} does not match the key (derived {derived})"),
-    })
+    Err(Error::KeyIdMismatch { claimed, derived })
 }
 
 /// Serde for a [`PublicKey`] as base64url text.

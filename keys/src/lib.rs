@@ -10,7 +10,8 @@
 //! - [`identity`]: ID documents and the keyed identity binding.
 //! - [`revocation`]: revoked codes and the issuer-signed snapshot of them.
 //! - [`keyfile`], [`files`]: key types with metadata and their 0600 files.
-//! - [`ed25519`], [`kid`], [`region`], [`colour`]: the small types.
+//! - [`ed25519`], [`kid`], [`region`], [`colour`]: the small types;
+//!   [`names`]: the one way their names are written and parsed.
 //! - [`hktime`]: UTC instants and Hong Kong days.
 //! - [`json`]: how every file of this system is written and read.
 //! - [`testkeys`]: deterministic, clearly labelled test-only keys.
@@ -26,6 +27,7 @@ pub mod identity;
 pub mod json;
 pub mod keyfile;
 pub mod kid;
+pub mod names;
 pub mod region;
 pub mod revocation;
 pub mod testkeys;

@@ -1,23 +1,18 @@
 //! Issuer regions: who issued a code, and under whose keys it verifies.
 
-use std::{fmt, str::FromStr};
-
-use serde::{Deserialize, Serialize};
-
 use crate::Error;
 
-/// The region whose health-code system issued a token.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum Region {
-    /// Hong Kong.
-    #[serde(rename = "HK")]
-    HongKong,
-    /// Guangdong (YueKang Code).
-    #[serde(rename = "GD")]
-    Guangdong,
-    /// Macao.
-    #[serde(rename = "MO")]
-    Macao,
+crate::named_enum! {
+    /// The region whose health-code system issued a token.
+    #[derive(PartialOrd, Ord)]
+    pub enum Region("issuer region") {
+        /// Hong Kong.
+        HongKong = "HK",
+        /// Guangdong (YueKang Code).
+        Guangdong = "GD",
+        /// Macao.
+        Macao = "MO",
+    }
 }
 
 impl Region {
@@ -33,45 +28,15 @@ impl Region {
     /// The region a token byte names.
     ///
     /// # Errors
-    /// [`Error::UnknownRegion`] for any byte but 1, 2 and 3.
+    /// [`Error::UnknownByte`] for any byte but 1, 2 and 3.
     pub fn from_byte(byte: u8) -> Result<Self, Error> {
-        match byte {
-            1 => Ok(Region::HongKong),
-            2 => Ok(Region::Guangdong),
-            3 => Ok(Region::Macao),
-            other => Err(Error::UnknownRegion {
-                found: format!("byte {other}"),
-            }),
-        }
-    }
-
-    /// The two-letter code: `HK`, `GD` or `MO`.
-    pub fn code(self) -> &'static str {
-        match self {
-            Region::HongKong => "HK",
-            Region::Guangdong => "GD",
-            Region::Macao => "MO",
-        }
-    }
-}
-
-impl fmt::Display for Region {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.code())
-    }
-}
-
-impl FromStr for Region {
-    type Err = Error;
-
-    fn from_str(s: &str) -> Result<Self, Error> {
-        match s {
-            "HK" => Ok(Region::HongKong),
-            "GD" => Ok(Region::Guangdong),
-            "MO" => Ok(Region::Macao),
-            other => Err(Error::UnknownRegion {
-                found: other.to_owned(),
-            }),
-        }
+        Region::ALL
+            .iter()
+            .copied()
+            .find(|r| r.to_byte() == byte)
+            .ok_or(Error::UnknownByte {
+                what: "issuer region",
+                byte,
+            })
     }
 }

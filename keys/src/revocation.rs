@@ -4,87 +4,37 @@
 //! A snapshot signs the whole set at one instant, so dropping an entry from
 //! it breaks the signature; its issue time tells a scanner how old it is.
 
-use std::{fmt, str::FromStr};
-
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::{Error, IssuerSecretKey, KeyId, Region, TokenId, TrustList, b64, hktime::CLOCK_SKEW};
 
-/// Why a code was revoked. Deliberately coarse: officers see it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Reason {
-    /// A newer code was issued the same day.
-    Superseded,
-    /// The holder's risk changed after issue (which way is not said).
-    RiskChanged,
-    /// The code should not have been issued.
-    IssuedInError,
-    /// The holder asked for it.
-    HolderRequest,
-    /// The code is being misused.
-    Fraud,
+crate::named_enum! {
+    /// Why a code was revoked. Deliberately coarse: officers see it, and free
+    /// text could carry health data to every checkpoint.
+    pub enum RevocationReason("revocation reason") {
+        /// A newer code was issued the same day.
+        Superseded = "superseded",
+        /// The holder's risk changed after issue (which way is not said).
+        RiskChanged = "risk_changed",
+        /// The code should not have been issued.
+        IssuedInError = "issued_in_error",
+        /// The holder asked for it.
+        HolderRequest = "holder_request",
+        /// The code is being misused.
+        Fraud = "fraud",
+    }
 }
 
-/// Every reason, in byte order.
-const ALL_REASONS: [Reason; 5] = [
-    Reason::Superseded,
-    Reason::RiskChanged,
-    Reason::IssuedInError,
-    Reason::HolderRequest,
-    Reason::Fraud,
-];
-
-/// Every reason's id, for messages.
-pub const REASONS: &[&str] = &[
-    "superseded",
-    "risk_changed",
-    "issued_in_error",
-    "holder_request",
-    "fraud",
-];
-
-impl Reason {
-    /// The snake_case id.
-    pub fn id(self) -> &'static str {
-        match self {
-            Reason::Superseded => "superseded",
-            Reason::RiskChanged => "risk_changed",
-            Reason::IssuedInError => "issued_in_error",
-            Reason::HolderRequest => "holder_request",
-            Reason::Fraud => "fraud",
-        }
-    }
-
+impl RevocationReason {
     fn to_byte(self) -> u8 {
         match self {
-            Reason::Superseded => 1,
-            Reason::RiskChanged => 2,
-            Reason::IssuedInError => 3,
-            Reason::HolderRequest => 4,
-            Reason::Fraud => 5,
+            RevocationReason::Superseded => 1,
+            RevocationReason::RiskChanged => 2,
+            RevocationReason::IssuedInError => 3,
+            RevocationReason::HolderRequest => 4,
+            RevocationReason::Fraud => 5,
         }
-    }
-}
-
-impl fmt::Display for Reason {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.id())
-    }
-}
-
-impl FromStr for Reason {
-    type Err = Error;
-
-    fn from_str(s: &str) -> Result<Self, Error> {
-        let id = s.replace('-', "_");
-        ALL_REASONS
-            .into_iter()
-            .find(|r| r.id() == id)
-            .ok_or_else(|| Error::UnknownReason {
-                found: s.to_owned(),
-            })
     }
 }
 
@@ -96,7 +46,7 @@ pub struct Revocation {
     #[serde(with = "token_id_hex")]
     pub token_id: TokenId,
     /// Why.
-    pub reason: Reason,
+    pub reason: RevocationReason,
     /// When it was revoked.
     #[serde(with = "time::serde::rfc3339")]
     pub revoked_at: OffsetDateTime,
@@ -229,12 +179,12 @@ impl SignedSnapshot {
     ///
     /// # Errors
     /// [`Error::UnknownKey`], [`Error::KeyRevoked`], [`Error::SnapshotBadSignature`],
-    /// [`Error::SnapshotInvalid`].
+    /// [`Error::SnapshotFormat`], [`Error::SnapshotFromFuture`].
     pub fn verify(&self, trust: &TrustList, now: OffsetDateTime) -> Result<&SnapshotBody, Error> {
         let body = &self.snapshot;
         if body.format != SNAPSHOT_FORMAT {
-            return Err(Error::SnapshotInvalid {
-                reason: format!("format {:?}", body.format),
+            return Err(Error::SnapshotFormat {
+                found: body.format.clone(),
             });
         }
         let key = trust.key(body.region, body.kid).ok_or(Error::UnknownKey {
@@ -248,8 +198,9 @@ impl SignedSnapshot {
             .map_err(|_| Error::SnapshotBadSignature)?;
         key.check_usable_at(body.kid, body.issued_at)?;
         if body.issued_at > now + CLOCK_SKEW {
-            return Err(Error::SnapshotInvalid {
-                reason: "issued in the future".into(),
+            return Err(Error::SnapshotFromFuture {
+                issued_at: body.issued_at,
+                now,
             });
         }
         Ok(body)

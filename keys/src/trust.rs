@@ -24,6 +24,61 @@ pub const DEFAULT_LIFETIME: Duration = Duration::days(7);
 /// The most keys one list may hold.
 pub const MAX_KEYS: usize = 1024;
 
+/// What is inconsistent in a trust list.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TrustListProblem {
+    /// A format this code does not know.
+    #[error("format {found:?}, expected {FORMAT:?}")]
+    Format {
+        /// The format found.
+        found: String,
+    },
+    /// A time with a fraction of a second (every time signed is whole seconds).
+    #[error("times must be whole seconds")]
+    FractionalSeconds,
+    /// A list that expires before (or when) it is issued.
+    #[error("expires_at is not after issued_at")]
+    ExpiresBeforeIssue,
+    /// More keys than any list may hold.
+    #[error("{count} keys, at most {MAX_KEYS}")]
+    TooManyKeys {
+        /// Keys listed.
+        count: usize,
+    },
+    /// An entry whose key id is not the one its key derives.
+    #[error("key id {kid} does not match its key")]
+    KeyIdMismatch {
+        /// The entry's key id.
+        kid: KeyId,
+    },
+    /// A key whose validity ends before it starts.
+    #[error("key {kid} has not_after before not_before")]
+    ValidityReversed {
+        /// The key.
+        kid: KeyId,
+    },
+    /// A key listed twice.
+    #[error("key {kid} is listed twice")]
+    ListedTwice {
+        /// The key.
+        kid: KeyId,
+    },
+    /// A list naming another root than the one signing it.
+    #[error("root_kid {root_kid} is not the signing root's")]
+    OtherRoot {
+        /// The root the list names.
+        root_kid: KeyId,
+    },
+    /// A key to revoke that the list does not hold (a typo must not leave a
+    /// leaked key active).
+    #[error("--revoke {kid} names no key given")]
+    RevokedKeyNotListed {
+        /// The key id given.
+        kid: KeyId,
+    },
+}
+
 /// Whether a listed key may still be trusted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -132,9 +187,9 @@ impl TrustListBody {
             .iter()
             .find(|kid| !keys.iter().any(|k| k.kid == **kid))
         {
-            return Err(Error::TrustListInvalid {
-                reason: format!("--revoke {missing} names no key given"),
-            });
+            return Err(Error::TrustListInvalid(
+                TrustListProblem::RevokedKeyNotListed { kid: *missing },
+            ));
         }
         let status = |k: &IssuerPublicKey| match revoked.contains(&k.kid) {
             true => KeyStatus::Revoked,
@@ -177,9 +232,11 @@ impl TrustListBody {
 
     /// Checks what a signer and a verifier both insist on.
     fn validate(&self) -> Result<(), Error> {
-        let invalid = |reason: String| Err(Error::TrustListInvalid { reason });
+        let invalid = |problem| Err(Error::TrustListInvalid(problem));
         if self.format != FORMAT {
-            return invalid(format!("format {:?}, expected {FORMAT:?}", self.format));
+            return invalid(TrustListProblem::Format {
+                found: self.format.clone(),
+            });
         }
         let times = self.keys.iter().flat_map(|k| [k.not_before, k.not_after]);
         if [self.issued_at, self.expires_at]
@@ -187,25 +244,27 @@ impl TrustListBody {
             .chain(times)
             .any(|t| t.nanosecond() != 0)
         {
-            return invalid("times must be whole seconds".into());
+            return invalid(TrustListProblem::FractionalSeconds);
         }
         if self.expires_at <= self.issued_at {
-            return invalid("expires_at is not after issued_at".into());
+            return invalid(TrustListProblem::ExpiresBeforeIssue);
         }
         if self.keys.len() > MAX_KEYS {
-            return invalid(format!("{} keys, at most {MAX_KEYS}", self.keys.len()));
+            return invalid(TrustListProblem::TooManyKeys {
+                count: self.keys.len(),
+            });
         }
         let mut seen = std::collections::HashSet::new();
         for entry in &self.keys {
             let k = entry;
             if KeyId::derive(Some(k.region), &k.public_key) != k.kid {
-                return invalid(format!("key id {} does not match its key", k.kid));
+                return invalid(TrustListProblem::KeyIdMismatch { kid: k.kid });
             }
             if k.not_after < k.not_before {
-                return invalid(format!("key {} has not_after before not_before", k.kid));
+                return invalid(TrustListProblem::ValidityReversed { kid: k.kid });
             }
             if !seen.insert((k.region, k.kid)) {
-                return invalid(format!("key {} is listed twice", k.kid));
+                return invalid(TrustListProblem::ListedTwice { kid: k.kid });
             }
         }
         Ok(())
@@ -220,9 +279,9 @@ impl SignedTrustList {
     pub fn sign(body: TrustListBody, root: &RootSecretKey) -> Result<Self, Error> {
         body.validate()?;
         if body.root_kid != root.public().kid {
-            return Err(Error::TrustListInvalid {
-                reason: format!("root_kid {} is not the signing root's", body.root_kid),
-            });
+            return Err(Error::TrustListInvalid(TrustListProblem::OtherRoot {
+                root_kid: body.root_kid,
+            }));
         }
         let signature = b64::encode(&root.secret().sign(&body.signing_message()));
         Ok(SignedTrustList {

@@ -39,7 +39,7 @@ pub fn human(verdict: &Verdict, color: bool) -> String {
         || paint("  ?  ", "\x1b[1;97;100m", color),
         |c| {
             paint(
-                &format!(" {} ", c.name().to_uppercase()),
+                &format!(" {} ", c.as_str().to_uppercase()),
                 colour_style(c),
                 color,
             )

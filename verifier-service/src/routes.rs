@@ -118,7 +118,7 @@ pub async fn status(
     Ok(Json(json!({
         "token_id": token_id.to_string(),
         "revocation": answer.status(),
-        "reason": answer.revoked.as_ref().map(|r| r.reason.id()),
+        "reason": answer.revoked.as_ref().map(|r| r.reason.as_str()),
         "revoked_at": answer.revoked.as_ref().map(|r| format_utc(r.revoked_at)),
         "revocation_as_of": answer.as_of.map(format_utc),
         "revocation_stale": answer.stale,

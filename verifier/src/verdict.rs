@@ -9,7 +9,7 @@
 use healthcode_keys::{
     Claims, Colour, KeyId, Region, Rejection, TokenId,
     hktime::{format_hk, format_utc},
-    revocation::Reason,
+    revocation::RevocationReason,
 };
 use serde::{Serialize, Serializer};
 use time::OffsetDateTime;
@@ -153,7 +153,7 @@ pub(crate) enum TokenFacts {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct RevocationFacts {
     pub(crate) status: RevocationStatus,
-    pub(crate) reason: Option<Reason>,
+    pub(crate) reason: Option<RevocationReason>,
     pub(crate) as_of: Option<OffsetDateTime>,
     pub(crate) stale: bool,
 }
@@ -356,7 +356,7 @@ impl Serialize for Verdict {
             identity: self.identity,
             error: self.refusal.as_ref(),
             revocation: self.revocation.status,
-            revocation_reason: self.revocation.reason.map(Reason::id),
+            revocation_reason: self.revocation.reason.map(RevocationReason::as_str),
             revocation_as_of: self.revocation.as_of.map(format_utc),
             revocation_stale: self.revocation.stale,
         }

@@ -7,22 +7,22 @@
 //! colour reflects it) or commits after the code is stored (and the batch's
 //! re-evaluation finds the code). No code can slip between the two.
 
-use healthcode_keys::revocation::Reason as RevocationReason;
+use healthcode_keys::revocation::RevocationReason;
 use healthcode_keys::{IdDocument, TokenId, UnverifiedToken, hktime::end_of_hk_day};
 use time::{Duration, OffsetDateTime};
 
 use super::{
     explain::{ReasonView, explain},
-    facts::gather,
+    gather::gather,
     signer::Signer,
 };
 use crate::{
     Error,
     issue::issue_code,
+    model::{AccountStatus, Actor},
     rules::{Evaluation, evaluation_of, findings},
     store::{
         Store,
-        accounts::Status,
         codes::{NewCode, revocation_of},
     },
 };
@@ -49,7 +49,7 @@ pub struct Issued {
 ///
 /// # Errors
 /// [`Error::NotFound`] for an account that is not active;
-/// [`Error::TooManyRequests`] past [`MAX_CODES_PER_DAY`]; a signing key that
+/// [`Error::RateLimited`] past [`MAX_CODES_PER_DAY`]; a signing key that
 /// cannot sign now ([`Error::Keys`]); [`Error::Db`] (then nothing is issued).
 pub async fn apply(
     store: &Store,
@@ -62,16 +62,14 @@ pub async fn apply(
     let account = store
         .account(&mut *tx, account_id)
         .await?
-        .filter(|a| a.status == Status::Active)
+        .filter(|a| a.status == AccountStatus::Active)
         .ok_or(Error::NotFound { what: "account" })?;
     let day_end = end_of_hk_day(now);
     let issued_today = store
         .codes_issued_since(&mut tx, account_id, day_end - Duration::DAY)
         .await?;
     if issued_today >= MAX_CODES_PER_DAY {
-        return Err(Error::TooManyRequests {
-            retry_after_seconds: (day_end - now).whole_seconds() + 1,
-        });
+        return Err(Error::rate_limited(day_end - now + Duration::SECOND));
     }
     // Stored documents were checked at registration: one that no longer
     // parses is corrupt data, not a key problem (and is never echoed).
@@ -91,14 +89,16 @@ pub async fn apply(
         .ok_or(Error::NotFound { what: "account" })?;
     let found = findings(person, &gathered.designations, now);
     let evaluation = evaluation_of(&found, now);
-    let token = issue_code(
-        &mut rand::rngs::OsRng,
-        &key,
-        signer.identity(),
-        evaluation.colour,
-        &document,
-        now,
-    )?;
+    let token = store.with_rng(|rng| {
+        issue_code(
+            rng,
+            &key,
+            signer.identity(),
+            evaluation.colour,
+            &document,
+            now,
+        )
+    })?;
     let claims = token.insecure_claims();
     let earlier = store.live_codes(&mut tx, account_id, now).await?;
     let text = token.to_text();
@@ -117,7 +117,7 @@ pub async fn apply(
             },
         )
         .await?;
-    let actor = format!("resident:{account_id}");
+    let actor = Actor::Resident(account_id.to_owned());
     let superseded: Vec<_> = earlier
         .iter()
         .map(|code| revocation_of(code, RevocationReason::Superseded, now))
@@ -126,8 +126,8 @@ pub async fn apply(
         .record_revocations(&mut tx, &superseded, &actor)
         .await?;
     let detail = serde_json::json!({
-        "colour": evaluation.colour.name(),
-        "reasons": evaluation.reasons.iter().map(|r| r.id()).collect::<Vec<_>>(),
+        "colour": evaluation.colour.as_str(),
+        "reasons": evaluation.reasons.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
         "kid": key.kid().to_string(),
         "superseded": superseded.iter().map(|r| r.token_id.to_string()).collect::<Vec<_>>(),
     });

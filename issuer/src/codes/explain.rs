@@ -84,7 +84,7 @@ fn designation(interval: Interval) -> (String, Option<String>) {
 fn fact_view(fact: &Fact<'_>, venue_names: &HashMap<String, String>) -> FactView {
     match *fact {
         Fact::Status(status) => FactView::Status {
-            kind: status.kind.name(),
+            kind: status.kind.as_str(),
             start: hk(status.start),
             end: status.end.map(hk),
         },
@@ -109,16 +109,16 @@ fn fact_view(fact: &Fact<'_>, venue_names: &HashMap<String, String>) -> FactView
         }
         Fact::Arrival(arrival) => FactView::Arrival {
             at: hk(arrival.at),
-            origin: arrival.origin.name(),
-            scheme: arrival.scheme.map(|s| s.name()),
-            quarantine: arrival.quarantine.name(),
+            origin: arrival.origin.as_str(),
+            scheme: arrival.scheme.map(|s| s.as_str()),
+            quarantine: arrival.quarantine.as_str(),
         },
     }
 }
 
 fn reason_view(reason: Reason, facts: Vec<FactView>) -> ReasonView {
     ReasonView {
-        id: reason.id(),
+        id: reason.as_str(),
         colour: reason.colour(),
         text: reason.plain_words(),
         facts,

@@ -3,7 +3,7 @@
 //!
 //! # Layout
 //! - [`signer`]: the service's signing key, reloaded for key rotation.
-//! - [`facts`]: one resident's facts, read for the rules.
+//! - [`gather`]: residents' facts, read for the rules a group at a time.
 //! - [`apply`]: a resident applies; evaluate, sign, store, supersede.
 //! - [`explain`]: why a code has its colour, in plain words.
 //! - [`reevaluate`]: after feed records change, revoke codes now too green.
@@ -12,7 +12,7 @@
 
 pub mod apply;
 pub mod explain;
-pub mod facts;
+pub mod gather;
 pub mod publish;
 pub mod reevaluate;
 pub mod revoke;

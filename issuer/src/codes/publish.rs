@@ -11,6 +11,7 @@
 //! publisher sets the marker key to a value of its own, and it restores
 //! again whenever it finds the marker missing or different.
 
+use rand::RngCore as _;
 use std::sync::Arc;
 
 use healthcode_keys::IssuerSecretKey;
@@ -74,7 +75,11 @@ impl Publisher {
         if self.marker.is_none() || held != self.marker {
             let in_force = store.revocations_in_force(now).await?;
             self.redis.restore(&in_force).await?;
-            let marker = healthcode_keys::hex::encode(&rand::random::<[u8; 16]>());
+            let marker = store.with_rng(|rng| {
+                let mut bytes = [0u8; 16];
+                rng.fill_bytes(&mut bytes);
+                healthcode_keys::hex::encode(&bytes)
+            });
             self.redis.set_marker(&marker).await?;
             if self.marker.is_some() {
                 tracing::warn!(

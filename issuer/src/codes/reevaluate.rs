@@ -5,12 +5,13 @@
 
 use std::collections::BTreeMap;
 
-use healthcode_keys::revocation::{Reason as RevocationReason, Revocation};
+use healthcode_keys::revocation::{Revocation, RevocationReason};
 use time::OffsetDateTime;
 
-use super::facts::{GROUP, gather};
+use super::gather::{GROUP, gather};
 use crate::{
     Error,
+    model::Actor,
     rules::evaluate,
     store::{
         Store,
@@ -76,7 +77,7 @@ pub async fn run(
         by_account.entry(&code.account_id).or_default().push(code);
     }
     let ids: Vec<String> = by_account.keys().map(|id| (*id).to_owned()).collect();
-    let by = format!("reevaluation:{}", job.id);
+    let by = Actor::Reevaluation(job.id.clone());
     let mut done = Reevaluated {
         examined: candidates.len(),
         revoked: 0,
@@ -105,7 +106,7 @@ pub async fn run(
                 .audit(
                     &mut tx,
                     now,
-                    "system",
+                    &Actor::System,
                     "codes_reevaluated",
                     &job.batch_id,
                     &detail,

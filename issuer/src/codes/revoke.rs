@@ -2,11 +2,11 @@
 //! holder's request): recorded in the database with an audit entry, and
 //! delivered to Redis like every other revocation.
 
-use healthcode_keys::revocation::{Reason, Revocation};
+use healthcode_keys::revocation::{Revocation, RevocationReason};
 use healthcode_keys::{TokenId, hktime::end_of_hk_day};
 use time::OffsetDateTime;
 
-use crate::{Error, store::Store};
+use crate::{Error, model::Actor, store::Store};
 
 /// A revocation recorded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,7 +17,7 @@ pub struct Revoked {
     pub new: bool,
 }
 
-/// Revokes `token_id` for `reason` on behalf of `by` (`cli`, `staff:<id>`),
+/// Revokes `token_id` for `reason` on behalf of `by` (an operator, a staff member),
 /// until `until` (default: when the code expires, if this issuer issued it,
 /// else the end of today in Hong Kong).
 ///
@@ -27,9 +27,9 @@ pub struct Revoked {
 pub async fn revoke(
     store: &Store,
     token_id: TokenId,
-    reason: Reason,
+    reason: RevocationReason,
     until: Option<OffsetDateTime>,
-    by: &str,
+    by: &Actor,
     now: OffsetDateTime,
 ) -> Result<Revoked, Error> {
     let until = match until {
@@ -53,7 +53,7 @@ pub async fn revoke(
         .record_revocations(&mut tx, std::slice::from_ref(&revocation), by)
         .await?
         == 1;
-    let detail = serde_json::json!({ "reason": reason.id(), "new": new });
+    let detail = serde_json::json!({ "reason": reason.as_str(), "new": new });
     store
         .audit(
             &mut tx,

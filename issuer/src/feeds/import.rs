@@ -18,8 +18,8 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
-use super::{FeedKind, MAX_RECORDS_PER_SUBMISSION, Submitter, submit};
-use crate::{Error, store::Store};
+use super::{MAX_RECORDS_PER_SUBMISSION, Submitter, submit};
+use crate::{Error, model::FeedKind, store::Store};
 
 /// The largest file read.
 pub const MAX_IMPORT_BYTES: u64 = 256 * 1024 * 1024;
@@ -34,6 +34,51 @@ pub fn required_columns(kind: FeedKind) -> &'static [&'static str] {
         FeedKind::Designations => &["place", "start", "end"],
         FeedKind::Arrivals => &["id_document", "at", "origin", "scheme", "quarantine"],
     }
+}
+
+/// Why a feed file cannot be read as a whole (then nothing is imported).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum FileProblem {
+    /// Larger than an import reads.
+    #[error("{size} bytes; the limit is {limit}: split the file")]
+    TooLarge {
+        /// Its size.
+        size: u64,
+        /// The limit for its kind (CSV or JSON).
+        limit: u64,
+    },
+    /// A `.json` file that does not parse.
+    #[error("not JSON: {0}")]
+    NotJson(#[source] serde_json::Error),
+    /// JSON that is neither an array of records nor `{"records": [...]}`.
+    #[error("a JSON file holds an array of records, or {{\"records\": [...]}}")]
+    NotRecords,
+    /// A CSV file without a header row.
+    #[error("no header row: {0}")]
+    NoHeader(#[source] csv::Error),
+    /// A CSV header that lacks columns the feed needs.
+    #[error("the header lacks {}; {kind} files need the columns {}", .missing.join(", "), required_columns(*.kind).join(","))]
+    MissingColumns {
+        /// The feed.
+        kind: FeedKind,
+        /// The columns it lacks.
+        missing: Vec<&'static str>,
+    },
+}
+
+/// Why one CSV row was refused before its record was checked.
+#[derive(Debug, thiserror::Error)]
+pub enum FeedRowProblem {
+    /// Not a row of the header's columns (a wrong count, a broken quote).
+    #[error("not a row of the header's columns: {0}")]
+    NotARow(#[source] csv::Error),
+    /// A cell that is not UTF-8 text.
+    #[error("{column}: not UTF-8 text")]
+    NotUtf8 {
+        /// The column.
+        column: String,
+    },
 }
 
 /// One refused row.
@@ -79,7 +124,7 @@ pub async fn import_file(
     submitter: Submitter<'_>,
     now: OffsetDateTime,
 ) -> Result<ImportSummary, Error> {
-    let refuse = |problem: String| Error::ImportFile {
+    let refuse = |problem: FileProblem| Error::ImportFile {
         path: path.to_owned(),
         problem,
     };
@@ -97,9 +142,7 @@ pub async fn import_file(
         MAX_IMPORT_BYTES
     };
     if size > limit {
-        return Err(refuse(format!(
-            "{size} bytes; the limit is {limit}: split the file"
-        )));
+        return Err(refuse(FileProblem::TooLarge { size, limit }));
     }
     let file = File::open(path).map_err(io)?;
     let mut summary = ImportSummary::default();
@@ -119,33 +162,37 @@ pub async fn import_file(
     let mut rows = reader.byte_records();
     loop {
         let next = rows.next();
-        if let Some(row) = &next {
+        let done = next.is_none();
+        if let Some(row) = next {
             let line = row.as_ref().map_or_else(
                 |e| e.position().map(|p| p.line()),
                 |r| r.position().map(|p| p.line()),
             );
             let at = format!("line {}", line.unwrap_or(0));
-            let record = row
-                .as_ref()
-                .map_err(|e| format!("not a row of the header's columns: {e}"))
-                .and_then(|row| csv_record(&header, row));
+            let record = match row {
+                Ok(row) => csv_record(&header, &row),
+                Err(e) => Err(FeedRowProblem::NotARow(e)),
+            };
             match record {
                 Ok(value) => chunk.push(Located {
                     value,
                     at,
                     path: String::new(),
                 }),
-                Err(reason) => {
+                Err(problem) => {
                     summary.received += 1;
-                    summary.refused.push(RefusedRow { at, reason });
+                    summary.refused.push(RefusedRow {
+                        at,
+                        reason: problem.to_string(),
+                    });
                 }
             }
         }
-        if chunk.len() == MAX_RECORDS_PER_SUBMISSION || (next.is_none() && !chunk.is_empty()) {
+        if chunk.len() == MAX_RECORDS_PER_SUBMISSION || (done && !chunk.is_empty()) {
             submit_chunk(store, kind, &chunk, submitter, now, &mut summary).await?;
             chunk.clear();
         }
-        if next.is_none() {
+        if done {
             return Ok(summary);
         }
     }
@@ -178,19 +225,15 @@ async fn submit_chunk(
 }
 
 /// The records of a JSON file: an array, or an object with `records`.
-fn read_json(input: impl std::io::Read) -> Result<Vec<Located>, String> {
-    let value: Value = serde_json::from_reader(input).map_err(|e| format!("not JSON: {e}"))?;
+fn read_json(input: impl std::io::Read) -> Result<Vec<Located>, FileProblem> {
+    let value: Value = serde_json::from_reader(input).map_err(FileProblem::NotJson)?;
     let records = match value {
         Value::Array(records) => records,
         Value::Object(mut object) => match object.remove("records") {
             Some(Value::Array(records)) => records,
-            _ => {
-                return Err(
-                    "a JSON file holds an array of records, or {\"records\": [...]}".into(),
-                );
-            }
+            _ => return Err(FileProblem::NotRecords),
         },
-        _ => return Err("a JSON file holds an array of records, or {\"records\": [...]}".into()),
+        _ => return Err(FileProblem::NotRecords),
     };
     Ok(records
         .into_iter()
@@ -207,10 +250,10 @@ fn read_json(input: impl std::io::Read) -> Result<Vec<Located>, String> {
 fn csv_header(
     reader: &mut csv::Reader<impl std::io::Read>,
     kind: FeedKind,
-) -> Result<Vec<String>, String> {
+) -> Result<Vec<String>, FileProblem> {
     let header: Vec<String> = reader
         .headers()
-        .map_err(|e| format!("no header row: {e}"))?
+        .map_err(FileProblem::NoHeader)?
         .iter()
         .map(str::to_owned)
         .collect();
@@ -222,11 +265,7 @@ fn csv_header(
     if missing.is_empty() {
         Ok(header)
     } else {
-        Err(format!(
-            "the header lacks {}; {kind} files need the columns {}",
-            missing.join(", "),
-            required_columns(kind).join(",")
-        ))
+        Err(FileProblem::MissingColumns { kind, missing })
     }
 }
 
@@ -234,11 +273,13 @@ fn csv_header(
 /// `withdrawn` a boolean when it reads as one.
 ///
 /// # Errors
-/// The column holding text that is not UTF-8.
-fn csv_record(header: &[String], row: &csv::ByteRecord) -> Result<Value, String> {
+/// [`FeedRowProblem::NotUtf8`] naming the column.
+fn csv_record(header: &[String], row: &csv::ByteRecord) -> Result<Value, FeedRowProblem> {
     let mut object = Map::new();
     for (name, cell) in header.iter().zip(row.iter()) {
-        let text = std::str::from_utf8(cell).map_err(|_| format!("{name}: not UTF-8 text"))?;
+        let text = std::str::from_utf8(cell).map_err(|_| FeedRowProblem::NotUtf8 {
+            column: name.clone(),
+        })?;
         let value = match (name.as_str(), text) {
             (_, "") => Value::Null,
             ("withdrawn", "true") => Value::Bool(true),

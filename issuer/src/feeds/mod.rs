@@ -14,7 +14,7 @@
 
 pub mod import;
 
-use std::{collections::HashMap, fmt, str::FromStr};
+use std::collections::HashMap;
 
 use healthcode_keys::IdDocument;
 use serde::Serialize;
@@ -23,171 +23,80 @@ use time::OffsetDateTime;
 
 use crate::{
     Error,
-    residents::{document_index, housing::is_place_id, visits::RefusedRecord},
-    rules::{
-        facts::{Arrival, Designation, Status},
-        vector::Record,
-    },
+    model::{Actor, FeedFact, FeedKind, FeedRecord, PlaceId, RefusedRecord, place::InvalidPlaceId},
+    rules::vector::{FactError, Record},
     store::{
         Store,
         feeds::{Outcome, Submission},
-        staff::Role,
     },
 };
 
 /// The most records one submission may hold (a file is cut into submissions of this size).
 pub const MAX_RECORDS_PER_SUBMISSION: usize = 10_000;
 
-/// Which feed a record belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, clap::ValueEnum, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum FeedKind {
-    /// Statuses of persons, by ID document (health authority).
-    Statuses,
-    /// High-risk designations of venues and buildings (health authority).
-    Designations,
-    /// Arrivals into Hong Kong, by ID document (immigration department).
-    Arrivals,
-}
-
-impl FeedKind {
-    /// The stored text, also the table's name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FeedKind::Statuses => "statuses",
-            FeedKind::Designations => "designations",
-            FeedKind::Arrivals => "arrivals",
-        }
-    }
-
-    /// The staff roles that may submit this feed.
-    pub fn roles(self) -> &'static [Role] {
-        match self {
-            FeedKind::Statuses | FeedKind::Designations => &[Role::HealthAuthority],
-            FeedKind::Arrivals => &[Role::Immigration],
-        }
-    }
-}
-
-impl fmt::Display for FeedKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for FeedKind {
-    type Err = Error;
-
-    fn from_str(text: &str) -> Result<Self, Error> {
-        [
-            FeedKind::Statuses,
-            FeedKind::Designations,
-            FeedKind::Arrivals,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == text)
-        .ok_or_else(|| Error::Corrupt {
-            what: "feed kind",
-            value: text.to_owned(),
-        })
-    }
-}
-
-/// What a record says.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FeedFact {
-    /// A status of the person whose document has blind index `person_index`.
-    Status {
-        /// The blind index of the ID document (as `accounts.id_index`).
-        person_index: String,
-        /// The status.
-        status: Status,
+/// Why a feed record was refused, naming the field.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum FeedProblem {
+    /// A field the colour rules' parser refuses (missing, no offset, unknown value ...).
+    #[error(transparent)]
+    Fact(#[from] FactError),
+    /// The ID document does not parse.
+    #[error("{field}: {source}")]
+    Document {
+        /// Where, e.g. `records[3].id_document`.
+        field: String,
+        /// Why.
+        source: healthcode_keys::Error,
     },
-    /// A designation of a place.
-    Designation(Designation),
-    /// An arrival of the person whose document has blind index `person_index`.
-    Arrival {
-        /// The blind index of the ID document.
-        person_index: String,
-        /// The arrival.
-        arrival: Arrival,
+    /// The designated place is not a place id.
+    #[error("{field}: {source}")]
+    Place {
+        /// Where, e.g. `records[3].place`.
+        field: String,
+        /// Why.
+        source: InvalidPlaceId,
     },
-}
-
-/// A checked record, ready to store.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FeedRecord {
-    /// What it says.
-    pub fact: FeedFact,
-    /// True for a record entered in error: it replaces the one with the same
-    /// key and counts for nothing from then on.
-    pub withdrawn: bool,
-}
-
-impl FeedRecord {
-    /// What identifies the record across submissions: a later record with the
-    /// same key is a correction of it.
-    pub fn key(&self) -> String {
-        let seconds = |at: OffsetDateTime| at.unix_timestamp();
-        match &self.fact {
-            FeedFact::Status {
-                person_index,
-                status,
-            } => format!(
-                "{person_index}/{}/{}",
-                status.kind.name(),
-                seconds(status.start)
-            ),
-            FeedFact::Designation(d) => format!("{}/{}", d.place, seconds(d.start)),
-            FeedFact::Arrival {
-                person_index,
-                arrival,
-            } => format!("{person_index}/{}", seconds(arrival.at)),
-        }
-    }
-
-    /// When the record comes into force: a status's or designation's start, an arrival.
-    pub fn starts(&self) -> OffsetDateTime {
-        match &self.fact {
-            FeedFact::Status { status, .. } => status.start,
-            FeedFact::Designation(d) => d.start,
-            FeedFact::Arrival { arrival, .. } => arrival.at,
-        }
-    }
+    /// Two records of one submission with one key that say different things.
+    #[error("disagrees with record {earlier}, which has the same key")]
+    Disagrees {
+        /// The position of the earlier record.
+        earlier: usize,
+    },
+    /// A withdrawal of a record that is not held.
+    #[error("there is no such record to withdraw")]
+    NothingToWithdraw,
 }
 
 /// Checks one record of `kind` found at `path` (`records[3]`, or empty for a
 /// file's row, whose line the caller names).
 ///
 /// # Errors
-/// The reason, naming the field, for the submitter to read.
-pub fn check_record(
+/// The [`FeedProblem`], naming the field, for the submitter to read.
+pub fn check_feed_record(
     store: &Store,
     kind: FeedKind,
     value: &Value,
     path: &str,
-) -> Result<FeedRecord, String> {
+) -> Result<FeedRecord, FeedProblem> {
     let record = Record::new(value, path);
-    let withdrawn = record.flag("withdrawn").map_err(|e| e.to_string())?;
+    let withdrawn = record.flag("withdrawn")?;
     let fact = match kind {
         FeedKind::Statuses => FeedFact::Status {
             person_index: person(store, &record, path)?,
-            status: record.status().map_err(|e| e.to_string())?,
+            status: record.status()?,
         },
         FeedKind::Designations => {
-            let designation = record.designation().map_err(|e| e.to_string())?;
-            if !is_place_id(&designation.place) {
-                return Err(format!(
-                    "{}: {:?} is not a place id (1 to 64 letters, digits, '.', '_', ':' or '-')",
-                    field(path, "place"),
-                    designation.place
-                ));
-            }
+            let designation = record.designation()?;
+            PlaceId::parse(&designation.place).map_err(|source| FeedProblem::Place {
+                field: field(path, "place"),
+                source,
+            })?;
             FeedFact::Designation(designation)
         }
         FeedKind::Arrivals => FeedFact::Arrival {
             person_index: person(store, &record, path)?,
-            arrival: record.arrival().map_err(|e| e.to_string())?,
+            arrival: record.arrival()?,
         },
     };
     Ok(FeedRecord { fact, withdrawn })
@@ -202,12 +111,13 @@ fn field(path: &str, key: &str) -> String {
 }
 
 /// The blind index of the record's `id_document`: the document itself is never stored.
-fn person(store: &Store, record: &Record<'_>, path: &str) -> Result<String, String> {
-    let text = record.text("id_document").map_err(|e| e.to_string())?;
-    let document: IdDocument = text
-        .parse()
-        .map_err(|e| format!("{}: {e}", field(path, "id_document")))?;
-    Ok(document_index(store, &document))
+fn person(store: &Store, record: &Record<'_>, path: &str) -> Result<String, FeedProblem> {
+    let text = record.text("id_document")?;
+    let document: IdDocument = text.parse().map_err(|source| FeedProblem::Document {
+        field: field(path, "id_document"),
+        source,
+    })?;
+    Ok(store.document_index(&document))
 }
 
 /// What a submission did.
@@ -228,8 +138,8 @@ pub struct FeedSummary {
 /// Who submits, and how.
 #[derive(Debug, Clone, Copy)]
 pub struct Submitter<'a> {
-    /// `staff:<id>`.
-    pub actor: &'a str,
+    /// The staff member.
+    pub actor: &'a Actor,
     /// `api`, or `import:<file name>`.
     pub source: &'a str,
 }
@@ -259,10 +169,10 @@ pub async fn submit(
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut unchanged = 0;
     for (index, (path, value)) in records.iter().enumerate() {
-        let record = match check_record(store, kind, value, path) {
+        let record = match check_feed_record(store, kind, value, path) {
             Ok(record) => record,
-            Err(reason) => {
-                refused.push(RefusedRecord { index, reason });
+            Err(problem) => {
+                refused.push(RefusedRecord::new(index, problem));
                 continue;
             }
         };
@@ -270,13 +180,12 @@ pub async fn submit(
         // disagreement is refused rather than resolved by position.
         match seen.get(&record.key()) {
             Some(&at) if checked[at].1 == record => unchanged += 1,
-            Some(&at) => refused.push(RefusedRecord {
+            Some(&at) => refused.push(RefusedRecord::new(
                 index,
-                reason: format!(
-                    "disagrees with record {}, which has the same key",
-                    checked[at].0
-                ),
-            }),
+                FeedProblem::Disagrees {
+                    earlier: checked[at].0,
+                },
+            )),
             None => {
                 seen.insert(record.key(), checked.len());
                 checked.push((index, record));
@@ -297,10 +206,9 @@ pub async fn submit(
         match outcome {
             Outcome::Stored => stored += 1,
             Outcome::Unchanged => unchanged += 1,
-            Outcome::Refused(reason) => refused.push(RefusedRecord {
-                index: *index,
-                reason,
-            }),
+            Outcome::NothingToWithdraw => {
+                refused.push(RefusedRecord::new(*index, FeedProblem::NothingToWithdraw))
+            }
         }
     }
     refused.sort_by_key(|r| r.index);
@@ -321,10 +229,14 @@ mod tests {
     use super::*;
 
     const NOW: OffsetDateTime = datetime!(2022-12-10 01:00 UTC);
-    const HA: Submitter<'static> = Submitter {
-        actor: "staff:test",
-        source: "api",
-    };
+    fn ha() -> Submitter<'static> {
+        static STAFF: std::sync::LazyLock<Actor> =
+            std::sync::LazyLock::new(|| Actor::Staff("test".into()));
+        Submitter {
+            actor: &STAFF,
+            source: "api",
+        }
+    }
 
     async fn store() -> Result<(tempfile::TempDir, Store), Error> {
         let dir = tempfile::tempdir().map_err(|source| Error::Io {
@@ -348,11 +260,11 @@ mod tests {
                "start": "2022-12-08T10:00:00+08:00", "end": end})
     }
 
-    async fn statuses_now(store: &Store) -> Result<Vec<Status>, Error> {
+    async fn statuses_now(store: &Store) -> Result<Vec<crate::rules::facts::Status>, Error> {
         let document: IdDocument = "HKID:A123456(3)".parse()?;
         let mut conn = store.pool().acquire().await?;
         let held = store
-            .statuses_of(&mut conn, &[document_index(store, &document)])
+            .statuses_of(&mut conn, &[store.document_index(&document)])
             .await?;
         Ok(held.into_iter().map(|(_, status)| status).collect())
     }
@@ -368,7 +280,7 @@ mod tests {
             json!({"id_document": "HKID:A123456(3)", "kind": "symptoms", "start": "2022-12-08T10:00:00Z"}),
             json!({"id_document": "HKID:A123456(3)", "kind": "symptoms", "start": "2022-12-08T10:00:00Z", "end": "2022-12-07T00:00:00Z"}),
         ]);
-        let summary = submit(&store, FeedKind::Statuses, &sent, HA, NOW).await?;
+        let summary = submit(&store, FeedKind::Statuses, &sent, ha(), NOW).await?;
         assert_eq!((summary.received, summary.stored), (6, 1));
         let reasons: Vec<&str> = summary.refused.iter().map(|r| r.reason.as_str()).collect();
         assert!(
@@ -391,17 +303,17 @@ mod tests {
         let (_dir, store) = store().await?;
         let open = records(&[status(Value::Null)]);
         assert_eq!(
-            submit(&store, FeedKind::Statuses, &open, HA, NOW)
+            submit(&store, FeedKind::Statuses, &open, ha(), NOW)
                 .await?
                 .stored,
             1
         );
-        let again = submit(&store, FeedKind::Statuses, &open, HA, NOW).await?;
+        let again = submit(&store, FeedKind::Statuses, &open, ha(), NOW).await?;
         assert_eq!((again.stored, again.unchanged, again.batch), (0, 1, None));
 
         let ended = records(&[status(json!("2022-12-09T10:00:00+08:00"))]);
         assert_eq!(
-            submit(&store, FeedKind::Statuses, &ended, HA, NOW)
+            submit(&store, FeedKind::Statuses, &ended, ha(), NOW)
                 .await?
                 .stored,
             1
@@ -412,8 +324,14 @@ mod tests {
 
         let mut withdrawal = status(json!("2022-12-09T10:00:00+08:00"));
         withdrawal["withdrawn"] = json!(true);
-        let withdrawn =
-            submit(&store, FeedKind::Statuses, &records(&[withdrawal]), HA, NOW).await?;
+        let withdrawn = submit(
+            &store,
+            FeedKind::Statuses,
+            &records(&[withdrawal]),
+            ha(),
+            NOW,
+        )
+        .await?;
         assert_eq!(withdrawn.stored, 1);
         assert!(
             statuses_now(&store).await?.is_empty(),
@@ -423,7 +341,7 @@ mod tests {
         let mut nothing = status(Value::Null);
         nothing["kind"] = json!("symptoms");
         nothing["withdrawn"] = json!(true);
-        let refused = submit(&store, FeedKind::Statuses, &records(&[nothing]), HA, NOW).await?;
+        let refused = submit(&store, FeedKind::Statuses, &records(&[nothing]), ha(), NOW).await?;
         assert_eq!(
             refused.refused[0].reason,
             "there is no such record to withdraw"
@@ -431,7 +349,7 @@ mod tests {
 
         // Two disagreeing records with one key in a submission: the second is refused.
         let twice = records(&[status(Value::Null), status(json!("2022-12-09T00:00:00Z"))]);
-        let summary = submit(&store, FeedKind::Statuses, &twice, HA, NOW).await?;
+        let summary = submit(&store, FeedKind::Statuses, &twice, ha(), NOW).await?;
         assert_eq!(summary.refused.len(), 1);
         assert!(
             summary.refused[0]
@@ -459,10 +377,10 @@ mod tests {
     async fn records_altered_outside_the_service_show() -> Result<(), Error> {
         let (_dir, store) = store().await?;
         let sent = records(&[status(Value::Null)]);
-        submit(&store, FeedKind::Statuses, &sent, HA, NOW).await?;
+        submit(&store, FeedKind::Statuses, &sent, ha(), NOW).await?;
         let place =
             records(&[json!({"place": "venue-1", "start": "2022-12-01T00:00:00Z", "end": null})]);
-        submit(&store, FeedKind::Designations, &place, HA, NOW).await?;
+        submit(&store, FeedKind::Designations, &place, ha(), NOW).await?;
         assert_eq!(store.verify_feeds().await?, (2, 2));
 
         // Red for someone by editing a record: the batch digest no longer matches.
@@ -494,7 +412,7 @@ mod tests {
         let (_dir, store) = store().await?;
         let later =
             records(&[json!({"place": "venue-1", "start": "2022-12-10T02:30:20Z", "end": null})]);
-        submit(&store, FeedKind::Designations, &later, HA, NOW).await?;
+        submit(&store, FeedKind::Designations, &later, ha(), NOW).await?;
         let due_now = store.due_reevaluations(NOW, 10).await?;
         assert_eq!(due_now.len(), 1, "one run now");
         assert_eq!(due_now[0].starts_after, None);

@@ -6,12 +6,13 @@
 use healthcode_keys::IdDocument;
 use time::{Duration, OffsetDateTime};
 
-use super::{document_index, phone::Phone, secrets, send_sms_pin};
+use super::{secrets, send_sms_pin};
 use crate::{
     Error,
+    model::{AccountStatus, Actor, phone::Phone},
     store::{
         Store,
-        accounts::{Account, Status},
+        accounts::Account,
         pins::{Channel, PinCheck},
     },
 };
@@ -27,8 +28,8 @@ pub const PIN_RESEND_INTERVAL: Duration = Duration::seconds(60);
 /// route. A non-HKID holder's letter PIN is for the post office only.
 fn activating_channel(account: &Account) -> Option<Channel> {
     match account.status {
-        Status::PinSent => Some(Channel::Sms),
-        Status::Letter if account.doc_type == "HKID" => Some(Channel::Letter),
+        AccountStatus::PinSent => Some(Channel::Sms),
+        AccountStatus::Letter if account.doc_type == "HKID" => Some(Channel::Letter),
         _ => None,
     }
 }
@@ -53,7 +54,7 @@ pub async fn activate(
     let hash = tokio::task::spawn_blocking(move || secrets::hash_password(&owned))
         .await
         .map_err(|_| Error::TaskFailed)??;
-    let id_index = document_index(store, document);
+    let id_index = store.document_index(document);
     let mut tx = store.write().await?;
     let candidates = store.accounts_for_document(&mut *tx, &id_index).await?;
     let mut locked = false;
@@ -73,7 +74,7 @@ pub async fn activate(
                     .audit(
                         &mut tx,
                         now,
-                        "applicant",
+                        &Actor::Applicant,
                         "account_activated",
                         &account.id,
                         &detail,
@@ -100,17 +101,17 @@ pub async fn activate(
 /// application matches.
 ///
 /// # Errors
-/// [`Error::TooManyRequests`] past the resend limits; [`Error::Db`].
+/// [`Error::RateLimited`] past the resend limits; [`Error::Db`].
 pub async fn resend_pin(
     store: &Store,
     document: &IdDocument,
     phone: &Phone,
     now: OffsetDateTime,
 ) -> Result<(), Error> {
-    let id_index = document_index(store, document);
+    let id_index = store.document_index(document);
     let mut tx = store.write().await?;
     for account in store.accounts_for_document(&mut *tx, &id_index).await? {
-        if account.status != Status::PinSent {
+        if account.status != AccountStatus::PinSent {
             continue;
         }
         let details = store.account_details(&mut *tx, &account.id).await?;
@@ -127,16 +128,14 @@ pub async fn resend_pin(
             } else {
                 wait
             };
-            return Err(Error::TooManyRequests {
-                retry_after_seconds: retry_after.whole_seconds().max(1),
-            });
+            return Err(Error::rate_limited(retry_after));
         }
         send_sms_pin(store, &mut tx, &account.id, now).await?;
         store
             .audit(
                 &mut tx,
                 now,
-                "applicant",
+                &Actor::Applicant,
                 "pin_resent",
                 &account.id,
                 &serde_json::json!({}),
@@ -159,9 +158,11 @@ pub async fn login(
     password: &str,
     now: OffsetDateTime,
 ) -> Result<(String, OffsetDateTime), Error> {
-    let id_index = document_index(store, document);
+    let id_index = store.document_index(document);
     let accounts = store.accounts_for_document(store.pool(), &id_index).await?;
-    let active = accounts.into_iter().find(|a| a.status == Status::Active);
+    let active = accounts
+        .into_iter()
+        .find(|a| a.status == AccountStatus::Active);
     let hash = active.as_ref().and_then(|a| a.password_hash.clone());
     let owned = password.to_owned();
     let matches =

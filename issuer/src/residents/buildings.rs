@@ -11,11 +11,12 @@ use std::io::Read;
 use serde::Deserialize;
 use time::OffsetDateTime;
 
-use super::{
-    application::address_match_key,
-    housing::{WholeCsv, check_place_id, read_whole_csv},
+use super::housing::{ImportRowProblem, WholeCsv, read_whole_csv};
+use crate::{
+    Error,
+    model::{PlaceId, application::address_match_key},
+    store::Store,
 };
-use crate::{Error, store::Store};
 
 /// The largest directory file read.
 pub const MAX_DIRECTORY_BYTES: u64 = 256 * 1024 * 1024;
@@ -51,10 +52,10 @@ pub fn read_directory_csv(input: impl Read) -> Result<Vec<(String, String)>, Err
         limit: MAX_DIRECTORY_BYTES,
     };
     read_whole_csv(input, file, |row: Row| {
-        check_place_id(&row.building_id)?;
+        PlaceId::parse(&row.building_id).map_err(ImportRowProblem::BuildingId)?;
         let key = address_match_key(&row.address);
         if key.is_empty() {
-            return Err("address: empty".into());
+            return Err(ImportRowProblem::EmptyAddress);
         }
         Ok((key, row.building_id))
     })

@@ -11,8 +11,12 @@ use healthcode_keys::IdDocument;
 use serde::Deserialize;
 use time::OffsetDateTime;
 
-use super::application::address_match_key;
-use crate::{Error, RowProblem, store::Store};
+use crate::model::application::address_match_key;
+use crate::{
+    Error,
+    model::{PlaceId, place::InvalidPlaceId},
+    store::Store,
+};
 
 /// The largest housing file read (the full Housing Authority extract is well under).
 pub const MAX_HOUSING_BYTES: u64 = 512 * 1024 * 1024;
@@ -22,14 +26,6 @@ struct Row {
     id_document: String,
     address: String,
     building_id: String,
-}
-
-/// Whether `id` is a place id: 1 to 64 letters, digits, `.`, `_`, `:` or `-`.
-pub fn is_place_id(id: &str) -> bool {
-    (1..=64).contains(&id.len())
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'-'))
 }
 
 /// Reads the CSV in `input` into (match index, building id) pairs.
@@ -55,12 +51,12 @@ fn read_limited(
         let document = row
             .id_document
             .parse::<IdDocument>()
-            .map_err(|e| format!("id_document: {e}"))?;
+            .map_err(ImportRowProblem::Document)?;
         let address = address_match_key(&row.address);
         if address.is_empty() {
-            return Err("address: empty".into());
+            return Err(ImportRowProblem::EmptyAddress);
         }
-        check_place_id(&row.building_id)?;
+        PlaceId::parse(&row.building_id).map_err(ImportRowProblem::BuildingId)?;
         let index = store
             .key()
             .blind_index("housing", &format!("{}\n{address}", document.normalised()));
@@ -68,16 +64,27 @@ fn read_limited(
     })
 }
 
-/// `building_id: ... is not a place id` unless `id` is one.
-///
-/// # Errors
-/// The message.
-pub fn check_place_id(id: &str) -> Result<(), String> {
-    if is_place_id(id) {
-        Ok(())
-    } else {
-        Err(format!("building_id: {id:?} is not a place id"))
-    }
+/// Why a row of a file imported whole (housing, building directory) is refused.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ImportRowProblem {
+    /// Not a row of the file's columns.
+    #[error("not a row of {columns}: {source}")]
+    NotARow {
+        /// The columns, for the message.
+        columns: &'static str,
+        /// The reader's complaint.
+        source: csv::Error,
+    },
+    /// The ID document does not parse.
+    #[error("id_document: {0}")]
+    Document(healthcode_keys::Error),
+    /// An address with no letters or digits.
+    #[error("address: empty")]
+    EmptyAddress,
+    /// The building id is not a place id.
+    #[error("building_id: {0}")]
+    BuildingId(InvalidPlaceId),
 }
 
 /// A CSV file that is imported whole: what it holds, its columns, its size limit.
@@ -100,7 +107,7 @@ pub struct WholeCsv {
 pub fn read_whole_csv<T: serde::de::DeserializeOwned, Out>(
     input: impl Read,
     file: WholeCsv,
-    mut check: impl FnMut(T) -> Result<Out, String>,
+    mut check: impl FnMut(T) -> Result<Out, ImportRowProblem>,
 ) -> Result<Vec<Out>, Error> {
     let WholeCsv {
         what,
@@ -119,11 +126,14 @@ pub fn read_whole_csv<T: serde::de::DeserializeOwned, Out>(
         // Line 1 is the header.
         let line = number as u64 + 2;
         let checked = record
-            .map_err(|e| format!("not a row of {columns}: {e}"))
+            .map_err(|source| ImportRowProblem::NotARow { columns, source })
             .and_then(&mut check);
         match checked {
             Ok(row) => rows.push(row),
-            Err(problem) => problems.push(RowProblem { line, problem }),
+            Err(problem) => problems.push(crate::BadRow {
+                line,
+                problem: problem.to_string(),
+            }),
         }
     }
     if reader.into_inner().limit() == 0 {

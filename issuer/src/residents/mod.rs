@@ -2,7 +2,6 @@
 //! release, to an activated account that uploads visit records.
 //!
 //! # Layout
-//! - [`application`], [`phone`], [`proof`]: the registration form, checked.
 //! - [`registration`]: choosing the verification route for an application.
 //! - [`verification`]: staff review, the post-office identity check, letters.
 //! - [`activation`]: PINs, passwords, login.
@@ -11,17 +10,13 @@
 //! - [`buildings`]: the building directory that maps addresses to building place ids.
 
 pub mod activation;
-pub mod application;
 pub mod buildings;
 pub mod housing;
-pub mod phone;
-pub mod proof;
 pub mod registration;
 pub mod secrets;
 pub mod verification;
 pub mod visits;
 
-use healthcode_keys::IdDocument;
 use time::{Duration, OffsetDateTime};
 
 use crate::{
@@ -34,11 +29,6 @@ pub const SMS_PIN_LIFETIME: Duration = Duration::minutes(10);
 
 /// How long a letter's PIN lives: post takes days.
 pub const LETTER_PIN_LIFETIME: Duration = Duration::days(30);
-
-/// The blind index that finds every application of `document`.
-pub fn document_index(store: &Store, document: &IdDocument) -> String {
-    store.key().blind_index("document", document.normalised())
-}
 
 /// Makes a PIN, stores its hash, and queues the SMS that carries it to the
 /// account's phone. Runs inside the caller's transaction, so the PIN and the
@@ -53,7 +43,7 @@ pub async fn send_sms_pin(
     now: OffsetDateTime,
 ) -> Result<(), Error> {
     let details = store.details_of(&mut **tx, account_id).await?;
-    let pin = secrets::new_pin();
+    let pin = store.with_rng(secrets::new_pin);
     store
         .put_pin(
             tx,
@@ -65,8 +55,9 @@ pub async fn send_sms_pin(
         )
         .await?;
     let body = format!(
-        "Hong Kong Health Code: your activation PIN is {}. It expires in 10 minutes. Never share it.",
-        pin.as_str()
+        "Hong Kong Health Code: your activation PIN is {}. It expires in {} minutes. Never share it.",
+        pin.as_str(),
+        SMS_PIN_LIFETIME.whole_minutes()
     );
     store
         .queue_sms(tx, account_id, "pin", &details.phone, &body, now)

@@ -7,16 +7,16 @@
 
 use time::OffsetDateTime;
 
-use super::{
-    application::Application, application::address_match_key, buildings::building_of,
-    document_index, send_sms_pin,
-};
+use super::{buildings::building_of, send_sms_pin};
 use crate::{
     Error,
+    model::{
+        AccountStatus, Actor, Route,
+        application::{Application, address_match_key},
+    },
     store::{
         Store, Tx,
-        accounts::{Account, NewAccount, Route, Status},
-        new_id,
+        accounts::{Account, NewAccount},
     },
 };
 
@@ -26,7 +26,7 @@ pub struct Plan {
     /// The route.
     pub route: Route,
     /// The status it starts in.
-    pub status: Status,
+    pub status: AccountStatus,
     /// 0 (proof or public housing) before 1 (the others).
     pub priority: i64,
     /// Pending applications of the same document whose date of issue differs:
@@ -57,15 +57,15 @@ pub fn plan(
         priority,
         conflicts: Vec::new(),
     };
-    if existing.iter().any(|a| a.status == Status::Active) {
-        return plan(Route::Refused, Status::Refused);
+    if existing.iter().any(|a| a.status == AccountStatus::Active) {
+        return plan(Route::Refused, AccountStatus::Refused);
     }
     if !is_hkid {
-        return plan(Route::PostOffice, Status::PostOffice);
+        return plan(Route::PostOffice, AccountStatus::PostOffice);
     }
     let conflicts: Vec<String> = existing
         .iter()
-        .filter(|a| is_pending(a.status) && a.issue_index != issue_index)
+        .filter(|a| a.status.is_pending() && a.issue_index != issue_index)
         .map(|a| a.id.clone())
         .collect();
     if !conflicts.is_empty() {
@@ -76,21 +76,14 @@ pub fn plan(
         };
         return Plan {
             conflicts,
-            ..plan(route, Status::Review)
+            ..plan(route, AccountStatus::Review)
         };
     }
     match (housing_match, has_proof) {
-        (true, _) => plan(Route::Housing, Status::PinSent),
-        (false, true) => plan(Route::Proof, Status::Review),
-        (false, false) => plan(Route::Letter, Status::Letter),
+        (true, _) => plan(Route::Housing, AccountStatus::PinSent),
+        (false, true) => plan(Route::Proof, AccountStatus::Review),
+        (false, false) => plan(Route::Letter, AccountStatus::Letter),
     }
-}
-
-fn is_pending(status: Status) -> bool {
-    matches!(
-        status,
-        Status::Review | Status::Letter | Status::PostOffice | Status::PinSent
-    )
 }
 
 /// Stores `app` and starts its route; returns the application reference.
@@ -104,7 +97,7 @@ pub async fn register(
 ) -> Result<String, Error> {
     let key = store.key();
     let document = app.document.normalised();
-    let id_index = document_index(store, &app.document);
+    let id_index = store.document_index(&app.document);
     let issue_index = key.blind_index(
         "document+issue",
         &format!("{document}\n{}", app.date_of_issue),
@@ -113,7 +106,7 @@ pub async fn register(
         "housing",
         &format!("{document}\n{}", address_match_key(&app.address)),
     );
-    let id = new_id();
+    let id = store.new_id();
     let mut tx = store.write().await?;
     let existing = store.accounts_for_document(&mut *tx, &id_index).await?;
     let building = store.housing_match(&mut tx, &housing_index).await?;
@@ -143,27 +136,27 @@ pub async fn register(
     store.insert_account(&mut tx, &new, now).await?;
     for other in &plan.conflicts {
         store
-            .set_status(&mut tx, other, Status::Review, now)
+            .set_status(&mut tx, other, AccountStatus::Review, now)
             .await?;
     }
     match plan.status {
-        Status::PinSent => send_sms_pin(store, &mut tx, &id, now).await?,
-        Status::Letter => {
+        AccountStatus::PinSent => send_sms_pin(store, &mut tx, &id, now).await?,
+        AccountStatus::Letter => {
             store
                 .queue_letter(&mut tx, &id, "activation", plan.priority, now)
                 .await?
         }
-        Status::PostOffice => {
+        AccountStatus::PostOffice => {
             store
                 .queue_letter(&mut tx, &id, "post_office", plan.priority, now)
                 .await?
         }
-        Status::Refused => {
-            if let Some(active) = existing.iter().find(|a| a.status == Status::Active) {
+        AccountStatus::Refused => {
+            if let Some(active) = existing.iter().find(|a| a.status == AccountStatus::Active) {
                 notify_holder(store, &mut tx, &active.id, now).await?;
             }
         }
-        Status::Review | Status::Active | Status::Superseded => {}
+        AccountStatus::Review | AccountStatus::Active | AccountStatus::Superseded => {}
     }
     let detail = serde_json::json!({
         "route": plan.route.as_str(),
@@ -174,7 +167,7 @@ pub async fn register(
         .audit(
             &mut tx,
             now,
-            "applicant",
+            &Actor::Applicant,
             "application_received",
             &id,
             &detail,
@@ -213,7 +206,7 @@ mod tests {
 
     use super::*;
 
-    fn account(status: Status, issue_index: &str) -> Account {
+    fn account(status: AccountStatus, issue_index: &str) -> Account {
         Account {
             id: format!("{status:?}"),
             id_index: "doc".into(),
@@ -236,34 +229,37 @@ mod tests {
         };
         assert_eq!(
             route(true, false, true),
-            (Route::Housing, Status::PinSent, 0)
+            (Route::Housing, AccountStatus::PinSent, 0)
         );
         assert_eq!(
             route(true, true, true),
-            (Route::Housing, Status::PinSent, 0)
+            (Route::Housing, AccountStatus::PinSent, 0)
         );
-        assert_eq!(route(true, true, false), (Route::Proof, Status::Review, 0));
+        assert_eq!(
+            route(true, true, false),
+            (Route::Proof, AccountStatus::Review, 0)
+        );
         assert_eq!(
             route(true, false, false),
-            (Route::Letter, Status::Letter, 1)
+            (Route::Letter, AccountStatus::Letter, 1)
         );
         assert_eq!(
             route(false, false, true),
-            (Route::PostOffice, Status::PostOffice, 0)
+            (Route::PostOffice, AccountStatus::PostOffice, 0)
         );
         assert_eq!(
             route(false, true, false),
-            (Route::PostOffice, Status::PostOffice, 0)
+            (Route::PostOffice, AccountStatus::PostOffice, 0)
         );
         assert_eq!(
             route(false, false, false),
-            (Route::PostOffice, Status::PostOffice, 1)
+            (Route::PostOffice, AccountStatus::PostOffice, 1)
         );
     }
 
     #[test]
     fn an_active_account_refuses_another() {
-        let existing = [account(Status::Active, "i")];
+        let existing = [account(AccountStatus::Active, "i")];
         assert_eq!(plan(true, true, true, "i", &existing).route, Route::Refused);
         assert_eq!(
             plan(false, false, false, "x", &existing).route,
@@ -274,17 +270,17 @@ mod tests {
     #[test]
     fn a_pending_application_blocks_no_one() {
         // The same person again (same date of issue): a route of its own.
-        let existing = [account(Status::Letter, "i")];
+        let existing = [account(AccountStatus::Letter, "i")];
         let again = plan(true, false, true, "i", &existing);
         assert_eq!((again.route, again.conflicts.len()), (Route::Housing, 0));
         // Another date of issue: both go to a reviewer, nobody wins by racing.
         let squat = plan(true, false, true, "other", &existing);
-        assert_eq!(squat.status, Status::Review);
+        assert_eq!(squat.status, AccountStatus::Review);
         assert_eq!(squat.conflicts, ["Letter"]);
         // Superseded and refused rows are history, not conflicts.
         let history = [
-            account(Status::Superseded, "x"),
-            account(Status::Refused, "y"),
+            account(AccountStatus::Superseded, "x"),
+            account(AccountStatus::Refused, "y"),
         ];
         assert!(plan(true, false, false, "i", &history).conflicts.is_empty());
     }

@@ -3,7 +3,7 @@
 use argon2::{
     Argon2, PasswordHash, PasswordHasher as _, PasswordVerifier as _, password_hash::SaltString,
 };
-use rand::Rng as _;
+use rand::Rng;
 use zeroize::Zeroizing;
 
 use crate::Error;
@@ -11,9 +11,9 @@ use crate::Error;
 /// Shortest and longest passwords accepted.
 pub const PASSWORD_LENGTH: std::ops::RangeInclusive<usize> = 10..=128;
 
-/// A random 6-digit PIN (uniform over 000000 to 999999).
-pub fn new_pin() -> Zeroizing<String> {
-    Zeroizing::new(format!("{:06}", rand::rngs::OsRng.gen_range(0..1_000_000)))
+/// A random 6-digit PIN (uniform over 000000 to 999999) from `rng`.
+pub fn new_pin(rng: &mut (impl Rng + ?Sized)) -> Zeroizing<String> {
+    Zeroizing::new(format!("{:06}", rng.gen_range(0..1_000_000)))
 }
 
 /// Checks the password policy.
@@ -34,6 +34,7 @@ pub fn check_password(password: &str) -> Result<(), Error> {
 /// [`Error::WeakPassword`] from the policy.
 pub fn hash_password(password: &str) -> Result<String, Error> {
     check_password(password)?;
+    // The salt needs only to be unique, not reproducible: the system's source.
     let salt = SaltString::generate(&mut rand::rngs::OsRng);
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
@@ -66,7 +67,7 @@ mod tests {
     #[test]
     fn pins_are_six_digits() {
         for _ in 0..100 {
-            let pin = new_pin();
+            let pin = new_pin(&mut rand::rngs::OsRng);
             assert_eq!(pin.len(), 6);
             assert!(pin.bytes().all(|b| b.is_ascii_digit()));
         }

@@ -7,15 +7,15 @@ use healthcode_keys::{IdDocument, files, hktime};
 use serde::Deserialize;
 use time::OffsetDateTime;
 
-use super::{LETTER_PIN_LIFETIME, document_index, secrets, send_sms_pin};
+use super::{LETTER_PIN_LIFETIME, secrets, send_sms_pin};
 use crate::{
     Error,
+    model::{AccountStatus, Actor, StaffMember},
     store::{
         Store, Tx,
-        accounts::{Account, Status},
+        accounts::Account,
         messages::PendingLetter,
         pins::{Channel, PinCheck},
-        staff::StaffMember,
     },
 };
 
@@ -37,22 +37,18 @@ async fn account_in(
     store: &Store,
     tx: &mut Tx,
     id: &str,
-    expected: Status,
+    expected: AccountStatus,
 ) -> Result<Account, Error> {
     let account = store.account(&mut **tx, id).await?.ok_or(Error::NotFound {
         what: "application",
     })?;
     if account.status != expected {
         return Err(Error::WrongStatus {
-            status: account.status.as_str(),
-            expected: expected.as_str(),
+            status: account.status,
+            expected,
         });
     }
     Ok(account)
-}
-
-fn actor(staff: &StaffMember) -> String {
-    format!("staff:{}", staff.id)
 }
 
 /// The address (or identity) is verified by `staff`: the activation PIN goes
@@ -66,12 +62,14 @@ async fn verified_by(
     now: OffsetDateTime,
 ) -> Result<(), Error> {
     send_sms_pin(store, &mut tx, id, now).await?;
-    store.set_status(&mut tx, id, Status::PinSent, now).await?;
+    store
+        .set_status(&mut tx, id, AccountStatus::PinSent, now)
+        .await?;
     store
         .audit(
             &mut tx,
             now,
-            &actor(staff),
+            &staff.actor(),
             action,
             id,
             &serde_json::json!({}),
@@ -92,7 +90,7 @@ pub async fn approve(
     now: OffsetDateTime,
 ) -> Result<(), Error> {
     let mut tx = store.write().await?;
-    account_in(store, &mut tx, id, Status::Review).await?;
+    account_in(store, &mut tx, id, AccountStatus::Review).await?;
     verified_by(store, tx, staff, id, "application_approved", now).await
 }
 
@@ -108,8 +106,10 @@ pub async fn reject(
     now: OffsetDateTime,
 ) -> Result<(), Error> {
     let mut tx = store.write().await?;
-    let account = account_in(store, &mut tx, id, Status::Review).await?;
-    store.set_status(&mut tx, id, Status::Letter, now).await?;
+    let account = account_in(store, &mut tx, id, AccountStatus::Review).await?;
+    store
+        .set_status(&mut tx, id, AccountStatus::Letter, now)
+        .await?;
     store
         .queue_letter(&mut tx, id, "activation", account.priority, now)
         .await?;
@@ -118,7 +118,7 @@ pub async fn reject(
         .audit(
             &mut tx,
             now,
-            &actor(staff),
+            &staff.actor(),
             "application_rejected",
             id,
             &detail,
@@ -144,8 +144,8 @@ pub async fn confirm_at_post_office(
     now: OffsetDateTime,
 ) -> Result<(), Error> {
     let mut tx = store.write().await?;
-    let account = account_in(store, &mut tx, id, Status::PostOffice).await?;
-    if document_index(store, document) != account.id_index {
+    let account = account_in(store, &mut tx, id, AccountStatus::PostOffice).await?;
+    if store.document_index(document) != account.id_index {
         return Err(Error::DocumentMismatch);
     }
     let check = store
@@ -178,7 +178,7 @@ pub async fn export_letters(
     for letter in store.pending_letters().await? {
         let mut tx = store.write().await?;
         let details = store.details_of(&mut *tx, &letter.account_id).await?;
-        let pin = secrets::new_pin();
+        let pin = store.with_rng(secrets::new_pin);
         store
             .put_pin(
                 &mut tx,
@@ -194,7 +194,7 @@ pub async fn export_letters(
             .audit(
                 &mut tx,
                 now,
-                "cli",
+                &Actor::Cli,
                 "letter_exported",
                 &letter.account_id,
                 &serde_json::json!({ "kind": letter.kind }),

@@ -2,28 +2,6 @@
 
 use time::OffsetDateTime;
 
-/// The spec's names of an enum's values, in both directions.
-macro_rules! spec_names {
-    ($ty:ident { $($variant:ident = $text:literal),* $(,)? }) => {
-        impl $ty {
-            /// Every value with its name in the spec.
-            pub const ALL: &'static [(&'static str, $ty)] = &[$(($text, $ty::$variant)),*];
-            /// The names, for messages.
-            pub const NAMES: &'static [&'static str] = &[$($text),*];
-
-            /// The name in the spec.
-            pub fn name(self) -> &'static str {
-                match self { $($ty::$variant => $text),* }
-            }
-
-            /// The value the spec calls `name`.
-            pub fn from_name(name: &str) -> Option<Self> {
-                Self::ALL.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
-            }
-        }
-    };
-}
-
 /// A record from the health authority.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Status {
@@ -33,25 +11,6 @@ pub struct Status {
     pub start: OffsetDateTime,
     /// When it ends; `None` while ongoing.
     pub end: Option<OffsetDateTime>,
-}
-
-/// Kinds of health-authority status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum StatusKind {
-    /// A confirmed case.
-    ConfirmedCase,
-    /// A probable case.
-    ProbableCase,
-    /// A close contact.
-    CloseContact,
-    /// A household contact of a close contact.
-    HouseholdContact,
-    /// Under compulsory quarantine.
-    CompulsoryQuarantine,
-    /// Discharged from hospital after recovering, at `start`.
-    Discharged,
-    /// Symptoms shown from `start`, to `end` or still.
-    Symptoms,
 }
 
 /// A visit record uploaded from the check-in app.
@@ -78,41 +37,6 @@ pub struct Arrival {
     pub quarantine: Quarantine,
 }
 
-/// Where an arrival came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Origin {
-    /// The Mainland.
-    Mainland,
-    /// Macao.
-    Macao,
-    /// Taiwan.
-    Taiwan,
-    /// Anywhere else.
-    Overseas,
-}
-
-/// Quarantine-free entry schemes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scheme {
-    /// Return2hk (Hong Kong residents returning from Guangdong or Macao).
-    Return2hk,
-    /// Come2hk (non-residents from the Mainland or Macao).
-    Come2hk,
-}
-
-/// Quarantine on arrival.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Quarantine {
-    /// Completed.
-    Completed,
-    /// Exempted.
-    Exempted,
-    /// Still in quarantine.
-    Ongoing,
-    /// None required.
-    None,
-}
-
 /// A place designated high-risk for an interval.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Designation {
@@ -137,28 +61,60 @@ pub struct Person {
     pub arrivals: Vec<Arrival>,
 }
 
-spec_names!(StatusKind {
-    ConfirmedCase = "confirmed_case",
-    ProbableCase = "probable_case",
-    CloseContact = "close_contact",
-    HouseholdContact = "household_contact",
-    CompulsoryQuarantine = "compulsory_quarantine",
-    Discharged = "discharged",
-    Symptoms = "symptoms",
-});
-spec_names!(Origin {
-    Mainland = "mainland",
-    Macao = "macao",
-    Taiwan = "taiwan",
-    Overseas = "overseas",
-});
-spec_names!(Scheme {
-    Return2hk = "return2hk",
-    Come2hk = "come2hk",
-});
-spec_names!(Quarantine {
-    Completed = "completed",
-    Exempted = "exempted",
-    Ongoing = "ongoing",
-    None = "none",
-});
+healthcode_keys::named_enum! {
+    /// Kinds of health-authority status.
+    pub enum StatusKind("status kind") {
+        /// A confirmed case.
+        ConfirmedCase = "confirmed_case",
+        /// A probable case.
+        ProbableCase = "probable_case",
+        /// A close contact.
+        CloseContact = "close_contact",
+        /// A household contact of a close contact.
+        HouseholdContact = "household_contact",
+        /// Under compulsory quarantine.
+        CompulsoryQuarantine = "compulsory_quarantine",
+        /// Discharged from hospital after recovering, at `start`.
+        Discharged = "discharged",
+        /// Symptoms shown from `start`, to `end` or still.
+        Symptoms = "symptoms",
+    }
+}
+
+healthcode_keys::named_enum! {
+    /// Where an arrival came from.
+    pub enum Origin("arrival origin") {
+        /// The Mainland.
+        Mainland = "mainland",
+        /// Macao.
+        Macao = "macao",
+        /// Taiwan.
+        Taiwan = "taiwan",
+        /// Anywhere else.
+        Overseas = "overseas",
+    }
+}
+
+healthcode_keys::named_enum! {
+    /// Quarantine-free entry schemes.
+    pub enum Scheme("arrival scheme") {
+        /// Return2hk (Hong Kong residents returning from Guangdong or Macao).
+        Return2hk = "return2hk",
+        /// Come2hk (non-residents from the Mainland or Macao).
+        Come2hk = "come2hk",
+    }
+}
+
+healthcode_keys::named_enum! {
+    /// Quarantine on arrival.
+    pub enum Quarantine("quarantine") {
+        /// Completed.
+        Completed = "completed",
+        /// Exempted.
+        Exempted = "exempted",
+        /// Still in quarantine.
+        Ongoing = "ongoing",
+        /// None required.
+        None = "none",
+    }
+}

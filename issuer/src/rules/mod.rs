@@ -9,9 +9,7 @@
 //! - [`interval`]: time intervals with open and closed ends.
 //! - [`index`]: designations by place.
 //! - [`vector`]: the JSON test-vector format, with errors that name the field.
-//! - [`check`]: `issuer rules eval` and `issuer rules check`.
 
-pub mod check;
 pub mod facts;
 pub mod index;
 pub mod interval;
@@ -28,67 +26,35 @@ use self::{
     interval::Interval,
 };
 
-/// Why a code is amber or red. Ordered as the spec's table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Reason {
-    /// An active confirmed-case status.
-    ConfirmedCase,
-    /// An active probable-case status.
-    ProbableCase,
-    /// An active close-contact status.
-    CloseContact,
-    /// An active household-contact status.
-    HouseholdContact,
-    /// An active compulsory-quarantine status.
-    CompulsoryQuarantine,
-    /// Discharged from hospital less than 14 days ago.
-    DischargedWithin14Days,
-    /// Symptoms in the past 14 days.
-    SymptomsWithin14Days,
-    /// Visited a place while it was high-risk, in the past 21 days.
-    HighRiskVisit,
-    /// Lives in a building high-risk in the past 21 days.
-    HighRiskResidence,
-    /// Arrived in Hong Kong in the past 21 days, not under an exempt scheme.
-    RecentArrival,
+healthcode_keys::named_enum! {
+    /// Why a code is amber or red, with the spec's reason ids. Ordered as the
+    /// spec's table.
+    #[derive(PartialOrd, Ord)]
+    pub enum Reason("reason") {
+        /// An active confirmed-case status.
+        ConfirmedCase = "confirmed_case",
+        /// An active probable-case status.
+        ProbableCase = "probable_case",
+        /// An active close-contact status.
+        CloseContact = "close_contact",
+        /// An active household-contact status.
+        HouseholdContact = "household_contact",
+        /// An active compulsory-quarantine status.
+        CompulsoryQuarantine = "compulsory_quarantine",
+        /// Discharged from hospital less than 14 days ago.
+        DischargedWithin14Days = "discharged_within_14_days",
+        /// Symptoms in the past 14 days.
+        SymptomsWithin14Days = "symptoms_within_14_days",
+        /// Visited a place while it was high-risk, in the past 21 days.
+        HighRiskVisit = "high_risk_visit",
+        /// Lives in a building high-risk in the past 21 days.
+        HighRiskResidence = "high_risk_residence",
+        /// Arrived in Hong Kong in the past 21 days, not under an exempt scheme.
+        RecentArrival = "recent_arrival",
+    }
 }
 
 impl Reason {
-    /// Every reason, in the spec's order.
-    pub const ALL: [Reason; 10] = [
-        Reason::ConfirmedCase,
-        Reason::ProbableCase,
-        Reason::CloseContact,
-        Reason::HouseholdContact,
-        Reason::CompulsoryQuarantine,
-        Reason::DischargedWithin14Days,
-        Reason::SymptomsWithin14Days,
-        Reason::HighRiskVisit,
-        Reason::HighRiskResidence,
-        Reason::RecentArrival,
-    ];
-
-    /// The reason with the spec's id `id`.
-    pub fn from_id(id: &str) -> Option<Reason> {
-        Reason::ALL.into_iter().find(|r| r.id() == id)
-    }
-
-    /// The spec's reason id.
-    pub fn id(self) -> &'static str {
-        match self {
-            Reason::ConfirmedCase => "confirmed_case",
-            Reason::ProbableCase => "probable_case",
-            Reason::CloseContact => "close_contact",
-            Reason::HouseholdContact => "household_contact",
-            Reason::CompulsoryQuarantine => "compulsory_quarantine",
-            Reason::DischargedWithin14Days => "discharged_within_14_days",
-            Reason::SymptomsWithin14Days => "symptoms_within_14_days",
-            Reason::HighRiskVisit => "high_risk_visit",
-            Reason::HighRiskResidence => "high_risk_residence",
-            Reason::RecentArrival => "recent_arrival",
-        }
-    }
-
     /// The reason in plain words, as the resident reads it.
     pub fn plain_words(self) -> &'static str {
         match self {

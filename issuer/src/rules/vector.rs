@@ -6,14 +6,11 @@
 
 use std::fmt;
 
-use healthcode_keys::hktime::HK_OFFSET;
+use healthcode_keys::{hktime::HK_OFFSET, names::UnknownName};
 use serde_json::Value;
 use time::{OffsetDateTime, PrimitiveDateTime};
 
-use super::facts::{
-    Arrival, Designation, Origin, Person, Quarantine, Scheme, Status, StatusKind, Visit,
-};
-use crate::Error;
+use super::facts::{Arrival, Designation, Person, Status, Visit};
 
 /// What is wrong with one field of a vector.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,6 +64,16 @@ impl fmt::Display for FactProblem {
     }
 }
 
+/// A field of a vector or feed record that is wrong: where, and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {problem}")]
+pub struct FactError {
+    /// Where in the input, e.g. `person.statuses[0].start`.
+    pub field: String,
+    /// What is wrong.
+    pub problem: FactProblem,
+}
+
 /// One vector's input, parsed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Case {
@@ -86,14 +93,14 @@ struct At<'a> {
 }
 
 impl<'a> At<'a> {
-    fn fail(&self, problem: FactProblem) -> Error {
-        Error::BadFact {
+    fn fail(&self, problem: FactProblem) -> FactError {
+        FactError {
             field: self.path.clone(),
             problem,
         }
     }
 
-    fn field(&self, key: &str) -> Result<At<'a>, Error> {
+    fn field(&self, key: &str) -> Result<At<'a>, FactError> {
         let object = self.value.as_object().ok_or_else(|| {
             self.fail(FactProblem::WrongType {
                 expected: "an object",
@@ -106,14 +113,14 @@ impl<'a> At<'a> {
         };
         match object.get(key) {
             Some(value) => Ok(At { value, path }),
-            None => Err(Error::BadFact {
+            None => Err(FactError {
                 field: path,
                 problem: FactProblem::Missing,
             }),
         }
     }
 
-    fn items(&self) -> Result<Vec<At<'a>>, Error> {
+    fn items(&self) -> Result<Vec<At<'a>>, FactError> {
         let array = self.value.as_array().ok_or_else(|| {
             self.fail(FactProblem::WrongType {
                 expected: "an array",
@@ -129,7 +136,7 @@ impl<'a> At<'a> {
             .collect())
     }
 
-    fn string(&self) -> Result<String, Error> {
+    fn string(&self) -> Result<String, FactError> {
         self.value.as_str().map(str::to_owned).ok_or_else(|| {
             self.fail(FactProblem::WrongType {
                 expected: "a string",
@@ -139,8 +146,8 @@ impl<'a> At<'a> {
 
     fn nullable<T>(
         &self,
-        parse: impl FnOnce(&Self) -> Result<T, Error>,
-    ) -> Result<Option<T>, Error> {
+        parse: impl FnOnce(&Self) -> Result<T, FactError>,
+    ) -> Result<Option<T>, FactError> {
         if self.value.is_null() {
             Ok(None)
         } else {
@@ -148,7 +155,7 @@ impl<'a> At<'a> {
         }
     }
 
-    fn time(&self) -> Result<OffsetDateTime, Error> {
+    fn time(&self) -> Result<OffsetDateTime, FactError> {
         let text = self.value.as_str().ok_or_else(|| {
             self.fail(FactProblem::WrongType {
                 expected: "an RFC 3339 timestamp string",
@@ -157,17 +164,14 @@ impl<'a> At<'a> {
         parse_time(text).map_err(|problem| self.fail(problem))
     }
 
-    fn choice<T: Copy>(
-        &self,
-        options: &[(&'static str, T)],
-        known: &'static [&'static str],
-    ) -> Result<T, Error> {
+    fn choice<T: std::str::FromStr<Err = UnknownName>>(&self) -> Result<T, FactError> {
         let text = self.string()?;
-        options
-            .iter()
-            .find(|(name, _)| *name == text)
-            .map(|(_, value)| *value)
-            .ok_or_else(|| self.fail(FactProblem::UnknownValue { found: text, known }))
+        text.parse().map_err(|e: UnknownName| {
+            self.fail(FactProblem::UnknownValue {
+                found: text,
+                known: e.known,
+            })
+        })
     }
 }
 
@@ -205,8 +209,8 @@ pub fn name_of(vector: &Value) -> Option<String> {
 /// Parses the input part of one vector (`now`, `person`, `high_risk`).
 ///
 /// # Errors
-/// [`Error::BadFact`] naming the first field that is wrong.
-pub fn parse_case(vector: &Value) -> Result<Case, Error> {
+/// [`FactError`] naming the first field that is wrong.
+pub fn parse_case(vector: &Value) -> Result<Case, FactError> {
     let root = At {
         value: vector,
         path: String::new(),
@@ -267,20 +271,20 @@ impl<'a> Record<'a> {
     /// A required string field.
     ///
     /// # Errors
-    /// [`Error::BadFact`] when missing or not a string.
-    pub fn text(&self, key: &str) -> Result<String, Error> {
+    /// [`FactError`] when missing or not a string.
+    pub fn text(&self, key: &str) -> Result<String, FactError> {
         self.0.field(key)?.string()
     }
 
     /// An optional boolean field; absent or `null` is `false`.
     ///
     /// # Errors
-    /// [`Error::BadFact`] when it is not a boolean.
-    pub fn flag(&self, key: &str) -> Result<bool, Error> {
+    /// [`FactError`] when it is not a boolean.
+    pub fn flag(&self, key: &str) -> Result<bool, FactError> {
         match self.0.value.get(key) {
             None | Some(Value::Null) => Ok(false),
             Some(Value::Bool(b)) => Ok(*b),
-            Some(_) => Err(Error::BadFact {
+            Some(_) => Err(FactError {
                 field: format!("{}.{key}", self.0.path),
                 problem: FactProblem::WrongType {
                     expected: "true or false",
@@ -292,30 +296,30 @@ impl<'a> Record<'a> {
     /// The record as a status (`kind`, `start`, `end`).
     ///
     /// # Errors
-    /// [`Error::BadFact`] naming the field.
-    pub fn status(&self) -> Result<Status, Error> {
+    /// [`FactError`] naming the field.
+    pub fn status(&self) -> Result<Status, FactError> {
         status(&self.0)
     }
 
     /// The record as a designation (`place`, `start`, `end`).
     ///
     /// # Errors
-    /// [`Error::BadFact`] naming the field.
-    pub fn designation(&self) -> Result<Designation, Error> {
+    /// [`FactError`] naming the field.
+    pub fn designation(&self) -> Result<Designation, FactError> {
         designation(&self.0)
     }
 
     /// The record as an arrival (`at`, `origin`, `scheme`, `quarantine`).
     ///
     /// # Errors
-    /// [`Error::BadFact`] naming the field.
-    pub fn arrival(&self) -> Result<Arrival, Error> {
+    /// [`FactError`] naming the field.
+    pub fn arrival(&self) -> Result<Arrival, FactError> {
         arrival(&self.0)
     }
 }
 
 /// `start` and `end` of a record, refusing an end before its start.
-fn span(at: &At<'_>) -> Result<(OffsetDateTime, Option<OffsetDateTime>), Error> {
+fn span(at: &At<'_>) -> Result<(OffsetDateTime, Option<OffsetDateTime>), FactError> {
     let start = at.field("start")?.time()?;
     let end_at = at.field("end")?;
     let end = end_at.nullable(At::time)?;
@@ -325,36 +329,30 @@ fn span(at: &At<'_>) -> Result<(OffsetDateTime, Option<OffsetDateTime>), Error> 
     Ok((start, end))
 }
 
-fn status(at: &At<'_>) -> Result<Status, Error> {
-    let kind = at
-        .field("kind")?
-        .choice(StatusKind::ALL, StatusKind::NAMES)?;
+fn status(at: &At<'_>) -> Result<Status, FactError> {
+    let kind = at.field("kind")?.choice()?;
     let (start, end) = span(at)?;
     Ok(Status { kind, start, end })
 }
 
-fn visit(at: &At<'_>) -> Result<Visit, Error> {
+fn visit(at: &At<'_>) -> Result<Visit, FactError> {
     let place = at.field("place")?.string()?;
     let (start, end) = span(at)?;
     Ok(Visit { place, start, end })
 }
 
-fn designation(at: &At<'_>) -> Result<Designation, Error> {
+fn designation(at: &At<'_>) -> Result<Designation, FactError> {
     let place = at.field("place")?.string()?;
     let (start, end) = span(at)?;
     Ok(Designation { place, start, end })
 }
 
-fn arrival(at: &At<'_>) -> Result<Arrival, Error> {
+fn arrival(at: &At<'_>) -> Result<Arrival, FactError> {
     Ok(Arrival {
         at: at.field("at")?.time()?,
-        origin: at.field("origin")?.choice(Origin::ALL, Origin::NAMES)?,
-        scheme: at
-            .field("scheme")?
-            .nullable(|s| s.choice(Scheme::ALL, Scheme::NAMES))?,
-        quarantine: at
-            .field("quarantine")?
-            .choice(Quarantine::ALL, Quarantine::NAMES)?,
+        origin: at.field("origin")?.choice()?,
+        scheme: at.field("scheme")?.nullable(|s| s.choice())?,
+        quarantine: at.field("quarantine")?.choice()?,
     })
 }
 

@@ -11,7 +11,10 @@ use axum::{
 };
 
 use super::{AppError, AppState};
-use crate::store::staff::{Role, STAFF_TOKEN_PREFIX, StaffMember};
+use crate::{
+    model::{Role, StaffMember},
+    store::staff::STAFF_TOKEN_PREFIX,
+};
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "hc_session";
@@ -114,19 +117,17 @@ impl Staff {
     /// Allows one of `roles`; a refusal is written to the audit log.
     ///
     /// # Errors
-    /// [`AppError::Forbidden`].
+    /// [`crate::Error::Forbidden`], as an [`AppError`].
     pub async fn require(
         &self,
         state: &AppState,
         roles: &'static [Role],
         action: &str,
     ) -> Result<(), AppError> {
-        if roles.contains(&self.0.role) {
-            return Ok(());
-        }
-        let detail = serde_json::json!({ "action": action, "role": self.0.role.as_str() });
-        self.audit(state, "access_denied", action, &detail).await?;
-        Err(AppError::Forbidden { needed: roles })
+        Ok(state
+            .store
+            .authorize(&self.0, roles, action, state.now())
+            .await?)
     }
 
     /// Writes `action` on `subject` by this staff member to the audit log.
@@ -140,14 +141,10 @@ impl Staff {
         subject: &str,
         detail: &serde_json::Value,
     ) -> Result<(), AppError> {
-        let mut tx = state.store.write().await?;
-        let actor = format!("staff:{}", self.0.id);
-        state
+        Ok(state
             .store
-            .audit(&mut tx, state.now(), &actor, action, subject, detail)
-            .await?;
-        tx.commit().await.map_err(crate::Error::from)?;
-        Ok(())
+            .audit_staff(&self.0, action, subject, detail, state.now())
+            .await?)
     }
 }
 

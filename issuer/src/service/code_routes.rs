@@ -97,7 +97,7 @@ pub async fn apply_for_code(
     let answer = CodeAnswer {
         token: text,
         token_id: claims.token_id.to_string(),
-        colour: issued.evaluation.colour.name(),
+        colour: issued.evaluation.colour.as_str(),
         issued_at: format_hk(claims.issued_at),
         valid_until: format_hk(claims.valid_until),
         status: "valid",
@@ -131,7 +131,7 @@ pub async fn todays_code(
     let (qr_png, qr_svg) = qr_codes(code.token.clone()).await?;
     Ok(Json(CodeAnswer {
         token_id: code.token_id.to_string(),
-        colour: code.colour.name(),
+        colour: code.colour.as_str(),
         issued_at: format_hk(code.issued_at),
         valid_until: format_hk(code.valid_until),
         status: if code.revocation.is_some() {
@@ -140,7 +140,7 @@ pub async fn todays_code(
             "valid"
         },
         revocation: code.revocation.map(|r| RevocationView {
-            reason: r.reason.id(),
+            reason: r.reason.as_str(),
             revoked_at: format_hk(r.revoked_at),
         }),
         reasons: reasons_only(&code.reasons),

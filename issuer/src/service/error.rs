@@ -12,7 +12,7 @@ use axum::{
 };
 use serde::Serialize;
 
-use crate::{Error, residents::application::FieldError, store::staff::Role};
+use crate::{Error, model::application::FieldError};
 
 /// The JSON body of every error answer.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -35,6 +35,7 @@ pub struct ErrorDetail {
 
 /// Why a request was refused.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum AppError {
     /// Form or JSON fields that are wrong.
     #[error("some fields are not valid")]
@@ -59,30 +60,12 @@ pub enum AppError {
     /// No valid session or staff token.
     #[error("log in first: send a session cookie or an Authorization: Bearer token")]
     Unauthenticated,
-    /// A staff member whose role may not do this.
-    #[error("your role may not do this; it needs: {}", needed.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(" or "))]
-    Forbidden {
-        /// The roles that may.
-        needed: &'static [Role],
-    },
-    /// Too many requests from one client.
-    #[error("too many requests; try again in {retry_after_seconds} s")]
-    RateLimited {
-        /// Seconds to wait.
-        retry_after_seconds: u64,
-    },
     /// This service has no signing key that can sign now.
     #[error("codes cannot be issued at the moment; try again later")]
     IssuingUnavailable,
     /// A refusal or failure from the workflows and the store.
     #[error(transparent)]
     Domain(#[from] Error),
-}
-
-impl From<healthcode_keys::Error> for AppError {
-    fn from(e: healthcode_keys::Error) -> Self {
-        AppError::Fields(vec![FieldError::new("id_number", e.to_string())])
-    }
 }
 
 impl AppError {
@@ -94,8 +77,6 @@ impl AppError {
             AppError::BodyTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
             AppError::NotForm(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
             AppError::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated"),
-            AppError::Forbidden { .. } => (StatusCode::FORBIDDEN, "forbidden"),
-            AppError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             AppError::IssuingUnavailable => {
                 (StatusCode::SERVICE_UNAVAILABLE, "issuing_unavailable")
             }
@@ -110,13 +91,56 @@ fn domain_status(error: &Error) -> (StatusCode, &'static str) {
         Error::PinLocked => (StatusCode::LOCKED, "pin_locked"),
         Error::WeakPassword => (StatusCode::UNPROCESSABLE_ENTITY, "weak_password"),
         Error::DocumentMismatch => (StatusCode::UNPROCESSABLE_ENTITY, "document_mismatch"),
-        Error::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+        Error::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
         Error::TooManyRecords { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "too_many_records"),
-        Error::WrongRole { .. } => (StatusCode::FORBIDDEN, "forbidden"),
+        Error::Forbidden { .. } => (StatusCode::FORBIDDEN, "forbidden"),
         Error::NotFound { .. } => (StatusCode::NOT_FOUND, "not_found"),
         Error::WrongStatus { .. } => (StatusCode::CONFLICT, "wrong_status"),
-        _ => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        // Faults of the service, its data or its operator: the detail is logged, not sent.
+        Error::Keys(_)
+        | Error::Redis(_)
+        | Error::RevocationExpired { .. }
+        | Error::Qr(_)
+        | Error::Png(_)
+        | Error::UnknownQrFormat { .. }
+        | Error::Fact(_)
+        | Error::VectorFile { .. }
+        | Error::Io { .. }
+        | Error::BadDataKey { .. }
+        | Error::DataKeyMismatch { .. }
+        | Error::Undecryptable { .. }
+        | Error::Corrupt { .. }
+        | Error::Db(_)
+        | Error::Migrate(_)
+        | Error::ImportRows { .. }
+        | Error::ImportFile { .. }
+        | Error::ImportTooLarge { .. }
+        | Error::TaskFailed
+        | Error::StaffExists { .. }
+        | Error::FeedTampered { .. }
+        | Error::AuditChainBroken { .. } => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
     }
+}
+
+/// `10 MiB`, `64 KiB`: a body limit as people read it.
+fn size_in_words(bytes: usize) -> String {
+    match bytes {
+        b if b >= 1 << 20 && b % (1 << 20) == 0 => format!("{} MiB", b >> 20),
+        b if b >= 1 << 10 && b % (1 << 10) == 0 => format!("{} KiB", b >> 10),
+        b => format!("{b} bytes"),
+    }
+}
+
+/// What a client reads when a body is over its route's limit.
+fn too_large_message() -> String {
+    use crate::model::proof::MAX_PROOF_BYTES;
+    format!(
+        "the request body is too large: a proof may be at most {}, a visit upload {}, a feed submission {}, other requests {}",
+        size_in_words(MAX_PROOF_BYTES),
+        size_in_words(super::VISITS_BODY),
+        size_in_words(super::FEED_BODY),
+        size_in_words(super::SMALL_BODY),
+    )
 }
 
 impl IntoResponse for AppError {
@@ -127,7 +151,7 @@ impl IntoResponse for AppError {
                 self,
                 AppError::Json(_) | AppError::Multipart(_) | AppError::NotForm(_)
             ) {
-            "the request body is too large: a proof may be at most 10 MiB, a visit upload 2 MiB, a feed submission 4 MiB, other requests 64 KiB".to_owned()
+            too_large_message()
         } else if status == StatusCode::INTERNAL_SERVER_ERROR {
             // The detail (a database error, say) is for operators, not clients.
             tracing::error!(error = %self, "internal error");
@@ -136,12 +160,9 @@ impl IntoResponse for AppError {
             self.to_string()
         };
         let retry_after = match &self {
-            AppError::RateLimited {
+            AppError::Domain(Error::RateLimited {
                 retry_after_seconds,
-            } => Some(*retry_after_seconds),
-            AppError::Domain(Error::TooManyRequests {
-                retry_after_seconds,
-            }) => u64::try_from(*retry_after_seconds).ok(),
+            }) => Some(*retry_after_seconds),
             _ => None,
         };
         let fields = match self {
@@ -167,5 +188,19 @@ impl IntoResponse for AppError {
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn body_limits_are_said_as_they_are_set() {
+        assert_eq!(
+            too_large_message(),
+            "the request body is too large: a proof may be at most 10 MiB, a visit upload 2 MiB, a feed submission 4 MiB, other requests 64 KiB"
+        );
+        assert_eq!(size_in_words(1536), "1536 bytes");
     }
 }

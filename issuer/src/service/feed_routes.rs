@@ -10,16 +10,17 @@ use std::sync::Arc;
 
 use axum::{
     Json,
-    extract::{Query, State, rejection::JsonRejection},
+    extract::{Path, Query, State, rejection::JsonRejection},
 };
 use healthcode_keys::hktime::format_hk;
 use serde::{Deserialize, Serialize};
 
 use super::{AppError, AppState, auth::Staff, staff_routes::ListParams};
 use crate::{
-    feeds::{FeedKind, FeedSummary, Submitter, submit},
+    Error,
+    feeds::{FeedSummary, Submitter, submit},
+    model::{FeedKind, Role},
     rules::facts::Designation,
-    store::staff::Role,
 };
 
 /// A submission of records.
@@ -31,14 +32,38 @@ pub struct FeedUpload {
     pub records: Vec<serde_json::Value>,
 }
 
-async fn submit_feed(
-    state: &AppState,
-    staff: &Staff,
-    kind: FeedKind,
+/// The feed a path names; any other is no route of ours.
+fn feed_kind(name: &str) -> Result<FeedKind, AppError> {
+    name.parse()
+        .map_err(|_| AppError::Domain(Error::NotFound { what: "route" }))
+}
+
+/// Submit records of one feed; each is checked on its own and the good ones stored.
+///
+/// The good records are stored as one audited batch whatever the bad ones say.
+///
+/// - `statuses` (health authority): `id_document`, `kind`, `start`, `end`.
+/// - `designations` (health authority): `place`, `start`, `end`; they may start in the past.
+/// - `arrivals` (immigration): `id_document`, `at`, `origin`, `scheme`, `quarantine`.
+#[utoipa::path(
+    post, path = "/v1/feeds/{kind}", tag = "feeds", security(("staff" = [])), request_body = FeedUpload,
+    params(("kind" = FeedKind, Path, description = "statuses, designations or arrivals")),
+    responses(
+        (status = 200, description = "Good records stored; bad ones listed with reasons", body = FeedSummary),
+        (status = 401, body = super::ErrorBody), (status = 403, body = super::ErrorBody),
+        (status = 404, description = "No such feed", body = super::ErrorBody),
+        (status = 413, description = "Over 4 MiB or 10,000 records", body = super::ErrorBody),
+    )
+)]
+pub async fn submit_feed(
+    State(state): State<Arc<AppState>>,
+    Path(kind): Path<String>,
+    staff: Staff,
     upload: Result<Json<FeedUpload>, JsonRejection>,
 ) -> Result<Json<FeedSummary>, AppError> {
+    let kind = feed_kind(&kind)?;
     staff
-        .require(state, kind.roles(), &format!("submit_{kind}"))
+        .require(&state, kind.roles(), &format!("submit_{kind}"))
         .await?;
     let Json(upload) = upload?;
     let records: Vec<(String, serde_json::Value)> = upload
@@ -47,7 +72,7 @@ async fn submit_feed(
         .enumerate()
         .map(|(i, value)| (format!("records[{i}]"), value))
         .collect();
-    let actor = format!("staff:{}", staff.0.id);
+    let actor = staff.0.actor();
     let submitter = Submitter {
         actor: &actor,
         source: "api",
@@ -57,57 +82,6 @@ async fn submit_feed(
         state.wake.reevaluate.notify_one();
     }
     Ok(Json(summary))
-}
-
-/// Submit statuses of persons (`id_document`, `kind`, `start`, `end`).
-#[utoipa::path(
-    post, path = "/v1/feeds/statuses", tag = "feeds", security(("staff" = [])), request_body = FeedUpload,
-    responses(
-        (status = 200, description = "Good records stored; bad ones listed with reasons", body = FeedSummary),
-        (status = 401, body = super::ErrorBody), (status = 403, body = super::ErrorBody),
-        (status = 413, description = "Over 4 MiB or 10,000 records", body = super::ErrorBody),
-    )
-)]
-pub async fn statuses(
-    State(state): State<Arc<AppState>>,
-    staff: Staff,
-    upload: Result<Json<FeedUpload>, JsonRejection>,
-) -> Result<Json<FeedSummary>, AppError> {
-    submit_feed(&state, &staff, FeedKind::Statuses, upload).await
-}
-
-/// Submit high-risk designations of places (`place`, `start`, `end`); they may start in the past.
-#[utoipa::path(
-    post, path = "/v1/feeds/designations", tag = "feeds", security(("staff" = [])), request_body = FeedUpload,
-    responses(
-        (status = 200, description = "Good records stored; bad ones listed with reasons", body = FeedSummary),
-        (status = 401, body = super::ErrorBody), (status = 403, body = super::ErrorBody),
-        (status = 413, description = "Over 4 MiB or 10,000 records", body = super::ErrorBody),
-    )
-)]
-pub async fn designations(
-    State(state): State<Arc<AppState>>,
-    staff: Staff,
-    upload: Result<Json<FeedUpload>, JsonRejection>,
-) -> Result<Json<FeedSummary>, AppError> {
-    submit_feed(&state, &staff, FeedKind::Designations, upload).await
-}
-
-/// Submit arrivals into Hong Kong (`id_document`, `at`, `origin`, `scheme`, `quarantine`).
-#[utoipa::path(
-    post, path = "/v1/feeds/arrivals", tag = "feeds", security(("staff" = [])), request_body = FeedUpload,
-    responses(
-        (status = 200, description = "Good records stored; bad ones listed with reasons", body = FeedSummary),
-        (status = 401, body = super::ErrorBody), (status = 403, body = super::ErrorBody),
-        (status = 413, description = "Over 4 MiB or 10,000 records", body = super::ErrorBody),
-    )
-)]
-pub async fn arrivals(
-    State(state): State<Arc<AppState>>,
-    staff: Staff,
-    upload: Result<Json<FeedUpload>, JsonRejection>,
-) -> Result<Json<FeedSummary>, AppError> {
-    submit_feed(&state, &staff, FeedKind::Arrivals, upload).await
 }
 
 /// A designation in force.
@@ -134,15 +108,21 @@ impl From<Designation> for DesignationView {
 const DESIGNATION_READERS: &[Role] = &[Role::HealthAuthority, Role::Admin];
 
 /// The designations that count now: in force, or ended within the past 21 days.
+///
+/// Only designations are listed: statuses and arrivals are personal.
 #[utoipa::path(
     get, path = "/v1/feeds/designations", tag = "feeds", params(ListParams), security(("staff" = [])),
     responses((status = 200, body = Vec<DesignationView>), (status = 401, body = super::ErrorBody), (status = 403, body = super::ErrorBody))
 )]
 pub async fn list_designations(
     State(state): State<Arc<AppState>>,
+    Path(kind): Path<String>,
     staff: Staff,
     Query(params): Query<ListParams>,
 ) -> Result<Json<Vec<DesignationView>>, AppError> {
+    if feed_kind(&kind)? != FeedKind::Designations {
+        return Err(AppError::Domain(Error::NotFound { what: "route" }));
+    }
     staff
         .require(&state, DESIGNATION_READERS, "list_designations")
         .await?;

@@ -35,7 +35,7 @@ pub use state::AppState;
 use tokio::net::TcpListener;
 use tower_http::timeout::TimeoutLayer;
 
-use crate::residents::proof::MAX_PROOF_BYTES;
+use crate::model::proof::MAX_PROOF_BYTES;
 
 /// How long one request may take.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
@@ -60,13 +60,10 @@ pub fn app(state: Arc<AppState>) -> Router {
     use staff_routes as s;
     let registration = Router::new().route("/v1/registrations", post(r::register));
     let visits = Router::new().route("/v1/visits", post(r::upload_visits).get(r::list_visits));
-    let feeds = Router::new()
-        .route("/v1/feeds/statuses", post(f::statuses))
-        .route(
-            "/v1/feeds/designations",
-            post(f::designations).get(f::list_designations),
-        )
-        .route("/v1/feeds/arrivals", post(f::arrivals));
+    let feeds = Router::new().route(
+        "/v1/feeds/{kind}",
+        post(f::submit_feed).get(f::list_designations),
+    );
     let small = Router::new()
         .route("/v1/activation", post(r::activate))
         .route("/v1/activation/pin", post(r::resend_pin))

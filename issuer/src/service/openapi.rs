@@ -22,7 +22,7 @@ use super::{code_routes, feed_routes, resident_routes, staff_routes};
         staff_routes::approve, staff_routes::reject, staff_routes::post_office_confirm,
         staff_routes::sms_outbox, staff_routes::audit_log,
         code_routes::apply_for_code, code_routes::todays_code,
-        feed_routes::statuses, feed_routes::designations, feed_routes::arrivals,
+        feed_routes::submit_feed,
         feed_routes::list_designations,
     ),
     modifiers(&Security),

@@ -18,15 +18,17 @@ use super::{
     state::Limit,
 };
 use crate::{
-    residents::{
-        activation,
-        application::{FieldError, RawApplication},
-        document_index,
+    model::{
+        AccountStatus, VISIT_WINDOW,
+        application::{FieldError, FieldProblem, RawApplication},
         phone::Phone,
-        registration,
-        visits::{self, RawVisit, UploadSummary, VISIT_WINDOW},
+        visit::RawVisit,
     },
-    store::{accounts::Status, visits::StoredVisit},
+    residents::{
+        activation, registration,
+        visits::{self, UploadSummary},
+    },
+    store::visits::StoredVisit,
 };
 
 /// The registration form (`multipart/form-data`), as documented.
@@ -61,8 +63,12 @@ pub struct Registered {
 
 const REGISTERED_MESSAGE: &str = "Your application has been received. Once your address is verified you will receive an activation PIN by SMS; if it cannot be verified online, a confirmation letter with a PIN will be posted to you.";
 
+/// The document `id_type` and `id_number` name; a bad one is the
+/// `id_number` field's error.
 fn parse_document(id_type: &str, id_number: &str) -> Result<IdDocument, AppError> {
-    Ok(format!("{id_type}:{id_number}").parse::<IdDocument>()?)
+    format!("{id_type}:{id_number}")
+        .parse::<IdDocument>()
+        .map_err(|e| AppError::Fields(vec![FieldError::new("id_number", FieldProblem::from(e))]))
 }
 
 /// The largest text field accepted in the form.
@@ -277,7 +283,7 @@ pub async fn login(
     let document = parse_document(&request.id_type, &request.id_number)?;
     state
         .limiters
-        .check_document(&document_index(&state.store, &document))?;
+        .check_document(&state.store.document_index(&document))?;
     let (token, expires_at) =
         activation::login(&state.store, &document, &request.password, state.now()).await?;
     let cookie = session_cookie(&token, expires_at - state.now(), state.secure_cookies);
@@ -326,7 +332,7 @@ pub struct Me {
     /// The document type.
     pub doc_type: String,
     /// Always `active` for a logged-in resident.
-    pub status: Status,
+    pub status: AccountStatus,
 }
 
 /// The logged-in resident's account.

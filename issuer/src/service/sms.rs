@@ -36,26 +36,36 @@ async fn deliver_due(state: &AppState, agent: &ureq::Agent, url: &str) -> Result
             // The gateway's error only: never the number or the text.
             tracing::warn!(message_id = %sms.id, error = %e, "SMS gateway refused a message");
         }
+        let error = outcome.err().map(|e| e.to_string());
         state
             .store
-            .record_sms_attempt(
-                &sms,
-                outcome.as_ref().map(|_| ()).map_err(String::as_str),
-                MAX_SMS_ATTEMPTS,
-                state.now(),
-            )
+            .record_sms_attempt(&sms, error.as_deref(), MAX_SMS_ATTEMPTS, state.now())
             .await?;
     }
     Ok(())
 }
 
-async fn post(agent: ureq::Agent, url: String, sms: &Sms) -> Result<(), String> {
+/// Why the gateway did not take a message (never its number or text).
+#[derive(Debug, thiserror::Error)]
+pub enum GatewayError {
+    /// The gateway answered with an error status.
+    #[error("gateway answered HTTP {0}")]
+    Status(u16),
+    /// The gateway could not be reached.
+    #[error("gateway unreachable: {0}")]
+    Unreachable(ureq::ErrorKind),
+    /// The task that posts died.
+    #[error("delivery task failed")]
+    TaskFailed,
+}
+
+async fn post(agent: ureq::Agent, url: String, sms: &Sms) -> Result<(), GatewayError> {
     let body = json!({ "id": sms.id, "to": sms.phone, "text": sms.body });
     tokio::task::spawn_blocking(move || match agent.post(&url).send_json(body) {
         Ok(_) => Ok(()),
-        Err(ureq::Error::Status(code, _)) => Err(format!("gateway answered HTTP {code}")),
-        Err(e) => Err(format!("gateway unreachable: {}", e.kind())),
+        Err(ureq::Error::Status(code, _)) => Err(GatewayError::Status(code)),
+        Err(e) => Err(GatewayError::Unreachable(e.kind())),
     })
     .await
-    .unwrap_or_else(|e| Err(format!("delivery task failed: {e}")))
+    .unwrap_or(Err(GatewayError::TaskFailed))
 }

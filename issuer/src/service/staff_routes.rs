@@ -16,13 +16,12 @@ use serde::{Deserialize, Serialize};
 use super::{AppError, AppState, auth::Staff};
 use crate::{
     Error,
-    residents::verification::{self, RejectReason},
-    store::{
-        accounts::{Details, Route, Status},
-        audit::AuditEntry,
-        messages::Sms,
-        staff::Role,
+    model::{
+        AccountStatus, Role, Route,
+        application::{FieldError, FieldProblem},
     },
+    residents::verification::{self, RejectReason},
+    store::{accounts::Details, audit::AuditEntry, messages::Sms},
 };
 
 const REVIEWERS: &[Role] = &[Role::Reviewer];
@@ -93,7 +92,7 @@ pub struct ApplicationView {
     /// The reference.
     pub reference: String,
     /// Where it stands.
-    pub status: Status,
+    pub status: AccountStatus,
     /// The route.
     pub route: Route,
     /// The personal data (reading it is audited).
@@ -257,7 +256,9 @@ pub async fn post_office_confirm(
         .require(&state, POST_OFFICE, "post_office_confirm")
         .await?;
     let Json(request) = request?;
-    let document = format!("{}:{}", request.id_type, request.id_number).parse()?;
+    let document = format!("{}:{}", request.id_type, request.id_number)
+        .parse()
+        .map_err(|e| AppError::Fields(vec![FieldError::new("id_number", FieldProblem::from(e))]))?;
     verification::confirm_at_post_office(
         &state.store,
         &staff.0,

@@ -6,8 +6,7 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use time::OffsetDateTime;
 use tokio::sync::Notify;
 
-use super::AppError;
-use crate::{codes::signer::Signer, store::Store};
+use crate::{Error, codes::signer::Signer, store::Store};
 
 /// Requests per minute allowed from one client address, per kind of request.
 #[derive(Debug, Clone, Copy)]
@@ -73,8 +72,8 @@ impl Limiters {
     /// Counts one request from `ip` against `limit`.
     ///
     /// # Errors
-    /// [`AppError::RateLimited`] with the wait.
-    pub fn check(&self, limit: Limit, ip: IpAddr) -> Result<(), AppError> {
+    /// [`Error::RateLimited`] with the wait.
+    pub fn check(&self, limit: Limit, ip: IpAddr) -> Result<(), Error> {
         let limiter = match limit {
             Limit::Register => &self.register,
             Limit::Login => &self.login,
@@ -86,8 +85,8 @@ impl Limiters {
     /// Counts one login of the document with blind index `document_index`.
     ///
     /// # Errors
-    /// [`AppError::RateLimited`] with the wait.
-    pub fn check_document(&self, document_index: &str) -> Result<(), AppError> {
+    /// [`Error::RateLimited`] with the wait.
+    pub fn check_document(&self, document_index: &str) -> Result<(), Error> {
         self.login_document
             .check_key(&document_index.to_owned())
             .map_err(rate_limited)
@@ -102,10 +101,10 @@ impl Limiters {
     }
 }
 
-fn rate_limited(not_until: governor::NotUntil<governor::clock::QuantaInstant>) -> AppError {
+fn rate_limited(not_until: governor::NotUntil<governor::clock::QuantaInstant>) -> Error {
     use governor::clock::{Clock as _, DefaultClock};
     let wait = not_until.wait_time_from(DefaultClock::default().now());
-    AppError::RateLimited {
+    Error::RateLimited {
         retry_after_seconds: wait.as_secs().max(1),
     }
 }

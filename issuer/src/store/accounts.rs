@@ -5,76 +5,11 @@ use serde::Serialize;
 use sqlx::{FromRow, SqliteExecutor};
 use time::OffsetDateTime;
 
-use super::{Store, Tx, from_db, to_db};
+use super::{Store, Tx, from_db, parse_name, to_db};
 use crate::{
     Error,
-    residents::{application::Application, proof::ProofType},
+    model::{AccountStatus, Route, application::Application, proof::ProofType},
 };
-
-/// How an application is being verified.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Route {
-    /// Matched in the public housing resident database.
-    Housing,
-    /// An address proof, reviewed by staff.
-    Proof,
-    /// A confirmation letter with a PIN.
-    Letter,
-    /// A letter, then an identity check at a post office (non-HKID holders).
-    PostOffice,
-    /// Refused: the document already has an active account.
-    Refused,
-}
-
-/// Where an application stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    /// Waiting for a reviewer.
-    Review,
-    /// Waiting for the confirmation letter (and its PIN).
-    Letter,
-    /// Waiting for the identity check at a post office.
-    PostOffice,
-    /// Verified; an SMS PIN was sent.
-    PinSent,
-    /// Activated.
-    Active,
-    /// Refused.
-    Refused,
-    /// Another application for the same document was activated.
-    Superseded,
-}
-
-macro_rules! text_enum {
-    ($ty:ident { $($variant:ident = $text:literal),* $(,)? }) => {
-        impl $ty {
-            /// The stored text.
-            pub fn as_str(self) -> &'static str {
-                match self { $($ty::$variant => $text),* }
-            }
-
-            fn parse(text: &str) -> Result<Self, Error> {
-                match text {
-                    $($text => Ok($ty::$variant),)*
-                    _ => Err(Error::Corrupt { what: stringify!($ty), value: text.to_owned() }),
-                }
-            }
-        }
-    };
-}
-
-text_enum!(Route { Housing = "housing", Proof = "proof", Letter = "letter", PostOffice = "post_office", Refused = "refused" });
-text_enum!(Status {
-    Review = "review",
-    Letter = "letter",
-    PostOffice = "post_office",
-    PinSent = "pin_sent",
-    Active = "active",
-    Refused = "refused",
-    Superseded = "superseded",
-});
 
 /// An account's non-personal fields: what routing and activation decide on.
 #[derive(Debug, Clone)]
@@ -90,7 +25,7 @@ pub struct Account {
     /// How it is verified.
     pub route: Route,
     /// Where it stands.
-    pub status: Status,
+    pub status: AccountStatus,
     /// 0 for proof or public housing, 1 for the others.
     pub priority: i64,
     /// The argon2id hash, once activated.
@@ -120,8 +55,8 @@ impl TryFrom<AccountRow> for Account {
 
     fn try_from(row: AccountRow) -> Result<Self, Error> {
         Ok(Account {
-            route: Route::parse(&row.route)?,
-            status: Status::parse(&row.status)?,
+            route: parse_name(&row.route)?,
+            status: parse_name(&row.status)?,
             id: row.id,
             id_index: row.id_index,
             issue_index: row.issue_index,
@@ -129,7 +64,7 @@ impl TryFrom<AccountRow> for Account {
             priority: row.priority,
             password_hash: row.password_hash,
             building_id: row.building_id,
-            created_at: from_db(row.created_at),
+            created_at: from_db(row.created_at)?,
         })
     }
 }
@@ -173,7 +108,7 @@ pub struct NewAccount<'a> {
     /// How it will be verified.
     pub route: Route,
     /// Where it starts.
-    pub status: Status,
+    pub status: AccountStatus,
     /// Queue priority.
     pub priority: i64,
     /// The public housing block, when matched.
@@ -181,6 +116,12 @@ pub struct NewAccount<'a> {
 }
 
 impl Store {
+    /// The blind index that finds every application of `document`, and the
+    /// health records about its holder.
+    pub fn document_index(&self, document: &healthcode_keys::IdDocument) -> String {
+        self.key().blind_index("document", document.normalised())
+    }
+
     /// Inserts an application with its personal fields sealed, and its proof.
     ///
     /// # Errors
@@ -308,7 +249,7 @@ impl Store {
         &self,
         tx: &mut Tx,
         id: &str,
-        status: Status,
+        status: AccountStatus,
         now: OffsetDateTime,
     ) -> Result<(), Error> {
         sqlx::query("UPDATE accounts SET status = $1, updated_at = $2 WHERE id = $3")

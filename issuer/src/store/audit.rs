@@ -8,7 +8,7 @@ use sha2::{Digest as _, Sha256};
 use time::OffsetDateTime;
 
 use super::{Store, Tx, from_db, to_db};
-use crate::Error;
+use crate::{Error, model::Actor};
 
 /// The hash before the first entry.
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -81,7 +81,7 @@ impl Store {
         &self,
         tx: &mut Tx,
         at: OffsetDateTime,
-        actor: &str,
+        actor: &Actor,
         action: &str,
         subject: &str,
         detail: &serde_json::Value,
@@ -92,14 +92,15 @@ impl Store {
                 .await?;
         let (seq, prev) = last.map_or((1, GENESIS.to_owned()), |(seq, hash)| (seq + 1, hash));
         let detail = detail.to_string();
-        let hash = entry_hash(&prev, seq, to_db(at), actor, action, subject, &detail);
+        let actor = actor.to_string();
+        let hash = entry_hash(&prev, seq, to_db(at), &actor, action, subject, &detail);
         sqlx::query(
             "INSERT INTO audit_log (seq, at, actor, action, subject, detail, prev_hash, hash) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(seq)
         .bind(to_db(at))
-        .bind(actor)
+        .bind(&actor)
         .bind(action)
         .bind(subject)
         .bind(&detail)
@@ -121,20 +122,19 @@ impl Store {
         .bind(limit)
         .fetch_all(self.pool())
         .await?;
-        Ok(rows
-            .into_iter()
-            .map(
-                |(seq, at, actor, action, subject, detail, hash)| AuditEntry {
+        rows.into_iter()
+            .map(|(seq, at, actor, action, subject, detail, hash)| {
+                Ok(AuditEntry {
                     seq,
-                    at: from_db(at),
+                    at: from_db(at)?,
                     actor,
                     action,
                     subject,
                     detail,
                     hash,
-                },
-            )
-            .collect())
+                })
+            })
+            .collect()
     }
 
     /// Walks the whole chain; returns the number of entries.
@@ -191,7 +191,7 @@ mod tests {
                 .audit(
                     &mut tx,
                     at,
-                    "system",
+                    &Actor::System,
                     "test",
                     &format!("s{n}"),
                     &json!({ "n": n }),

@@ -15,7 +15,7 @@ pub const MAX_BUILDING_WORDS: usize = 12;
 const ROWS_PER_STATEMENT: usize = 1000;
 
 /// Every run of 1 to [`MAX_BUILDING_WORDS`] consecutive words of `key` (an
-/// address as [`crate::residents::application::address_match_key`] writes it).
+/// address as [`crate::model::application::address_match_key`] writes it).
 pub fn word_runs(key: &str) -> Vec<String> {
     let words: Vec<&str> = key.split(' ').filter(|w| !w.is_empty()).collect();
     (0..words.len())

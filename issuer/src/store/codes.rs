@@ -3,13 +3,13 @@
 
 use std::collections::BTreeSet;
 
-use healthcode_keys::revocation::{Reason as RevocationReason, Revocation};
+use healthcode_keys::revocation::{Revocation, RevocationReason};
 use healthcode_keys::{Colour, KeyId, TokenId};
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 use time::OffsetDateTime;
 
 use super::{Store, Tx, from_db, to_db};
-use crate::{Error, rules::Reason};
+use crate::{Error, model::Actor, rules::Reason};
 
 /// A code about to be stored.
 #[derive(Debug)]
@@ -74,7 +74,7 @@ fn live_code((token_id, account_id, colour, valid_until): LiveRow) -> Result<Liv
         token_id: parse_token_id(&token_id)?,
         account_id,
         colour: parse_colour(&colour)?,
-        valid_until: from_db(valid_until),
+        valid_until: from_db(valid_until)?,
     })
 }
 
@@ -95,7 +95,7 @@ fn parse_colour(text: &str) -> Result<Colour, Error> {
 fn parse_reasons(text: &str) -> Result<BTreeSet<Reason>, Error> {
     text.split_whitespace()
         .map(|id| {
-            Reason::from_id(id).ok_or_else(|| Error::Corrupt {
+            Reason::from_name(id).ok_or_else(|| Error::Corrupt {
                 what: "reason",
                 value: id.to_owned(),
             })
@@ -112,8 +112,8 @@ fn revocation((token_id, reason, revoked_at, until): RevocationRow) -> Result<Re
             what: "revocation reason",
             value: reason,
         })?,
-        revoked_at: from_db(revoked_at),
-        until: from_db(until),
+        revoked_at: from_db(revoked_at)?,
+        until: from_db(until)?,
     })
 }
 
@@ -126,7 +126,7 @@ impl Store {
     /// # Errors
     /// [`Error::Db`].
     pub async fn insert_code(&self, tx: &mut Tx, code: &NewCode<'_>) -> Result<(), Error> {
-        let reasons: Vec<&str> = code.reasons.iter().map(|r| r.id()).collect();
+        let reasons: Vec<&str> = code.reasons.iter().map(|r| r.as_str()).collect();
         sqlx::query(
             "INSERT INTO codes (token_id, account_id, seq, kid, colour, reasons, token, issued_at, valid_until) \
              VALUES ($1, $2, (SELECT COALESCE(MAX(seq), 0) + 1 FROM codes WHERE account_id = $2), \
@@ -135,7 +135,7 @@ impl Store {
         .bind(code.token_id.to_string())
         .bind(code.account_id)
         .bind(code.kid.to_string())
-        .bind(code.colour.name())
+        .bind(code.colour.as_str())
         .bind(reasons.join(" "))
         .bind(code.token)
         .bind(to_db(code.issued_at))
@@ -180,7 +180,7 @@ impl Store {
                 .bind(token_id.to_string())
                 .fetch_optional(self.pool())
                 .await?;
-        Ok(until.map(from_db))
+        until.map(from_db).transpose()
     }
 
     /// How many codes `account_id` was issued after `since`.
@@ -249,8 +249,8 @@ impl Store {
             colour: parse_colour(&colour)?,
             reasons: parse_reasons(&reasons)?,
             token,
-            issued_at: from_db(issued_at),
-            valid_until: from_db(valid_until),
+            issued_at: from_db(issued_at)?,
+            valid_until: from_db(valid_until)?,
             revocation,
         }))
     }
@@ -264,8 +264,9 @@ impl Store {
         &self,
         tx: &mut Tx,
         revocations: &[Revocation],
-        by: &str,
+        by: &Actor,
     ) -> Result<u64, Error> {
+        let by = by.to_string();
         let mut added = 0;
         for chunk in revocations.chunks(REVOCATIONS_PER_STATEMENT) {
             let mut insert = QueryBuilder::<Sqlite>::new(
@@ -273,10 +274,10 @@ impl Store {
             );
             insert.push_values(chunk, |mut row, r| {
                 row.push_bind(r.token_id.to_string())
-                    .push_bind(r.reason.id())
+                    .push_bind(r.reason.as_str())
                     .push_bind(to_db(r.revoked_at))
                     .push_bind(to_db(r.until))
-                    .push_bind(by);
+                    .push_bind(by.clone());
             });
             insert.push(" ON CONFLICT (token_id) DO NOTHING");
             added += insert.build().execute(&mut **tx).await?.rows_affected();

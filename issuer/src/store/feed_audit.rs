@@ -9,8 +9,9 @@ use sqlx::Row as _;
 use super::{
     Store,
     feeds::{Cell, batch_digest, column_list, columns, read_cells},
+    parse_name,
 };
-use crate::{Error, feeds::FeedKind};
+use crate::{Error, model::FeedKind};
 
 impl Store {
     /// Checks every feed record against its batch's digest, each batch against
@@ -43,7 +44,7 @@ impl Store {
             }
         }
         for (id, kind, count, digest) in &batches {
-            let kind: FeedKind = kind.parse()?;
+            let kind: FeedKind = parse_name(kind)?;
             let versions = versions_by_batch.remove(id).unwrap_or_default();
             let computed = batch_digest(
                 kind,

@@ -12,10 +12,10 @@ use sha2::{Digest as _, Sha256};
 use sqlx::{Row as _, sqlite::SqliteRow};
 use time::OffsetDateTime;
 
-use super::{Store, Tx, new_id, to_db};
+use super::{Store, Tx, to_db};
 use crate::{
     Error,
-    feeds::{FeedFact, FeedKind, FeedRecord},
+    model::{Actor, FeedFact, FeedKind, FeedRecord},
 };
 
 /// What became of one record of a submission.
@@ -25,8 +25,8 @@ pub enum Outcome {
     Stored,
     /// Identical to the version held.
     Unchanged,
-    /// Refused, with the reason.
-    Refused(String),
+    /// A withdrawal of a record that is not held: refused.
+    NothingToWithdraw,
 }
 
 /// One submission of checked records.
@@ -34,8 +34,8 @@ pub enum Outcome {
 pub struct Submission<'a> {
     /// The feed.
     pub kind: FeedKind,
-    /// Who: `staff:<id>`.
-    pub actor: &'a str,
+    /// Who.
+    pub actor: &'a Actor,
     /// How: `api`, `import:<file>`.
     pub source: &'a str,
     /// How many records the submitter sent (refused ones included).
@@ -111,7 +111,7 @@ fn cells(record: &FeedRecord) -> Vec<Cell> {
             status,
         } => vec![
             text(person_index),
-            text(status.kind.name()),
+            text(status.kind.as_str()),
             time_cell(status.start),
             optional(status.end, time_cell),
             withdrawn,
@@ -128,9 +128,9 @@ fn cells(record: &FeedRecord) -> Vec<Cell> {
         } => vec![
             text(person_index),
             time_cell(arrival.at),
-            text(arrival.origin.name()),
-            optional(arrival.scheme, |s| text(s.name())),
-            text(arrival.quarantine.name()),
+            text(arrival.origin.as_str()),
+            optional(arrival.scheme, |s| text(s.as_str())),
+            text(arrival.quarantine.as_str()),
             withdrawn,
         ],
     }
@@ -247,12 +247,10 @@ impl Store {
             let current = current_version(&mut tx, kind, &cells).await?;
             let outcome = match current {
                 Some((_, held)) if held == cells => Outcome::Unchanged,
-                None if record.withdrawn => {
-                    Outcome::Refused("there is no such record to withdraw".into())
-                }
+                None if record.withdrawn => Outcome::NothingToWithdraw,
                 current => {
                     versions.push(NewVersion {
-                        id: new_id(),
+                        id: self.new_id(),
                         replaces: current.map(|(id, _)| id),
                         cells,
                         starts: record.starts(),
@@ -266,7 +264,7 @@ impl Store {
         let batch = if versions.is_empty() {
             None
         } else {
-            Some(new_id())
+            Some(self.new_id())
         };
         let digest = match &batch {
             Some(batch) => Some(
@@ -320,7 +318,7 @@ impl Store {
         .bind(batch)
         .bind(kind.as_str())
         .bind(submission.source)
-        .bind(submission.actor)
+        .bind(submission.actor.to_string())
         .bind(to_db(now))
         .bind(versions.len() as i64)
         .bind(&digest)
@@ -384,7 +382,7 @@ impl Store {
             sqlx::query(
                 "INSERT INTO reevaluations (id, batch_id, run_at, starts_after) VALUES ($1, $2, $3, $4)",
             )
-            .bind(new_id())
+            .bind(self.new_id())
             .bind(batch)
             .bind(run_at)
             .bind(starts_after)

@@ -3,7 +3,7 @@
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use super::{Store, Tx, from_db, new_id, to_db};
+use super::{Store, Tx, from_db, to_db};
 use crate::Error;
 
 /// One SMS, decrypted, as operators see the outbox.
@@ -68,7 +68,7 @@ impl Store {
         body: &str,
         now: OffsetDateTime,
     ) -> Result<(), Error> {
-        let id = new_id();
+        let id = self.new_id();
         let key = self.key();
         sqlx::query(
             "INSERT INTO sms_outbox (id, account_id, purpose, phone_enc, body_enc, status, created_at) \
@@ -105,7 +105,7 @@ impl Store {
         .bind(to_db(since))
         .fetch_one(&mut **tx)
         .await?;
-        Ok((count, last.map(from_db)))
+        Ok((count, last.map(from_db).transpose()?))
     }
 
     /// The outbox, newest first, as operators see it.
@@ -149,34 +149,34 @@ impl Store {
             purpose,
             status,
             attempts,
-            created_at: from_db(created_at),
+            created_at: from_db(created_at)?,
         })
     }
 
-    /// Records a delivery attempt: `sent`, or still `queued` with the
-    /// gateway's error and a later next try (doubling, at most 5 minutes),
-    /// or `failed` after `max_attempts`.
+    /// Records a delivery attempt: `sent` (no `error`), or still `queued`
+    /// with the gateway's error and a later next try (doubling, at most 5
+    /// minutes), or `failed` after `max_attempts`.
     ///
     /// # Errors
     /// [`Error::Db`].
     pub async fn record_sms_attempt(
         &self,
         sms: &Sms,
-        outcome: Result<(), &str>,
+        error: Option<&str>,
         max_attempts: i64,
         now: OffsetDateTime,
     ) -> Result<(), Error> {
         let id = &sms.id;
         let backoff = (1_i64 << sms.attempts.clamp(0, 9)).min(300);
         let mut tx = self.write().await?;
-        match outcome {
-            Ok(()) => sqlx::query(
+        match error {
+            None => sqlx::query(
                 "UPDATE sms_outbox SET status = 'sent', attempts = attempts + 1, sent_at = $1, \
                  last_error = NULL WHERE id = $2",
             )
             .bind(to_db(now))
             .bind(id),
-            Err(error) => sqlx::query(
+            Some(error) => sqlx::query(
                 "UPDATE sms_outbox SET attempts = attempts + 1, last_error = $1, \
                  next_attempt_at = $2, \
                  status = CASE WHEN attempts + 1 >= $3 THEN 'failed' ELSE 'queued' END WHERE id = $4",
@@ -207,7 +207,7 @@ impl Store {
         sqlx::query(
             "INSERT INTO letters (id, account_id, kind, priority, created_at) VALUES ($1, $2, $3, $4, $5)",
         )
-        .bind(new_id())
+        .bind(self.new_id())
         .bind(account_id)
         .bind(kind)
         .bind(priority)

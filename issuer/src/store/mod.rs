@@ -11,7 +11,7 @@
 //! - [`pins`]: activation PINs, hashed, with expiry and failure counts.
 //! - [`messages`]: the SMS outbox and the letters waiting to be printed.
 //! - [`feeds`]: health-authority and immigration records, as versions in audited batches;
-//!   [`feed_audit`] verifies them against the audit log; [`facts`] reads those in force.
+//!   [`feed_audit`] verifies them against the audit log; [`in_force`] reads those in force.
 //! - [`buildings`]: the building directory and each account's residence.
 //! - [`codes`]: the codes issued, and revocations (source of truth and outbox).
 //! - [`reevaluations`]: re-evaluations owed after feed records, and whom they concern.
@@ -21,9 +21,9 @@ pub mod accounts;
 pub mod audit;
 pub mod buildings;
 pub mod codes;
-pub mod facts;
 pub mod feed_audit;
 pub mod feeds;
+pub mod in_force;
 pub mod messages;
 pub mod pins;
 pub mod reevaluations;
@@ -31,10 +31,16 @@ pub mod sessions;
 pub mod staff;
 pub mod visits;
 
-use std::{path::Path, str::FromStr as _, time::Duration};
+use std::{
+    path::Path,
+    str::FromStr,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
 
-use healthcode_keys::hex;
-use rand::RngCore as _;
+use healthcode_keys::{hex, names::UnknownName};
+use rand::{RngCore as _, SeedableRng as _};
+use rand_chacha::ChaCha20Rng;
 use sqlx::{
     Sqlite, SqlitePool, Transaction,
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
@@ -52,12 +58,47 @@ pub const DATA_KEY_FILE: &str = "data.key";
 /// A write transaction.
 pub type Tx = Transaction<'static, Sqlite>;
 
+/// Where the store's new ids and secrets come from: a clock with sub-second
+/// precision (ids sort in the order they were made, so queues served "by
+/// time" are first come, first served even within a second) and a
+/// cryptographic generator. Given to the store when it opens, so that tests
+/// can fix both.
+pub struct Entropy {
+    clock: fn() -> OffsetDateTime,
+    rng: Mutex<ChaCha20Rng>,
+}
+
+impl std::fmt::Debug for Entropy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Entropy(<rng>)")
+    }
+}
+
+impl Entropy {
+    /// The system clock, and a generator seeded from the operating system.
+    pub fn system() -> Self {
+        Entropy {
+            clock: OffsetDateTime::now_utc,
+            rng: Mutex::new(ChaCha20Rng::from_entropy()),
+        }
+    }
+
+    /// A fixed generator and clock: for tests that must repeat.
+    pub fn seeded(seed: u64, clock: fn() -> OffsetDateTime) -> Self {
+        Entropy {
+            clock,
+            rng: Mutex::new(ChaCha20Rng::seed_from_u64(seed)),
+        }
+    }
+}
+
 /// The database and the key that seals personal data in it.
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: SqlitePool,
     writer: SqlitePool,
     key: DataKey,
+    entropy: Arc<Entropy>,
 }
 
 impl Store {
@@ -70,12 +111,25 @@ impl Store {
     /// [`Error::DataKeyMismatch`] for the wrong key, [`Error::Keys`] for an
     /// unreadable key file, [`Error::Db`] and [`Error::Migrate`].
     pub async fn open(data_dir: &Path, key_path: Option<&Path>) -> Result<Store, Error> {
+        Store::open_with(data_dir, key_path, Entropy::system()).await
+    }
+
+    /// [`Store::open`] with the given source of ids and secrets.
+    ///
+    /// # Errors
+    /// As [`Store::open`].
+    pub async fn open_with(
+        data_dir: &Path,
+        key_path: Option<&Path>,
+        entropy: Entropy,
+    ) -> Result<Store, Error> {
         healthcode_keys::files::ensure_dir(data_dir)?;
         let db_path = data_dir.join(DATABASE_FILE);
         let key_path = key_path.map_or_else(|| data_dir.join(DATA_KEY_FILE), Path::to_owned);
         let is_new = !db_path.exists();
         let key = if is_new && !key_path.exists() {
-            DataKey::create(&mut rand::rngs::OsRng, &key_path)?
+            let mut rng = entropy.rng.lock().unwrap_or_else(|e| e.into_inner());
+            DataKey::create(&mut *rng, &key_path)?
         } else {
             DataKey::read(&key_path)?
         };
@@ -104,7 +158,12 @@ impl Store {
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(options)
             .await?;
-        let store = Store { pool, writer, key };
+        let store = Store {
+            pool,
+            writer,
+            key,
+            entropy: Arc::new(entropy),
+        };
         store.check_key(&key_path).await?;
         Ok(store)
     }
@@ -148,6 +207,25 @@ impl Store {
         Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
     }
 
+    /// A new id: 16 bytes as 32 hex digits, the first 6 the milliseconds
+    /// since 1970 (as in UUIDv7) and the other 10 random. Ids sort in the
+    /// order they were made; 80 random bits keep them unguessable.
+    pub fn new_id(&self) -> String {
+        let millis = (self.entropy.clock)().unix_timestamp_nanos() / 1_000_000;
+        let mut bytes = [0u8; 16];
+        bytes[..6].copy_from_slice(&(millis as u64).to_be_bytes()[2..]);
+        self.with_rng(|rng| rng.fill_bytes(&mut bytes[6..]));
+        hex::encode(&bytes)
+    }
+
+    /// Runs `use_rng` with the store's cryptographic generator: for every
+    /// secret the store hands out (tokens, PINs, token ids).
+    pub fn with_rng<T>(&self, use_rng: impl FnOnce(&mut ChaCha20Rng) -> T) -> T {
+        // A poisoned lock only means a panic elsewhere mid-draw; the generator is whole.
+        let mut rng = self.entropy.rng.lock().unwrap_or_else(|e| e.into_inner());
+        use_rng(&mut rng)
+    }
+
     /// Closes the pools (checkpointing the WAL).
     pub async fn close(&self) {
         self.writer.close().await;
@@ -181,18 +259,6 @@ fn restrict_to_owner(data_dir: &Path, db_path: &Path) -> Result<(), Error> {
     Ok(())
 }
 
-/// A new id: 16 bytes as 32 hex digits, the first 6 the milliseconds since
-/// 1970 (as in UUIDv7) and the other 10 random. Ids sort in the order they
-/// were made, so queues served "by time" are first come, first served even
-/// within a second; 80 random bits keep them unguessable.
-pub fn new_id() -> String {
-    let millis = OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000;
-    let mut bytes = [0u8; 16];
-    bytes[..6].copy_from_slice(&(millis as u64).to_be_bytes()[2..]);
-    rand::rngs::OsRng.fill_bytes(&mut bytes[6..]);
-    hex::encode(&bytes)
-}
-
 /// Appends `(v1, v2, ...)` of `values`, bound, to `query`; `(NULL)` for
 /// none, which matches nothing.
 pub fn push_list(query: &mut sqlx::QueryBuilder<'_, Sqlite>, values: &[String]) {
@@ -214,23 +280,64 @@ pub fn to_db(at: OffsetDateTime) -> i64 {
 }
 
 /// An instant as read back.
-pub fn from_db(seconds: i64) -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp(seconds).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+///
+/// # Errors
+/// [`Error::Corrupt`] for seconds outside the years 1970 to 9999: no instant
+/// this system writes, so the row was altered.
+pub fn from_db(seconds: i64) -> Result<OffsetDateTime, Error> {
+    if seconds < 0 {
+        return Err(corrupt_time(seconds));
+    }
+    OffsetDateTime::from_unix_timestamp(seconds).map_err(|_| corrupt_time(seconds))
+}
+
+fn corrupt_time(seconds: i64) -> Error {
+    Error::Corrupt {
+        what: "instant",
+        value: seconds.to_string(),
+    }
+}
+
+/// A stored name read back (a status, a role, a kind ...).
+///
+/// # Errors
+/// [`Error::Corrupt`] for a name this version does not know.
+pub fn parse_name<T: FromStr<Err = UnknownName>>(text: &str) -> Result<T, Error> {
+    text.parse().map_err(|e: UnknownName| Error::Corrupt {
+        what: e.what,
+        value: text.to_owned(),
+    })
 }
 
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn ids_sort_in_the_order_they_were_made() {
+    use super::*;
+
+    #[tokio::test]
+    async fn ids_sort_in_the_order_they_were_made() -> Result<(), Error> {
+        let dir = tempfile::tempdir().map_err(|source| Error::Io {
+            path: "tempdir".into(),
+            source,
+        })?;
+        let store = Store::open(dir.path(), None).await?;
         let ids: Vec<String> = (0..3)
             .map(|_| {
                 std::thread::sleep(std::time::Duration::from_millis(2));
-                super::new_id()
+                store.new_id()
             })
             .collect();
         let mut sorted = ids.clone();
         sorted.sort();
         assert_eq!(ids, sorted);
-        assert_ne!(super::new_id(), super::new_id());
+        assert_ne!(store.new_id(), store.new_id());
+        Ok(())
+    }
+
+    #[test]
+    fn stored_instants_outside_any_we_write_are_corruption() {
+        assert_eq!(from_db(0).ok(), Some(OffsetDateTime::UNIX_EPOCH));
+        for altered in [-1, i64::MAX, 253_402_300_800] {
+            assert!(matches!(from_db(altered), Err(Error::Corrupt { .. })));
+        }
     }
 }

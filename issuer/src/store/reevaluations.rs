@@ -3,8 +3,11 @@
 
 use time::OffsetDateTime;
 
-use super::{Store, Tx, codes::LiveCode, to_db};
-use crate::{Error, feeds::FeedKind, residents::visits::VISIT_WINDOW};
+use super::{Store, Tx, codes::LiveCode, parse_name, to_db};
+use crate::{
+    Error,
+    model::{FeedKind, VISIT_WINDOW},
+};
 
 /// One re-evaluation that is due.
 #[derive(Debug, Clone)]
@@ -57,7 +60,7 @@ impl Store {
                 Ok(Reevaluation {
                     id,
                     batch_id,
-                    kind: kind.parse()?,
+                    kind: parse_name(&kind)?,
                     starts_after,
                     run_at,
                 })

@@ -21,7 +21,7 @@ impl Store {
         now: OffsetDateTime,
     ) -> Result<(String, OffsetDateTime), Error> {
         let mut bytes = [0u8; 32];
-        rand::rngs::OsRng.fill_bytes(&mut bytes);
+        self.with_rng(|rng| rng.fill_bytes(&mut bytes));
         let token = b64::encode(&bytes);
         let expires_at = now + SESSION_LIFETIME;
         let mut tx = self.write().await?;

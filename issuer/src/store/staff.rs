@@ -1,81 +1,14 @@
 //! Staff members and their API tokens (stored only as keyed hashes).
 
-use std::{fmt, str::FromStr};
-
 use healthcode_keys::b64;
 use rand::RngCore as _;
-use serde::Serialize;
 use time::OffsetDateTime;
 
-use super::{Store, new_id, to_db};
-use crate::Error;
-
-/// What a staff member may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-#[value(rename_all = "snake_case")]
-pub enum Role {
-    /// Reviews address proofs: approves or rejects applications.
-    Reviewer,
-    /// Checks identity documents at a designated post office.
-    PostOffice,
-    /// Submits health records (statuses of persons, designations of places).
-    HealthAuthority,
-    /// Submits arrivals into Hong Kong (the Immigration Department).
-    Immigration,
-    /// Operates the system: reads the SMS outbox and the audit log.
-    Admin,
-}
-
-impl Role {
-    /// The stored text.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Reviewer => "reviewer",
-            Role::PostOffice => "post_office",
-            Role::HealthAuthority => "health_authority",
-            Role::Immigration => "immigration",
-            Role::Admin => "admin",
-        }
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Role {
-    type Err = Error;
-
-    fn from_str(text: &str) -> Result<Self, Error> {
-        [
-            Role::Reviewer,
-            Role::PostOffice,
-            Role::HealthAuthority,
-            Role::Immigration,
-            Role::Admin,
-        ]
-        .into_iter()
-        .find(|r| r.as_str() == text)
-        .ok_or_else(|| Error::Corrupt {
-            what: "staff role",
-            value: text.to_owned(),
-        })
-    }
-}
-
-/// An authenticated staff member.
-#[derive(Debug, Clone)]
-pub struct StaffMember {
-    /// The staff id (in the audit log).
-    pub id: String,
-    /// The name given at `staff add`.
-    pub name: String,
-    /// The role.
-    pub role: Role,
-}
+use super::{Store, parse_name, to_db};
+use crate::{
+    Error,
+    model::{Actor, Role, StaffMember},
+};
 
 /// The prefix of staff tokens, so a leaked one is easy to spot in a scan.
 pub const STAFF_TOKEN_PREFIX: &str = "hcstaff_";
@@ -92,9 +25,9 @@ impl Store {
         now: OffsetDateTime,
     ) -> Result<String, Error> {
         let mut bytes = [0u8; 32];
-        rand::rngs::OsRng.fill_bytes(&mut bytes);
+        self.with_rng(|rng| rng.fill_bytes(&mut bytes));
         let token = format!("{STAFF_TOKEN_PREFIX}{}", b64::encode(&bytes));
-        let id = new_id();
+        let id = self.new_id();
         let mut tx = self.write().await?;
         let taken: Option<String> = sqlx::query_scalar("SELECT id FROM staff WHERE name = $1")
             .bind(name)
@@ -116,10 +49,64 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         let detail = serde_json::json!({ "name": name, "role": role.as_str() });
-        self.audit(&mut tx, now, "cli", "staff_added", &id, &detail)
+        self.audit(&mut tx, now, &Actor::Cli, "staff_added", &id, &detail)
             .await?;
         tx.commit().await?;
         Ok(token)
+    }
+
+    /// Allows `staff` to do `action` if their role is one of `roles`. The one
+    /// role check of the system, for the API and the command line alike: a
+    /// refusal is written to the audit log.
+    ///
+    /// # Errors
+    /// [`Error::Forbidden`]; [`Error::Db`].
+    pub async fn authorize(
+        &self,
+        staff: &StaffMember,
+        roles: &'static [Role],
+        action: &str,
+        now: OffsetDateTime,
+    ) -> Result<(), Error> {
+        if roles.contains(&staff.role) {
+            return Ok(());
+        }
+        let detail = serde_json::json!({ "action": action, "role": staff.role.as_str() });
+        let mut tx = self.write().await?;
+        self.audit(
+            &mut tx,
+            now,
+            &staff.actor(),
+            "access_denied",
+            action,
+            &detail,
+        )
+        .await?;
+        tx.commit().await?;
+        Err(Error::Forbidden {
+            role: staff.role,
+            needed: roles,
+        })
+    }
+
+    /// Writes `action` on `subject` by `staff` to the audit log, alone in its
+    /// transaction (a read of personal data, say).
+    ///
+    /// # Errors
+    /// [`Error::Db`].
+    pub async fn audit_staff(
+        &self,
+        staff: &StaffMember,
+        action: &str,
+        subject: &str,
+        detail: &serde_json::Value,
+        now: OffsetDateTime,
+    ) -> Result<(), Error> {
+        let mut tx = self.write().await?;
+        self.audit(&mut tx, now, &staff.actor(), action, subject, detail)
+            .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// The staff member named `name`, unless disabled.
@@ -155,7 +142,7 @@ impl Store {
             Ok(StaffMember {
                 id,
                 name,
-                role: role.parse()?,
+                role: parse_name(&role)?,
             })
         })
         .transpose()

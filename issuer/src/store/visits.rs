@@ -7,7 +7,7 @@ use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 use time::OffsetDateTime;
 
 use super::{Store, from_db, push_list, to_db};
-use crate::{Error, residents::visits::VisitRecord};
+use crate::{Error, model::VisitRecord};
 
 /// A stored visit, as the resident sees it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -126,17 +126,16 @@ impl Store {
         query.push(" ORDER BY v.account_id, v.check_in, v.venue_id");
         let rows: Vec<(String, String, String, i64, Option<i64>)> =
             query.build_query_as().fetch_all(conn).await?;
-        Ok(rows
-            .into_iter()
+        rows.into_iter()
             .map(|(account, venue_id, venue_name, check_in, check_out)| {
                 let visit = StoredVisit {
                     venue_id,
                     venue_name,
-                    check_in: from_db(check_in),
-                    check_out: check_out.map(from_db),
+                    check_in: from_db(check_in)?,
+                    check_out: check_out.map(from_db).transpose()?,
                 };
-                (account, visit)
+                Ok((account, visit))
             })
-            .collect())
+            .collect()
     }
 }

@@ -16,7 +16,8 @@ use std::{
 use anyhow::Context as _;
 use clap::Parser;
 use healthcode_issuer::{
-    residents::{application::RawApplication, registration, visits::check_record},
+    model::{VisitRecord, application::RawApplication},
+    residents::registration,
     store::Store,
 };
 use healthcode_tests::{
@@ -188,7 +189,7 @@ fn floors(dir: &Path, total: usize, uploads: usize) -> anyhow::Result<(Run, Run)
         for shift in 0..uploads {
             let records: Vec<_> = month(now, shift as i64)
                 .into_iter()
-                .filter_map(|v| check_record(v, now).ok())
+                .filter_map(|v| VisitRecord::check(v, now).ok())
                 .collect();
             let began = Instant::now();
             store.store_visits(&account, &records, now).await?;

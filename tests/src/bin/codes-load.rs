@@ -27,22 +27,16 @@ use clap::Parser;
 use futures_util::StreamExt as _;
 use healthcode_issuer::{
     codes::{
-        facts::{GROUP, gather},
+        gather::{GROUP, gather},
         signer::Signer,
     },
     issue::issue_code,
+    model::{AccountStatus, Role, Route, application::Application, phone::Phone},
     qr,
-    residents::{application::Application, document_index, phone::Phone},
     rules::evaluate,
-    store::{
-        Store,
-        accounts::{NewAccount, Route, Status},
-        codes::NewCode,
-        new_id,
-        staff::Role,
-    },
+    store::{Store, accounts::NewAccount, codes::NewCode},
 };
-use healthcode_keys::revocation::{Reason, Revocation};
+use healthcode_keys::revocation::{Revocation, RevocationReason};
 use healthcode_keys::{Colour, IdDocument, TokenId, hktime};
 use healthcode_service_kit::redis::RevocationStore;
 use healthcode_tests::{
@@ -153,16 +147,16 @@ async fn seed(
         let mut visits = Vec::new();
         for n in first..(first + SEED_STEP).min(args.residents) {
             let app = application(n)?;
-            let id = new_id();
+            let id = store.new_id();
             let building = format!("bldg-{:05}", n % 5000);
-            let id_index = document_index(store, &app.document);
+            let id_index = store.document_index(&app.document);
             let new = NewAccount {
                 id: &id,
                 application: &app,
                 id_index: &id_index,
                 issue_index: "seeded",
                 route: Route::Housing,
-                status: Status::Active,
+                status: AccountStatus::Active,
                 priority: 0,
                 building_id: Some(&building),
             };
@@ -493,7 +487,7 @@ fn main() -> anyhow::Result<()> {
                     bytes[4..].copy_from_slice(&(n as u64).to_be_bytes());
                     TokenId::from_bytes(bytes)
                 },
-                reason: Reason::Fraud,
+                reason: RevocationReason::Fraud,
                 revoked_at: now,
                 until: hktime::end_of_hk_day(now),
             })

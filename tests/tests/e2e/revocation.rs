@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use futures_util::StreamExt as _;
-use healthcode_keys::revocation::Reason;
+use healthcode_keys::revocation::RevocationReason;
 use healthcode_keys::{TokenId, UnverifiedToken, hktime};
 use healthcode_service_kit::redis::{CHANNEL, RevocationStore};
 use healthcode_tests::redis_server::RedisServer;
@@ -66,7 +66,7 @@ fn revoke_stores_publishes_and_lists() {
         .block_on(store.status(&id))
         .unwrap_or_else(|e| panic!("{e}"));
     let stored = stored.unwrap_or_else(|| panic!("not stored"));
-    assert_eq!(stored.reason, Reason::RiskChanged);
+    assert_eq!(stored.reason, RevocationReason::RiskChanged);
     assert_eq!(
         stored.until,
         hktime::end_of_hk_day(hktime::now()),

@@ -73,7 +73,7 @@ fn scanner_gives_every_vector_its_expected_result() {
         assert_eq!(report["specimen"], expect.specimen, "{name}: {report}");
         assert_eq!(
             report["colour"].as_str(),
-            expect.colour.map(|c| c.name()),
+            expect.colour.map(|c| c.as_str()),
             "{name}: {report}"
         );
         assert_eq!(

@@ -462,7 +462,7 @@ fn without_redis_snapshot_files_are_the_revocation_source() {
         token_id: healthcode_keys::UnverifiedToken::parse(&token)
             .unwrap_or_else(|e| panic!("{e}"))
             .token_id(),
-        reason: healthcode_keys::revocation::Reason::Superseded,
+        reason: healthcode_keys::revocation::RevocationReason::Superseded,
         revoked_at: now,
         until: healthcode_keys::hktime::end_of_hk_day(now),
     };

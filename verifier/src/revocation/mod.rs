@@ -4,7 +4,7 @@
 //! Revoking a whole key (a leak) goes through the trust list instead. A
 //! revocation expires by itself when the code it revokes would have expired
 //! anyway, so the set stays small (codes live one day). The formats
-//! ([`Revocation`], [`Reason`], [`SignedSnapshot`]) are the keys crate's; how
+//! ([`Revocation`], [`RevocationReason`], [`SignedSnapshot`]) are the keys crate's; how
 //! they travel through Redis is `healthcode-service-kit`'s.
 //!
 //! # Layout
@@ -16,7 +16,7 @@ mod set;
 
 use std::str::FromStr;
 
-pub use healthcode_keys::revocation::{Reason, Revocation, SignedSnapshot};
+pub use healthcode_keys::revocation::{Revocation, RevocationReason, SignedSnapshot};
 use healthcode_keys::{TokenId, hktime::format_hk};
 pub use set::RevocationSet;
 use time::{Duration, OffsetDateTime};
@@ -218,7 +218,7 @@ mod tests {
         let mut set = RevocationSet::default();
         set.insert(Revocation {
             token_id: TokenId::from_bytes([id; 12]),
-            reason: Reason::RiskChanged,
+            reason: RevocationReason::RiskChanged,
             revoked_at: NOW - Duration::minutes(5),
             until: datetime!(2022-12-10 15:59:59 UTC),
         });

@@ -63,12 +63,12 @@ mod tests {
     use time::{Duration, macros::datetime};
 
     use super::*;
-    use crate::revocation::Reason;
+    use crate::revocation::RevocationReason;
 
     fn revocation(id: u8, until: OffsetDateTime) -> Revocation {
         Revocation {
             token_id: TokenId::from_bytes([id; 12]),
-            reason: Reason::RiskChanged,
+            reason: RevocationReason::RiskChanged,
             revoked_at: until - Duration::hours(3),
             until,
         }
@@ -107,7 +107,7 @@ mod tests {
         let extra = r.to_json().replacen('{', "{\"x\":1,", 1);
         assert!(Revocation::from_json(&extra).is_err());
         assert!(Revocation::from_json("{}").is_err());
-        assert!("risk-changed".parse::<Reason>().is_ok());
-        assert!("covid".parse::<Reason>().is_err());
+        assert!("risk_changed".parse::<RevocationReason>().is_ok());
+        assert!("covid".parse::<RevocationReason>().is_err());
     }
 }

@@ -1,4 +1,6 @@
-//! `issuer rules eval` and `issuer rules check`: the colour rules over vector files.
+//! `issuer rules eval` and `issuer rules check`: the colour rules over
+//! vector files. The rules themselves are pure; this is where files are
+//! found, read and compared.
 
 use std::{
     collections::BTreeSet,
@@ -8,12 +10,14 @@ use std::{
 
 use serde_json::Value;
 
-use super::{
-    Evaluation, evaluate,
-    index::Designations,
-    vector::{Case, format_valid_until, name_of, parse_case, parse_time},
+use crate::{
+    Error,
+    rules::{
+        Evaluation, evaluate,
+        index::Designations,
+        vector::{Case, FactProblem, format_valid_until, name_of, parse_case, parse_time},
+    },
 };
-use crate::Error;
 
 /// The largest vector file read.
 pub const MAX_FILE_BYTES: u64 = 64 << 20;
@@ -21,7 +25,7 @@ pub const MAX_FILE_BYTES: u64 = 64 << 20;
 /// Evaluates one vector (ignoring `expect`).
 ///
 /// # Errors
-/// [`Error::BadFact`] for bad input, naming the field.
+/// [`Error::Fact`] for bad input, naming the field.
 pub fn evaluate_vector(vector: &Value) -> Result<Evaluation, Error> {
     let Case {
         now,
@@ -61,9 +65,9 @@ pub fn eval_line(vector: &Value) -> EvalLine {
     match evaluate_vector(vector) {
         Ok(e) => EvalLine::Result {
             name,
-            colour: e.colour.name(),
+            colour: e.colour.as_str(),
             valid_until: format_valid_until(e.valid_until),
-            reasons: e.reasons.iter().map(|r| r.id()).collect(),
+            reasons: e.reasons.iter().map(|r| r.as_str()).collect(),
         },
         Err(error) => EvalLine::Error {
             name,
@@ -219,50 +223,88 @@ fn json_files(path: &Path) -> Result<Vec<PathBuf>, Error> {
     Ok(files)
 }
 
-/// Compares a vector's evaluation with its `expect`; the error says how they differ.
-fn compare(vector: &Value) -> Result<(), String> {
-    let expect = vector.get("expect").ok_or("no \"expect\"")?;
+/// How a vector's evaluation differs from its `expect`.
+#[derive(Debug, thiserror::Error)]
+pub enum Mismatch {
+    /// The vector has no `expect`.
+    #[error("no \"expect\"")]
+    NoExpect,
+    /// A field of `expect` is missing or of the wrong type.
+    #[error("expect.{field} missing or not {wanted}")]
+    BadExpect {
+        /// The field.
+        field: &'static str,
+        /// What it should hold.
+        wanted: &'static str,
+    },
+    /// `expect.valid_until` is not a timestamp.
+    #[error("expect.valid_until: {0}")]
+    BadExpectTime(FactProblem),
+    /// Bad input was expected, and the engine evaluated it.
+    #[error("expected an error, got {}", describe(.0))]
+    ExpectedError(Evaluation),
+    /// A result was expected, and the engine refused the input.
+    #[error("expected a result, got error: {0}")]
+    ExpectedResult(Error),
+    /// Colour, validity or reasons differ.
+    #[error("expected {colour} until {} {reasons:?}, got {}", format_valid_until(*valid_until), describe(got))]
+    Differs {
+        /// The expected colour.
+        colour: String,
+        /// The expected validity.
+        valid_until: time::OffsetDateTime,
+        /// The expected reasons.
+        reasons: Vec<String>,
+        /// What the engine said.
+        got: Evaluation,
+    },
+}
+
+/// Compares a vector's evaluation with its `expect`.
+fn compare(vector: &Value) -> Result<(), Mismatch> {
+    let expect = vector.get("expect").ok_or(Mismatch::NoExpect)?;
     let result = evaluate_vector(vector);
     if expect.get("error") == Some(&Value::Bool(true)) {
         return match result {
             Err(_) => Ok(()),
-            Ok(e) => Err(format!("expected an error, got {}", describe(&e))),
+            Ok(e) => Err(Mismatch::ExpectedError(e)),
         };
     }
-    let got = result.map_err(|e| format!("expected a result, got error: {e}"))?;
+    let got = result.map_err(Mismatch::ExpectedResult)?;
+    let bad = |field, wanted| Mismatch::BadExpect { field, wanted };
     let colour = expect
         .get("colour")
         .and_then(Value::as_str)
-        .ok_or("expect.colour missing")?;
+        .ok_or(bad("colour", "a string"))?;
     let until = expect
         .get("valid_until")
         .and_then(Value::as_str)
-        .ok_or("expect.valid_until missing")?;
-    let until = parse_time(until).map_err(|p| format!("expect.valid_until: {p}"))?;
+        .ok_or(bad("valid_until", "a string"))?;
+    let until = parse_time(until).map_err(Mismatch::BadExpectTime)?;
     let reasons: BTreeSet<&str> = expect
         .get("reasons")
         .and_then(Value::as_array)
-        .ok_or("expect.reasons missing")?
+        .ok_or(bad("reasons", "an array"))?
         .iter()
-        .map(|r| r.as_str().ok_or("expect.reasons must hold strings"))
+        .map(|r| r.as_str().ok_or(bad("reasons", "an array of strings")))
         .collect::<Result<_, _>>()?;
-    let got_reasons: BTreeSet<&str> = got.reasons.iter().map(|r| r.id()).collect();
-    if got.colour.name() == colour && got.valid_until == until && got_reasons == reasons {
+    let got_reasons: BTreeSet<&str> = got.reasons.iter().map(|r| r.as_str()).collect();
+    if got.colour.as_str() == colour && got.valid_until == until && got_reasons == reasons {
         return Ok(());
     }
-    let wanted: Vec<_> = reasons.into_iter().collect();
-    Err(format!(
-        "expected {colour} until {} {wanted:?}, got {}",
-        format_valid_until(until),
-        describe(&got)
-    ))
+    Err(Mismatch::Differs {
+        colour: colour.to_owned(),
+        valid_until: until,
+        reasons: reasons.into_iter().map(str::to_owned).collect(),
+        got,
+    })
 }
 
 fn describe(e: &Evaluation) -> String {
-    let reasons: Vec<_> = e.reasons.iter().map(|r| r.id()).collect();
+    let reasons: Vec<_> = e.reasons.iter().map(|r| r.as_str()).collect();
     format!(
         "{} until {} {reasons:?}",
-        e.colour.name(),
+        e.colour.as_str(),
         format_valid_until(e.valid_until)
     )
 }

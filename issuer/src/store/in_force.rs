@@ -5,10 +5,10 @@
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 use time::OffsetDateTime;
 
-use super::{Store, from_db, push_list, to_db};
+use super::{Store, from_db, parse_name, push_list, to_db};
 use crate::{
     Error,
-    rules::facts::{Arrival, Designation, Origin, Quarantine, Scheme, Status, StatusKind},
+    rules::facts::{Arrival, Designation, Status},
 };
 
 impl Store {
@@ -32,9 +32,9 @@ impl Store {
         rows.into_iter()
             .map(|(person, kind, start, end)| {
                 let status = Status {
-                    kind: parse_name(StatusKind::from_name, "status kind", kind)?,
-                    start: from_db(start),
-                    end: end.map(from_db),
+                    kind: parse_name(&kind)?,
+                    start: from_db(start)?,
+                    end: end.map(from_db).transpose()?,
                 };
                 Ok((person, status))
             })
@@ -61,12 +61,10 @@ impl Store {
         rows.into_iter()
             .map(|(person, at, origin, scheme, quarantine)| {
                 let arrival = Arrival {
-                    at: from_db(at),
-                    origin: parse_name(Origin::from_name, "arrival origin", origin)?,
-                    scheme: scheme
-                        .map(|s| parse_name(Scheme::from_name, "arrival scheme", s))
-                        .transpose()?,
-                    quarantine: parse_name(Quarantine::from_name, "quarantine", quarantine)?,
+                    at: from_db(at)?,
+                    origin: parse_name(&origin)?,
+                    scheme: scheme.map(|s| parse_name(&s)).transpose()?,
+                    quarantine: parse_name(&quarantine)?,
                 };
                 Ok((person, arrival))
             })
@@ -96,7 +94,7 @@ impl Store {
         push_list(&mut query, account_ids);
         query.push(")");
         let rows: Vec<(String, i64, Option<i64>)> = query.build_query_as().fetch_all(conn).await?;
-        Ok(rows.into_iter().map(designation).collect())
+        rows.into_iter().map(designation).collect()
     }
 
     /// The designations in force that end after `since` (or never), newest first.
@@ -117,22 +115,14 @@ impl Store {
         .bind(limit)
         .fetch_all(self.pool())
         .await?;
-        Ok(rows.into_iter().map(designation).collect())
+        rows.into_iter().map(designation).collect()
     }
 }
 
-fn designation((place, start, end): (String, i64, Option<i64>)) -> Designation {
-    Designation {
+fn designation((place, start, end): (String, i64, Option<i64>)) -> Result<Designation, Error> {
+    Ok(Designation {
         place,
-        start: from_db(start),
-        end: end.map(from_db),
-    }
-}
-
-fn parse_name<T>(
-    from_name: fn(&str) -> Option<T>,
-    what: &'static str,
-    text: String,
-) -> Result<T, Error> {
-    from_name(&text).ok_or(Error::Corrupt { what, value: text })
+        start: from_db(start)?,
+        end: end.map(from_db).transpose()?,
+    })
 }

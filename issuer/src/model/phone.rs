@@ -2,6 +2,31 @@
 
 use std::fmt;
 
+/// What is wrong with a mobile number, for the applicant to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum PhoneProblem {
+    /// Longer than any number.
+    #[error("a phone number is at most 32 characters")]
+    TooLong,
+    /// A country code other than Hong Kong's, the Mainland's or Macao's.
+    #[error("the country code must be +852 (Hong Kong), +86 (Mainland) or +853 (Macao)")]
+    CountryCode,
+    /// Characters other than digits, spaces, hyphens and a leading `+`.
+    #[error("a phone number holds digits, spaces and hyphens, and may start with +")]
+    Characters,
+    /// Not a Hong Kong mobile number.
+    #[error(
+        "a Hong Kong mobile number has 8 digits starting with 4 to 9 (a fixed line cannot receive SMS)"
+    )]
+    HongKong,
+    /// Not a Mainland mobile number.
+    #[error("a Mainland mobile number has 11 digits starting with 1")]
+    Mainland,
+    /// Not a Macao mobile number.
+    #[error("a Macao mobile number has 8 digits starting with 6")]
+    Macao,
+}
+
 /// A mobile number in E.164 form (`+85291234567`). `Debug` hides the digits.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Phone(String);
@@ -17,24 +42,22 @@ impl Phone {
     /// a country code is a Hong Kong one (8 digits) or a Mainland one (11).
     ///
     /// # Errors
-    /// A message naming what is wrong, for the applicant to read.
-    pub fn parse(input: &str) -> Result<Self, &'static str> {
+    /// The [`PhoneProblem`], for the applicant to read.
+    pub fn parse(input: &str) -> Result<Self, PhoneProblem> {
         if input.len() > 32 {
-            return Err("a phone number is at most 32 characters");
+            return Err(PhoneProblem::TooLong);
         }
         let compact: String = input
             .chars()
             .filter(|c| !matches!(c, ' ' | '-' | '(' | ')'))
             .collect();
         let (code, national) = match compact.strip_prefix('+') {
-            Some(rest) => split_country(rest).ok_or(
-                "the country code must be +852 (Hong Kong), +86 (Mainland) or +853 (Macao)",
-            )?,
+            Some(rest) => split_country(rest).ok_or(PhoneProblem::CountryCode)?,
             None if compact.len() == 11 => ("86", compact.as_str()),
             None => ("852", compact.as_str()),
         };
         if national.is_empty() || !national.bytes().all(|b| b.is_ascii_digit()) {
-            return Err("a phone number holds digits, spaces and hyphens, and may start with +");
+            return Err(PhoneProblem::Characters);
         }
         let ok = match code {
             // Hong Kong mobile numbers start with 4 to 9; 2 and 3 are fixed lines.
@@ -44,11 +67,9 @@ impl Phone {
         };
         if !ok {
             return Err(match code {
-                "852" => {
-                    "a Hong Kong mobile number has 8 digits starting with 4 to 9 (a fixed line cannot receive SMS)"
-                }
-                "86" => "a Mainland mobile number has 11 digits starting with 1",
-                _ => "a Macao mobile number has 8 digits starting with 6",
+                "852" => PhoneProblem::HongKong,
+                "86" => PhoneProblem::Mainland,
+                _ => PhoneProblem::Macao,
             });
         }
         Ok(Phone(format!("+{code}{national}")))

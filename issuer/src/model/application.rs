@@ -5,8 +5,8 @@ use serde::Serialize;
 use time::{Date, OffsetDateTime, macros::format_description};
 
 use super::{
-    phone::Phone,
-    proof::{Proof, ProofType},
+    phone::{Phone, PhoneProblem},
+    proof::{Proof, ProofProblem, ProofType},
 };
 
 /// One field that is wrong, and why.
@@ -19,13 +19,63 @@ pub struct FieldError {
 }
 
 impl FieldError {
-    /// An error for `field`.
-    pub fn new(field: &str, message: impl Into<String>) -> Self {
+    /// An error for `field`, in the words of `problem`.
+    pub fn new(field: &str, problem: impl std::fmt::Display) -> Self {
         FieldError {
             field: field.to_owned(),
-            message: message.into(),
+            message: problem.to_string(),
         }
     }
+}
+
+/// What is wrong with one field of a form.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum FieldProblem {
+    /// Empty or absent.
+    #[error("required")]
+    Required,
+    /// Longer than allowed.
+    #[error("at most {max} characters")]
+    TooLong {
+        /// The most characters allowed.
+        max: usize,
+    },
+    /// Shorter than allowed.
+    #[error("{what} needs at least {min} characters")]
+    TooShort {
+        /// What the field holds, e.g. `an address`.
+        what: &'static str,
+        /// The fewest characters allowed.
+        min: usize,
+    },
+    /// Control characters (a newline where none belongs, an escape...).
+    #[error("control characters are not allowed")]
+    ControlCharacters,
+    /// A name with no letter in any script.
+    #[error("a name needs letters or characters")]
+    NoLetters,
+    /// Not a `YYYY-MM-DD` date.
+    #[error("{text:?} is not a date written YYYY-MM-DD")]
+    NotADate {
+        /// The text given.
+        text: String,
+    },
+    /// A date of issue after today in Hong Kong.
+    #[error("the date of issue cannot be in the future")]
+    DateInFuture,
+    /// A date of issue before 1900.
+    #[error("the date of issue is before 1900")]
+    DateTooEarly,
+    /// The ID document does not parse.
+    #[error("{0}")]
+    Document(#[from] healthcode_keys::Error),
+    /// The phone number is not a mobile number we can reach.
+    #[error("{0}")]
+    Phone(#[from] PhoneProblem),
+    /// The proof file is refused.
+    #[error("{0}")]
+    Proof(#[from] ProofProblem),
 }
 
 /// The form fields as received (text), before checking.
@@ -74,7 +124,7 @@ impl RawApplication {
         let mut take = |field: &str, value: Option<String>| {
             let value = value.map(|v| v.trim().to_owned()).unwrap_or_default();
             if value.is_empty() {
-                errors.push(FieldError::new(field, "required"));
+                errors.push(FieldError::new(field, FieldProblem::Required));
             }
             value
         };
@@ -88,9 +138,9 @@ impl RawApplication {
             take("phone", self.phone),
             take("address", self.address),
         );
-        let mut check = |field: &str, result: Result<(), String>| {
-            if let Err(message) = result {
-                errors.push(FieldError::new(field, message));
+        let mut check = |field: &str, result: Result<(), FieldProblem>| {
+            if let Err(problem) = result {
+                errors.push(FieldError::new(field, problem));
             }
         };
         if !name.is_empty() {
@@ -98,11 +148,7 @@ impl RawApplication {
         }
         let document = (!id_type.is_empty() && !id_number.is_empty())
             .then(|| format!("{id_type}:{id_number}").parse::<IdDocument>())
-            .and_then(|parsed| {
-                parsed
-                    .map_err(|e| check("id_number", Err(e.to_string())))
-                    .ok()
-            });
+            .and_then(|parsed| parsed.map_err(|e| check("id_number", Err(e.into()))).ok());
         let date = (!date_of_issue.is_empty())
             .then(|| parse_date_of_issue(&date_of_issue, now))
             .and_then(|parsed| parsed.map_err(|e| check("date_of_issue", Err(e))).ok());
@@ -116,7 +162,7 @@ impl RawApplication {
             .proof
             .map(Proof::check)
             .transpose()
-            .map_err(|e| check("proof", Err(e)))
+            .map_err(|e| check("proof", Err(e.into())))
             .ok()
             .flatten();
         match (document, date, phone, address) {
@@ -142,36 +188,39 @@ fn has_control(text: &str, allow_newline: bool) -> bool {
         .any(|c| c.is_control() && !(allow_newline && (c == '\n' || c == '\r')))
 }
 
-fn check_name(name: &str) -> Result<(), String> {
+fn check_name(name: &str) -> Result<(), FieldProblem> {
     if name.chars().count() > 100 {
-        return Err("at most 100 characters".into());
+        return Err(FieldProblem::TooLong { max: 100 });
     }
     if has_control(name, false) {
-        return Err("control characters are not allowed".into());
+        return Err(FieldProblem::ControlCharacters);
     }
     if !name.chars().any(char::is_alphabetic) {
-        return Err("a name needs letters or characters".into());
+        return Err(FieldProblem::NoLetters);
     }
     Ok(())
 }
 
-fn parse_date_of_issue(text: &str, now: OffsetDateTime) -> Result<Date, String> {
-    let date = Date::parse(text, format_description!("[year]-[month]-[day]"))
-        .map_err(|_| format!("{text:?} is not a date written YYYY-MM-DD"))?;
+fn parse_date_of_issue(text: &str, now: OffsetDateTime) -> Result<Date, FieldProblem> {
+    let date = Date::parse(text, format_description!("[year]-[month]-[day]")).map_err(|_| {
+        FieldProblem::NotADate {
+            text: text.to_owned(),
+        }
+    })?;
     let today = now.to_offset(HK_OFFSET).date();
     if date > today {
-        return Err("the date of issue cannot be in the future".into());
+        return Err(FieldProblem::DateInFuture);
     }
     if date.year() < 1900 {
-        return Err("the date of issue is before 1900".into());
+        return Err(FieldProblem::DateTooEarly);
     }
     Ok(date)
 }
 
 /// Trims each line, drops empty ones, joins with `\n`; 5 to 300 characters.
-fn normalise_address_text(text: &str) -> Result<String, String> {
+fn normalise_address_text(text: &str) -> Result<String, FieldProblem> {
     if has_control(text, true) {
-        return Err("control characters are not allowed".into());
+        return Err(FieldProblem::ControlCharacters);
     }
     let joined = text
         .lines()
@@ -180,8 +229,11 @@ fn normalise_address_text(text: &str) -> Result<String, String> {
         .collect::<Vec<_>>()
         .join("\n");
     match joined.chars().count() {
-        0..5 => Err("an address needs at least 5 characters".into()),
-        301.. => Err("at most 300 characters".into()),
+        0..5 => Err(FieldProblem::TooShort {
+            what: "an address",
+            min: 5,
+        }),
+        301.. => Err(FieldProblem::TooLong { max: 300 }),
         _ => Ok(joined),
     }
 }

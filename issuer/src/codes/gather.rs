@@ -13,7 +13,7 @@ use time::OffsetDateTime;
 
 use crate::{
     Error,
-    residents::visits::VISIT_WINDOW,
+    model::VISIT_WINDOW,
     rules::{
         facts::{Person, Visit},
         index::Designations,
@@ -119,13 +119,13 @@ mod tests {
 
     use super::*;
     use crate::{
-        feeds::{FeedKind, Submitter, submit},
-        residents::{application::Application, document_index, phone::Phone},
-        rules::{Reason, evaluate},
-        store::{
-            accounts::{NewAccount, Route, Status},
-            new_id,
+        feeds::{Submitter, submit},
+        model::{
+            AccountStatus, Actor, FeedKind, Route, VisitRecord, application::Application,
+            phone::Phone,
         },
+        rules::{Reason, evaluate},
+        store::accounts::NewAccount,
     };
 
     const NOW: OffsetDateTime = datetime!(2022-12-10 01:00 UTC);
@@ -140,7 +140,7 @@ mod tests {
             address: "Flat 1, Block A".into(),
             proof: None,
         };
-        let (id, index) = (new_id(), document_index(store, &document));
+        let (id, index) = (store.new_id(), store.document_index(&document));
         let mut tx = store.write().await?;
         let new = NewAccount {
             id: &id,
@@ -148,7 +148,7 @@ mod tests {
             id_index: &index,
             issue_index: "test",
             route: Route::Housing,
-            status: Status::Active,
+            status: AccountStatus::Active,
             priority: 0,
             building_id: Some(building),
         };
@@ -171,14 +171,15 @@ mod tests {
         let contact = resident(&store, "HKID:A123456(3)", "bldg-a").await?;
         let visitor = resident(&store, "HKID:K000001(9)", "bldg-b").await?;
         let neighbour = resident(&store, "HKID:K000002(7)", "bldg-c").await?;
-        let visit = crate::residents::visits::check_record(
+        let visit = VisitRecord::check(
             json!({"venue_id": "venue-1", "venue_name": "Cafe", "check_in": "2022-12-09T10:00:00Z"}),
             NOW,
         )
         .map_err(|_| Error::NotFound { what: "visit" })?;
         store.store_visits(&visitor.id, &[visit], NOW).await?;
+        let authority = Actor::Staff("test".into());
         let health = Submitter {
-            actor: "staff:test",
+            actor: &authority,
             source: "api",
         };
         let records = |values: Value| -> Vec<(String, Value)> {

@@ -51,25 +51,43 @@ impl Proof {
     /// Checks `bytes` by their signature.
     ///
     /// # Errors
-    /// A message for the applicant: empty, too large, or not a PDF, JPEG or
-    /// PNG (naming what it looks like, e.g. a program).
-    pub fn check(bytes: Vec<u8>) -> Result<Self, String> {
+    /// The [`ProofProblem`]: empty, too large, or not a PDF, JPEG or PNG
+    /// (naming what it looks like, e.g. a program).
+    pub fn check(bytes: Vec<u8>) -> Result<Self, ProofProblem> {
         if bytes.is_empty() {
-            return Err("the proof file is empty".into());
+            return Err(ProofProblem::Empty);
         }
         if bytes.len() > MAX_PROOF_BYTES {
-            return Err(format!(
-                "the proof file is {} bytes; the limit is {MAX_PROOF_BYTES} (10 MiB)",
-                bytes.len()
-            ));
+            return Err(ProofProblem::TooLarge { size: bytes.len() });
         }
-        let kind = sniff(&bytes).map_err(|what| {
-            format!("the proof file is {what}, not a PDF, JPEG or PNG (the type is read from the content, not the name)")
-        })?;
+        let kind = sniff(&bytes).map_err(|looks_like| ProofProblem::NotAccepted { looks_like })?;
         Ok(Proof { kind, bytes })
     }
 }
 
+/// What is wrong with a proof file, for the applicant to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ProofProblem {
+    /// No bytes.
+    #[error("the proof file is empty")]
+    Empty,
+    /// Over [`MAX_PROOF_BYTES`].
+    #[error("the proof file is {size} bytes; the limit is {MAX_PROOF_BYTES} (10 MiB)")]
+    TooLarge {
+        /// Its size.
+        size: usize,
+    },
+    /// Not a PDF, JPEG or PNG.
+    #[error(
+        "the proof file is {looks_like}, not a PDF, JPEG or PNG (the type is read from the content, not the name)"
+    )]
+    NotAccepted {
+        /// What the content looks like, e.g. `a Linux program (ELF)`.
+        looks_like: &'static str,
+    },
+}
+
+/// The type of `bytes`, or what they look like instead.
 fn sniff(bytes: &[u8]) -> Result<ProofType, &'static str> {
     const PNG: &[u8] = b"\x89PNG\r\n\x1a\n";
     match bytes {
@@ -101,7 +119,12 @@ mod tests {
 
     #[test]
     fn programs_and_unknown_files_are_named() {
-        let problem = |bytes: &[u8]| Proof::check(bytes.to_vec()).err().unwrap_or_default();
+        let problem = |bytes: &[u8]| {
+            Proof::check(bytes.to_vec())
+                .err()
+                .map(|p| p.to_string())
+                .unwrap_or_default()
+        };
         assert!(problem(b"\x7FELF\x02\x01\x01").contains("Linux program"));
         assert!(problem(b"MZ\x90\x00").contains("Windows program"));
         assert!(problem(b"#!/bin/sh\nrm -rf /").contains("script"));

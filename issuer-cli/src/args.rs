@@ -1,0 +1,301 @@
+//! The `issuer` command line: every flag, parsed once, before anything runs.
+
+use std::{net::SocketAddr, path::PathBuf};
+
+use clap::{Parser, Subcommand};
+use healthcode_issuer::{
+    model::{FeedKind, Role},
+    service::state::RateLimits,
+};
+use healthcode_keys::{
+    Colour, IdDocument, TokenId, hktime::parse_rfc3339, names::UnknownName,
+    revocation::RevocationReason,
+};
+use time::OffsetDateTime;
+
+/// The issuer service and the operators' tool.
+#[derive(Parser)]
+#[command(
+    name = "issuer",
+    version,
+    about = "The Hong Kong Health Code issuer: resident accounts, colour rules, signed codes"
+)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Subcommand)]
+pub enum Command {
+    /// Sign a code and print its token text (a drill and test tool: it needs the key).
+    Issue(IssueArgs),
+    /// The colour rules over test vectors (shared/spec/colour-rules.md).
+    #[command(subcommand)]
+    Rules(RulesCommand),
+    /// The commands over the database.
+    #[command(flatten)]
+    Store(StoreCommand),
+    /// Print the API description (OpenAPI 3.1 JSON), as docs/openapi.json holds it.
+    Openapi,
+}
+
+/// `issuer issue`.
+#[derive(clap::Args)]
+pub struct IssueArgs {
+    /// The issuer secret key file (<kid>.secret, mode 0600).
+    #[arg(long)]
+    pub key: PathBuf,
+    /// The identity key file (mode 0600).
+    #[arg(long)]
+    pub identity_key: PathBuf,
+    /// green, amber or red.
+    #[arg(long)]
+    pub colour: Colour,
+    /// The holder's ID document, TYPE:NUMBER (e.g. HKID:A123456(3)).
+    #[arg(long)]
+    pub id_doc: IdDocument,
+    /// Issue time, RFC 3339 with offset (default now).
+    #[arg(long, value_parser = parse_rfc3339)]
+    pub at: Option<OffsetDateTime>,
+    /// Also write the QR code to this .png or .svg file.
+    #[arg(long)]
+    pub qr: Option<PathBuf>,
+}
+
+/// `issuer rules`.
+#[derive(Subcommand)]
+pub enum RulesCommand {
+    /// Print one JSON line per vector: colour, valid_until and reasons, or the
+    /// error. Exit 0 when every file could be read as JSON, 1 otherwise.
+    Eval {
+        /// Vector files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Compare every vector with its `expect`; print each failure, then
+    /// `N passed, M failed`. Exit 1 on any failure.
+    Check {
+        /// Vector files, or folders searched for .json files.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+}
+
+/// The commands that open the database.
+#[derive(Subcommand)]
+pub enum StoreCommand {
+    /// Serve the residents' and staff's HTTP API (see /openapi.json).
+    Serve(ServeArgs),
+    /// Revoke one code: recorded in the database (the source of truth) and
+    /// delivered to Redis, now with --redis, else by `issuer serve --redis`.
+    Revoke(RevokeArgs),
+    /// The health authority's and immigration department's records.
+    #[command(subcommand)]
+    Feeds(FeedsCommand),
+    /// The public housing resident database.
+    #[command(subcommand)]
+    Housing(HousingCommand),
+    /// The building directory: building addresses and their place ids.
+    #[command(subcommand)]
+    Buildings(BuildingsCommand),
+    /// Confirmation letters waiting to be printed.
+    #[command(subcommand)]
+    Letters(LettersCommand),
+    /// Staff accounts.
+    #[command(subcommand)]
+    Staff(StaffCommand),
+    /// The SMS outbox.
+    #[command(subcommand)]
+    Sms(SmsCommand),
+    /// The audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+/// Where the data lives.
+#[derive(clap::Args)]
+pub struct DataArgs {
+    /// The data folder: the SQLite database (and, by default, the data key).
+    #[arg(long, env = "HEALTHCODE_DATA", default_value = "data")]
+    pub data: PathBuf,
+    /// The data key file (mode 0600) that seals personal data; keep it apart
+    /// from the database in production. Default: DATA/data.key, created with a new database.
+    #[arg(long, env = "HEALTHCODE_DATA_KEY")]
+    pub data_key: Option<PathBuf>,
+}
+
+/// `issuer serve`.
+#[derive(clap::Args)]
+pub struct ServeArgs {
+    /// Where the data lives.
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8081")]
+    pub listen: SocketAddr,
+    /// Deliver SMS by POSTing {"id","to","text"} to this URL; without it,
+    /// messages wait in the outbox (`issuer sms outbox`).
+    #[arg(long)]
+    pub sms_webhook: Option<String>,
+    /// Registrations per minute from one address.
+    #[arg(long, default_value_t = RateLimits::default().register_per_minute)]
+    pub register_per_minute: std::num::NonZeroU32,
+    /// Logins per minute from one address.
+    #[arg(long, default_value_t = RateLimits::default().login_per_minute)]
+    pub login_per_minute: std::num::NonZeroU32,
+    /// PIN tries and resends per minute from one address.
+    #[arg(long, default_value_t = RateLimits::default().pin_per_minute)]
+    pub pin_per_minute: std::num::NonZeroU32,
+    /// Leave `Secure` off the session cookie: only for plain-HTTP development.
+    #[arg(long)]
+    pub insecure_cookies: bool,
+    /// The issuer key that signs codes (<kid>.secret, mode 0600). Reloaded on
+    /// SIGHUP and when the file changes, for key rotation. Without it, no codes are issued.
+    #[arg(long, env = "HEALTHCODE_SIGNING_KEY", requires = "identity_key")]
+    pub signing_key: Option<PathBuf>,
+    /// The identity key file (mode 0600) that binds codes to ID documents.
+    #[arg(long, env = "HEALTHCODE_IDENTITY_KEY", requires = "signing_key")]
+    pub identity_key: Option<PathBuf>,
+    /// Deliver revocations to this Redis: redis://[user:password@]host:port[/db], or rediss://.
+    #[arg(long, env = "HEALTHCODE_REDIS")]
+    pub redis: Option<String>,
+}
+
+/// `issuer revoke`.
+#[derive(clap::Args)]
+pub struct RevokeArgs {
+    /// Where the data lives.
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// The code's token id (24 hex digits).
+    #[arg(long)]
+    pub token_id: TokenId,
+    /// superseded, risk_changed, issued_in_error, holder_request or fraud.
+    #[arg(long, value_parser = parse_reason)]
+    pub reason: RevocationReason,
+    /// When the revoked code expires anyway (default: its expiry if this
+    /// issuer issued it, else 23:59:59 Hong Kong time today).
+    #[arg(long, value_parser = parse_rfc3339)]
+    pub until: Option<OffsetDateTime>,
+    /// Deliver every revocation waiting in the database to this Redis now.
+    #[arg(long)]
+    pub redis: Option<String>,
+    /// Issuer secret key (<kid>.secret): with --redis, also re-sign the
+    /// snapshot of every revocation that offline scanners download.
+    #[arg(long, requires = "redis")]
+    pub key: Option<PathBuf>,
+}
+
+/// A revocation reason as typed: `risk-changed` is `risk_changed`.
+fn parse_reason(text: &str) -> Result<RevocationReason, UnknownName> {
+    text.replace('-', "_").parse()
+}
+
+/// `issuer feeds`.
+#[derive(Subcommand)]
+pub enum FeedsCommand {
+    /// Import a CSV or JSON file of records: each bad row is refused with its
+    /// line and reason, every good row stored. Exit 1 if any row was refused.
+    Import {
+        /// Where the data lives.
+        #[command(flatten)]
+        data: DataArgs,
+        /// statuses, designations or arrivals.
+        #[arg(long)]
+        kind: FeedKind,
+        /// The staff member who submits them (health_authority, or
+        /// immigration for arrivals); recorded with every record.
+        #[arg(long)]
+        staff: String,
+        /// The file (.csv with a header row, or .json).
+        file: PathBuf,
+    },
+}
+
+/// `issuer housing`.
+#[derive(Subcommand)]
+pub enum HousingCommand {
+    /// Replace the housing database with a CSV file (header
+    /// id_document,address,building_id). A file with any bad row changes nothing.
+    Import {
+        /// Where the data lives.
+        #[command(flatten)]
+        data: DataArgs,
+        /// The CSV file.
+        file: PathBuf,
+    },
+}
+
+/// `issuer buildings`.
+#[derive(Subcommand)]
+pub enum BuildingsCommand {
+    /// Replace the building directory with a CSV file (header
+    /// building_id,address) and match every resident's address again. A file
+    /// with any bad row changes nothing.
+    Import {
+        /// Where the data lives.
+        #[command(flatten)]
+        data: DataArgs,
+        /// The CSV file.
+        file: PathBuf,
+    },
+}
+
+/// `issuer letters`.
+#[derive(Subcommand)]
+pub enum LettersCommand {
+    /// Write each pending letter as a printable text file (0600: it holds a
+    /// PIN) into OUT, and mark it sent.
+    Export {
+        /// Where the data lives.
+        #[command(flatten)]
+        data: DataArgs,
+        /// The folder to write into.
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+/// `issuer staff`.
+#[derive(Subcommand)]
+pub enum StaffCommand {
+    /// Add a staff member; prints the API token, shown this once.
+    Add {
+        /// Where the data lives.
+        #[command(flatten)]
+        data: DataArgs,
+        /// A unique name.
+        #[arg(long)]
+        name: String,
+        /// reviewer, post_office, health_authority, immigration or admin.
+        #[arg(long)]
+        role: Role,
+    },
+}
+
+/// `issuer sms`.
+#[derive(Subcommand)]
+pub enum SmsCommand {
+    /// Print the newest messages as JSON lines (they hold PINs: operators only).
+    Outbox {
+        /// Where the data lives.
+        #[command(flatten)]
+        data: DataArgs,
+        /// How many.
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
+}
+
+/// `issuer audit`.
+#[derive(Subcommand)]
+pub enum AuditCommand {
+    /// Check the audit log's hash chain from the first entry to the last.
+    Verify {
+        /// Where the data lives.
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}

@@ -1,0 +1,38 @@
+//! `issuer serve`: the flags turned into the service's state, then served.
+
+use healthcode_issuer::{
+    codes::signer::Signer,
+    service::{self, state::RateLimits},
+};
+use healthcode_keys::hktime;
+
+use crate::{Done, args::ServeArgs};
+
+/// Serves until Ctrl-C or SIGTERM.
+pub fn serve(runtime: &tokio::runtime::Runtime, args: ServeArgs) -> anyhow::Result<Done> {
+    let signer = match (&args.signing_key, &args.identity_key) {
+        (Some(key), Some(identity)) => Some(Signer::load(key, identity, hktime::now())?),
+        _ => None,
+    };
+    if signer.is_none() {
+        tracing::warn!("no --signing-key: applications for codes are refused (503)");
+    }
+    let store = args.data.open(runtime)?;
+    let limits = RateLimits {
+        register_per_minute: args.register_per_minute,
+        login_per_minute: args.login_per_minute,
+        pin_per_minute: args.pin_per_minute,
+    };
+    let state = service::AppState::new(store, limits, !args.insecure_cookies, signer, hktime::now);
+    let background = service::Background {
+        sms_webhook: args.sms_webhook,
+        redis: args.redis,
+    };
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(args.listen).await?;
+        tracing::info!(address = %listener.local_addr()?, "issuer listening");
+        service::serve(state, listener, background).await
+    })?;
+    tracing::info!("issuer stopped");
+    Ok(Done::Succeeded)
+}

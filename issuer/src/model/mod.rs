@@ -1,0 +1,30 @@
+//! The issuer's types: what the store keeps and the workflows pass around.
+//! Types and the one check each has; no I/O. Both `store` and the workflows
+//! (`residents`, `feeds`, `codes`) import from here, never from each other's
+//! insides.
+//!
+//! # Layout
+//! - [`place`]: [`PlaceId`], the venues and buildings designations name.
+//! - [`actor`]: [`Actor`], who did something, as the audit log names them.
+//! - [`account`]: verification routes, account status, staff roles.
+//! - [`application`], [`phone`], [`proof`]: the registration form, checked.
+//! - [`visit`]: visit records from the check-in app.
+//! - [`feed`]: the health authority's and immigration department's records.
+//! - [`refused`]: a record refused on its own, by position.
+
+pub mod account;
+pub mod actor;
+pub mod application;
+pub mod feed;
+pub mod phone;
+pub mod place;
+pub mod proof;
+pub mod refused;
+pub mod visit;
+
+pub use account::{AccountStatus, Role, Route, StaffMember};
+pub use actor::Actor;
+pub use feed::{FeedFact, FeedKind, FeedRecord};
+pub use place::PlaceId;
+pub use refused::RefusedRecord;
+pub use visit::{VISIT_WINDOW, VisitRecord};

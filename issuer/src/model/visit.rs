@@ -1,0 +1,187 @@
+//! Visit records from the check-in app: the past 31 days, each checked on
+//! its own so that one bad record never costs the others.
+
+use healthcode_keys::hktime::parse_rfc3339;
+use serde::Deserialize;
+use time::{Duration, OffsetDateTime};
+
+use super::place::{InvalidPlaceId, PlaceId};
+
+/// How far back records are kept and read: the window of the check-in app,
+/// longer than any window of the colour rules.
+pub const VISIT_WINDOW: Duration = Duration::days(31);
+
+/// The longest venue name, in characters.
+pub const MAX_VENUE_NAME: usize = 200;
+
+/// One record as the app sends it.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct RawVisit {
+    /// The venue's place id, e.g. `venue-0001`.
+    pub venue_id: String,
+    /// The venue's name as the app shows it.
+    pub venue_name: String,
+    /// RFC 3339 with offset.
+    pub check_in: String,
+    /// RFC 3339 with offset; absent or null for a check-in without check-out.
+    #[serde(default)]
+    pub check_out: Option<String>,
+}
+
+/// A checked record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VisitRecord {
+    /// The venue's place id.
+    pub venue_id: PlaceId,
+    /// The venue's name.
+    pub venue_name: String,
+    /// Check-in.
+    pub check_in: OffsetDateTime,
+    /// Check-out.
+    pub check_out: Option<OffsetDateTime>,
+}
+
+/// Why a visit record was refused, for the resident to read.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum VisitProblem {
+    /// Not an object with the fields of a record.
+    #[error("not a visit record: {0}")]
+    NotARecord(#[source] serde_json::Error),
+    /// The venue id is not a place id.
+    #[error("venue_id: 1 to 64 letters, digits, '.', '_', ':' or '-'")]
+    VenueId(#[source] InvalidPlaceId),
+    /// The venue name is empty, too long or holds control characters.
+    #[error("venue_name: 1 to 200 characters, no control characters")]
+    VenueName,
+    /// A time that is not RFC 3339 with an offset.
+    #[error("{field}: {source}")]
+    Time {
+        /// `check_in` or `check_out`.
+        field: &'static str,
+        /// The parser's complaint.
+        source: healthcode_keys::Error,
+    },
+    /// A check-in 31 days ago or earlier.
+    #[error("check_in: older than 31 days")]
+    TooOld,
+    /// A time after now.
+    #[error("{field}: in the future")]
+    InFuture {
+        /// `check_in` or `check_out`.
+        field: &'static str,
+    },
+    /// A check-out before its check-in.
+    #[error("check_out: before check_in")]
+    CheckOutBeforeCheckIn,
+}
+
+impl VisitRecord {
+    /// Checks one record (as JSON, so that a record with a missing field is
+    /// refused on its own) against the window `(now − 31 days, now]`.
+    ///
+    /// # Errors
+    /// The [`VisitProblem`].
+    pub fn check(value: serde_json::Value, now: OffsetDateTime) -> Result<Self, VisitProblem> {
+        let raw: RawVisit = serde_json::from_value(value).map_err(VisitProblem::NotARecord)?;
+        let venue_id = PlaceId::parse(&raw.venue_id).map_err(VisitProblem::VenueId)?;
+        let name = raw.venue_name.trim();
+        if name.is_empty()
+            || name.chars().count() > MAX_VENUE_NAME
+            || name.chars().any(char::is_control)
+        {
+            return Err(VisitProblem::VenueName);
+        }
+        let time = |field, text: &str| {
+            parse_rfc3339(text).map_err(|source| VisitProblem::Time { field, source })
+        };
+        let check_in = time("check_in", &raw.check_in)?;
+        let check_out = raw
+            .check_out
+            .as_deref()
+            .map(|text| time("check_out", text))
+            .transpose()?;
+        if check_in <= now - VISIT_WINDOW {
+            return Err(VisitProblem::TooOld);
+        }
+        if check_in > now {
+            return Err(VisitProblem::InFuture { field: "check_in" });
+        }
+        match check_out {
+            Some(out) if out < check_in => Err(VisitProblem::CheckOutBeforeCheckIn),
+            Some(out) if out > now => Err(VisitProblem::InFuture { field: "check_out" }),
+            _ => Ok(VisitRecord {
+                venue_id,
+                venue_name: name.to_owned(),
+                check_in,
+                check_out,
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+    use time::macros::datetime;
+
+    use super::*;
+
+    const NOW: OffsetDateTime = datetime!(2022-12-10 01:00 UTC);
+
+    fn check(check_in: &str, check_out: Option<&str>) -> Result<VisitRecord, String> {
+        VisitRecord::check(
+            json!({"venue_id": "venue-0001", "venue_name": "Cafe", "check_in": check_in, "check_out": check_out}),
+            NOW,
+        )
+        .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn the_window_is_the_past_31_days_half_open() {
+        // Exactly 31 days before now is outside; a second later is inside.
+        assert!(check("2022-11-09T01:00:00Z", None).is_err());
+        assert!(check("2022-11-09T01:00:01Z", None).is_ok());
+        assert!(
+            check("2022-12-10T09:00:00+08:00", None).is_ok(),
+            "now itself"
+        );
+        assert!(
+            check("2022-12-10T01:00:01Z", None).is_err(),
+            "a second ahead"
+        );
+        assert_eq!(
+            check("2022-11-08T01:00:00Z", None).err().as_deref(),
+            Some("check_in: older than 31 days")
+        );
+    }
+
+    #[test]
+    fn bad_records_say_why() {
+        assert!(
+            check("2022-12-09T10:00:00", None)
+                .err()
+                .unwrap_or_default()
+                .contains("check_in")
+        );
+        assert_eq!(
+            check("2022-12-09T10:00:00Z", Some("2022-12-09T09:00:00Z"))
+                .err()
+                .as_deref(),
+            Some("check_out: before check_in")
+        );
+        let message = |value| {
+            VisitRecord::check(value, NOW)
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default()
+        };
+        let missing = message(json!({"venue_id": "v1", "check_in": "2022-12-09T10:00:00Z"}));
+        assert!(missing.contains("venue_name"));
+        let bad_id = message(
+            json!({"venue_id": "a b", "venue_name": "x", "check_in": "2022-12-09T10:00:00Z"}),
+        );
+        assert!(bad_id.starts_with("venue_id"));
+        assert!(VisitRecord::check(json!(42), NOW).is_err());
+    }
+}
