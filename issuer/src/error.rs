@@ -135,7 +135,7 @@ pub enum Error {
         /// The file.
         path: std::path::PathBuf,
         /// What is wrong with it.
-        problem: crate::feeds::import::FileProblem,
+        problem: FileProblem,
     },
     /// A staff member whose role may not do this (the refusal is audited).
     #[error(
@@ -189,6 +189,39 @@ impl Error {
             retry_after_seconds: u64::try_from(wait.whole_seconds()).unwrap_or(0).max(1),
         }
     }
+}
+
+/// Why a feed file cannot be read as a whole (then nothing is imported).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum FileProblem {
+    /// Larger than an import reads.
+    #[error("{size} bytes; the limit is {limit}: split the file")]
+    TooLarge {
+        /// Its size.
+        size: u64,
+        /// The limit for its kind (CSV or JSON).
+        limit: u64,
+    },
+    /// A `.json` file that does not parse.
+    #[error("not JSON: {0}")]
+    NotJson(#[source] serde_json::Error),
+    /// JSON that is neither an array of records nor `{"records": [...]}`.
+    #[error("a JSON file holds an array of records, or {{\"records\": [...]}}")]
+    NotRecords,
+    /// A CSV file without a header row.
+    #[error("no header row: {0}")]
+    NoHeader(#[source] csv::Error),
+    /// A CSV header that lacks columns the feed needs.
+    #[error("the header lacks {}; {kind} files need the columns {}", .missing.join(", "), .needed.join(","))]
+    MissingColumns {
+        /// The feed.
+        kind: crate::model::FeedKind,
+        /// The columns it lacks.
+        missing: Vec<&'static str>,
+        /// The columns it needs.
+        needed: &'static [&'static str],
+    },
 }
 
 /// One bad row of an imported file.

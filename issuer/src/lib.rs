@@ -27,4 +27,4 @@ pub mod service;
 pub mod store;
 pub mod vectors;
 
-pub use error::{BadRow, Error};
+pub use error::{BadRow, Error, FileProblem};

@@ -19,7 +19,7 @@ use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
 use super::{MAX_RECORDS_PER_SUBMISSION, Submitter, submit};
-use crate::{Error, model::FeedKind, store::Store};
+use crate::{Error, FileProblem, model::FeedKind, store::Store};
 
 /// The largest file read.
 pub const MAX_IMPORT_BYTES: u64 = 256 * 1024 * 1024;
@@ -34,37 +34,6 @@ pub fn required_columns(kind: FeedKind) -> &'static [&'static str] {
         FeedKind::Designations => &["place", "start", "end"],
         FeedKind::Arrivals => &["id_document", "at", "origin", "scheme", "quarantine"],
     }
-}
-
-/// Why a feed file cannot be read as a whole (then nothing is imported).
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum FileProblem {
-    /// Larger than an import reads.
-    #[error("{size} bytes; the limit is {limit}: split the file")]
-    TooLarge {
-        /// Its size.
-        size: u64,
-        /// The limit for its kind (CSV or JSON).
-        limit: u64,
-    },
-    /// A `.json` file that does not parse.
-    #[error("not JSON: {0}")]
-    NotJson(#[source] serde_json::Error),
-    /// JSON that is neither an array of records nor `{"records": [...]}`.
-    #[error("a JSON file holds an array of records, or {{\"records\": [...]}}")]
-    NotRecords,
-    /// A CSV file without a header row.
-    #[error("no header row: {0}")]
-    NoHeader(#[source] csv::Error),
-    /// A CSV header that lacks columns the feed needs.
-    #[error("the header lacks {}; {kind} files need the columns {}", .missing.join(", "), required_columns(*.kind).join(","))]
-    MissingColumns {
-        /// The feed.
-        kind: FeedKind,
-        /// The columns it lacks.
-        missing: Vec<&'static str>,
-    },
 }
 
 /// Why one CSV row was refused before its record was checked.
@@ -265,7 +234,11 @@ fn csv_header(
     if missing.is_empty() {
         Ok(header)
     } else {
-        Err(FileProblem::MissingColumns { kind, missing })
+        Err(FileProblem::MissingColumns {
+            kind,
+            missing,
+            needed: required_columns(kind),
+        })
     }
 }
 
