@@ -7,10 +7,11 @@
 //! - [`redis`]: revocations in Redis: key and channel names, store, publish, subscribe.
 //! - [`reconnect`]: backoff between reconnects and warnings that do not flood the log.
 //! - [`signals`]: graceful shutdown on Ctrl-C or SIGTERM; reloads on SIGHUP or a file change.
-//! - [`logging`]: the tracing subscriber every service binary installs.
+//! - `logging` (feature `logging`): the tracing subscriber every service binary installs.
 //! - [`Error`]: this crate's one error type.
 
 mod error;
+#[cfg(feature = "logging")]
 pub mod logging;
 pub mod reconnect;
 pub mod redis;

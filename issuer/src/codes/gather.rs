@@ -163,11 +163,7 @@ mod tests {
 
     #[tokio::test]
     async fn each_resident_of_a_group_gets_only_their_own_facts() -> Result<(), Error> {
-        let dir = tempfile::tempdir().map_err(|source| Error::Io {
-            path: "tempdir".into(),
-            source,
-        })?;
-        let store = Store::open(dir.path(), None).await?;
+        let (_dir, store) = Store::open_temporary().await?;
         let contact = resident(&store, "HKID:A123456(3)", "bldg-a").await?;
         let visitor = resident(&store, "HKID:K000001(9)", "bldg-b").await?;
         let neighbour = resident(&store, "HKID:K000002(7)", "bldg-c").await?;

@@ -114,9 +114,49 @@ pub async fn import_file(
         return Err(refuse(FileProblem::TooLarge { size, limit }));
     }
     let file = File::open(path).map_err(io)?;
+    let format = if is_json { Format::Json } else { Format::Csv };
+    import_reader(
+        store,
+        kind,
+        format,
+        file.take(limit + 1),
+        path,
+        submitter,
+        now,
+    )
+    .await
+}
+
+/// How a feed file is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// CSV with a header row.
+    Csv,
+    /// JSON: an array of records, or `{"records": [...]}`.
+    Json,
+}
+
+/// Imports the file `input` (named `path` in messages) as [`import_file`]
+/// does, once its size is known to be within the limit.
+///
+/// # Errors
+/// As [`import_file`].
+pub async fn import_reader(
+    store: &Store,
+    kind: FeedKind,
+    format: Format,
+    input: impl std::io::Read,
+    path: &Path,
+    submitter: Submitter<'_>,
+    now: OffsetDateTime,
+) -> Result<ImportSummary, Error> {
+    let refuse = |problem: FileProblem| Error::ImportFile {
+        path: path.to_owned(),
+        problem,
+    };
     let mut summary = ImportSummary::default();
-    if is_json {
-        let records = read_json(file.take(limit + 1)).map_err(refuse)?;
+    if format == Format::Json {
+        let records = read_json(input).map_err(refuse)?;
         for chunk in records.chunks(MAX_RECORDS_PER_SUBMISSION) {
             submit_chunk(store, kind, chunk, submitter, now, &mut summary).await?;
         }
@@ -125,7 +165,7 @@ pub async fn import_file(
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .flexible(false)
-        .from_reader(file.take(limit + 1));
+        .from_reader(input);
     let header = csv_header(&mut reader, kind).map_err(refuse)?;
     let mut chunk = Vec::with_capacity(MAX_RECORDS_PER_SUBMISSION);
     let mut rows = reader.byte_records();

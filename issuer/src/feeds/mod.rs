@@ -239,12 +239,7 @@ mod tests {
     }
 
     async fn store() -> Result<(tempfile::TempDir, Store), Error> {
-        let dir = tempfile::tempdir().map_err(|source| Error::Io {
-            path: "tempdir".into(),
-            source,
-        })?;
-        let store = Store::open(dir.path(), None).await?;
-        Ok((dir, store))
+        Store::open_temporary().await
     }
 
     fn records(values: &[Value]) -> Vec<(String, Value)> {

@@ -162,11 +162,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_file_over_the_limit_is_refused_whole() -> Result<(), Error> {
-        let dir = tempfile::tempdir().map_err(|source| Error::Io {
-            path: "tempdir".into(),
-            source,
-        })?;
-        let store = Store::open(dir.path(), None).await?;
+        let (_dir, store) = Store::open_temporary().await?;
         let csv = "id_document,address,building_id\n\
                    HKID:A1234563,Flat 1 Block A,bldg-a\n\
                    HKID:K1000020,Flat 2 Block A,bldg-a\n";

@@ -179,11 +179,7 @@ mod tests {
 
     #[tokio::test]
     async fn an_edited_or_deleted_entry_breaks_the_chain() -> Result<(), Error> {
-        let dir = tempfile::tempdir().map_err(|source| Error::Io {
-            path: "tempdir".into(),
-            source,
-        })?;
-        let store = Store::open(dir.path(), None).await?;
+        let (_dir, store) = Store::open_temporary().await?;
         let at = datetime!(2022-12-10 01:00 UTC);
         let mut tx = store.write().await?;
         for n in 0..4 {

@@ -207,6 +207,20 @@ impl Store {
         Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
     }
 
+    /// A store in a new temporary folder (removed when the folder is dropped): for tests.
+    ///
+    /// # Errors
+    /// As [`Store::open`].
+    #[cfg(test)]
+    pub(crate) async fn open_temporary() -> Result<(tempfile::TempDir, Store), Error> {
+        let dir = tempfile::tempdir().map_err(|source| Error::Io {
+            path: "tempdir".into(),
+            source,
+        })?;
+        let store = Store::open(dir.path(), None).await?;
+        Ok((dir, store))
+    }
+
     /// A new id: 16 bytes as 32 hex digits, the first 6 the milliseconds
     /// since 1970 (as in UUIDv7) and the other 10 random. Ids sort in the
     /// order they were made; 80 random bits keep them unguessable.
@@ -315,11 +329,7 @@ mod tests {
 
     #[tokio::test]
     async fn ids_sort_in_the_order_they_were_made() -> Result<(), Error> {
-        let dir = tempfile::tempdir().map_err(|source| Error::Io {
-            path: "tempdir".into(),
-            source,
-        })?;
-        let store = Store::open(dir.path(), None).await?;
+        let (_dir, store) = Store::open_temporary().await?;
         let ids: Vec<String> = (0..3)
             .map(|_| {
                 std::thread::sleep(std::time::Duration::from_millis(2));

@@ -5,6 +5,7 @@
 
 mod accounts;
 mod accounts_abuse;
+mod architecture;
 mod codes;
 mod feeds;
 mod issuer_server;
