@@ -2,10 +2,10 @@
 
 use std::sync::{Arc, RwLock};
 
-use healthcode_keys::TokenId;
+use healthcode_keys::{TokenId, revocation::SignedSnapshot};
 use healthcode_verifier::{
     Checker, Verdict,
-    revocation::{self, Held, Lookup, RevocationSet, SignedSnapshot, StalenessPolicy},
+    revocation::{self, Held, Lookup, RevocationSet, StalenessPolicy},
 };
 use time::OffsetDateTime;
 

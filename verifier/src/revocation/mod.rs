@@ -3,9 +3,9 @@
 //!
 //! Revoking a whole key (a leak) goes through the trust list instead. A
 //! revocation expires by itself when the code it revokes would have expired
-//! anyway, so the set stays small (codes live one day). The formats
-//! ([`Revocation`], [`RevocationReason`], [`SignedSnapshot`]) are the keys crate's; how
-//! they travel through Redis is `healthcode-service-kit`'s.
+//! anyway, so the set stays small (codes live one day). The formats are the
+//! keys crate's (`healthcode_keys::revocation`); how they travel through
+//! Redis is `healthcode-service-kit`'s.
 //!
 //! # Layout
 //! - [`RevocationSet`]: the in-memory set a verifier checks, additive only.
@@ -16,8 +16,7 @@ mod set;
 
 use std::str::FromStr;
 
-pub use healthcode_keys::revocation::{Revocation, RevocationReason, SignedSnapshot};
-use healthcode_keys::{TokenId, hktime::format_hk};
+use healthcode_keys::{TokenId, hktime::format_hk, revocation::Revocation};
 pub use set::RevocationSet;
 use time::{Duration, OffsetDateTime};
 
@@ -188,7 +187,9 @@ fn humanize(limit: Duration) -> String {
 
 #[cfg(test)]
 mod tests {
-    use healthcode_keys::{Claims, Colour, IdentityBinding, KeyId, Region};
+    use healthcode_keys::{
+        Claims, Colour, IdentityBinding, KeyId, Region, revocation::RevocationReason,
+    };
     use time::macros::datetime;
 
     use super::*;

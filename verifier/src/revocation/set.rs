@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use healthcode_keys::TokenId;
 use time::OffsetDateTime;
 
-use super::Revocation;
+use healthcode_keys::revocation::Revocation;
 
 /// Revocations by token id. Additive: an entry leaves only when the code it
 /// revokes has expired, so a source that lost its data (a Redis restarted
@@ -63,7 +63,7 @@ mod tests {
     use time::{Duration, macros::datetime};
 
     use super::*;
-    use crate::revocation::RevocationReason;
+    use healthcode_keys::revocation::RevocationReason;
 
     fn revocation(id: u8, until: OffsetDateTime) -> Revocation {
         Revocation {
