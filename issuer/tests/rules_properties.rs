@@ -2,7 +2,7 @@
 
 use healthcode_issuer::{
     rules::{
-        evaluate,
+        Reason, evaluate,
         facts::{
             Arrival, Designation, Origin, Person, Quarantine, Scheme, Status, StatusKind, Visit,
         },
@@ -264,5 +264,71 @@ proptest! {
         let direct = evaluate(&person, &Designations::new(&designations), NOW);
         prop_assert_eq!(in_hong_kong.ok(), Some(direct.clone()));
         prop_assert_eq!(elsewhere.ok(), Some(direct));
+    }
+}
+
+/// Seconds from 40 days before NOW to 2 days after: every edge and either side.
+fn age() -> impl Strategy<Value = i64> {
+    -2 * 86_400i64..40 * 86_400
+}
+
+const DAYS_14: i64 = 14 * 86_400;
+const DAYS_21: i64 = 21 * 86_400;
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1024))]
+
+    /// The recent-arrival rule, stated as the spec states it.
+    #[test]
+    fn an_arrival_is_recent_within_21_days_unless_exempt(
+        arrival in arrival(),
+        age in age(),
+    ) {
+        let arrival = Arrival { at: NOW - Duration::seconds(age), ..arrival };
+        let person = Person { arrivals: vec![arrival.clone()], ..Person::default() };
+        let exempt = matches!(arrival.origin, Origin::Mainland | Origin::Macao) && arrival.scheme.is_some();
+        let recent = (0..DAYS_21).contains(&age) && !exempt;
+        let found = evaluate(&person, &Designations::default(), NOW).reasons;
+        prop_assert_eq!(found.contains(&Reason::RecentArrival), recent, "{:?}", arrival);
+    }
+
+    /// Each status rule, stated as the spec states it.
+    #[test]
+    fn a_status_holds_exactly_in_its_window(status in status(false), age in age(), length in proptest::option::of(0i64..40 * 86_400)) {
+        let start = NOW - Duration::seconds(age);
+        let end = length.map(|l| start + Duration::seconds(l));
+        let status = Status { start, end, ..status };
+        let person = Person { statuses: vec![status.clone()], ..Person::default() };
+        let found = evaluate(&person, &Designations::default(), NOW).reasons;
+        let started = age >= 0;
+        let expected = match status.kind {
+            StatusKind::Discharged => (started && age < DAYS_14).then_some(Reason::DischargedWithin14Days),
+            StatusKind::Symptoms => (started && end.is_none_or(|e| e > NOW - Duration::seconds(DAYS_14)))
+                .then_some(Reason::SymptomsWithin14Days),
+            kind => (started && end.is_none_or(|e| NOW < e)).then_some(match kind {
+                StatusKind::ConfirmedCase => Reason::ConfirmedCase,
+                StatusKind::ProbableCase => Reason::ProbableCase,
+                StatusKind::CloseContact => Reason::CloseContact,
+                StatusKind::HouseholdContact => Reason::HouseholdContact,
+                _ => Reason::CompulsoryQuarantine,
+            }),
+        };
+        prop_assert_eq!(found.into_iter().collect::<Vec<_>>(), expected.into_iter().collect::<Vec<_>>(), "{:?}", status);
+    }
+
+    /// The residence rule: a designation of the building that shares an
+    /// instant with (NOW − 21 days, NOW].
+    #[test]
+    fn a_residence_is_high_risk_exactly_when_its_designation_meets_the_window(
+        age in age(), length in proptest::option::of(1i64..40 * 86_400),
+    ) {
+        let start = NOW - Duration::seconds(age);
+        let end = length.map(|l| start + Duration::seconds(l));
+        let person = Person { residence: Some("home".into()), ..Person::default() };
+        let designation = Designation { place: "home".into(), start, end };
+        let found = evaluate(&person, &Designations::new(&[designation]), NOW).reasons;
+        let opens = NOW - Duration::seconds(DAYS_21);
+        let meets = start <= NOW && end.is_none_or(|e| e > opens);
+        prop_assert_eq!(found.contains(&Reason::HighRiskResidence), meets);
     }
 }

@@ -28,6 +28,14 @@ pub enum Error {
         /// What the decoder found.
         reason: base64::DecodeError,
     },
+    /// A token text far longer than any version's, refused before decoding.
+    #[error("token text is {length} characters; no token is longer than {limit}")]
+    TokenTooLong {
+        /// Characters given.
+        length: usize,
+        /// The most accepted.
+        limit: usize,
+    },
     /// The token has the wrong number of bytes.
     #[error("token has {actual} bytes, a version 1 token has exactly {expected}")]
     WrongLength {
@@ -307,6 +315,7 @@ impl Error {
             Error::BadPrefix
             | Error::UnknownVersion { .. }
             | Error::NonCanonicalBase64 { .. }
+            | Error::TokenTooLong { .. }
             | Error::WrongLength { .. }
             | Error::TrailingBytes { .. }
             | Error::UnknownByte { .. }

@@ -38,6 +38,9 @@ pub const PAYLOAD_LEN: usize = 43;
 pub const TOKEN_LEN: usize = PAYLOAD_LEN + 64;
 /// Characters of a token's text form.
 pub const TEXT_LEN: usize = PREFIX.len() + (TOKEN_LEN * 8).div_ceil(6);
+/// The longest text [`UnverifiedToken::parse`] decodes: twice a token's,
+/// room for every future version, refused unread beyond.
+pub const MAX_TEXT_LEN: usize = PREFIX.len() + TEXT_LEN * 2;
 /// Domain separation tag of the signed message.
 pub const SIGNING_DOMAIN: &[u8] = b"HKHC/token/v1";
 
@@ -202,11 +205,12 @@ impl UnverifiedToken {
             Some(body) => body,
             None => return Err(prefix_error(text)),
         };
-        // Refuse oversized input before decoding it.
-        if body.len() > TEXT_LEN * 2 {
-            return Err(Error::WrongLength {
-                expected: TOKEN_LEN,
-                actual: body.len() * 6 / 8,
+        // Refuse oversized input before decoding it: a megabyte of base64
+        // must not cost a megabyte of allocation.
+        if text.len() > MAX_TEXT_LEN {
+            return Err(Error::TokenTooLong {
+                length: text.len(),
+                limit: MAX_TEXT_LEN,
             });
         }
         let bytes = b64::decode(body).map_err(|reason| Error::NonCanonicalBase64 { reason })?;

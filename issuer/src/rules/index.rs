@@ -29,11 +29,6 @@ impl Designations {
             .push(Interval::half_open(designation.start, designation.end));
     }
 
-    /// True when some designation of `place` shares an instant with `interval`.
-    pub fn touches(&self, place: &str, interval: Interval) -> bool {
-        self.touching(place, interval).next().is_some()
-    }
-
     /// The designations of `place` that share an instant with `interval`.
     pub fn touching<'a>(
         &'a self,
@@ -46,15 +41,5 @@ impl Designations {
             .flatten()
             .copied()
             .filter(move |d| !d.intersect(interval).is_empty())
-    }
-
-    /// How many designations are indexed.
-    pub fn len(&self) -> usize {
-        self.by_place.values().map(Vec::len).sum()
-    }
-
-    /// True when none are.
-    pub fn is_empty(&self) -> bool {
-        self.by_place.is_empty()
     }
 }
