@@ -91,6 +91,9 @@ pub enum StoreCommand {
     /// Revoke one code: recorded in the database (the source of truth) and
     /// delivered to Redis, now with --redis, else by `issuer serve --redis`.
     Revoke(RevokeArgs),
+    /// Revocations in Redis.
+    #[command(subcommand)]
+    Revocations(RevocationsCommand),
     /// The health authority's and immigration department's records.
     #[command(subcommand)]
     Feeds(FeedsCommand),
@@ -186,6 +189,28 @@ pub struct RevokeArgs {
     /// snapshot of every revocation that offline scanners download.
     #[arg(long, requires = "redis")]
     pub key: Option<PathBuf>,
+}
+
+/// `issuer revocations`.
+#[derive(Subcommand)]
+pub enum RevocationsCommand {
+    /// Deliver every revocation waiting in the database to Redis now; if
+    /// Redis lacks this issuer's generation (a new or emptied Redis), restore
+    /// every revocation in force first and set a new generation, so that
+    /// verifiers count their data as current. What `issuer serve --redis`
+    /// does continuously.
+    Deliver {
+        /// Where the data lives.
+        #[command(flatten)]
+        data: DataArgs,
+        /// The Redis: redis://[user:password@]host:port[/db], or rediss://.
+        #[arg(long, env = "HEALTHCODE_REDIS")]
+        redis: String,
+        /// Issuer secret key (<kid>.secret): also re-sign the snapshot of
+        /// every revocation that offline scanners download.
+        #[arg(long)]
+        key: Option<PathBuf>,
+    },
 }
 
 /// A revocation reason as typed: `risk-changed` is `risk_changed`.

@@ -76,6 +76,7 @@ fn run_with_store(command: StoreCommand) -> anyhow::Result<Done> {
     match command {
         StoreCommand::Serve(args) => serve::serve(&runtime, args),
         StoreCommand::Revoke(args) => revoke::revoke(&runtime, args, now),
+        StoreCommand::Revocations(command) => revoke::revocations(&runtime, command, now),
         StoreCommand::Feeds(command) => imports::feeds(&runtime, command, now),
         StoreCommand::Housing(command) => imports::housing(&runtime, command, now),
         StoreCommand::Buildings(command) => imports::buildings(&runtime, command, now),

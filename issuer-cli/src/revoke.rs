@@ -4,12 +4,16 @@ use healthcode_issuer::{
     Error,
     codes::{publish, revoke::revoke as revoke_code},
     model::Actor,
+    store::Store,
 };
 use healthcode_keys::{IssuerSecretKey, hktime};
 use healthcode_service_kit::redis::RevocationStore;
 use time::OffsetDateTime;
 
-use crate::{Done, args::RevokeArgs};
+use crate::{
+    Done,
+    args::{RevocationsCommand, RevokeArgs},
+};
 
 /// Revokes the code, then delivers what waits in the database if `--redis` is given.
 pub fn revoke(
@@ -47,20 +51,46 @@ pub fn revoke(
             eprintln!("recorded; `issuer serve --redis` delivers it to Redis");
             return Ok(Done::Succeeded);
         };
-        let deliver = async {
-            let mut publisher = publish::Publisher::new(RevocationStore::connect(url).await?);
-            publisher.round(&store, now).await?;
-            if let Some(key) = key {
-                let key = std::sync::Arc::new(key);
-                publish::refresh_snapshot(&store, publisher.redis(), &key, now).await?;
-            }
-            Ok::<_, Error>(())
-        };
-        deliver.await.map_err(|e| {
+        deliver(&store, url, key, now).await.map_err(|e| {
             anyhow::anyhow!(
                 "recorded in the database, but not delivered (`issuer serve --redis` will): {e}"
             )
         })?;
         Ok(Done::Succeeded)
     })
+}
+
+/// `issuer revocations deliver`.
+pub fn revocations(
+    runtime: &tokio::runtime::Runtime,
+    command: RevocationsCommand,
+    now: OffsetDateTime,
+) -> anyhow::Result<Done> {
+    let RevocationsCommand::Deliver { data, redis, key } = command;
+    let key = key.as_deref().map(IssuerSecretKey::read).transpose()?;
+    let store = data.open(runtime)?;
+    let done = runtime.block_on(deliver(&store, &redis, key, now))?;
+    println!(
+        "{} revocations delivered, {} restored",
+        done.delivered, done.restored
+    );
+    Ok(Done::Succeeded)
+}
+
+/// One delivery round over a new connection: a restore and a new
+/// generation first (a new connection always restores), then everything
+/// waiting; the snapshot re-signed with `key` if given.
+async fn deliver(
+    store: &Store,
+    url: &str,
+    key: Option<IssuerSecretKey>,
+    now: OffsetDateTime,
+) -> Result<publish::Delivery, Error> {
+    let mut publisher = publish::Publisher::new(RevocationStore::connect(url).await?);
+    let done = publisher.round(store, now).await?;
+    if let Some(key) = key {
+        let key = std::sync::Arc::new(key);
+        publish::refresh_snapshot(store, publisher.redis(), &key, now).await?;
+    }
+    Ok(done)
 }

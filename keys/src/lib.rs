@@ -6,7 +6,8 @@
 //!
 //! # Layout
 //! - [`token`]: the binary token, its text form, signing and typestate verification.
-//! - [`trust`]: the root-signed list of issuer keys.
+//! - [`trust`]: the root-signed list of issuer keys; [`trust_state`]: the
+//!   highest sequence seen, kept across restarts (anti-rollback).
 //! - [`identity`]: ID documents and the keyed identity binding.
 //! - [`revocation`]: revoked codes and the issuer-signed snapshot of them.
 //! - [`keyfile`], [`files`]: key types with metadata and their 0600 files.
@@ -33,6 +34,7 @@ pub mod revocation;
 pub mod testkeys;
 pub mod token;
 pub mod trust;
+pub mod trust_state;
 
 pub use colour::Colour;
 pub use ed25519::{PublicKey, SecretKey, Signature};

@@ -14,7 +14,7 @@ use healthcode_verifier::{
 };
 use time::OffsetDateTime;
 
-use crate::state::TrustState;
+use healthcode_keys::trust_state::TrustState;
 
 /// `scanner` flags.
 #[derive(Debug, Parser)]
@@ -35,8 +35,9 @@ pub enum Command {
     /// Verify codes: each INPUT is a PNG/JPEG photo, a token text, or `-` for
     /// token texts on stdin, one per line.
     ///
-    /// Exit codes: 0 every input is a valid code; 1 some input is not;
-    /// 2 usage or configuration error (unreadable file, bad trust list, clock set back).
+    /// Exit codes: 0 every input is a valid code; 1 some input is not (a
+    /// specimen included, unless --accept-specimen); 2 usage or configuration
+    /// error (unreadable file, bad or expired trust list, clock set back).
     Verify(VerifyArgs),
 }
 
@@ -67,6 +68,10 @@ pub struct VerifyArgs {
     /// An issuer-signed revocation snapshot (from a verifier's GET /v1/revocations).
     #[arg(long)]
     pub revocations: Option<PathBuf>,
+    /// Accept codes signed by a TEST key as valid, shown as SPECIMEN: for
+    /// drills only. Without it a specimen is not valid (exit 1).
+    #[arg(long)]
+    pub accept_specimen: bool,
     /// File keeping the highest trust-list sequence seen (default:
     /// $XDG_STATE_HOME/healthcode/scanner-trust.json or ~/.local/state/...).
     #[arg(long)]
@@ -167,7 +172,7 @@ impl Config {
             ColorChoice::Auto => is_terminal && !no_color,
         };
         Ok(Config {
-            checker: Checker::new(trust, identity_key),
+            checker: Checker::new(trust, identity_key).accepting_specimens(args.accept_specimen),
             document,
             now,
             json: args.json,

@@ -2,7 +2,6 @@
 //!
 //! # Layout
 //! - [`config`]: command-line flags, turned once into a validated [`Config`].
-//! - [`state`]: the highest trust-list sequence number seen, per root (rollback guard).
 //! - [`input`]: what an INPUT is (image file, token text, stdin lines).
 //! - [`render`]: the verdict for people (coloured) and for programs (JSON lines).
 //! - [`scan`]: runs every input through the checker and picks the exit code.
@@ -11,7 +10,6 @@ pub mod config;
 pub mod input;
 pub mod render;
 pub mod scan;
-pub mod state;
 
 pub use config::{Args, Config, ConfigError};
 pub use scan::{Outcome, scan};

@@ -1,7 +1,8 @@
 //! `scanner`: verify Hong Kong Health Codes offline.
 //!
-//! Exit codes: 0 every input is a valid code; 1 some input is not;
-//! 2 usage or configuration error (message on stderr).
+//! Exit codes: 0 every input is a valid code; 1 some input is not (a code
+//! signed by a test key included, unless `--accept-specimen`); 2 usage or
+//! configuration error, an expired trust list included (message on stderr).
 
 use std::{
     io::{IsTerminal as _, Write as _},
@@ -10,6 +11,7 @@ use std::{
 };
 
 use clap::Parser as _;
+use healthcode_keys::trust_state::default_path;
 use healthcode_scanner::{Args, Config, config::Command, scan};
 
 fn main() -> ExitCode {
@@ -49,11 +51,9 @@ fn main() -> ExitCode {
 
 /// `$XDG_STATE_HOME/healthcode/scanner-trust.json`, else under `~/.local/state`.
 fn default_state_file() -> Option<PathBuf> {
-    let base = std::env::var_os("XDG_STATE_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".local/state"))
-        })?;
-    Some(base.join("healthcode").join("scanner-trust.json"))
+    default_path(
+        "scanner-trust.json",
+        std::env::var_os("XDG_STATE_HOME"),
+        std::env::var_os("HOME"),
+    )
 }

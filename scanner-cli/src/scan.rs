@@ -3,7 +3,7 @@
 use std::io::{self, BufRead, Write};
 
 use healthcode_verifier::{
-    Verdict,
+    ErrorCode, Verdict,
     revocation::{self, Held},
 };
 
@@ -20,13 +20,14 @@ pub struct Outcome {
     pub valid: usize,
     /// Inputs that were not.
     pub invalid: usize,
-    /// Inputs that could not be read (configuration errors).
+    /// Inputs that could not be read, or not checked because the trust list
+    /// expired during the scan (configuration errors).
     pub unreadable: usize,
 }
 
 impl Outcome {
     /// 0 when every input was valid, 1 when any was not, 2 when any file
-    /// could not be read.
+    /// could not be read or the trust list expired.
     pub fn exit_code(&self) -> u8 {
         match (self.unreadable, self.invalid) {
             (0, 0) => 0,
@@ -128,10 +129,10 @@ fn emit(
     outcome: &mut Outcome,
 ) -> io::Result<()> {
     let verdict = with_revocations(config, verdict);
-    if verdict.is_valid() {
-        outcome.valid += 1;
-    } else {
-        outcome.invalid += 1;
+    match verdict.error_code() {
+        None => outcome.valid += 1,
+        Some(ErrorCode::TrustListExpired) => outcome.unreadable += 1,
+        Some(_) => outcome.invalid += 1,
     }
     if config.json {
         writeln!(out, "{}", verdict.to_json())

@@ -23,11 +23,18 @@ pub const KEY_PREFIX: &str = "healthcode:revocation:";
 pub const CHANNEL: &str = "healthcode:revocations";
 /// The key of the latest issuer-signed snapshot of every revocation.
 pub const SNAPSHOT_KEY: &str = "healthcode:revocations:snapshot";
-/// A key the issuer sets, to a value of its own, once Redis holds every
-/// revocation in force. A Redis that comes back without it, or with another
-/// value (a failover to a replica that lagged), may lack some, and the
-/// issuer restores them all.
+/// The generation of the revocations in Redis: a key the issuer sets, to a
+/// new random value, once Redis holds every revocation in force. A Redis
+/// that comes back without it, or with another value (a restart without
+/// persistence, a failover to a replica that lagged), may lack some: the
+/// issuer restores them all and sets a new generation, and a verifier counts
+/// its view of Redis as current only while the generation it synced against
+/// is still there.
 pub const MARKER_KEY: &str = "healthcode:revocations:complete";
+/// The channel on which the issuer announces a new generation (a restore
+/// just completed), so that verifiers resync at once rather than at their
+/// next heartbeat.
+pub const RESTORED_CHANNEL: &str = "healthcode:revocations:restored";
 /// The signed snapshot holds every revocation in force and can be
 /// megabytes: the issuer signs a new one, and verifiers fetch it, at most
 /// this often while revocations keep coming.
@@ -44,6 +51,18 @@ const SCAN_BATCH: usize = 1000;
 /// The Redis key of `token_id`'s revocation.
 pub fn key(token_id: &TokenId) -> String {
     format!("{KEY_PREFIX}{token_id}")
+}
+
+/// A message on the channels.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Published {
+    /// A new revocation.
+    Revocation(Revocation),
+    /// The issuer restored every revocation in force and set this generation.
+    Restored {
+        /// The new generation (the marker's value).
+        generation: String,
+    },
 }
 
 /// A connection to the revocation store (reconnects by itself).
@@ -82,23 +101,31 @@ impl RevocationStore {
         &self.client
     }
 
-    /// Subscribes to the channel: every revocation published from now on,
-    /// or the reason one could not be read. Subscribe before a resync, so
-    /// that nothing published in between is missed.
+    /// Subscribes to both channels: every revocation published from now on,
+    /// every new generation announced, or the reason a message could not be
+    /// read. Subscribe before a resync, so that nothing published in between
+    /// is missed.
     ///
     /// # Errors
     /// [`Error::Redis`].
     pub async fn subscribe(
         &self,
-    ) -> Result<impl Stream<Item = Result<Revocation, Error>> + use<>, Error> {
+    ) -> Result<impl Stream<Item = Result<Published, Error>> + use<>, Error> {
         let mut pubsub = self.client.get_async_pubsub().await?;
-        pubsub.subscribe(CHANNEL).await?;
+        pubsub.subscribe(&[CHANNEL, RESTORED_CHANNEL]).await?;
         Ok(pubsub.into_on_message().map(|message| {
             let payload: String = message.get_payload()?;
-            Revocation::from_json(&payload).map_err(|source| Error::Corrupt {
-                what: "revocation",
-                source,
-            })
+            if message.get_channel_name() == RESTORED_CHANNEL {
+                return Ok(Published::Restored {
+                    generation: payload,
+                });
+            }
+            Revocation::from_json(&payload)
+                .map(Published::Revocation)
+                .map_err(|source| Error::Corrupt {
+                    what: "revocation",
+                    source,
+                })
         }))
     }
 
@@ -153,13 +180,21 @@ impl RevocationStore {
         Ok(connection.get(MARKER_KEY).await?)
     }
 
-    /// Sets the marker to `value`: Redis holds every revocation in force.
+    /// Sets the generation to `value` (Redis holds every revocation in
+    /// force) and announces it, in one transaction.
     ///
     /// # Errors
     /// [`Error::Redis`].
-    pub async fn set_marker(&self, value: &str) -> Result<(), Error> {
+    pub async fn complete_restore(&self, value: &str) -> Result<(), Error> {
         let mut connection = self.connection.clone();
-        let () = connection.set(MARKER_KEY, value).await?;
+        let () = redis::pipe()
+            .atomic()
+            .set(MARKER_KEY, value)
+            .ignore()
+            .publish(RESTORED_CHANNEL, value)
+            .ignore()
+            .query_async(&mut connection)
+            .await?;
         Ok(())
     }
 

@@ -39,6 +39,7 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/v1/codes/{token_id}/status", get(routes::status))
         .route("/v1/revocations", get(routes::revocations))
         .route("/healthz", get(routes::healthz))
+        .route("/readyz", get(routes::readyz))
         .route("/metrics", get(routes::metrics))
         .layer(DefaultBodyLimit::max(ImageLimits::default().max_bytes))
         .layer(TimeoutLayer::with_status_code(

@@ -8,12 +8,11 @@ use std::{net::SocketAddr, path::PathBuf, process::ExitCode, sync::Arc};
 use anyhow::Context as _;
 use clap::Parser;
 use healthcode_keys::{
-    IdentityKey, RootPublicKey, SignedTrustList, hktime, revocation::SignedSnapshot,
+    IdentityKey, RootPublicKey, SignedTrustList, hktime,
+    revocation::SignedSnapshot,
+    trust_state::{TrustState, default_path},
 };
-use healthcode_service_kit::{
-    logging,
-    signals::{on_file_change, shutdown_signal},
-};
+use healthcode_service_kit::{logging, signals::shutdown_signal};
 use healthcode_verifier::{
     Checker,
     revocation::{StalenessPolicy, WhenStale},
@@ -63,6 +62,15 @@ struct ServeArgs {
     /// Full resync from Redis this often, besides pub/sub.
     #[arg(long, default_value = "60s", value_parser = humantime::parse_duration)]
     resync_every: std::time::Duration,
+    /// Accept codes signed by a TEST key as valid (answered with `specimen:
+    /// true`): for drills only. Without it a specimen is not valid.
+    #[arg(long)]
+    accept_specimen: bool,
+    /// File keeping the highest trust-list sequence seen, so that an older
+    /// list is refused after a restart too (default:
+    /// $XDG_STATE_HOME/healthcode/verifier-trust.json or ~/.local/state/...).
+    #[arg(long)]
+    state: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -97,8 +105,7 @@ struct Configured {
     listen: SocketAddr,
     redis: Option<String>,
     resync_every: std::time::Duration,
-    trust_path: PathBuf,
-    root: RootPublicKey,
+    trust: trust::TrustSource,
 }
 
 fn configure(args: ServeArgs) -> anyhow::Result<Configured> {
@@ -106,6 +113,16 @@ fn configure(args: ServeArgs) -> anyhow::Result<Configured> {
     let root = RootPublicKey::read(&args.root).with_context(|| args.root.display().to_string())?;
     let trust = SignedTrustList::read_verified(&args.trust, &root, now)
         .with_context(|| args.trust.display().to_string())?;
+    let state_file = args.state.or_else(|| {
+        default_path(
+            "verifier-trust.json",
+            std::env::var_os("XDG_STATE_HOME"),
+            std::env::var_os("HOME"),
+        )
+    });
+    if let Some(path) = &state_file {
+        TrustState::guard(path, root.kid, &trust).with_context(|| path.display().to_string())?;
+    }
     let identity_key = args
         .identity_key
         .as_deref()
@@ -130,7 +147,8 @@ fn configure(args: ServeArgs) -> anyhow::Result<Configured> {
                 .with_context(|| path.display().to_string())
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let state = AppState::new(Checker::new(trust, identity_key), settings, hktime::now);
+    let checker = Checker::new(trust, identity_key).accepting_specimens(args.accept_specimen);
+    let state = AppState::new(checker, settings, hktime::now);
     state.with_revocations(|held| {
         for snapshot in snapshots {
             held.set
@@ -143,8 +161,11 @@ fn configure(args: ServeArgs) -> anyhow::Result<Configured> {
         listen: args.listen,
         redis: args.redis,
         resync_every: args.resync_every,
-        trust_path: args.trust,
-        root,
+        trust: trust::TrustSource {
+            path: args.trust,
+            root,
+            state_file,
+        },
     })
 }
 
@@ -154,13 +175,13 @@ async fn serve(configured: Configured) -> anyhow::Result<()> {
         listen,
         redis,
         resync_every,
-        trust_path,
-        root,
+        trust,
     } = configured;
     if let Some(url) = redis {
         tokio::spawn(sync_forever(state.clone(), url, resync_every));
     }
-    tokio::spawn(watch_trust_list(state.clone(), trust_path, root));
+    tokio::spawn(trust::watch(state.clone(), trust));
+    tokio::spawn(trust::warn_while_expired(state.clone()));
     let listener = TcpListener::bind(listen)
         .await
         .with_context(|| format!("listening on {listen}"))?;
@@ -170,15 +191,4 @@ async fn serve(configured: Configured) -> anyhow::Result<()> {
         .await?;
     tracing::info!("verifier stopped");
     Ok(())
-}
-
-/// Reloads the trust list on SIGHUP and when its file changes.
-async fn watch_trust_list(state: Arc<AppState>, path: PathBuf, root: RootPublicKey) {
-    on_file_change(path.clone(), move || {
-        match trust::reload(&state, &path, &root) {
-            Ok(seq) => tracing::info!(seq, "trust list reloaded"),
-            Err(e) => tracing::error!(error = %e, "new trust list refused; keeping the one in use"),
-        }
-    })
-    .await;
 }

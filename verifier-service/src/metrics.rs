@@ -20,6 +20,8 @@ pub struct Metrics {
     pub published: AtomicU64,
     /// Redis connection failures.
     pub redis_errors: AtomicU64,
+    /// Times Redis was found without the generation synced against (it lost its data).
+    pub generation_lost: AtomicU64,
 }
 
 /// Adds one to `counter`.
@@ -27,15 +29,34 @@ pub fn bump(counter: &AtomicU64) {
     counter.fetch_add(1, Ordering::Relaxed);
 }
 
+/// The gauges of one `/metrics` answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Gauges {
+    /// Revocations held in memory.
+    pub revocations: usize,
+    /// Age of the revocation data, if any was ever received.
+    pub staleness_seconds: Option<i64>,
+    /// Whether Redis answers.
+    pub connected: bool,
+    /// Sequence number of the trust list in use.
+    pub trust_seq: u64,
+    /// Whether that list has expired.
+    pub trust_expired: bool,
+    /// Whether the service is ready to answer travellers.
+    pub ready: bool,
+}
+
 impl Metrics {
-    /// The Prometheus text of the counters and the given gauges.
-    pub fn render(
-        &self,
-        revocations: usize,
-        staleness_seconds: Option<i64>,
-        connected: bool,
-        trust_seq: u64,
-    ) -> String {
+    /// The Prometheus text of the counters and `gauges`.
+    pub fn render(&self, gauges: &Gauges) -> String {
+        let Gauges {
+            revocations,
+            staleness_seconds,
+            connected,
+            trust_seq,
+            trust_expired,
+            ready,
+        } = *gauges;
         let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
         let mut out = String::new();
         let mut metric = |name: &str, kind: &str, help: &str, lines: &[(String, u64)]| {
@@ -78,6 +99,12 @@ impl Metrics {
             &[(String::new(), get(&self.redis_errors))],
         );
         metric(
+            "healthcode_revocation_generation_lost_total",
+            "counter",
+            "Times Redis was found without the revocation generation synced against.",
+            &[(String::new(), get(&self.generation_lost))],
+        );
+        metric(
             "healthcode_revocations_held",
             "gauge",
             "Revocations held in memory.",
@@ -94,6 +121,18 @@ impl Metrics {
             "gauge",
             "Sequence number of the trust list in use.",
             &[(String::new(), trust_seq)],
+        );
+        metric(
+            "healthcode_trust_list_expired",
+            "gauge",
+            "1 when the trust list has expired: every answer is trust_list_expired.",
+            &[(String::new(), u64::from(trust_expired))],
+        );
+        metric(
+            "healthcode_ready",
+            "gauge",
+            "1 when the service can answer travellers (synced, trust list current).",
+            &[(String::new(), u64::from(ready))],
         );
         if let Some(seconds) = staleness_seconds {
             metric(

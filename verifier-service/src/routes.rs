@@ -6,7 +6,7 @@ use axum::{
     Json,
     body::Bytes,
     extract::{Path, State},
-    http::{HeaderMap, header::CONTENT_TYPE},
+    http::{HeaderMap, StatusCode, header::CONTENT_TYPE},
     response::IntoResponse,
 };
 use healthcode_keys::{IdDocument, TokenId, hktime::format_utc};
@@ -14,7 +14,10 @@ use healthcode_verifier::Verdict;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::{AppError, AppState, metrics::bump};
+use crate::{
+    AppError, AppState,
+    metrics::{Gauges, bump},
+};
 
 /// The JSON request of `POST /v1/verify`.
 #[derive(Debug, Deserialize)]
@@ -135,29 +138,49 @@ pub async fn revocations(
     Ok(([(CONTENT_TYPE, "application/json")], snapshot.to_json()))
 }
 
-/// `GET /healthz`: alive, with the freshness of what it holds.
+/// `GET /healthz`: alive (always 200), with whether it is ready and the
+/// freshness of what it holds.
 pub async fn healthz(State(state): State<Arc<AppState>>) -> impl IntoResponse {
     let summary = state.revocation_summary();
     let checker = state.checker();
+    let not_ready = state.not_ready_because();
     Json(json!({
         "status": "ok",
+        "ready": not_ready.is_empty(),
+        "not_ready": not_ready,
         "trust_list_seq": checker.trust().seq(),
         "trust_list_expires_at": format_utc(checker.trust().expires_at()),
+        "trust_list_expired": checker.trust_expired(state.now()),
         "revocations_held": summary.held,
         "revocation_as_of": summary.as_of.map(format_utc),
         "redis_connected": summary.connected,
     }))
 }
 
+/// `GET /readyz`: 200 when the service can answer travellers; 503, with
+/// why, before its first revocation sync and while its trust list is
+/// expired, so that a load balancer sends nobody to it.
+pub async fn readyz(State(state): State<Arc<AppState>>) -> impl IntoResponse {
+    let not_ready = state.not_ready_because();
+    if not_ready.is_empty() {
+        (StatusCode::OK, Json(json!({ "status": "ready" })))
+    } else {
+        let body = json!({ "status": "not_ready", "not_ready": not_ready });
+        (StatusCode::SERVICE_UNAVAILABLE, Json(body))
+    }
+}
+
 /// `GET /metrics`: Prometheus text.
 pub async fn metrics(State(state): State<Arc<AppState>>) -> impl IntoResponse {
     let summary = state.revocation_summary();
     let staleness = summary.as_of.map(|t| (state.now() - t).whole_seconds());
-    let text = state.metrics.render(
-        summary.held,
-        staleness,
-        summary.connected,
-        state.checker().trust().seq(),
-    );
+    let text = state.metrics.render(&Gauges {
+        revocations: summary.held,
+        staleness_seconds: staleness,
+        connected: summary.connected,
+        trust_seq: state.checker().trust().seq(),
+        trust_expired: state.checker().trust_expired(state.now()),
+        ready: state.not_ready_because().is_empty(),
+    });
     ([(CONTENT_TYPE, "text/plain; version=0.0.4")], text)
 }

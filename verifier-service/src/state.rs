@@ -55,6 +55,16 @@ impl Revocations {
     }
 }
 
+/// Why a verifier is not ready to answer travellers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NotReady {
+    /// No revocation data has been received from Redis yet.
+    RevocationsNotSynced,
+    /// The trust list has expired: every answer would be `trust_list_expired`.
+    TrustListExpired,
+}
+
 /// How many revocations are held, since when they are current, and whether
 /// Redis answers: what `/healthz` and `/metrics` show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -142,6 +152,19 @@ impl AppState {
         self.with_held(now, |held| {
             held.lookup(token_id, &self.settings.staleness, now)
         })
+    }
+
+    /// Why the service cannot be trusted to answer now, if it cannot: no
+    /// revocation data yet, or an expired trust list. Empty when ready.
+    pub fn not_ready_because(&self) -> Vec<NotReady> {
+        let mut reasons = Vec::new();
+        if self.revocation_summary().as_of.is_none() {
+            reasons.push(NotReady::RevocationsNotSynced);
+        }
+        if self.checker().trust_expired(self.now()) {
+            reasons.push(NotReady::TrustListExpired);
+        }
+        reasons
     }
 
     /// The counts `/metrics` and `/healthz` show.

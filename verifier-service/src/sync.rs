@@ -2,10 +2,19 @@
 //!
 //! Subscribe first, then a full resync, so nothing published in between is
 //! missed; then apply each published revocation, resync again periodically
-//! (a missed message cannot stay missed), and PING every second to confirm the
-//! data is current. On any failure: mark disconnected, keep every revocation
-//! held, and reconnect with exponential backoff, at most a second apart, so a
-//! Redis that comes back is used within about a second. Resyncs only add.
+//! (a missed message cannot stay missed), and every second read the
+//! revocation generation to confirm the data is current. On any failure:
+//! mark disconnected, keep every revocation held, and reconnect with
+//! exponential backoff, at most a second apart, so a Redis that comes back
+//! is used within about a second. Resyncs only add.
+//!
+//! Fail closed: the data counts as current only while Redis holds the
+//! generation (the issuer's completeness marker) that the last full resync
+//! was made against. A Redis that lost its data holds none until the issuer
+//! restores it; meanwhile nothing is confirmed, the data ages, and a
+//! verifier that has never synced answers `revocation_unavailable`, never
+//! `not_revoked`. A restore announces its new generation, and verifiers
+//! resync at once.
 //!
 //! The signed snapshot is fetched at each resync, and after messages arrive
 //! at most every [`SNAPSHOT_EVERY`], not once per message: a burst of ten
@@ -17,7 +26,7 @@ use futures_util::StreamExt as _;
 use healthcode_service_kit::{
     Error,
     reconnect::Reconnect,
-    redis::{RevocationStore, SNAPSHOT_EVERY},
+    redis::{Published, RevocationStore, SNAPSHOT_EVERY},
 };
 use tokio::time::{Instant, MissedTickBehavior, interval};
 
@@ -59,9 +68,12 @@ async fn session(
 ) -> Result<(), Error> {
     let store = RevocationStore::connect(url).await?;
     let mut messages = store.subscribe().await?;
-    resync(state, &store).await?;
+    let mut generation = resync(state, &store).await?;
     reconnect.connected();
-    tracing::info!("revocations synced from redis");
+    tracing::info!(
+        complete = generation.is_some(),
+        "revocations synced from redis"
+    );
     let mut resync_timer = interval(resync_every);
     resync_timer.set_missed_tick_behavior(MissedTickBehavior::Delay);
     resync_timer.reset();
@@ -73,52 +85,87 @@ async fn session(
         tokio::select! {
             message = messages.next() => match message {
                 None => return Err(Error::SubscriptionClosed),
-                Some(Ok(revocation)) => {
+                Some(Ok(Published::Revocation(revocation))) => {
                     bump(&state.metrics.published);
                     state.with_revocations(|r| r.set.insert(revocation));
                     snapshot_stale = true;
+                }
+                Some(Ok(Published::Restored { generation: announced })) => {
+                    if generation.as_ref() != Some(&announced) {
+                        generation = resync(state, &store).await?;
+                    }
                 }
                 Some(Err(Error::Corrupt { source, .. })) => {
                     tracing::warn!(error = %source, "ignoring a corrupt published revocation");
                 }
                 Some(Err(e)) => return Err(e),
             },
-            _ = resync_timer.tick() => resync(state, &store).await?,
+            _ = resync_timer.tick() => generation = resync(state, &store).await?,
             _ = heartbeat.tick() => {
                 let sent = state.now();
-                store.ping().await?;
+                let held = store.marker().await?;
+                if held.is_some() && held == generation {
+                    // The generation synced against still stands: the data is current.
+                    state.with_revocations(|r| {
+                        r.as_of = Some(sent);
+                        r.connected = true;
+                        r.set.prune(sent);
+                    });
+                } else if held.is_some() {
+                    // A restore completed (or the first after a loss): take it in full.
+                    generation = resync(state, &store).await?;
+                } else {
+                    note_missing_generation(state, &mut generation);
+                }
                 if snapshot_stale && snapshot_fetched.is_none_or(|t| t.elapsed() >= SNAPSHOT_EVERY) {
                     refresh_snapshot(state, &store).await?;
                     snapshot_stale = false;
                     snapshot_fetched = Some(Instant::now());
                 }
-                state.with_revocations(|r| {
-                    r.as_of = Some(sent);
-                    r.connected = true;
-                    r.set.prune(sent);
-                });
             }
         }
     }
 }
 
-/// Adds every revocation Redis holds; never removes one.
-async fn resync(state: &AppState, store: &RevocationStore) -> Result<(), Error> {
+/// Redis holds no generation: it lost its data and the issuer has not yet
+/// restored it, so nothing it holds vouches for a code. The revocations
+/// already held stay; their age grows until a restore is seen.
+fn note_missing_generation(state: &AppState, generation: &mut Option<String>) {
+    if generation.take().is_some() {
+        bump(&state.metrics.generation_lost);
+        tracing::warn!(
+            "redis holds no revocation generation (it lost its data): answering from the revocations held until the issuer restores them"
+        );
+    }
+    state.with_revocations(|r| r.connected = true);
+}
+
+/// Adds every revocation Redis holds, never removing one, and returns the
+/// generation the set is complete against: `None` when Redis holds none, or
+/// a restore changed it during the resync. Only a complete resync makes the
+/// data current.
+async fn resync(state: &AppState, store: &RevocationStore) -> Result<Option<String>, Error> {
     let started = state.now();
+    let before = store.marker().await?;
     let (all, corrupt) = store.all().await?;
+    let after = store.marker().await?;
     if corrupt > 0 {
         tracing::warn!(corrupt, "skipped corrupt revocation entries in redis");
     }
+    let complete = after.filter(|a| before.as_ref() == Some(a));
     let added = state.with_revocations(|r| {
         let added = r.set.merge(all);
-        r.as_of = Some(started);
+        if complete.is_some() {
+            r.as_of = Some(started);
+        }
         r.connected = true;
         r.set.prune(started);
         added
     });
     bump(&state.metrics.resyncs);
-    tracing::debug!(added, "revocation resync");
-    refresh_snapshot(state, store).await
+    tracing::debug!(added, complete = complete.is_some(), "revocation resync");
+    refresh_snapshot(state, store).await?;
+    Ok(complete)
 }
 
 /// Keeps the newest snapshot that verifies under the trust list in use.

@@ -1,7 +1,7 @@
 //! From an input (token text or image) to a [`Verdict`].
 
 use healthcode_keys::{
-    IdDocument, IdentityKey, TrustList, UnverifiedToken, token::looks_like_token,
+    IdDocument, IdentityKey, TrustList, UnverifiedToken, hktime::format_hk, token::looks_like_token,
 };
 use time::OffsetDateTime;
 
@@ -18,16 +18,26 @@ pub struct Checker {
     trust: TrustList,
     identity_key: Option<IdentityKey>,
     limits: ImageLimits,
+    accept_specimens: bool,
 }
 
 impl Checker {
-    /// A checker for `trust`; without `identity_key` identities stay unchecked.
+    /// A checker for `trust`; without `identity_key` identities stay
+    /// unchecked. Specimens (codes signed by a test key) are refused.
     pub fn new(trust: TrustList, identity_key: Option<IdentityKey>) -> Self {
         Checker {
             trust,
             identity_key,
             limits: ImageLimits::default(),
+            accept_specimens: false,
         }
+    }
+
+    /// The same checker, accepting specimens as valid (shown as SPECIMEN):
+    /// for drills and demonstrations, never at a real checkpoint.
+    pub fn accepting_specimens(mut self, accept: bool) -> Self {
+        self.accept_specimens = accept;
+        self
     }
 
     /// The same checker over another trust list (after a reload).
@@ -36,7 +46,26 @@ impl Checker {
             trust,
             identity_key: self.identity_key.clone(),
             limits: self.limits,
+            accept_specimens: self.accept_specimens,
         }
+    }
+
+    /// True when the trust list in use has expired at `now`: every answer
+    /// is then `trust_list_expired`.
+    pub fn trust_expired(&self, now: OffsetDateTime) -> bool {
+        now > self.trust.expires_at()
+    }
+
+    /// The refusal of every input while the trust list is expired.
+    fn expired_trust(&self, input: &str, now: OffsetDateTime) -> Option<Verdict> {
+        self.trust_expired(now).then(|| {
+            let message = format!(
+                "the trust list expired at {} (now {}): load a current one; no code can be checked",
+                format_hk(self.trust.expires_at()),
+                format_hk(now)
+            );
+            Verdict::refused(input, ErrorCode::TrustListExpired, message)
+        })
     }
 
     /// The trust list in use.
@@ -57,6 +86,9 @@ impl Checker {
         document: Option<&IdDocument>,
         now: OffsetDateTime,
     ) -> Verdict {
+        if let Some(expired) = self.expired_trust(input, now) {
+            return expired;
+        }
         let token = match UnverifiedToken::parse(text) {
             Ok(token) => token,
             Err(e) => return Verdict::unreadable(input, e.to_string()),
@@ -94,6 +126,14 @@ impl Checker {
             specimen: verified.is_specimen(),
         };
         let verdict = Verdict::of_token(input, facts);
+        let verdict = if verified.is_specimen() && !self.accept_specimens {
+            verdict.refuse(
+                ErrorCode::Specimen,
+                "SPECIMEN: signed by a TEST key, not a real code",
+            )
+        } else {
+            verdict
+        };
         match (&self.identity_key, document) {
             (Some(key), Some(doc)) if verified.identity_matches(key, doc) => {
                 verdict.with_identity(Identity::Match)
@@ -114,6 +154,9 @@ impl Checker {
         document: Option<&IdDocument>,
         now: OffsetDateTime,
     ) -> Verdict {
+        if let Some(expired) = self.expired_trust(input, now) {
+            return expired;
+        }
         let image = match load_grey(bytes, &self.limits) {
             Ok(image) => image,
             Err(e) => return Verdict::unreadable(input, e.to_string()),

@@ -42,6 +42,12 @@ pub enum ErrorCode {
     Revoked,
     /// The revocation data is too old (or absent) to vouch for the code.
     RevocationUnavailable,
+    /// A test key signed the code: a specimen, never a real code at a
+    /// checkpoint (unless a drill accepts specimens).
+    Specimen,
+    /// The trust list has expired: no code can be checked until a current
+    /// one is loaded (a configuration error of the checkpoint).
+    TrustListExpired,
 }
 
 impl ErrorCode {
@@ -55,6 +61,8 @@ impl ErrorCode {
             ErrorCode::NoQrFound,
             ErrorCode::Revoked,
             ErrorCode::RevocationUnavailable,
+            ErrorCode::Specimen,
+            ErrorCode::TrustListExpired,
         ])
     }
 
@@ -66,6 +74,8 @@ impl ErrorCode {
             ErrorCode::NoQrFound => "no_qr_found",
             ErrorCode::Revoked => "revoked",
             ErrorCode::RevocationUnavailable => "revocation_unavailable",
+            ErrorCode::Specimen => "specimen",
+            ErrorCode::TrustListExpired => "trust_list_expired",
         }
     }
 }
@@ -373,7 +383,7 @@ mod tests {
         let mut names: Vec<&str> = ErrorCode::all().map(ErrorCode::as_str).collect();
         names.sort_unstable();
         names.dedup();
-        assert_eq!(names.len(), 11);
+        assert_eq!(names.len(), 13);
         assert_eq!(
             ErrorCode::from(Rejection::BadSignature).as_str(),
             "bad_signature"

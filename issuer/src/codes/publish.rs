@@ -80,7 +80,7 @@ impl Publisher {
                 rng.fill_bytes(&mut bytes);
                 healthcode_keys::hex::encode(&bytes)
             });
-            self.redis.set_marker(&marker).await?;
+            self.redis.complete_restore(&marker).await?;
             if self.marker.is_some() {
                 tracing::warn!(
                     restored = in_force.len(),

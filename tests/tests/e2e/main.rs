@@ -6,6 +6,7 @@
 mod accounts;
 mod accounts_abuse;
 mod architecture;
+mod checkpoint;
 mod codes;
 mod feeds;
 mod issuer_server;

@@ -1,5 +1,7 @@
 //! The scanner as an officer and a script use it: verdicts, batches, exit codes, refusals.
 
+use serde_json::json;
+
 use crate::support::{KeySet, json_lines, run_with_stdin, stderr, stdout};
 
 const ALICE: &str = "HKID:A123456(3)";
@@ -25,10 +27,25 @@ fn a_valid_code_reads_at_a_glance() {
 fn a_test_key_code_is_a_specimen() {
     let set = KeySet::new(true);
     let token = set.issue("amber", ALICE, &[]);
+    // At a checkpoint a specimen is never a valid code: exit 1.
     let output = set.scan(&[&token]);
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    assert!(stdout(&output).contains("NOT VALID"), "{}", stdout(&output));
     assert!(stdout(&output).contains("SPECIMEN"), "{}", stdout(&output));
     let json = json_lines(&set.scan(&["--json", &token]));
-    assert_eq!(json[0]["specimen"], true);
+    assert_eq!(
+        (&json[0]["valid"], &json[0]["specimen"]),
+        (&json!(false), &json!(true))
+    );
+    assert_eq!(json[0]["error"]["code"], "specimen");
+    // A drill accepts it, shown as SPECIMEN.
+    let drill = set.scan(&["--accept-specimen", &token]);
+    assert_eq!(drill.status.code(), Some(0), "{}", stdout(&drill));
+    assert!(
+        stdout(&drill).contains("SPECIMEN - signed by a TEST key"),
+        "{}",
+        stdout(&drill)
+    );
 }
 
 #[test]

@@ -148,10 +148,17 @@ impl KeySet {
     /// Writes `trust.json` with sequence `seq`, issued at `issued_at`, valid
     /// 30 days: for checking codes issued in the past with `--at`.
     pub fn write_trust_list_at(&self, seq: u64, issued_at: &str) {
-        self.trust_list(seq, &[], Some(issued_at));
+        self.trust_list(seq, &[], Some((issued_at, 30)));
     }
 
-    fn trust_list(&self, seq: u64, revoked: &[&str], issued_at: Option<&str>) {
+    /// Writes `trust.json` with sequence `seq` that expires at `expires_at`
+    /// (issued a day before it).
+    pub fn write_trust_list_expiring(&self, seq: u64, expires_at: time::OffsetDateTime) {
+        let issued = healthcode_keys::hktime::format_utc(expires_at - time::Duration::DAY);
+        self.trust_list(seq, &[], Some((&issued, 1)));
+    }
+
+    fn trust_list(&self, seq: u64, revoked: &[&str], issued_at: Option<(&str, u16)>) {
         let root = self.path("root.secret");
         let public = self.path(&format!("{}.public", self.kid));
         let seq = seq.to_string();
@@ -159,8 +166,10 @@ impl KeySet {
         for kid in revoked {
             args.extend(["--revoke", kid]);
         }
-        if let Some(at) = issued_at {
-            args.extend(["--issued-at", at, "--expires-in-days", "30"]);
+        let days;
+        if let Some((at, lifetime)) = issued_at {
+            days = lifetime.to_string();
+            args.extend(["--issued-at", at, "--expires-in-days", &days]);
         }
         args.push(&public);
         let output = run("keys", &args, &self.state());
@@ -231,6 +240,19 @@ pub fn issuer_revoke(
     ];
     args.extend(extra);
     run("issuer", &args, state)
+}
+
+/// Runs `issuer revocations deliver --data STATE/issuer-data --redis URL`:
+/// what a running issuer does on connecting, restoring every revocation in
+/// force and setting a new generation, so that verifiers count their data
+/// as current.
+pub fn issuer_deliver(state: &Path, url: &str) -> Output {
+    let data = state.join("issuer-data");
+    let data = data.to_string_lossy();
+    let args = ["revocations", "deliver", "--data", &data, "--redis", url];
+    let output = run("issuer", &args, state);
+    assert!(output.status.success(), "{}", stderr(&output));
+    output
 }
 
 /// The token id of a token text, as 24 hex digits.

@@ -10,7 +10,7 @@ use std::{
 use healthcode_tests::redis_server::RedisServer;
 use serde_json::{Value, json};
 
-use crate::support::{KeySet, bin, issuer_revoke, run, stderr, token_id_of};
+use crate::support::{KeySet, bin, issuer_deliver, issuer_revoke, run, stderr, token_id_of};
 
 /// A `verifier serve` process on a free port; killed on drop.
 pub struct Verifier {
@@ -43,6 +43,7 @@ impl Verifier {
             ])
             .args(extra)
             .env("RUST_LOG", "warn")
+            .env("XDG_STATE_HOME", set.state())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -152,6 +153,7 @@ fn revocations_reach_the_service_through_kills_restarts_and_flushes() {
     let set = KeySet::new(false);
     let [a, b, c, d] =
         ["green", "amber", "green", "red"].map(|colour| set.issue(colour, "HKID:A123456(3)", &[]));
+    issuer_deliver(&set.state(), &redis.url());
     let verifier = Verifier::start(&set, &["--redis", &redis.url(), "--resync-every", "1s"]);
     wait_connected(&verifier, true);
 
@@ -253,6 +255,7 @@ fn stale_revocation_data_sends_to_secondary_inspection_unless_accepted() {
     let mut redis = RedisServer::start().unwrap_or_else(|e| panic!("{e:#}"));
     let set = KeySet::new(false);
     let token = set.issue("green", "HKID:A123456(3)", &[]);
+    issuer_deliver(&set.state(), &redis.url());
     let strict = Verifier::start(&set, &["--redis", &redis.url(), "--stale-after", "2s"]);
     let lenient = Verifier::start(
         &set,
