@@ -11,6 +11,7 @@ use healthcode_keys::{
     Colour, IdDocument, TokenId, hktime::parse_rfc3339, names::UnknownName,
     revocation::RevocationReason,
 };
+use healthcode_service_kit::http::ConnectionLimits;
 use time::OffsetDateTime;
 
 /// The issuer service and the operators' tool.
@@ -164,6 +165,16 @@ pub struct ServeArgs {
     /// Deliver revocations to this Redis: redis://[user:password@]host:port[/db], or rediss://.
     #[arg(long, env = "HEALTHCODE_REDIS")]
     pub redis: Option<String>,
+    /// How long a client may take to send a request's headers (and, on a
+    /// kept-alive connection, sit idle between requests) before it is cut off.
+    #[arg(long, default_value = "10s", value_parser = humantime::parse_duration)]
+    pub header_read_timeout: std::time::Duration,
+    /// Connections open at once (keep below the file-descriptor limit).
+    #[arg(long, default_value_t = ConnectionLimits::default().max_connections)]
+    pub max_connections: usize,
+    /// Requests one kept-alive connection serves before it is closed.
+    #[arg(long, default_value_t = ConnectionLimits::default().max_requests_per_connection)]
+    pub max_requests_per_connection: u64,
 }
 
 /// `issuer revoke`.

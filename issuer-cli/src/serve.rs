@@ -5,6 +5,7 @@ use healthcode_issuer::{
     service::{self, state::RateLimits},
 };
 use healthcode_keys::hktime;
+use healthcode_service_kit::http::ConnectionLimits;
 
 use crate::{Done, args::ServeArgs};
 
@@ -27,6 +28,11 @@ pub fn serve(runtime: &tokio::runtime::Runtime, args: ServeArgs) -> anyhow::Resu
     let background = service::Background {
         sms_webhook: args.sms_webhook,
         redis: args.redis,
+        connections: ConnectionLimits {
+            header_read_timeout: args.header_read_timeout,
+            max_connections: args.max_connections,
+            max_requests_per_connection: args.max_requests_per_connection,
+        },
     };
     runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(args.listen).await?;

@@ -4,6 +4,7 @@
 //! file when it changes, rate-limited warnings and the tracing set-up.
 //!
 //! # Layout
+//! - [`http`]: serving a router with header-read timeouts, a connection limit and keep-alive limits.
 //! - [`redis`]: revocations in Redis: key and channel names, store, publish, subscribe.
 //! - [`reconnect`]: backoff between reconnects and warnings that do not flood the log.
 //! - [`signals`]: graceful shutdown on Ctrl-C or SIGTERM; reloads on SIGHUP or a file change.
@@ -11,6 +12,7 @@
 //! - [`Error`]: this crate's one error type.
 
 mod error;
+pub mod http;
 #[cfg(feature = "logging")]
 pub mod logging;
 pub mod reconnect;

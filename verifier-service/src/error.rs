@@ -31,6 +31,9 @@ pub enum AppError {
     /// No issuer-signed snapshot has reached this verifier yet.
     #[error("no signed revocation snapshot is available yet")]
     NoSnapshot,
+    /// Every photo decoder is busy (more photos at once than the service decodes).
+    #[error("too many photos are being checked at once; try again in a moment")]
+    Busy,
     /// The task that decodes a photo died (a bug in a decoder).
     #[error("internal error")]
     TaskFailed,
@@ -47,12 +50,20 @@ impl IntoResponse for AppError {
             AppError::UnsupportedMediaType(_) => {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
             }
+            AppError::Busy => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
             AppError::TaskFailed => {
                 tracing::error!("the image decoding task failed");
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal")
             }
         };
         let body = json!({"error": {"code": code, "message": self.to_string()}});
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static("1"),
+            );
+        }
+        response
     }
 }

@@ -12,7 +12,11 @@ use healthcode_keys::{
     revocation::SignedSnapshot,
     trust_state::{TrustState, default_path},
 };
-use healthcode_service_kit::{logging, signals::shutdown_signal};
+use healthcode_service_kit::{
+    http::{self, ConnectionLimits},
+    logging,
+    signals::shutdown_signal,
+};
 use healthcode_verifier::{
     Checker,
     revocation::{StalenessPolicy, WhenStale},
@@ -66,6 +70,19 @@ struct ServeArgs {
     /// true`): for drills only. Without it a specimen is not valid.
     #[arg(long)]
     accept_specimen: bool,
+    /// How long a client may take to send a request's headers (and, on a
+    /// kept-alive connection, sit idle between requests) before it is cut off.
+    #[arg(long, default_value = "10s", value_parser = humantime::parse_duration)]
+    header_read_timeout: std::time::Duration,
+    /// Connections open at once (keep below the file-descriptor limit).
+    #[arg(long, default_value_t = ConnectionLimits::default().max_connections)]
+    max_connections: usize,
+    /// Requests one kept-alive connection serves before it is closed.
+    #[arg(long, default_value_t = ConnectionLimits::default().max_requests_per_connection)]
+    max_requests_per_connection: u64,
+    /// Photos decoded at once (default: one fewer than the cores, at least one).
+    #[arg(long, default_value_t = Settings::default_image_decoders())]
+    image_decoders: usize,
     /// File keeping the highest trust-list sequence seen, so that an older
     /// list is refused after a restart too (default:
     /// $XDG_STATE_HOME/healthcode/verifier-trust.json or ~/.local/state/...).
@@ -106,6 +123,7 @@ struct Configured {
     redis: Option<String>,
     resync_every: std::time::Duration,
     trust: trust::TrustSource,
+    limits: ConnectionLimits,
 }
 
 fn configure(args: ServeArgs) -> anyhow::Result<Configured> {
@@ -138,6 +156,7 @@ fn configure(args: ServeArgs) -> anyhow::Result<Configured> {
         } else {
             RevocationSource::Embedded
         },
+        image_decoders: args.image_decoders,
     };
     let snapshots = args
         .revocations
@@ -161,6 +180,11 @@ fn configure(args: ServeArgs) -> anyhow::Result<Configured> {
         listen: args.listen,
         redis: args.redis,
         resync_every: args.resync_every,
+        limits: ConnectionLimits {
+            header_read_timeout: args.header_read_timeout,
+            max_connections: args.max_connections,
+            max_requests_per_connection: args.max_requests_per_connection,
+        },
         trust: trust::TrustSource {
             path: args.trust,
             root,
@@ -176,6 +200,7 @@ async fn serve(configured: Configured) -> anyhow::Result<()> {
         redis,
         resync_every,
         trust,
+        limits,
     } = configured;
     if let Some(url) = redis {
         tokio::spawn(sync_forever(state.clone(), url, resync_every));
@@ -186,9 +211,7 @@ async fn serve(configured: Configured) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("listening on {listen}"))?;
     tracing::info!(address = %listener.local_addr()?, "verifier listening");
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    http::serve(listener, app(state), limits, shutdown_signal()).await?;
     tracing::info!("verifier stopped");
     Ok(())
 }

@@ -1,6 +1,6 @@
 //! The handlers: verify, code status, health, metrics.
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
 use axum::{
     Json,
@@ -10,7 +10,8 @@ use axum::{
     response::IntoResponse,
 };
 use healthcode_keys::{IdDocument, TokenId, hktime::format_utc};
-use healthcode_verifier::Verdict;
+
+use healthcode_verifier::{Checker, Verdict};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -75,12 +76,7 @@ async fn verify_body(
             }
             checker.check_text("request", &request.token, document.as_ref(), now)
         }
-        "image/png" | "image/jpeg" => {
-            // Decoding a photo is CPU work: keep it off the async workers.
-            tokio::task::spawn_blocking(move || checker.check_image("image", &body, None, now))
-                .await
-                .map_err(|_| AppError::TaskFailed)?
-        }
+        "image/png" | "image/jpeg" => decode(state, checker, body, now).await?,
         _ => return Err(AppError::UnsupportedMediaType(content_type.to_owned())),
     };
     let verdict = state.apply_revocations(verdict);
@@ -91,6 +87,35 @@ async fn verify_body(
     });
     audit(&verdict);
     Ok(Json(verdict))
+}
+
+/// How long a photo may wait for a decoder before the request is refused as busy.
+const DECODE_QUEUE_WAIT: Duration = Duration::from_secs(3);
+/// How long finding a code in one photo may take before it counts as holding none.
+const DECODE_BUDGET: Duration = Duration::from_secs(2);
+
+/// Checks a photo on a blocking thread, once a decoder permit is free: at
+/// most `--image-decoders` photos take CPU at once, each within a time
+/// budget, so hostile images cannot starve token requests.
+async fn decode(
+    state: &AppState,
+    checker: Arc<Checker>,
+    body: Bytes,
+    now: time::OffsetDateTime,
+) -> Result<Verdict, AppError> {
+    let permit = tokio::time::timeout(DECODE_QUEUE_WAIT, state.decoders.clone().acquire_owned())
+        .await
+        .map_err(|_| AppError::Busy)?
+        .map_err(|_| AppError::Busy)?;
+    let deadline = std::time::Instant::now() + DECODE_BUDGET;
+    // The permit travels with the work: a request that times out does not
+    // free it before the decoder really stops.
+    tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        checker.check_image_before("image", &body, None, now, Some(deadline))
+    })
+    .await
+    .map_err(|_| AppError::TaskFailed)
 }
 
 /// One audit line per verification: result, kid and token id; never the ID document.

@@ -27,6 +27,18 @@ pub struct Settings {
     pub staleness: StalenessPolicy,
     /// Where revocations come from.
     pub source: RevocationSource,
+    /// Photos decoded at once; the others wait their turn (briefly).
+    pub image_decoders: usize,
+}
+
+impl Settings {
+    /// Photos decoded at once by default: one core fewer than the machine
+    /// has (at least one), so that token requests always find a core.
+    pub fn default_image_decoders() -> usize {
+        std::thread::available_parallelism()
+            .map_or(1, |cores| cores.get().saturating_sub(1))
+            .max(1)
+    }
 }
 
 /// Revocations held in memory, and the instant they were last known current.
@@ -86,6 +98,8 @@ pub struct AppState {
     pub settings: Settings,
     /// Counters for `/metrics`.
     pub metrics: Metrics,
+    /// Permits to decode a photo: decoding is CPU work without await points.
+    pub decoders: Arc<tokio::sync::Semaphore>,
     clock: fn() -> OffsetDateTime,
 }
 
@@ -97,6 +111,7 @@ impl AppState {
             revocations: RwLock::new(Revocations::default()),
             settings,
             metrics: Metrics::default(),
+            decoders: Arc::new(tokio::sync::Semaphore::new(settings.image_decoders.max(1))),
             clock,
         }
     }

@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 use crate::{
     ErrorCode, Identity, Verdict,
     image::{ImageLimits, load_grey},
-    qr::find_codes,
+    qr::find_codes_before,
     verdict::TokenFacts,
 };
 
@@ -154,6 +154,19 @@ impl Checker {
         document: Option<&IdDocument>,
         now: OffsetDateTime,
     ) -> Verdict {
+        self.check_image_before(input, bytes, document, now, None)
+    }
+
+    /// Like [`Checker::check_image`], giving up on finding a code once
+    /// `deadline` has passed (the image is then refused as holding none).
+    pub fn check_image_before(
+        &self,
+        input: &str,
+        bytes: &[u8],
+        document: Option<&IdDocument>,
+        now: OffsetDateTime,
+        deadline: Option<std::time::Instant>,
+    ) -> Verdict {
         if let Some(expired) = self.expired_trust(input, now) {
             return expired;
         }
@@ -161,7 +174,7 @@ impl Checker {
             Ok(image) => image,
             Err(e) => return Verdict::unreadable(input, e.to_string()),
         };
-        let codes = find_codes(&image);
+        let codes = find_codes_before(&image, deadline);
         // A photo may hold other QR codes (a poster behind the holder): prefer ours.
         match codes.iter().find(|c| looks_like_token(c)).or(codes.first()) {
             Some(text) => self.check_text(input, text, document, now),

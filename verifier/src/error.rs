@@ -22,6 +22,14 @@ pub enum Error {
         /// Largest side allowed.
         limit: u32,
     },
+    /// More pixels than the decoding budget.
+    #[error("image has {pixels} pixels, more than the {limit} allowed")]
+    ImagePixels {
+        /// Width times height, from the header.
+        pixels: u64,
+        /// The budget.
+        limit: u64,
+    },
     /// Not a PNG or JPEG.
     #[error("not a PNG or JPEG image")]
     UnknownImageFormat,

@@ -13,17 +13,23 @@ pub struct ImageLimits {
     pub max_bytes: usize,
     /// Largest width or height, in pixels.
     pub max_side: u32,
+    /// Most pixels (width times height): decoding costs time in proportion,
+    /// so this bounds the CPU one image can take, checked from the header.
+    pub max_pixels: u64,
     /// Most memory the decoder may allocate, in bytes.
     pub max_alloc: u64,
 }
 
 impl Default for ImageLimits {
-    /// 16 MiB files, 8192 pixels a side, 256 MiB for decoding: far above any
-    /// phone photo, far below what would hurt a checkpoint machine.
+    /// 16 MiB files, 8192 pixels a side, 16.8 million pixels (4096 x 4096;
+    /// a 4K camera frame is 8.3 million, a 12-megapixel phone photo fits),
+    /// 256 MiB for decoding: far above any code's photo, far below what
+    /// would hurt a checkpoint machine.
     fn default() -> Self {
         ImageLimits {
             max_bytes: 16 << 20,
             max_side: 8192,
+            max_pixels: 4096 * 4096,
             max_alloc: 256 << 20,
         }
     }
@@ -55,6 +61,13 @@ pub fn load_grey(bytes: &[u8], limits: &ImageLimits) -> Result<GrayImage, Error>
             width,
             height,
             limit: limits.max_side,
+        });
+    }
+    let pixels = u64::from(width) * u64::from(height);
+    if pixels > limits.max_pixels {
+        return Err(Error::ImagePixels {
+            pixels,
+            limit: limits.max_pixels,
         });
     }
     let mut decoder_limits = Limits::default();
@@ -104,6 +117,19 @@ mod tests {
             }
         }
         !crc
+    }
+
+    #[test]
+    fn refuses_more_pixels_than_the_budget_from_the_header() {
+        let limits = ImageLimits::default();
+        let result = load_grey(&png_bomb(8192, 8192), &limits);
+        assert!(
+            matches!(result, Err(Error::ImagePixels { pixels, .. }) if pixels == 8192 * 8192),
+            "{result:?}"
+        );
+        // Exactly the budget passes the header check (and then fails to decode this stub).
+        let result = load_grey(&png_bomb(4096, 4096), &limits);
+        assert!(matches!(result, Err(Error::ImageDecode(_))), "{result:?}");
     }
 
     #[test]

@@ -8,6 +8,8 @@
 //! and enlarged (codes small in the frame), because it reads some photos
 //! rxing misses. `docs/benchmarks.md` has the measurements behind this order.
 
+use std::time::Instant;
+
 use ::image::{GrayImage, imageops};
 use imageproc::{contrast::adaptive_threshold, filter::sharpen_gaussian};
 
@@ -48,21 +50,36 @@ pub const PASSES: [Pass; 7] = [
 
 /// The texts of the QR codes found in `image`, from the first pass that finds any.
 pub fn find_codes(image: &GrayImage) -> Vec<String> {
-    find_codes_with(image, &PASSES)
+    find_codes_before(image, None)
+}
+
+/// Like [`find_codes`], starting no pass after `deadline`: a hostile image
+/// that makes every pass slow costs a bounded time, then counts as holding
+/// no code.
+pub fn find_codes_before(image: &GrayImage, deadline: Option<Instant>) -> Vec<String> {
+    find_codes_with(image, &PASSES, deadline)
         .map(|(_, codes)| codes)
         .unwrap_or_default()
 }
 
-/// Like [`find_codes`] with a chosen list of passes; also says which pass found them.
-pub fn find_codes_with(image: &GrayImage, passes: &[Pass]) -> Option<(Pass, Vec<String>)> {
+/// Like [`find_codes_before`] with a chosen list of passes; also says which
+/// pass found them.
+pub fn find_codes_with(
+    image: &GrayImage,
+    passes: &[Pass],
+    deadline: Option<Instant>,
+) -> Option<(Pass, Vec<String>)> {
     let reduced = reduce_to(image, MAX_SCAN_SIDE);
     let image = reduced.as_ref().unwrap_or(image);
     let mut half_image = None;
-    passes.iter().find_map(|&pass| {
-        let half = || half_image.get_or_insert_with(|| half(image)).clone();
-        let codes = run_pass(image, pass, half);
-        (!codes.is_empty()).then_some((pass, codes))
-    })
+    passes
+        .iter()
+        .take_while(|_| deadline.is_none_or(|d| Instant::now() < d))
+        .find_map(|&pass| {
+            let half = || half_image.get_or_insert_with(|| half(image)).clone();
+            let codes = run_pass(image, pass, half);
+            (!codes.is_empty()).then_some((pass, codes))
+        })
 }
 
 fn run_pass(image: &GrayImage, pass: Pass, half: impl FnOnce() -> GrayImage) -> Vec<String> {

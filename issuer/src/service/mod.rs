@@ -21,7 +21,7 @@ pub mod staff_routes;
 pub mod state;
 pub mod workers;
 
-use std::{net::SocketAddr, sync::Arc, time::Duration};
+use std::{sync::Arc, time::Duration};
 
 use axum::{
     Json, Router,
@@ -31,6 +31,7 @@ use axum::{
     routing::{get, post},
 };
 pub use error::{AppError, ErrorBody, ErrorDetail};
+use healthcode_service_kit::http::ConnectionLimits;
 pub use state::AppState;
 use tokio::net::TcpListener;
 use tower_http::timeout::TimeoutLayer;
@@ -150,13 +151,15 @@ async fn not_found() -> AppError {
     AppError::Domain(crate::Error::NotFound { what: "route" })
 }
 
-/// What runs beside the HTTP API.
+/// What runs beside the HTTP API, and the limits of its connections.
 #[derive(Debug, Clone, Default)]
 pub struct Background {
     /// Deliver SMS by POSTing to this gateway.
     pub sms_webhook: Option<String>,
     /// Deliver revocations to this Redis.
     pub redis: Option<String>,
+    /// Header-read timeout, connection and keep-alive limits.
+    pub connections: ConnectionLimits,
 }
 
 /// Serves `app(state)` on `listener` until Ctrl-C or SIGTERM, with the
@@ -189,11 +192,12 @@ pub async fn serve(
             sweeper.limiters.forget_idle();
         }
     });
-    axum::serve(
+    healthcode_service_kit::http::serve(
         listener,
-        app(state.clone()).into_make_service_with_connect_info::<SocketAddr>(),
+        app(state.clone()),
+        background.connections,
+        healthcode_service_kit::signals::shutdown_signal(),
     )
-    .with_graceful_shutdown(healthcode_service_kit::signals::shutdown_signal())
     .await?;
     state.store.close().await;
     Ok(())

@@ -63,6 +63,7 @@ async fn main() -> anyhow::Result<()> {
             when_stale: WhenStale::Reject,
         },
         source: RevocationSource::Embedded,
+        image_decoders: Settings::default_image_decoders(),
     };
     let state = Arc::new(AppState::new(
         Checker::new(trust, None),

@@ -74,7 +74,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         for photo in &batch {
             let start = Instant::now();
             let image = load_grey(&photo.jpeg, &ImageLimits::default())?;
-            let found = find_codes_with(&image, &PASSES);
+            let found = find_codes_with(&image, &PASSES, None);
             ours_ms.push(start.elapsed().as_secs_f64() * 1e3);
             if let Some((pass, _)) = found.filter(|(_, codes)| codes.iter().any(|c| c == text)) {
                 ours += 1;

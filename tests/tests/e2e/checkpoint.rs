@@ -226,3 +226,130 @@ fn the_verifier_binary_documents_its_new_flags() {
         assert!(text.contains(flag), "{flag} missing from --help");
     }
 }
+
+/// How long the server at `base` keeps a connection open that sends `send`,
+/// one byte every 300 ms, then nothing: until it closes the connection.
+fn held_open(base: &str, send: &[u8]) -> Duration {
+    use std::io::{Read as _, Write as _};
+    let address = base.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(address).unwrap_or_else(|e| panic!("{e}"));
+    stream
+        .set_read_timeout(Some(Duration::from_millis(300)))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let start = Instant::now();
+    let mut bytes = send.iter();
+    let mut buffer = [0u8; 256];
+    loop {
+        if let Some(byte) = bytes.next() {
+            if stream.write_all(&[*byte]).is_err() {
+                return start.elapsed();
+            }
+        }
+        match stream.read(&mut buffer) {
+            Ok(0) => return start.elapsed(),
+            // The server's answer to a header timeout (or an error); then it closes.
+            Ok(_) => {}
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) => {}
+            Err(_) => return start.elapsed(),
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "still open after 20 s"
+        );
+    }
+}
+
+#[test]
+fn trickling_and_idle_clients_are_cut_off_by_both_services() {
+    let set = KeySet::new(false);
+    let verifier = Verifier::start(&set, &["--header-read-timeout", "1s"]);
+    let issuer = crate::issuer_server::IssuerServer::start(&["--header-read-timeout", "1s"]);
+    let trickle = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+    for base in [&verifier.base, &issuer.base] {
+        let idle = held_open(base, b"");
+        let slow = held_open(base, trickle);
+        eprintln!("{base}: idle cut off after {idle:?}, trickle after {slow:?}");
+        for held in [idle, slow] {
+            assert!(held >= Duration::from_millis(900), "{base}: {held:?}");
+            assert!(
+                held < Duration::from_secs(4),
+                "{base}: held {held:?} with a 1 s limit"
+            );
+        }
+        // A normal request still answers.
+        let health = ureq::get(&format!("{base}/healthz")).call();
+        assert!(health.is_ok(), "{base}: {health:?}");
+    }
+}
+
+/// A PNG of `side` x `side` black pixels: tiny on the wire, costly to decode.
+fn black_png(side: u32) -> Vec<u8> {
+    let image = image::GrayImage::new(side, side);
+    let mut png = Vec::new();
+    image
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap_or_else(|e| panic!("{e}"));
+    png
+}
+
+#[test]
+fn hostile_images_cannot_starve_a_token_request() {
+    let set = KeySet::new(false);
+    let token = set.issue("green", ALICE, &[]);
+    let verifier = Verifier::start(&set, &[]);
+    let post_png = |png: &[u8]| match ureq::post(&format!("{}/v1/verify", verifier.base))
+        .set("content-type", "image/png")
+        .send_bytes(png)
+    {
+        Ok(r) => (r.status(), r.into_json::<Value>().unwrap_or(Value::Null)),
+        Err(ureq::Error::Status(code, r)) => (code, r.into_json().unwrap_or(Value::Null)),
+        Err(e) => panic!("transport error: {e}"),
+    };
+    // Over the pixel budget: refused from the header, at no cost.
+    let (status, body) = post_png(&black_png(8192));
+    assert_eq!(
+        (status, &body["error"]["code"]),
+        (200, &json!("malformed")),
+        "{body}"
+    );
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("pixels"),
+        "{body}"
+    );
+
+    // Eight of the most costly images the budget allows, at once.
+    let hostile = black_png(4096);
+    eprintln!("hostile PNG: {} bytes", hostile.len());
+    let slowest = std::thread::scope(|scope| {
+        let attackers: Vec<_> = (0..8).map(|_| scope.spawn(|| post_png(&hostile))).collect();
+        std::thread::sleep(Duration::from_millis(200));
+        let mut slowest = Duration::ZERO;
+        for _ in 0..10 {
+            let started = Instant::now();
+            let (status, body) = verifier.verify(&token);
+            assert_eq!((status, &body["valid"]), (200, &json!(true)), "{body}");
+            slowest = slowest.max(started.elapsed());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        for attacker in attackers {
+            let (status, body) = attacker
+                .join()
+                .unwrap_or_else(|_| panic!("attacker panicked"));
+            // Decoded within its budget (no code found), or refused as busy: never a 5xx but 503.
+            assert!(status == 200 || status == 503, "{status} {body}");
+            if status == 200 {
+                assert_eq!(body["valid"], false, "{body}");
+            }
+        }
+        slowest
+    });
+    eprintln!("slowest token answer under 8 hostile images: {slowest:?}");
+    assert!(slowest < Duration::from_secs(1), "{slowest:?}");
+}
