@@ -31,6 +31,9 @@ pub enum AppError {
     /// No issuer-signed snapshot has reached this verifier yet.
     #[error("no signed revocation snapshot is available yet")]
     NoSnapshot,
+    /// The body could not be read (over the size limit, or cut short).
+    #[error("{0}")]
+    Body(#[source] axum::extract::rejection::BytesRejection),
     /// Every photo decoder is busy (more photos at once than the service decodes).
     #[error("too many photos are being checked at once; try again in a moment")]
     Busy,
@@ -51,6 +54,10 @@ impl IntoResponse for AppError {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
             }
             AppError::Busy => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
+            AppError::Body(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                (StatusCode::PAYLOAD_TOO_LARGE, "too_large")
+            }
+            AppError::Body(_) => (StatusCode::BAD_REQUEST, "bad_request"),
             AppError::TaskFailed => {
                 tracing::error!("the image decoding task failed");
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal")

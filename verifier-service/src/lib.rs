@@ -8,10 +8,12 @@
 //! - [`sync`]: the Redis subscriber with full resyncs and reconnects.
 //! - [`trust`]: loading and reloading the trust list while serving.
 //! - [`metrics`]: counters for `/metrics`.
+//! - [`openapi`]: the API description, served at `/openapi.json`.
 //! - [`AppError`]: how a handler refuses a request.
 
 mod error;
 pub mod metrics;
+pub mod openapi;
 pub mod routes;
 pub mod state;
 pub mod sync;
@@ -41,6 +43,7 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/healthz", get(routes::healthz))
         .route("/readyz", get(routes::readyz))
         .route("/metrics", get(routes::metrics))
+        .route("/openapi.json", get(openapi::serve))
         .layer(DefaultBodyLimit::max(ImageLimits::default().max_bytes))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,

@@ -32,8 +32,10 @@ use tokio::net::TcpListener;
 #[derive(Parser)]
 #[command(name = "verifier", version, about = "The checkpoint verifier service")]
 enum Cli {
-    /// Serve POST /v1/verify, GET /v1/codes/{token_id}/status, /healthz and /metrics.
+    /// Serve POST /v1/verify, GET /v1/codes/{token_id}/status, /healthz, /readyz and /metrics.
     Serve(ServeArgs),
+    /// Print the API description (OpenAPI 3.1 JSON), as docs/verifier-openapi.json holds it.
+    Openapi,
 }
 
 #[derive(clap::Args)]
@@ -92,7 +94,13 @@ struct ServeArgs {
 
 fn main() -> ExitCode {
     logging::init();
-    let Cli::Serve(args) = Cli::parse();
+    let args = match Cli::parse() {
+        Cli::Serve(args) => args,
+        Cli::Openapi => {
+            print!("{}", healthcode_verifier_service::openapi::json());
+            return ExitCode::SUCCESS;
+        }
+    };
     let configured = match configure(args) {
         Ok(configured) => configured,
         Err(e) => {

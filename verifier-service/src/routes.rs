@@ -5,6 +5,7 @@ use std::{sync::Arc, time::Duration};
 use axum::{
     Json,
     body::Bytes,
+    extract::rejection::BytesRejection,
     extract::{Path, State},
     http::{HeaderMap, StatusCode, header::CONTENT_TYPE},
     response::IntoResponse,
@@ -21,23 +22,52 @@ use crate::{
 };
 
 /// The JSON request of `POST /v1/verify`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VerifyRequest {
-    /// The token text.
+    /// The token text (`HC1:...`).
+    #[schema(example = "HC1:AQEK...")]
     pub token: String,
-    /// The holder's ID document, if the officer checks it.
+    /// The holder's ID document, TYPE:NUMBER, if the officer checks it.
+    #[schema(
+        pattern = "^(HKID|MOID|PERMIT|PASSPORT-[A-Za-z]{3}):.+$",
+        example = "HKID:A123456(3)"
+    )]
     pub id_doc: Option<String>,
 }
 
-/// `POST /v1/verify`: a JSON token or a PNG/JPEG photo. The answer is the
-/// scanner's verdict, with what the revocation data says.
+/// Verify a code: a JSON token, or a photo of the code.
+///
+/// The answer is the verdict on the code, with what the revocation data
+/// says of it. A verifier that cannot know answers `valid: false` with
+/// `revocation_unavailable` (secondary inspection), never plainly valid.
+#[utoipa::path(
+    post, path = "/v1/verify", tag = "checkpoint",
+    request_body(content(
+        (VerifyRequest = "application/json"),
+        (Vec<u8> = "image/png"),
+        (Vec<u8> = "image/jpeg"),
+    )),
+    responses(
+        (status = 200, description = "The verdict (valid or not)", body = crate::openapi::VerdictBody),
+        (status = 400, description = "The JSON or the ID document does not parse", body = crate::openapi::ErrorBody),
+        (status = 408, description = "The request took longer than 10 s"),
+        (status = 413, description = "Over 16 MiB", body = crate::openapi::ErrorBody),
+        (status = 415, description = "Neither JSON nor PNG/JPEG", body = crate::openapi::ErrorBody),
+        (status = 422, description = "An ID document given to a verifier without the identity key", body = crate::openapi::ErrorBody),
+        (status = 500, description = "A decoder failed inside the service", body = crate::openapi::ErrorBody),
+        (status = 503, description = "Every photo decoder is busy: retry (Retry-After)", body = crate::openapi::ErrorBody),
+    )
+)]
 pub async fn verify(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Verdict>, AppError> {
-    let answer = verify_body(&state, &headers, body).await;
+    let answer = match body {
+        Ok(body) => verify_body(&state, &headers, body).await,
+        Err(rejection) => Err(AppError::Body(rejection)),
+    };
     if answer.is_err() {
         bump(&state.metrics.bad_requests);
     }
@@ -133,7 +163,15 @@ fn audit(verdict: &Verdict) {
     );
 }
 
-/// `GET /v1/codes/{token_id}/status`: what the revocation data says of one code.
+/// What the revocation data says of one code.
+#[utoipa::path(
+    get, path = "/v1/codes/{token_id}/status", tag = "checkpoint",
+    params(("token_id" = String, Path, description = "24 lowercase hex digits", pattern = "^[0-9a-f]{24}$")),
+    responses(
+        (status = 200, body = crate::openapi::StatusBody),
+        (status = 400, description = "Not a token id", body = crate::openapi::ErrorBody),
+    )
+)]
 pub async fn status(
     State(state): State<Arc<AppState>>,
     Path(token_id): Path<String>,
@@ -153,7 +191,14 @@ pub async fn status(
     })))
 }
 
-/// `GET /v1/revocations`: the newest issuer-signed snapshot, for offline scanners.
+/// The newest issuer-signed revocation snapshot, for offline scanners.
+#[utoipa::path(
+    get, path = "/v1/revocations", tag = "checkpoint",
+    responses(
+        (status = 200, description = "The snapshot, as `scanner verify --revocations` reads it", content_type = "application/json", body = Object),
+        (status = 404, description = "No snapshot has reached this verifier yet", body = crate::openapi::ErrorBody),
+    )
+)]
 pub async fn revocations(
     State(state): State<Arc<AppState>>,
 ) -> Result<impl IntoResponse, AppError> {
@@ -163,8 +208,11 @@ pub async fn revocations(
     Ok(([(CONTENT_TYPE, "application/json")], snapshot.to_json()))
 }
 
-/// `GET /healthz`: alive (always 200), with whether it is ready and the
-/// freshness of what it holds.
+/// Alive (always 200), with whether it is ready and the freshness of what it holds.
+#[utoipa::path(
+    get, path = "/healthz", tag = "checkpoint",
+    responses((status = 200, description = "Alive: `ready`, `not_ready`, trust list and revocation freshness", body = Object))
+)]
 pub async fn healthz(State(state): State<Arc<AppState>>) -> impl IntoResponse {
     let summary = state.revocation_summary();
     let checker = state.checker();
@@ -182,9 +230,15 @@ pub async fn healthz(State(state): State<Arc<AppState>>) -> impl IntoResponse {
     }))
 }
 
-/// `GET /readyz`: 200 when the service can answer travellers; 503, with
-/// why, before its first revocation sync and while its trust list is
-/// expired, so that a load balancer sends nobody to it.
+/// Ready to answer travellers: 503, with why, before the first complete
+/// revocation sync and while the trust list is expired.
+#[utoipa::path(
+    get, path = "/readyz", tag = "checkpoint",
+    responses(
+        (status = 200, description = "Ready", body = Object),
+        (status = 503, description = "Not ready: `not_ready` lists `revocations_not_synced` and/or `trust_list_expired`", body = Object),
+    )
+)]
 pub async fn readyz(State(state): State<Arc<AppState>>) -> impl IntoResponse {
     let not_ready = state.not_ready_because();
     if not_ready.is_empty() {
@@ -195,7 +249,11 @@ pub async fn readyz(State(state): State<Arc<AppState>>) -> impl IntoResponse {
     }
 }
 
-/// `GET /metrics`: Prometheus text.
+/// Counters and gauges in the Prometheus text format.
+#[utoipa::path(
+    get, path = "/metrics", tag = "checkpoint",
+    responses((status = 200, description = "Prometheus text", content_type = "text/plain", body = String))
+)]
 pub async fn metrics(State(state): State<Arc<AppState>>) -> impl IntoResponse {
     let summary = state.revocation_summary();
     let staleness = summary.as_of.map(|t| (state.now() - t).whole_seconds());

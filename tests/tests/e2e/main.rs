@@ -5,6 +5,7 @@
 
 mod accounts;
 mod accounts_abuse;
+mod api_descriptions;
 mod architecture;
 mod checkpoint;
 mod codes;
