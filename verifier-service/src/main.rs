@@ -33,7 +33,7 @@ use tokio::net::TcpListener;
 #[command(name = "verifier", version, about = "The checkpoint verifier service")]
 enum Cli {
     /// Serve POST /v1/verify, GET /v1/codes/{token_id}/status, /healthz, /readyz and /metrics.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Print the API description (OpenAPI 3.1 JSON), as docs/verifier-openapi.json holds it.
     Openapi,
 }
@@ -95,7 +95,7 @@ struct ServeArgs {
 fn main() -> ExitCode {
     logging::init();
     let args = match Cli::parse() {
-        Cli::Serve(args) => args,
+        Cli::Serve(args) => *args,
         Cli::Openapi => {
             print!("{}", healthcode_verifier_service::openapi::json());
             return ExitCode::SUCCESS;

@@ -131,7 +131,16 @@ fn the_verifier_description_is_served_and_every_status_it_documents_happens() {
     let huge = vec![b'x'; 17 << 20];
     let status_path = format!("/v1/codes/{token_id}/status");
     // (method, documented path, the verifier to ask, the path to send, content type, body, status)
-    let cases: Vec<(&str, &str, &Verifier, String, &str, Vec<u8>, u16)> = vec![
+    type Case<'a> = (
+        &'a str,
+        &'a str,
+        &'a Verifier,
+        String,
+        &'a str,
+        Vec<u8>,
+        u16,
+    );
+    let cases: Vec<Case<'_>> = vec![
         (
             "POST",
             "/v1/verify",
