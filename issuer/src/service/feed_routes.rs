@@ -50,9 +50,13 @@ fn feed_kind(name: &str) -> Result<FeedKind, AppError> {
     params(("kind" = FeedKind, Path, description = "statuses, designations or arrivals")),
     responses(
         (status = 200, description = "Good records stored; bad ones listed with reasons", body = FeedSummary),
-        (status = 401, body = super::ErrorBody), (status = 403, body = super::ErrorBody),
+        (status = 400, description = "The body does not parse (JSON syntax, a broken form)", body = super::ErrorBody),
+        (status = 401, description = "No valid session or token", body = super::ErrorBody),
+        (status = 403, description = "The staff member's role may not do this (audited)", body = super::ErrorBody),
         (status = 404, description = "No such feed", body = super::ErrorBody),
         (status = 413, description = "Over 4 MiB or 10,000 records", body = super::ErrorBody),
+        (status = 415, description = "Not JSON (content-type application/json)", body = super::ErrorBody),
+        (status = 422, description = "Fields missing or not valid, each named", body = super::ErrorBody),
     )
 )]
 pub async fn submit_feed(
@@ -112,7 +116,10 @@ const DESIGNATION_READERS: &[Role] = &[Role::HealthAuthority, Role::Admin];
 /// Only designations are listed: statuses and arrivals are personal.
 #[utoipa::path(
     get, path = "/v1/feeds/designations", tag = "feeds", params(ListParams), security(("staff" = [])),
-    responses((status = 200, body = Vec<DesignationView>), (status = 401, body = super::ErrorBody), (status = 403, body = super::ErrorBody))
+    responses((status = 200, body = Vec<DesignationView>),
+        (status = 400, description = "`limit` is not a number", body = super::ErrorBody),
+        (status = 401, description = "No valid session or token", body = super::ErrorBody),
+        (status = 403, description = "The staff member's role may not do this (audited)", body = super::ErrorBody))
 )]
 pub async fn list_designations(
     State(state): State<Arc<AppState>>,

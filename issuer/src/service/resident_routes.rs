@@ -125,6 +125,7 @@ async fn read_form(mut form: Multipart) -> Result<RawApplication, AppError> {
     request_body(content = RegistrationForm, content_type = "multipart/form-data"),
     responses(
         (status = 202, description = "Received (the same answer whether or not the document is registered)", body = Registered),
+        (status = 400, description = "The body does not parse (JSON syntax, a broken form)", body = super::ErrorBody),
         (status = 413, description = "Too large", body = super::ErrorBody),
         (status = 415, description = "Not multipart/form-data", body = super::ErrorBody),
         (status = 422, description = "Fields not valid", body = super::ErrorBody),
@@ -182,7 +183,10 @@ fn check_pin_format(pin: &str) -> Result<(), AppError> {
     post, path = "/v1/activation", tag = "residents", request_body = ActivationRequest,
     responses(
         (status = 204, description = "Activated: log in with the password"),
+        (status = 400, description = "The body does not parse (JSON syntax, a broken form)", body = super::ErrorBody),
         (status = 401, description = "Document, PIN or expiry wrong (not said which)", body = super::ErrorBody),
+        (status = 413, description = "Over the body limit", body = super::ErrorBody),
+        (status = 415, description = "Not JSON (content-type application/json)", body = super::ErrorBody),
         (status = 422, description = "Fields not valid", body = super::ErrorBody),
         (status = 423, description = "PIN locked after 5 wrong tries", body = super::ErrorBody),
         (status = 429, description = "Rate limited", body = super::ErrorBody),
@@ -225,6 +229,9 @@ pub struct ResendRequest {
     post, path = "/v1/activation/pin", tag = "residents", request_body = ResendRequest,
     responses(
         (status = 202, description = "If a verified application matches, a new PIN is on its way"),
+        (status = 400, description = "The body does not parse (JSON syntax, a broken form)", body = super::ErrorBody),
+        (status = 413, description = "Over the body limit", body = super::ErrorBody),
+        (status = 415, description = "Not JSON (content-type application/json)", body = super::ErrorBody),
         (status = 422, description = "Fields not valid", body = super::ErrorBody),
         (status = 429, description = "At most one PIN a minute and five a day", body = super::ErrorBody),
     )
@@ -269,7 +276,11 @@ pub struct Session {
     post, path = "/v1/login", tag = "residents", request_body = LoginRequest,
     responses(
         (status = 200, description = "Logged in", body = Session),
+        (status = 400, description = "The body does not parse (JSON syntax, a broken form)", body = super::ErrorBody),
         (status = 401, description = "Not correct (not said which part)", body = super::ErrorBody),
+        (status = 413, description = "Over the body limit", body = super::ErrorBody),
+        (status = 415, description = "Not JSON (content-type application/json)", body = super::ErrorBody),
+        (status = 422, description = "Fields missing or not valid, each named", body = super::ErrorBody),
         (status = 429, description = "Rate limited", body = super::ErrorBody),
     )
 )]
@@ -370,8 +381,11 @@ pub struct VisitUpload {
     post, path = "/v1/visits", tag = "residents", request_body = VisitUpload, security(("session" = [])),
     responses(
         (status = 200, description = "Stored; refused records listed with reasons", body = UploadSummary),
-        (status = 401, body = super::ErrorBody),
+        (status = 400, description = "The body does not parse (JSON syntax, a broken form)", body = super::ErrorBody),
+        (status = 401, description = "No valid session or token", body = super::ErrorBody),
         (status = 413, description = "Over 2 MiB or 5,000 records", body = super::ErrorBody),
+        (status = 415, description = "Not JSON (content-type application/json)", body = super::ErrorBody),
+        (status = 422, description = "Fields missing or not valid, each named", body = super::ErrorBody),
     )
 )]
 pub async fn upload_visits(
