@@ -22,9 +22,11 @@ pub struct RawVisit {
     /// The venue's name as the app shows it.
     pub venue_name: String,
     /// RFC 3339 with offset.
+    #[schema(format = DateTime)]
     pub check_in: String,
     /// RFC 3339 with offset; absent or null for a check-in without check-out.
     #[serde(default)]
+    #[schema(format = DateTime)]
     pub check_out: Option<String>,
 }
 

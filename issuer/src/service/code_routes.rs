@@ -34,12 +34,16 @@ pub struct CodeAnswer {
     /// The token id (24 hex digits).
     pub token_id: String,
     /// `green`, `amber` or `red`.
+    #[schema(pattern = "^(green|amber|red)$", example = "green")]
     pub colour: &'static str,
     /// When issued (Hong Kong time).
+    #[schema(format = DateTime)]
     pub issued_at: String,
     /// Valid up to and including this second: 23:59:59 Hong Kong time on the day of issue.
+    #[schema(format = DateTime)]
     pub valid_until: String,
     /// `valid`, or `revoked` (apply again for a new code).
+    #[schema(pattern = "^(valid|revoked)$")]
     pub status: &'static str,
     /// Why it was revoked, if it was.
     pub revocation: Option<RevocationView>,

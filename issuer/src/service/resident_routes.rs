@@ -38,12 +38,16 @@ pub struct RegistrationForm {
     /// The name as on the ID document.
     name: String,
     /// `HKID`, `PERMIT`, `MOID` or `PASSPORT-<ISO 3166 alpha-3>`.
+    #[schema(pattern = "^(HKID|MOID|PERMIT|PASSPORT-[A-Z]{3})$", example = "HKID")]
     id_type: String,
     /// The document number, e.g. `A123456(3)`.
+    #[schema(min_length = 5, max_length = 64, example = "A123456(3)")]
     id_number: String,
     /// The document's date of issue, `YYYY-MM-DD`.
+    #[schema(format = Date, example = "2019-06-01")]
     date_of_issue: String,
     /// A Hong Kong, Mainland or Macao mobile number.
+    #[schema(example = "+852 9123 4567")]
     phone: String,
     /// The residential address in Hong Kong.
     address: String,
@@ -158,12 +162,16 @@ pub async fn register(
 #[serde(deny_unknown_fields)]
 pub struct ActivationRequest {
     /// As at registration.
+    #[schema(pattern = "^(HKID|MOID|PERMIT|PASSPORT-[A-Z]{3})$", example = "HKID")]
     pub id_type: String,
     /// As at registration.
+    #[schema(min_length = 5, max_length = 64, example = "A123456(3)")]
     pub id_number: String,
     /// The 6-digit PIN.
+    #[schema(pattern = "^[0-9]{6}$", example = "123456")]
     pub pin: String,
     /// The new password (10 to 128 characters).
+    #[schema(min_length = 10, max_length = 128)]
     pub password: String,
 }
 
@@ -217,10 +225,13 @@ pub async fn activate(
 #[serde(deny_unknown_fields)]
 pub struct ResendRequest {
     /// As at registration.
+    #[schema(pattern = "^(HKID|MOID|PERMIT|PASSPORT-[A-Z]{3})$", example = "HKID")]
     pub id_type: String,
     /// As at registration.
+    #[schema(min_length = 5, max_length = 64, example = "A123456(3)")]
     pub id_number: String,
     /// The phone number given at registration.
+    #[schema(example = "+852 9123 4567")]
     pub phone: String,
 }
 
@@ -255,10 +266,13 @@ pub async fn resend_pin(
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
     /// As at registration.
+    #[schema(pattern = "^(HKID|MOID|PERMIT|PASSPORT-[A-Z]{3})$", example = "HKID")]
     pub id_type: String,
     /// As at registration.
+    #[schema(min_length = 5, max_length = 64, example = "A123456(3)")]
     pub id_number: String,
     /// The password set at activation.
+    #[schema(min_length = 10, max_length = 128)]
     pub password: String,
 }
 

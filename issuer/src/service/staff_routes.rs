@@ -57,6 +57,7 @@ pub struct QueueItem {
     /// Whether a proof is attached.
     pub has_proof: bool,
     /// When received (UTC).
+    #[schema(format = DateTime)]
     pub received_at: String,
 }
 
@@ -251,10 +252,13 @@ pub struct PostOfficeCheck {
     /// The application reference printed on the letter.
     pub reference: String,
     /// The document type shown.
+    #[schema(pattern = "^(HKID|MOID|PERMIT|PASSPORT-[A-Z]{3})$", example = "HKID")]
     pub id_type: String,
     /// The number on the document shown.
+    #[schema(min_length = 5, max_length = 64, example = "A123456(3)")]
     pub id_number: String,
     /// The PIN printed on the letter.
+    #[schema(pattern = "^[0-9]{6}$", example = "123456")]
     pub letter_pin: String,
 }
 
