@@ -58,6 +58,16 @@ fn bench(c: &mut Criterion) {
         })
     });
     group.finish();
+
+    // The identity binding: what a checkpoint pays per presented document,
+    // and what anyone holding the identity key pays per guessed document.
+    let identity = testkeys::identity();
+    let mut group = c.benchmark_group("identity");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("bind_one_document", |b| {
+        b.iter(|| identity.bind(std::hint::black_box(&token_id), &doc))
+    });
+    group.finish();
 }
 
 criterion_group!(benches, bench);

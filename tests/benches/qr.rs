@@ -32,7 +32,8 @@ fn bench(c: &mut Criterion) {
     )
     .unwrap_or_else(|e| panic!("{e}"))
     .to_text();
-    let checker = Checker::new(trust, None);
+    // TEST-ONLY keys: a drill checker, so a read photo answers valid.
+    let checker = Checker::new(trust, None).accepting_specimens(true);
     let photos = corpus(&token, 42, 1);
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
 
