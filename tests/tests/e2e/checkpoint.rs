@@ -350,6 +350,13 @@ fn hostile_images_cannot_starve_a_token_request() {
         }
         slowest
     });
-    eprintln!("slowest token answer under 8 hostile images: {slowest:?}");
+    let peak = verifier.peak_memory_kib();
+    eprintln!(
+        "slowest token answer under 8 hostile images: {slowest:?}; verifier peak memory {} MiB",
+        peak / 1024
+    );
     assert!(slowest < Duration::from_secs(1), "{slowest:?}");
+    // Unbounded, eight such decodes took 926 MB; the pixel budget and the
+    // decoder permits hold it to a few decodes' worth.
+    assert!(peak < 400 * 1024, "peak memory {} MiB", peak / 1024);
 }

@@ -20,6 +20,17 @@ pub struct Verifier {
 }
 
 impl Verifier {
+    /// The process's peak resident memory so far (Linux `VmHWM`), in KiB.
+    pub fn peak_memory_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .unwrap_or_else(|e| panic!("{e}"));
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap_or_else(|| panic!("no VmHWM in /proc status"))
+    }
+
     /// Takes over a `verifier serve` started by hand, waiting until it answers.
     pub fn adopt(child: Child, base: String) -> Verifier {
         let verifier = Verifier { child, base };
