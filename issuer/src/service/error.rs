@@ -21,6 +21,42 @@ pub struct ErrorBody {
     pub error: ErrorDetail,
 }
 
+/// The refusals of every staff route, for the API description.
+#[derive(Debug, utoipa::IntoResponses)]
+#[allow(dead_code)] // Only its description is used; the answers are `AppError`s.
+pub enum StaffRefusals {
+    /// No staff token, or one that is not valid.
+    #[response(status = 401, description = "No valid session or token")]
+    Unauthenticated(ErrorBody),
+    /// The role may not do this; the attempt is audited.
+    #[response(
+        status = 403,
+        description = "The staff member's role may not do this (audited)"
+    )]
+    Forbidden(ErrorBody),
+}
+
+/// The refusals of every route that reads a JSON body, for the API description.
+#[derive(Debug, utoipa::IntoResponses)]
+#[allow(dead_code)] // Only its description is used; the answers are `AppError`s.
+pub enum JsonBodyRefusals {
+    /// The body is not JSON.
+    #[response(
+        status = 400,
+        description = "The body does not parse (JSON syntax, a broken form)"
+    )]
+    Syntax(ErrorBody),
+    /// The body is over the route's limit.
+    #[response(status = 413, description = "Over the body limit")]
+    TooLarge(ErrorBody),
+    /// The content type is not JSON.
+    #[response(status = 415, description = "Not JSON (content-type application/json)")]
+    NotJson(ErrorBody),
+    /// Fields are missing or not valid.
+    #[response(status = 422, description = "Fields missing or not valid, each named")]
+    Invalid(ErrorBody),
+}
+
 /// A machine-readable code, a message for people, and the bad fields if any.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorDetail {

@@ -48,15 +48,10 @@ fn feed_kind(name: &str) -> Result<FeedKind, AppError> {
 #[utoipa::path(
     post, path = "/v1/feeds/{kind}", tag = "feeds", security(("staff" = [])), request_body = FeedUpload,
     params(("kind" = FeedKind, Path, description = "statuses, designations or arrivals")),
-    responses(
+    responses(super::StaffRefusals, super::JsonBodyRefusals,
         (status = 200, description = "Good records stored; bad ones listed with reasons", body = FeedSummary),
-        (status = 400, description = "The body does not parse (JSON syntax, a broken form)", body = super::ErrorBody),
-        (status = 401, description = "No valid session or token", body = super::ErrorBody),
-        (status = 403, description = "The staff member's role may not do this (audited)", body = super::ErrorBody),
         (status = 404, description = "No such feed", body = super::ErrorBody),
-        (status = 413, description = "Over 4 MiB or 10,000 records", body = super::ErrorBody),
-        (status = 415, description = "Not JSON (content-type application/json)", body = super::ErrorBody),
-        (status = 422, description = "Fields missing or not valid, each named", body = super::ErrorBody),
+        (status = 413, description = "Over 4 MiB or 10,000 records", body = super::ErrorBody)
     )
 )]
 pub async fn submit_feed(
@@ -116,10 +111,9 @@ const DESIGNATION_READERS: &[Role] = &[Role::HealthAuthority, Role::Admin];
 /// Only designations are listed: statuses and arrivals are personal.
 #[utoipa::path(
     get, path = "/v1/feeds/designations", tag = "feeds", params(ListParams), security(("staff" = [])),
-    responses((status = 200, body = Vec<DesignationView>),
-        (status = 400, description = "`limit` is not a number", body = super::ErrorBody),
-        (status = 401, description = "No valid session or token", body = super::ErrorBody),
-        (status = 403, description = "The staff member's role may not do this (audited)", body = super::ErrorBody))
+    responses(super::StaffRefusals,
+        (status = 200, body = Vec<DesignationView>),
+        (status = 400, description = "`limit` is not a number", body = super::ErrorBody))
 )]
 pub async fn list_designations(
     State(state): State<Arc<AppState>>,

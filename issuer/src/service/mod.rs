@@ -30,7 +30,7 @@ use axum::{
     response::IntoResponse as _,
     routing::{get, post},
 };
-pub use error::{AppError, ErrorBody, ErrorDetail};
+pub use error::{AppError, ErrorBody, ErrorDetail, JsonBodyRefusals, StaffRefusals};
 use healthcode_service_kit::http::ConnectionLimits;
 pub use state::AppState;
 use tokio::net::TcpListener;

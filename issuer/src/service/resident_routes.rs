@@ -189,15 +189,12 @@ fn check_pin_format(pin: &str) -> Result<(), AppError> {
 /// Activate an account.
 #[utoipa::path(
     post, path = "/v1/activation", tag = "residents", request_body = ActivationRequest,
-    responses(
+    responses(super::JsonBodyRefusals,
         (status = 204, description = "Activated: log in with the password"),
-        (status = 400, description = "The body does not parse (JSON syntax, a broken form)", body = super::ErrorBody),
         (status = 401, description = "Document, PIN or expiry wrong (not said which)", body = super::ErrorBody),
-        (status = 413, description = "Over the body limit", body = super::ErrorBody),
-        (status = 415, description = "Not JSON (content-type application/json)", body = super::ErrorBody),
         (status = 422, description = "Fields not valid", body = super::ErrorBody),
         (status = 423, description = "PIN locked after 5 wrong tries", body = super::ErrorBody),
-        (status = 429, description = "Rate limited", body = super::ErrorBody),
+        (status = 429, description = "Rate limited", body = super::ErrorBody)
     )
 )]
 pub async fn activate(
@@ -238,13 +235,10 @@ pub struct ResendRequest {
 /// Ask for a new SMS PIN.
 #[utoipa::path(
     post, path = "/v1/activation/pin", tag = "residents", request_body = ResendRequest,
-    responses(
+    responses(super::JsonBodyRefusals,
         (status = 202, description = "If a verified application matches, a new PIN is on its way"),
-        (status = 400, description = "The body does not parse (JSON syntax, a broken form)", body = super::ErrorBody),
-        (status = 413, description = "Over the body limit", body = super::ErrorBody),
-        (status = 415, description = "Not JSON (content-type application/json)", body = super::ErrorBody),
         (status = 422, description = "Fields not valid", body = super::ErrorBody),
-        (status = 429, description = "At most one PIN a minute and five a day", body = super::ErrorBody),
+        (status = 429, description = "At most one PIN a minute and five a day", body = super::ErrorBody)
     )
 )]
 pub async fn resend_pin(
@@ -288,14 +282,10 @@ pub struct Session {
 /// Log in.
 #[utoipa::path(
     post, path = "/v1/login", tag = "residents", request_body = LoginRequest,
-    responses(
+    responses(super::JsonBodyRefusals,
         (status = 200, description = "Logged in", body = Session),
-        (status = 400, description = "The body does not parse (JSON syntax, a broken form)", body = super::ErrorBody),
         (status = 401, description = "Not correct (not said which part)", body = super::ErrorBody),
-        (status = 413, description = "Over the body limit", body = super::ErrorBody),
-        (status = 415, description = "Not JSON (content-type application/json)", body = super::ErrorBody),
-        (status = 422, description = "Fields missing or not valid, each named", body = super::ErrorBody),
-        (status = 429, description = "Rate limited", body = super::ErrorBody),
+        (status = 429, description = "Rate limited", body = super::ErrorBody)
     )
 )]
 pub async fn login(
@@ -393,13 +383,10 @@ pub struct VisitUpload {
 /// Upload visit records.
 #[utoipa::path(
     post, path = "/v1/visits", tag = "residents", request_body = VisitUpload, security(("session" = [])),
-    responses(
-        (status = 200, description = "Stored; refused records listed with reasons", body = UploadSummary),
-        (status = 400, description = "The body does not parse (JSON syntax, a broken form)", body = super::ErrorBody),
+    responses(super::JsonBodyRefusals,
         (status = 401, description = "No valid session or token", body = super::ErrorBody),
-        (status = 413, description = "Over 2 MiB or 5,000 records", body = super::ErrorBody),
-        (status = 415, description = "Not JSON (content-type application/json)", body = super::ErrorBody),
-        (status = 422, description = "Fields missing or not valid, each named", body = super::ErrorBody),
+        (status = 200, description = "Stored; refused records listed with reasons", body = UploadSummary),
+        (status = 413, description = "Over 2 MiB or 5,000 records", body = super::ErrorBody)
     )
 )]
 pub async fn upload_visits(

@@ -64,10 +64,9 @@ pub struct QueueItem {
 /// The review queue, in the order to work it.
 #[utoipa::path(
     get, path = "/v1/staff/review-queue", tag = "staff", params(ListParams), security(("staff" = [])),
-    responses((status = 200, body = Vec<QueueItem>),
-        (status = 400, description = "`limit` is not a number", body = super::ErrorBody),
-        (status = 401, description = "No valid session or token", body = super::ErrorBody),
-        (status = 403, description = "The staff member's role may not do this (audited)", body = super::ErrorBody))
+    responses(super::StaffRefusals,
+        (status = 200, body = Vec<QueueItem>),
+        (status = 400, description = "`limit` is not a number", body = super::ErrorBody))
 )]
 pub async fn review_queue(
     State(state): State<Arc<AppState>>,
@@ -107,9 +106,8 @@ pub struct ApplicationView {
 #[utoipa::path(
     get, path = "/v1/staff/applications/{reference}", tag = "staff", security(("staff" = [])),
     params(("reference" = String, Path, description = "The application reference")),
-    responses((status = 200, body = ApplicationView),
-        (status = 401, description = "No valid session or token", body = super::ErrorBody),
-        (status = 403, description = "The staff member's role may not do this (audited)", body = super::ErrorBody),
+    responses(super::StaffRefusals,
+        (status = 200, body = ApplicationView),
         (status = 404, description = "No such application", body = super::ErrorBody))
 )]
 pub async fn application(
@@ -154,10 +152,8 @@ pub async fn application(
 #[utoipa::path(
     get, path = "/v1/staff/applications/{reference}/proof", tag = "staff", security(("staff" = [])),
     params(("reference" = String, Path, description = "The application reference")),
-    responses(
+    responses(super::StaffRefusals,
         (status = 200, description = "The file", content_type = "application/octet-stream"),
-        (status = 401, description = "No valid session or token", body = super::ErrorBody),
-        (status = 403, description = "The staff member's role may not do this (audited)", body = super::ErrorBody),
         (status = 404, description = "No such application, or no proof", body = super::ErrorBody)
     )
 )]
@@ -188,9 +184,8 @@ pub async fn proof(
 #[utoipa::path(
     post, path = "/v1/staff/applications/{reference}/approve", tag = "staff", security(("staff" = [])),
     params(("reference" = String, Path, description = "The application reference")),
-    responses((status = 204, description = "Approved; PIN sent"),
-        (status = 401, description = "No valid session or token", body = super::ErrorBody),
-        (status = 403, description = "The staff member's role may not do this (audited)", body = super::ErrorBody),
+    responses(super::StaffRefusals,
+        (status = 204, description = "Approved; PIN sent"),
         (status = 404, description = "No such application", body = super::ErrorBody),
         (status = 409, description = "Not under review", body = super::ErrorBody))
 )]
@@ -216,15 +211,10 @@ pub struct RejectRequest {
 #[utoipa::path(
     post, path = "/v1/staff/applications/{reference}/reject", tag = "staff", security(("staff" = [])),
     params(("reference" = String, Path, description = "The application reference")), request_body = RejectRequest,
-    responses((status = 204, description = "Rejected; letter queued"),
-        (status = 400, description = "The body does not parse (JSON syntax, a broken form)", body = super::ErrorBody),
-        (status = 401, description = "No valid session or token", body = super::ErrorBody),
-        (status = 403, description = "The staff member's role may not do this (audited)", body = super::ErrorBody),
+    responses(super::StaffRefusals, super::JsonBodyRefusals,
+        (status = 204, description = "Rejected; letter queued"),
         (status = 404, description = "No such application", body = super::ErrorBody),
-        (status = 409, description = "Not under review", body = super::ErrorBody),
-        (status = 413, description = "Over the body limit", body = super::ErrorBody),
-        (status = 415, description = "Not JSON (content-type application/json)", body = super::ErrorBody),
-        (status = 422, description = "Fields missing or not valid, each named", body = super::ErrorBody))
+        (status = 409, description = "Not under review", body = super::ErrorBody))
 )]
 pub async fn reject(
     State(state): State<Arc<AppState>>,
@@ -265,14 +255,11 @@ pub struct PostOfficeCheck {
 /// Confirm an applicant's identity at a post office; the PIN then goes by SMS.
 #[utoipa::path(
     post, path = "/v1/staff/post-office/confirmations", tag = "staff", security(("staff" = [])), request_body = PostOfficeCheck,
-    responses((status = 204, description = "Confirmed; PIN sent"),
-        (status = 400, description = "The body does not parse (JSON syntax, a broken form)", body = super::ErrorBody),
+    responses(super::StaffRefusals, super::JsonBodyRefusals,
+        (status = 204, description = "Confirmed; PIN sent"),
         (status = 401, description = "No valid token, or the letter's PIN is wrong", body = super::ErrorBody),
-        (status = 403, description = "The staff member's role may not do this (audited)", body = super::ErrorBody),
         (status = 404, description = "No such application", body = super::ErrorBody),
         (status = 409, description = "Not waiting for a post-office check", body = super::ErrorBody),
-        (status = 413, description = "Over the body limit", body = super::ErrorBody),
-        (status = 415, description = "Not JSON (content-type application/json)", body = super::ErrorBody),
         (status = 422, description = "Fields not valid, or the document does not match the application", body = super::ErrorBody),
         (status = 423, description = "The letter's PIN is locked after 5 wrong tries", body = super::ErrorBody))
 )]
@@ -303,10 +290,9 @@ pub async fn post_office_confirm(
 /// The SMS outbox, newest first (reading it is audited: it holds PINs).
 #[utoipa::path(
     get, path = "/v1/staff/sms-outbox", tag = "staff", params(ListParams), security(("staff" = [])),
-    responses((status = 200, body = Vec<Sms>),
-        (status = 400, description = "`limit` is not a number", body = super::ErrorBody),
-        (status = 401, description = "No valid session or token", body = super::ErrorBody),
-        (status = 403, description = "The staff member's role may not do this (audited)", body = super::ErrorBody))
+    responses(super::StaffRefusals,
+        (status = 200, body = Vec<Sms>),
+        (status = 400, description = "`limit` is not a number", body = super::ErrorBody))
 )]
 pub async fn sms_outbox(
     State(state): State<Arc<AppState>>,
@@ -329,10 +315,9 @@ pub async fn sms_outbox(
 /// The audit log, newest first.
 #[utoipa::path(
     get, path = "/v1/staff/audit", tag = "staff", params(ListParams), security(("staff" = [])),
-    responses((status = 200, body = Vec<AuditEntry>),
-        (status = 400, description = "`limit` is not a number", body = super::ErrorBody),
-        (status = 401, description = "No valid session or token", body = super::ErrorBody),
-        (status = 403, description = "The staff member's role may not do this (audited)", body = super::ErrorBody))
+    responses(super::StaffRefusals,
+        (status = 200, body = Vec<AuditEntry>),
+        (status = 400, description = "`limit` is not a number", body = super::ErrorBody))
 )]
 pub async fn audit_log(
     State(state): State<Arc<AppState>>,
