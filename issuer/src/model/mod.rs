@@ -27,4 +27,4 @@ pub use actor::Actor;
 pub use feed::{FeedFact, FeedKind, FeedRecord};
 pub use place::PlaceId;
 pub use refused::RefusedRecord;
-pub use visit::{VISIT_WINDOW, VisitRecord};
+pub use visit::{VISIT_WINDOW, VisitProblem, VisitRecord};

@@ -76,6 +76,12 @@ pub enum VisitProblem {
     /// A check-out before its check-in.
     #[error("check_out: before check_in")]
     CheckOutBeforeCheckIn,
+    /// The visit is stored with another check-out (or the upload gives it
+    /// two): stored visits are facts, and gain a check-out only if missing.
+    #[error(
+        "check_out: this visit is already recorded with another check-out, which cannot be changed"
+    )]
+    CheckOutChanged,
 }
 
 impl VisitRecord {

@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 
 use crate::{
     Error,
-    model::{RefusedRecord, VisitRecord},
+    model::{RefusedRecord, VisitProblem, VisitRecord},
     store::Store,
 };
 
@@ -18,7 +18,8 @@ pub const MAX_RECORDS_PER_UPLOAD: usize = 5_000;
 pub struct UploadSummary {
     /// Records received.
     pub received: usize,
-    /// Records stored (or already stored: uploading again changes nothing).
+    /// Records stored, or already stored (a stored visit changes only by
+    /// gaining a missing check-out).
     pub stored: usize,
     /// Records refused, each with its reason.
     pub refused: Vec<RefusedRecord>,
@@ -42,17 +43,27 @@ pub async fn upload(
     }
     let received = records.len();
     let mut good = Vec::with_capacity(received);
+    let mut positions = Vec::with_capacity(received);
     let mut refused = Vec::new();
     for (index, value) in records.into_iter().enumerate() {
         match VisitRecord::check(value, now) {
-            Ok(record) => good.push(record),
+            Ok(record) => {
+                good.push(record);
+                positions.push(index);
+            }
             Err(problem) => refused.push(RefusedRecord::new(index, problem)),
         }
     }
-    store.store_visits(account_id, &good, now).await?;
+    let conflicts = store.store_visits(account_id, &good, now).await?;
+    refused.extend(
+        conflicts
+            .iter()
+            .map(|&i| RefusedRecord::new(positions[i], VisitProblem::CheckOutChanged)),
+    );
+    refused.sort_by_key(|r| r.index);
     Ok(UploadSummary {
         received,
-        stored: good.len(),
+        stored: good.len() - conflicts.len(),
         refused,
     })
 }

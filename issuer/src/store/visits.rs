@@ -31,9 +31,11 @@ pub struct StoredVisit {
 const ROWS_PER_STATEMENT: usize = 500;
 
 impl Store {
-    /// Stores `records` for `account_id` in one transaction. The same record
-    /// (account, venue, check-in) uploaded again changes nothing, except that
-    /// a check-out the app learnt since is kept.
+    /// Stores `records` for `account_id` in one transaction, as append-only
+    /// facts: a record already stored (account, venue, check-in) changes
+    /// nothing, except that a missing check-out may be added. A record that
+    /// would change a stored check-out (or disagrees with another record of
+    /// the same upload) is not stored; its index in `records` is returned.
     ///
     /// # Errors
     /// [`Error::Db`]; on error nothing is stored.
@@ -42,22 +44,28 @@ impl Store {
         account_id: &str,
         records: &[VisitRecord],
         now: OffsetDateTime,
-    ) -> Result<(), Error> {
+    ) -> Result<Vec<usize>, Error> {
         // One row per venue and per visit, so that no multi-row upsert
         // touches a row twice (PostgreSQL refuses that); the last name of a
-        // venue wins, and a visit keeps any check-out it was given.
+        // venue wins.
         let venues: BTreeMap<&str, &str> = records
             .iter()
             .map(|r| (r.venue_id.as_str(), r.venue_name.as_str()))
             .collect();
-        let mut visits: BTreeMap<(&str, OffsetDateTime), Option<OffsetDateTime>> = BTreeMap::new();
-        for r in records {
-            let check_out = visits.entry((r.venue_id.as_str(), r.check_in)).or_default();
-            *check_out = r.check_out.or(*check_out);
-        }
+        let (mut visits, mut conflicts) = merge_upload(records);
         let venues: Vec<_> = venues.into_iter().collect();
-        let visits: Vec<_> = visits.into_iter().collect();
         let mut tx = self.write().await?;
+        let stored = stored_check_outs(&mut tx, account_id, &visits).await?;
+        visits.retain(|key, (index, check_out)| {
+            match (stored.get(&(key.0.to_owned(), key.1)), check_out) {
+                (Some(Some(kept)), Some(new)) if *kept != *new => {
+                    conflicts.push(*index);
+                    false
+                }
+                _ => true,
+            }
+        });
+        let visits: Vec<_> = visits.into_iter().collect();
         // Multi-row inserts: one statement per chunk, not two per record.
         for chunk in venues.chunks(ROWS_PER_STATEMENT) {
             let mut insert = QueryBuilder::<Sqlite>::new("INSERT INTO venues (id, name) ");
@@ -73,21 +81,24 @@ impl Store {
             let mut insert = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO visits (account_id, venue_id, check_in, check_out, uploaded_at) ",
             );
-            insert.push_values(chunk, |mut row, ((venue_id, check_in), check_out)| {
+            insert.push_values(chunk, |mut row, ((venue_id, check_in), (_, check_out))| {
                 row.push_bind(account_id)
                     .push_bind(*venue_id)
-                    .push_bind(to_db(*check_in))
-                    .push_bind(check_out.map(to_db))
+                    .push_bind(*check_in)
+                    .push_bind(*check_out)
                     .push_bind(to_db(now));
             });
+            // Only a missing check-out is filled in: a stored one is a fact.
             insert.push(
                 " ON CONFLICT (account_id, venue_id, check_in) \
-                 DO UPDATE SET check_out = COALESCE(excluded.check_out, visits.check_out)",
+                 DO UPDATE SET check_out = excluded.check_out \
+                 WHERE visits.check_out IS NULL AND excluded.check_out IS NOT NULL",
             );
             insert.build().execute(&mut *tx).await?;
         }
         tx.commit().await?;
-        Ok(())
+        conflicts.sort_unstable();
+        Ok(conflicts)
     }
 
     /// The visits of `account_id` since `since`, oldest first.
@@ -138,4 +149,56 @@ impl Store {
             })
             .collect()
     }
+}
+
+/// A visit's key as stored: venue and check-in (whole seconds).
+type VisitKey<'a> = (&'a str, i64);
+
+/// One entry per visit of an upload: the index of the record it came from
+/// and its check-out (stored form). Records that give one visit two
+/// different check-outs are conflicts: their indexes are the second value.
+fn merge_upload(
+    records: &[VisitRecord],
+) -> (BTreeMap<VisitKey<'_>, (usize, Option<i64>)>, Vec<usize>) {
+    let mut visits: BTreeMap<VisitKey<'_>, (usize, Option<i64>)> = BTreeMap::new();
+    let mut conflicts = Vec::new();
+    for (index, r) in records.iter().enumerate() {
+        let check_out = r.check_out.map(to_db);
+        let entry = visits
+            .entry((r.venue_id.as_str(), to_db(r.check_in)))
+            .or_insert((index, None));
+        match (entry.1, check_out) {
+            (Some(kept), Some(new)) if kept != new => conflicts.push(index),
+            (None, Some(_)) => *entry = (index, check_out),
+            _ => {}
+        }
+    }
+    (visits, conflicts)
+}
+
+/// The stored check-outs of `account_id`'s visits among `visits`.
+async fn stored_check_outs<'a>(
+    conn: &mut SqliteConnection,
+    account_id: &str,
+    visits: &BTreeMap<VisitKey<'a>, (usize, Option<i64>)>,
+) -> Result<BTreeMap<(String, i64), Option<i64>>, Error> {
+    let (Some(first), Some(last)) = (
+        visits.keys().map(|(_, at)| *at).min(),
+        visits.keys().map(|(_, at)| *at).max(),
+    ) else {
+        return Ok(BTreeMap::new());
+    };
+    let rows: Vec<(String, i64, Option<i64>)> = sqlx::query_as(
+        "SELECT venue_id, check_in, check_out FROM visits \
+         WHERE account_id = ? AND check_in BETWEEN ? AND ?",
+    )
+    .bind(account_id)
+    .bind(first)
+    .bind(last)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(venue, at, check_out)| ((venue, at), check_out))
+        .collect())
 }

@@ -328,3 +328,135 @@ fn the_served_api_description_is_the_checked_in_one() {
         assert!(served["paths"][path].is_object(), "{path} undocumented");
     }
 }
+
+/// Issue 12, attack 6: re-uploading a stored visit with an earlier check-out
+/// (to end it before its place became high-risk) must not rewrite it.
+#[test]
+fn a_stored_check_out_cannot_be_moved_by_a_re_upload() {
+    use crate::accounts::{import_housing, rfc3339};
+    use time::{Duration, OffsetDateTime};
+
+    let server = IssuerServer::start(RELAXED);
+    let person = Person::hkid();
+    import_housing(&server, &person);
+    assert_eq!(server.register(&person.form(), None).0, 202);
+    let pin = server
+        .sms_pin(&person.phone_e164)
+        .unwrap_or_else(|| panic!("no SMS PIN"));
+    assert_eq!(person.activate(&server, &pin).0, 204);
+    let token = person.login(&server);
+
+    // Whole seconds, as visits are stored.
+    let now = OffsetDateTime::now_utc();
+    let check_in = now - Duration::hours(5) - Duration::nanoseconds(i64::from(now.nanosecond()));
+    let visit = |check_out: Option<OffsetDateTime>| {
+        json!({"venue_id": "venue-rewrite", "venue_name": "Cafe",
+               "check_in": rfc3339(check_in), "check_out": check_out.map(rfc3339)})
+    };
+    let stored_check_out = || {
+        let (_, listed) = server.get("/v1/visits", Some(&token));
+        listed["visits"]
+            .as_array()
+            .and_then(|v| v.iter().find(|v| v["venue_id"] == "venue-rewrite"))
+            .map(|v| v["check_out"].clone())
+    };
+
+    // No check-out at first; the app learns it later: filled in.
+    let first = json!({"records": [visit(None)]});
+    assert_eq!(
+        server.post("/v1/visits", &first, Some(&token)).1["stored"],
+        1
+    );
+    assert_eq!(stored_check_out(), Some(serde_json::Value::Null));
+    let real_out = check_in + Duration::hours(3);
+    let filled = json!({"records": [visit(Some(real_out))]});
+    let (_, summary) = server.post("/v1/visits", &filled, Some(&token));
+    assert_eq!(summary["stored"], 1, "{summary}");
+    assert_eq!(stored_check_out(), Some(json!(rfc3339(real_out))));
+
+    // An earlier check-out, or a later one, is refused and changes nothing.
+    for moved in [
+        check_in + Duration::minutes(10),
+        check_in + Duration::hours(4),
+    ] {
+        let rewrite = json!({"records": [visit(None), visit(Some(moved))]});
+        let (status, summary) = server.post("/v1/visits", &rewrite, Some(&token));
+        assert_eq!(status, 200, "{summary}");
+        assert_eq!(summary["stored"], 1, "{summary}");
+        assert_eq!(summary["refused"][0]["index"], 1, "{summary}");
+        assert!(
+            summary["refused"][0]["reason"]
+                .as_str()
+                .is_some_and(|r| r.contains("cannot be changed")),
+            "{summary}"
+        );
+        assert_eq!(stored_check_out(), Some(json!(rfc3339(real_out))));
+    }
+
+    // Two different check-outs for one visit in one upload: the second is refused.
+    let other = check_in - Duration::days(1);
+    let twice = json!({"records": [
+        {"venue_id": "venue-twice", "venue_name": "Bar", "check_in": rfc3339(other), "check_out": rfc3339(other + Duration::hours(1))},
+        {"venue_id": "venue-twice", "venue_name": "Bar", "check_in": rfc3339(other), "check_out": rfc3339(other + Duration::minutes(5))},
+    ]});
+    let (_, summary) = server.post("/v1/visits", &twice, Some(&token));
+    assert_eq!(
+        (
+            summary["stored"].clone(),
+            summary["refused"][0]["index"].clone()
+        ),
+        (json!(1), json!(1)),
+        "{summary}"
+    );
+}
+
+/// Issue 12, attack 10: a leaked or departed staff member's token can be
+/// replaced or switched off, at once and audited.
+#[test]
+fn a_staff_token_can_be_rotated_and_a_member_disabled_at_once() {
+    let server = IssuerServer::start(RELAXED);
+    let admin = server.staff("ada", "admin");
+    let old = server.staff("rita", "reviewer");
+    assert_eq!(server.get("/v1/staff/review-queue", Some(&old)).0, 200);
+
+    let rotated = server.cli(&["staff", "rotate", "--name", "rita"]);
+    assert!(
+        rotated.status.success(),
+        "{}",
+        crate::support::stderr(&rotated)
+    );
+    let new = String::from_utf8_lossy(&rotated.stdout).trim().to_owned();
+    assert!(new.starts_with("hcstaff_") && new != old, "{new}");
+    assert_eq!(server.get("/v1/staff/review-queue", Some(&old)).0, 401);
+    assert_eq!(server.get("/v1/staff/review-queue", Some(&new)).0, 200);
+
+    let disabled = server.cli(&["staff", "disable", "--name", "rita"]);
+    assert!(
+        disabled.status.success(),
+        "{}",
+        crate::support::stderr(&disabled)
+    );
+    assert_eq!(server.get("/v1/staff/review-queue", Some(&new)).0, 401);
+    // Neither can be done twice, nor to someone who does not exist.
+    for args in [
+        ["staff", "disable", "--name", "rita"],
+        ["staff", "rotate", "--name", "rita"],
+        ["staff", "disable", "--name", "nobody"],
+    ] {
+        let output = server.cli(&args);
+        assert!(!output.status.success(), "{args:?}");
+        assert!(
+            crate::support::stderr(&output).contains("staff member"),
+            "{args:?}: {}",
+            crate::support::stderr(&output)
+        );
+    }
+
+    let (_, audit) = server.get("/v1/staff/audit?limit=20", Some(&admin));
+    let actions: Vec<&str> = audit
+        .as_array()
+        .map(|a| a.iter().filter_map(|e| e["action"].as_str()).collect())
+        .unwrap_or_default();
+    assert!(actions.contains(&"staff_token_rotated"), "{actions:?}");
+    assert!(actions.contains(&"staff_disabled"), "{actions:?}");
+}
