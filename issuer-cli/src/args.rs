@@ -309,6 +309,24 @@ pub enum StaffCommand {
         #[arg(long)]
         role: Role,
     },
+    /// Disable a staff member: their token stops working at once.
+    Disable {
+        /// Where the data lives.
+        #[command(flatten)]
+        data: DataArgs,
+        /// The staff member's name.
+        #[arg(long)]
+        name: String,
+    },
+    /// Give a staff member a new token (printed, shown this once); the old one stops working.
+    Rotate {
+        /// Where the data lives.
+        #[command(flatten)]
+        data: DataArgs,
+        /// The staff member's name.
+        #[arg(long)]
+        name: String,
+    },
 }
 
 /// `issuer sms`.

@@ -24,17 +24,33 @@ pub fn letters(
     Ok(Done::Succeeded)
 }
 
-/// `issuer staff add`.
+/// `issuer staff add | disable | rotate`.
 pub fn staff(
     runtime: &tokio::runtime::Runtime,
     command: StaffCommand,
     now: OffsetDateTime,
 ) -> anyhow::Result<Done> {
-    let StaffCommand::Add { data, name, role } = command;
-    let store = data.open(runtime)?;
-    let token = runtime.block_on(store.add_staff(&name, role, now))?;
-    println!("{token}");
-    eprintln!("staff member {name:?} added as {role}; the token above is shown only now");
+    match command {
+        StaffCommand::Add { data, name, role } => {
+            let store = data.open(runtime)?;
+            let token = runtime.block_on(store.add_staff(&name, role, now))?;
+            println!("{token}");
+            eprintln!("staff member {name:?} added as {role}; the token above is shown only now");
+        }
+        StaffCommand::Disable { data, name } => {
+            let store = data.open(runtime)?;
+            runtime.block_on(store.disable_staff(&name, now))?;
+            eprintln!("staff member {name:?} disabled; their token no longer works");
+        }
+        StaffCommand::Rotate { data, name } => {
+            let store = data.open(runtime)?;
+            let token = runtime.block_on(store.rotate_staff_token(&name, now))?;
+            println!("{token}");
+            eprintln!(
+                "staff member {name:?} has a new token, shown only now; the old one no longer works"
+            );
+        }
+    }
     Ok(Done::Succeeded)
 }
 

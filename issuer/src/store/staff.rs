@@ -24,9 +24,7 @@ impl Store {
         role: Role,
         now: OffsetDateTime,
     ) -> Result<String, Error> {
-        let mut bytes = [0u8; 32];
-        self.with_rng(|rng| rng.fill_bytes(&mut bytes));
-        let token = format!("{STAFF_TOKEN_PREFIX}{}", b64::encode(&bytes));
+        let token = self.new_staff_token();
         let id = self.new_id();
         let mut tx = self.write().await?;
         let taken: Option<String> = sqlx::query_scalar("SELECT id FROM staff WHERE name = $1")
@@ -53,6 +51,73 @@ impl Store {
             .await?;
         tx.commit().await?;
         Ok(token)
+    }
+
+    /// Disables the staff member named `name`: their token stops working at
+    /// once, on every instance that shares this database. Audited.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] for no such enabled member; [`Error::Db`].
+    pub async fn disable_staff(&self, name: &str, now: OffsetDateTime) -> Result<(), Error> {
+        let mut tx = self.write().await?;
+        let id: Option<String> = sqlx::query_scalar(
+            "UPDATE staff SET disabled_at = $1 WHERE name = $2 AND disabled_at IS NULL RETURNING id",
+        )
+        .bind(to_db(now))
+        .bind(name)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let id = id.ok_or(Error::NotFound {
+            what: "enabled staff member",
+        })?;
+        let detail = serde_json::json!({ "name": name });
+        self.audit(&mut tx, now, &Actor::Cli, "staff_disabled", &id, &detail)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Gives the staff member named `name` a new token; the old one stops
+    /// working at once. Returns the new token, shown this once. Audited.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] for no such enabled member; [`Error::Db`].
+    pub async fn rotate_staff_token(
+        &self,
+        name: &str,
+        now: OffsetDateTime,
+    ) -> Result<String, Error> {
+        let token = self.new_staff_token();
+        let mut tx = self.write().await?;
+        let id: Option<String> = sqlx::query_scalar(
+            "UPDATE staff SET token_hash = $1 WHERE name = $2 AND disabled_at IS NULL RETURNING id",
+        )
+        .bind(self.key().secret_hash("staff", "", &token))
+        .bind(name)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let id = id.ok_or(Error::NotFound {
+            what: "enabled staff member",
+        })?;
+        let detail = serde_json::json!({ "name": name });
+        self.audit(
+            &mut tx,
+            now,
+            &Actor::Cli,
+            "staff_token_rotated",
+            &id,
+            &detail,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(token)
+    }
+
+    /// A new random staff token.
+    fn new_staff_token(&self) -> String {
+        let mut bytes = [0u8; 32];
+        self.with_rng(|rng| rng.fill_bytes(&mut bytes));
+        format!("{STAFF_TOKEN_PREFIX}{}", b64::encode(&bytes))
     }
 
     /// Allows `staff` to do `action` if their role is one of `roles`. The one
