@@ -182,3 +182,117 @@ impl Checker {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use healthcode_keys::{
+        Claims, Colour, IssuerSecretKey, KeyStatus, Region, SecretKey, TokenId,
+        hktime::end_of_hk_day, testkeys, token,
+    };
+    use time::{Duration, macros::datetime};
+
+    use super::*;
+    use crate::Identity;
+
+    const NOW: OffsetDateTime = datetime!(2022-12-10 01:00 UTC);
+    /// When the trust list below was issued.
+    const LISTED: OffsetDateTime = datetime!(2022-12-09 00:00 UTC);
+
+    fn document(text: &str) -> IdDocument {
+        text.parse().unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// A key like a real issuer's: not marked test.
+    fn production_key() -> IssuerSecretKey {
+        IssuerSecretKey::from_secret(
+            SecretKey::from_bytes(&[42; 32]),
+            Region::HongKong,
+            datetime!(2022-01-01 00:00 UTC),
+            datetime!(2035-12-31 23:59:59 UTC),
+            false,
+        )
+    }
+
+    /// A checker trusting `key`, with the test identity key, and a code it signed
+    /// for `HKID:A123456(3)`.
+    fn checker_and_code(key: &IssuerSecretKey) -> (Checker, String) {
+        let trust = testkeys::verified_trust_list(LISTED, &[(key, KeyStatus::Active)], NOW);
+        let token_id = TokenId::from_bytes([9; 12]);
+        let claims = Claims {
+            token_id,
+            colour: Colour::Green,
+            identity: testkeys::identity().bind(&token_id, &document("HKID:A123456(3)")),
+            issued_at: NOW,
+            valid_until: end_of_hk_day(NOW),
+        };
+        let text = token::sign(key, &claims)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .to_text();
+        (Checker::new(trust, Some(testkeys::identity())), text)
+    }
+
+    #[test]
+    fn a_code_of_a_production_key_is_plainly_valid_and_not_a_specimen() {
+        let (checker, text) = checker_and_code(&production_key());
+        let verdict = checker.check_text("t", &text, None, NOW);
+        assert!(verdict.is_valid(), "{verdict:?}");
+        assert!(!verdict.is_specimen());
+        assert_eq!(verdict.identity(), Identity::Unchecked);
+    }
+
+    #[test]
+    fn a_specimen_is_refused_unless_a_drill_accepts_it() {
+        let (checker, text) = checker_and_code(&testkeys::issuer(Region::HongKong, "a"));
+        let refused = checker.check_text("t", &text, None, NOW);
+        assert_eq!(refused.error_code(), Some(ErrorCode::Specimen));
+        assert!(refused.is_specimen());
+        let drill = checker.accepting_specimens(true);
+        let accepted = drill.check_text("t", &text, None, NOW);
+        assert!(accepted.is_valid(), "{accepted:?}");
+        assert!(accepted.is_specimen());
+    }
+
+    #[test]
+    fn the_holders_document_matches_and_anothers_does_not() {
+        let (checker, text) = checker_and_code(&production_key());
+        assert!(checker.can_check_identity());
+        let holder = checker.check_text("t", &text, Some(&document("HKID:A123456(3)")), NOW);
+        assert_eq!(
+            (holder.is_valid(), holder.identity()),
+            (true, Identity::Match)
+        );
+        let other = checker.check_text("t", &text, Some(&document("PERMIT:H12345678")), NOW);
+        assert_eq!(
+            (other.error_code(), other.identity()),
+            (Some(ErrorCode::IdentityMismatch), Identity::Mismatch)
+        );
+        // Without the identity key a document cannot be checked: it stays unchecked.
+        let blind = Checker::new(checker.trust().clone(), None);
+        assert!(!blind.can_check_identity());
+        let unchecked = blind.check_text("t", &text, Some(&document("PERMIT:H12345678")), NOW);
+        assert_eq!(
+            (unchecked.is_valid(), unchecked.identity()),
+            (true, Identity::Unchecked)
+        );
+    }
+
+    #[test]
+    fn the_trust_list_expires_after_its_last_second_for_every_input() {
+        let (checker, text) = checker_and_code(&production_key());
+        let expiry = checker.trust().expires_at();
+        assert!(!checker.trust_expired(expiry));
+        assert!(checker.trust_expired(expiry + Duration::seconds(1)));
+        assert!(!checker.trust_expired(expiry - Duration::seconds(1)));
+        let late = expiry + Duration::seconds(1);
+        let verdict = checker.check_text("t", &text, None, late);
+        assert_eq!(verdict.error_code(), Some(ErrorCode::TrustListExpired));
+        let photo = checker.check_image("p", b"not an image", None, late);
+        assert_eq!(photo.error_code(), Some(ErrorCode::TrustListExpired));
+        assert!(
+            verdict
+                .refusal()
+                .is_some_and(|r| r.message.contains("trust list expired")),
+            "{verdict:?}"
+        );
+    }
+}

@@ -395,6 +395,51 @@ mod tests {
     }
 
     #[test]
+    fn a_verdict_shows_what_the_token_says() {
+        let issued_at = time::macros::datetime!(2022-12-10 01:00 UTC);
+        let valid_until = time::macros::datetime!(2022-12-10 15:59:59 UTC);
+        let (kid, token_id) = (KeyId::from_bytes([1; 4]), TokenId::from_bytes([2; 12]));
+        let verdict = Verdict::of_token(
+            "photo.jpg",
+            TokenFacts::Authentic {
+                region: Region::HongKong,
+                kid,
+                claims: Claims {
+                    token_id,
+                    colour: Colour::Amber,
+                    identity: healthcode_keys::IdentityBinding::from_bytes([0; 16]),
+                    issued_at,
+                    valid_until,
+                },
+                specimen: true,
+            },
+        );
+        assert_eq!(verdict.input(), "photo.jpg");
+        assert_eq!(verdict.colour(), Some(Colour::Amber));
+        assert_eq!(
+            (verdict.issued_at(), verdict.valid_until()),
+            (Some(issued_at), Some(valid_until))
+        );
+        assert_eq!(verdict.routing(), Some((Region::HongKong, kid, token_id)));
+        assert!(verdict.is_specimen());
+        assert_eq!(verdict.revocation_as_of(), None);
+        let routing_only = Verdict::of_token(
+            "x",
+            TokenFacts::Routing {
+                region: Region::Macao,
+                kid,
+                token_id,
+            },
+        );
+        assert_eq!(routing_only.routing(), Some((Region::Macao, kid, token_id)));
+        assert_eq!(
+            (routing_only.colour(), routing_only.is_specimen()),
+            (None, false)
+        );
+        assert_eq!(ErrorCode::Specimen.to_string(), "specimen");
+    }
+
+    #[test]
     fn the_first_refusal_stands_and_validity_follows_it() {
         let verdict = Verdict::unreadable("x", "first");
         assert!(!verdict.is_valid());

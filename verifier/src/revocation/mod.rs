@@ -320,5 +320,69 @@ mod tests {
         assert_eq!(humanize(Duration::minutes(10)), "10m");
         assert_eq!(humanize(Duration::hours(2)), "2h");
         assert_eq!(humanize(Duration::seconds(90)), "90s");
+        assert_eq!(humanize(Duration::ZERO), "0s");
+    }
+
+    #[test]
+    fn the_staleness_choice_is_read_from_its_two_words_only() {
+        assert_eq!("reject".parse(), Ok(WhenStale::Reject));
+        assert_eq!("accept".parse(), Ok(WhenStale::Accept));
+        for bad in ["", "Reject", "allow", "accept "] {
+            assert!(bad.parse::<WhenStale>().is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_revocation_reads_with_its_reason_and_hong_kong_time() {
+        let revocation = Revocation {
+            token_id: TokenId::from_bytes([1; 12]),
+            reason: RevocationReason::RiskChanged,
+            revoked_at: datetime!(2022-12-10 00:55 UTC),
+            until: datetime!(2022-12-10 15:59:59 UTC),
+        };
+        assert_eq!(
+            revoked_message(&revocation),
+            "revoked (risk_changed) at 2022-12-10T08:55:00+08:00"
+        );
+    }
+
+    #[test]
+    fn a_stale_answer_says_why_and_sends_to_secondary_inspection() {
+        let lookup = |as_of| Lookup {
+            revoked: None,
+            as_of,
+            stale: true,
+        };
+        assert_eq!(
+            stale_message(&lookup(None), &TEN_MINUTES),
+            "no revocation data has been received yet: send to secondary inspection"
+        );
+        assert_eq!(
+            stale_message(&lookup(Some(datetime!(2022-12-10 00:30 UTC))), &TEN_MINUTES),
+            "revocation data is older than 10m (complete as of 2022-12-10T08:30:00+08:00): \
+             send to secondary inspection"
+        );
+        let no_limit = StalenessPolicy {
+            stale_after: None,
+            when_stale: WhenStale::Reject,
+        };
+        assert_eq!(
+            stale_message(&lookup(Some(NOW)), &no_limit),
+            "revocation data is stale: send to secondary inspection"
+        );
+    }
+
+    #[test]
+    fn a_checked_verdict_says_how_fresh_its_revocation_data_was() {
+        let set = RevocationSet::default();
+        let as_of = NOW - Duration::minutes(3);
+        let held = Held {
+            set: &set,
+            as_of: Some(as_of),
+        };
+        let verdict = apply(valid(1), Some(held), &TEN_MINUTES, NOW);
+        assert!(verdict.is_valid(), "{verdict:?}");
+        assert_eq!(verdict.revocation(), RevocationStatus::NotRevoked);
+        assert_eq!(verdict.revocation_as_of(), Some(as_of));
     }
 }

@@ -94,6 +94,11 @@ mod tests {
         let until = datetime!(2022-12-10 15:59:59 UTC);
         let mut set = RevocationSet::default();
         set.insert(revocation(1, until));
+        assert!(!set.is_empty());
+        assert_eq!(
+            set.iter().map(|r| r.token_id).collect::<Vec<_>>(),
+            [TokenId::from_bytes([1; 12])]
+        );
         set.prune(until);
         assert_eq!(set.len(), 1, "kept through the code's last second");
         set.prune(until + Duration::seconds(1));
