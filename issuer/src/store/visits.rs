@@ -154,13 +154,15 @@ impl Store {
 /// A visit's key as stored: venue and check-in (whole seconds).
 type VisitKey<'a> = (&'a str, i64);
 
+/// The visits of an upload: for each, the index of the record it came from
+/// and its check-out as stored.
+type UploadVisits<'a> = BTreeMap<VisitKey<'a>, (usize, Option<i64>)>;
+
 /// One entry per visit of an upload: the index of the record it came from
 /// and its check-out (stored form). Records that give one visit two
 /// different check-outs are conflicts: their indexes are the second value.
-fn merge_upload(
-    records: &[VisitRecord],
-) -> (BTreeMap<VisitKey<'_>, (usize, Option<i64>)>, Vec<usize>) {
-    let mut visits: BTreeMap<VisitKey<'_>, (usize, Option<i64>)> = BTreeMap::new();
+fn merge_upload(records: &[VisitRecord]) -> (UploadVisits<'_>, Vec<usize>) {
+    let mut visits = UploadVisits::new();
     let mut conflicts = Vec::new();
     for (index, r) in records.iter().enumerate() {
         let check_out = r.check_out.map(to_db);
@@ -180,7 +182,7 @@ fn merge_upload(
 async fn stored_check_outs<'a>(
     conn: &mut SqliteConnection,
     account_id: &str,
-    visits: &BTreeMap<VisitKey<'a>, (usize, Option<i64>)>,
+    visits: &UploadVisits<'a>,
 ) -> Result<BTreeMap<(String, i64), Option<i64>>, Error> {
     let (Some(first), Some(last)) = (
         visits.keys().map(|(_, at)| *at).min(),
