@@ -4,7 +4,7 @@ use healthcode_keys::b64;
 use rand::RngCore as _;
 use time::OffsetDateTime;
 
-use super::{Store, parse_name, to_db};
+use super::{Store, Tx, parse_name, to_db};
 use crate::{
     Error,
     model::{Actor, Role, StaffMember},
@@ -67,14 +67,8 @@ impl Store {
         .bind(name)
         .fetch_optional(&mut *tx)
         .await?;
-        let id = id.ok_or(Error::NotFound {
-            what: "enabled staff member",
-        })?;
-        let detail = serde_json::json!({ "name": name });
-        self.audit(&mut tx, now, &Actor::Cli, "staff_disabled", &id, &detail)
-            .await?;
-        tx.commit().await?;
-        Ok(())
+        self.audit_staff_change(tx, id, name, "staff_disabled", now)
+            .await
     }
 
     /// Gives the staff member named `name` a new token; the old one stops
@@ -96,21 +90,29 @@ impl Store {
         .bind(name)
         .fetch_optional(&mut *tx)
         .await?;
+        self.audit_staff_change(tx, id, name, "staff_token_rotated", now)
+            .await?;
+        Ok(token)
+    }
+
+    /// Ends a change to the enabled staff member `name` whose row, if the
+    /// change found one, is `id`: audits `action` and commits.
+    async fn audit_staff_change(
+        &self,
+        mut tx: Tx,
+        id: Option<String>,
+        name: &str,
+        action: &str,
+        now: OffsetDateTime,
+    ) -> Result<(), Error> {
         let id = id.ok_or(Error::NotFound {
             what: "enabled staff member",
         })?;
         let detail = serde_json::json!({ "name": name });
-        self.audit(
-            &mut tx,
-            now,
-            &Actor::Cli,
-            "staff_token_rotated",
-            &id,
-            &detail,
-        )
-        .await?;
+        self.audit(&mut tx, now, &Actor::Cli, action, &id, &detail)
+            .await?;
         tx.commit().await?;
-        Ok(token)
+        Ok(())
     }
 
     /// A new random staff token.
