@@ -152,6 +152,11 @@ pub struct ServeArgs {
     /// PIN tries and resends per minute from one address.
     #[arg(long, default_value_t = RateLimits::default().pin_per_minute)]
     pub pin_per_minute: std::num::NonZeroU32,
+    /// A proxy (address or CIDR, repeatable) whose `Forwarded` /
+    /// `X-Forwarded-For` names the client; without one, those headers are
+    /// ignored and each client is its socket address (IPv6: its /64).
+    #[arg(long = "trusted-proxy", value_name = "CIDR", value_parser = parse_proxy)]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Leave `Secure` off the session cookie: only for plain-HTTP development.
     #[arg(long)]
     pub insecure_cookies: bool,
@@ -352,4 +357,14 @@ pub enum AuditCommand {
         #[command(flatten)]
         data: DataArgs,
     },
+}
+
+/// `10.0.0.0/8`, `2001:db8::/32`, or one address (`127.0.0.1`).
+fn parse_proxy(value: &str) -> Result<ipnet::IpNet, String> {
+    value
+        .parse::<ipnet::IpNet>()
+        .or_else(|_| value.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| {
+            format!("{value:?} is neither an address nor a CIDR block (10.0.0.0/8, 2001:db8::/32)")
+        })
 }

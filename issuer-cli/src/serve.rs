@@ -2,7 +2,11 @@
 
 use healthcode_issuer::{
     codes::signer::Signer,
-    service::{self, state::RateLimits},
+    service::{
+        self,
+        client::TrustedProxies,
+        state::{RateLimits, Settings},
+    },
 };
 use healthcode_keys::hktime;
 use healthcode_service_kit::http::ConnectionLimits;
@@ -24,7 +28,12 @@ pub fn serve(runtime: &tokio::runtime::Runtime, args: ServeArgs) -> anyhow::Resu
         login_per_minute: args.login_per_minute,
         pin_per_minute: args.pin_per_minute,
     };
-    let state = service::AppState::new(store, limits, !args.insecure_cookies, signer, hktime::now);
+    let settings = Settings {
+        limits,
+        secure_cookies: !args.insecure_cookies,
+        trusted_proxies: TrustedProxies::new(args.trusted_proxies),
+    };
+    let state = service::AppState::new(store, settings, signer, hktime::now);
     let background = service::Background {
         sms_webhook: args.sms_webhook,
         redis: args.redis,

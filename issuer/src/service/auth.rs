@@ -22,19 +22,23 @@ pub const SESSION_COOKIE: &str = "hc_session";
 /// No token we issue is longer; a longer one is refused before any lookup.
 const MAX_TOKEN_LEN: usize = 128;
 
-/// The client's address (the peer; put a proxy that rewrites nothing in front).
+/// The client's address: the peer, or behind a trusted proxy the address
+/// it forwarded (see [`super::client`]).
 #[derive(Debug, Clone, Copy)]
 pub struct ClientIp(pub IpAddr);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+impl FromRequestParts<Arc<AppState>> for ClientIp {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, AppError> {
         let peer = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
-        Ok(ClientIp(peer))
+        Ok(ClientIp(state.trusted_proxies.client(peer, &parts.headers)))
     }
 }
 

@@ -3,6 +3,7 @@
 //! # Layout
 //! - [`state`]: [`AppState`]: the store, rate limiters, the clock.
 //! - [`auth`]: client address, resident sessions, staff tokens and roles.
+//! - [`client`]: the client behind trusted proxies, and the key it is limited by.
 //! - [`resident_routes`], [`staff_routes`]: the account handlers.
 //! - [`code_routes`], [`feed_routes`]: applying for codes; the health feeds.
 //! - [`workers`]: re-evaluation, delivering revocations, key reloads.
@@ -11,6 +12,7 @@
 //! - [`AppError`]: how a handler refuses a request.
 
 pub mod auth;
+pub mod client;
 pub mod code_routes;
 mod error;
 pub mod feed_routes;

@@ -6,6 +6,7 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use time::OffsetDateTime;
 use tokio::sync::Notify;
 
+use super::client::{TrustedProxies, limit_key};
 use crate::{Error, codes::signer::Signer, store::Store};
 
 /// Requests per minute allowed from one client address, per kind of request.
@@ -79,7 +80,7 @@ impl Limiters {
             Limit::Login => &self.login,
             Limit::Pin => &self.pin,
         };
-        limiter.check_key(&ip).map_err(rate_limited)
+        limiter.check_key(&limit_key(ip)).map_err(rate_limited)
     }
 
     /// Counts one login of the document with blind index `document_index`.
@@ -128,6 +129,28 @@ pub struct DeliveryStatus {
     pub last_round: Option<OffsetDateTime>,
 }
 
+/// How the service meets its clients, set by `issuer serve`'s flags.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Rate limits.
+    pub limits: RateLimits,
+    /// Whether the session cookie is marked `Secure` (off only for plain-HTTP development).
+    pub secure_cookies: bool,
+    /// The proxies whose forwarding headers name the client.
+    pub trusted_proxies: TrustedProxies,
+}
+
+impl Default for Settings {
+    /// Default limits, `Secure` cookies, no proxy trusted.
+    fn default() -> Self {
+        Settings {
+            limits: RateLimits::default(),
+            secure_cookies: true,
+            trusted_proxies: TrustedProxies::default(),
+        }
+    }
+}
+
 /// The one state behind every handler.
 #[derive(Debug)]
 pub struct AppState {
@@ -137,6 +160,8 @@ pub struct AppState {
     pub limiters: Limiters,
     /// Whether the session cookie is marked `Secure` (off only for plain-HTTP development).
     pub secure_cookies: bool,
+    /// The proxies whose forwarding headers name the client.
+    pub trusted_proxies: TrustedProxies,
     /// The signing key; without one, applications for codes are refused.
     pub signer: Option<Signer>,
     /// Wake-ups for the workers.
@@ -151,15 +176,15 @@ impl AppState {
     /// gives the current instant (tests may fix it).
     pub fn new(
         store: Store,
-        limits: RateLimits,
-        secure_cookies: bool,
+        settings: Settings,
         signer: Option<Signer>,
         clock: fn() -> OffsetDateTime,
     ) -> Arc<Self> {
         Arc::new(AppState {
             store,
-            limiters: Limiters::new(limits),
-            secure_cookies,
+            limiters: Limiters::new(settings.limits),
+            secure_cookies: settings.secure_cookies,
+            trusted_proxies: settings.trusted_proxies,
             signer,
             wake: Wake::default(),
             delivery: std::sync::Mutex::default(),

@@ -5,7 +5,10 @@ use std::{num::NonZeroU32, sync::Arc};
 
 use axum::Router;
 use healthcode_issuer::{
-    service::{AppState, app, state::RateLimits},
+    service::{
+        AppState, app,
+        state::{RateLimits, Settings},
+    },
     store::Store,
 };
 use time::{OffsetDateTime, macros::datetime};
@@ -38,7 +41,11 @@ pub fn service() -> Service {
         login_per_minute: many,
         pin_per_minute: many,
     };
-    let state: Arc<AppState> = AppState::new(store.clone(), limits, true, None, || NOW);
+    let settings = Settings {
+        limits,
+        ..Settings::default()
+    };
+    let state: Arc<AppState> = AppState::new(store.clone(), settings, None, || NOW);
     Service {
         runtime,
         router: app(state),

@@ -460,3 +460,57 @@ fn a_staff_token_can_be_rotated_and_a_member_disabled_at_once() {
     assert!(actions.contains(&"staff_token_rotated"), "{actions:?}");
     assert!(actions.contains(&"staff_disabled"), "{actions:?}");
 }
+
+/// One wrong login sent as if through a proxy that forwarded `forwarded_for`.
+fn login_forwarded(server: &IssuerServer, forwarded_for: &str) -> u16 {
+    let body = Person::hkid().with(json!({"password": "wrong password!"}));
+    match ureq::post(&format!("{}/v1/login", server.base))
+        .set("x-forwarded-for", forwarded_for)
+        .send_json(body)
+    {
+        Ok(r) | Err(ureq::Error::Status(_, r)) => r.status(),
+        Err(e) => panic!("transport error: {e}"),
+    }
+}
+
+/// Issue 12, attack 5: behind the recommended proxy every client shared one
+/// bucket, and a client could not be told from another; a forwarding header
+/// from anyone but a trusted proxy must not pick the bucket either.
+#[test]
+fn rate_limits_key_on_the_client_behind_a_trusted_proxy_and_on_its_ipv6_64() {
+    let server =
+        IssuerServer::start(&["--login-per-minute", "2", "--trusted-proxy", "127.0.0.1/32"]);
+    let statuses: Vec<u16> = (0..3)
+        .map(|_| login_forwarded(&server, "198.51.100.1"))
+        .collect();
+    assert_eq!(statuses, [401, 401, 429], "one client, limited");
+    // A client-written first entry is not believed: the proxy's is the last.
+    assert_eq!(login_forwarded(&server, "198.51.100.1, 198.51.100.2"), 401);
+    assert_eq!(login_forwarded(&server, "198.51.100.1, 198.51.100.2"), 401);
+    assert_eq!(login_forwarded(&server, "198.51.100.9, 198.51.100.2"), 429);
+    // IPv6: one /64 is one client, however many addresses it uses.
+    assert_eq!(login_forwarded(&server, "2001:db8:0:1::1"), 401);
+    assert_eq!(login_forwarded(&server, "2001:db8:0:1::2"), 401);
+    assert_eq!(login_forwarded(&server, "2001:db8:0:1:ffff::3"), 429);
+    assert_eq!(login_forwarded(&server, "2001:db8:0:2::1"), 401);
+
+    // Without --trusted-proxy the header is ignored: varying it does not
+    // buy a new bucket.
+    let server = IssuerServer::start(&["--login-per-minute", "2"]);
+    let statuses: Vec<u16> = ["198.51.100.1", "198.51.100.2", "198.51.100.3"]
+        .iter()
+        .map(|ip| login_forwarded(&server, ip))
+        .collect();
+    assert_eq!(statuses, [401, 401, 429]);
+
+    let refused = std::process::Command::new(crate::support::bin("issuer"))
+        .args(["serve", "--trusted-proxy", "10.0.0.0/33"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(!refused.status.success());
+    let message = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        message.contains("10.0.0.0/33") && message.contains("CIDR"),
+        "{message}"
+    );
+}
