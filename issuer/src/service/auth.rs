@@ -80,17 +80,80 @@ impl FromRequestParts<Arc<AppState>> for Resident {
         parts: &mut Parts,
         state: &Arc<AppState>,
     ) -> Result<Self, AppError> {
-        let token = bearer(&parts.headers)
-            .or_else(|| cookie(&parts.headers, SESSION_COOKIE))
-            .filter(|t| !t.starts_with(STAFF_TOKEN_PREFIX) && t.len() <= MAX_TOKEN_LEN)
-            .ok_or(AppError::Unauthenticated)?
-            .to_owned();
+        let (token, from_cookie) = match bearer(&parts.headers) {
+            Some(token) => (token, false),
+            None => (
+                cookie(&parts.headers, SESSION_COOKIE).ok_or(AppError::Unauthenticated)?,
+                true,
+            ),
+        };
+        if token.starts_with(STAFF_TOKEN_PREFIX) || token.len() > MAX_TOKEN_LEN {
+            return Err(AppError::Unauthenticated);
+        }
+        // A browser attaches the cookie to any site's request; a bearer
+        // token is sent only by a client that holds it.
+        if from_cookie && !parts.method.is_safe() {
+            check_same_origin(&parts.headers, token)?;
+        }
+        let token = token.to_owned();
         let account_id = state
             .store
             .session_account(&token, state.now())
             .await?
             .ok_or(AppError::Unauthenticated)?;
         Ok(Resident { account_id, token })
+    }
+}
+
+/// The header (and, in forms, the field) that carries a session's CSRF token.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// The CSRF token of a session: derived from the session token, which only
+/// its holder knows, so it needs no storage and dies with the session.
+pub fn csrf_token(session_token: &str) -> String {
+    use base64::Engine as _;
+    use hmac::Mac as _;
+    let mut mac = <hmac::Hmac<sha2::Sha256> as hmac::Mac>::new_from_slice(session_token.as_bytes())
+        .unwrap_or_else(|_| unreachable!("HMAC takes a key of any length"));
+    mac.update(b"healthcode csrf v1");
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+}
+
+/// Refuses a cookie-authenticated state change that a browser says came
+/// from another site: by `Sec-Fetch-Site` (every current browser), else by
+/// `Origin` against `Host`; a client that sends neither must send the
+/// session's CSRF token.
+fn check_same_origin(headers: &HeaderMap, session_token: &str) -> Result<(), AppError> {
+    let text = |name: &str| headers.get(name).map(|v| v.to_str().unwrap_or_default());
+    if let Some(site) = text("sec-fetch-site") {
+        return match site {
+            "same-origin" | "none" => Ok(()),
+            _ => Err(AppError::CrossSite),
+        };
+    }
+    if let Some(origin) = text(header::ORIGIN.as_str()) {
+        let host = text(header::HOST.as_str()).unwrap_or_default();
+        let origin_host = origin
+            .strip_prefix("https://")
+            .or_else(|| origin.strip_prefix("http://"));
+        return match origin_host {
+            Some(origin_host) if !host.is_empty() && origin_host.eq_ignore_ascii_case(host) => {
+                Ok(())
+            }
+            _ => Err(AppError::CrossSite),
+        };
+    }
+    let expected = csrf_token(session_token);
+    match text(CSRF_HEADER) {
+        Some(given)
+            if bool::from(subtle::ConstantTimeEq::ct_eq(
+                given.as_bytes(),
+                expected.as_bytes(),
+            )) =>
+        {
+            Ok(())
+        }
+        _ => Err(AppError::CrossSite),
     }
 }
 

@@ -78,6 +78,7 @@ async fn qr_codes(token: String) -> Result<(String, String), AppError> {
     responses(
         (status = 201, description = "Issued; any earlier code of the day is revoked", body = CodeAnswer),
         (status = 401, body = super::ErrorBody),
+        (status = 403, description = "Sent with the session cookie from another site (CSRF)", body = super::ErrorBody),
         (status = 429, description = "At most 20 codes a day", body = super::ErrorBody),
         (status = 503, description = "This service issues no codes now", body = super::ErrorBody),
     )

@@ -96,6 +96,12 @@ pub enum AppError {
     /// No valid session or staff token.
     #[error("log in first: send a session cookie or an Authorization: Bearer token")]
     Unauthenticated,
+    /// A state change with the session cookie that did not come from this site.
+    #[error(
+        "this request did not come from this site's pages: send it from the site, \
+         or send the session's CSRF token in X-CSRF-Token"
+    )]
+    CrossSite,
     /// This service has no signing key that can sign now.
     #[error("codes cannot be issued at the moment; try again later")]
     IssuingUnavailable,
@@ -113,6 +119,7 @@ impl AppError {
             AppError::BodyTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
             AppError::NotForm(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
             AppError::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated"),
+            AppError::CrossSite => (StatusCode::FORBIDDEN, "cross_site"),
             AppError::IssuingUnavailable => {
                 (StatusCode::SERVICE_UNAVAILABLE, "issuing_unavailable")
             }

@@ -14,7 +14,7 @@ use time::OffsetDateTime;
 
 use super::{
     AppError, AppState,
-    auth::{ClientIp, Resident, SESSION_COOKIE},
+    auth::{ClientIp, Resident, SESSION_COOKIE, csrf_token},
     state::Limit,
 };
 use crate::{
@@ -277,6 +277,9 @@ pub struct Session {
     pub token: String,
     /// When it ends (UTC).
     pub expires_at: String,
+    /// For a client that uses the cookie and cannot send `Origin` or
+    /// `Sec-Fetch-Site`: send it as `X-CSRF-Token` with each state change.
+    pub csrf_token: String,
 }
 
 /// Log in.
@@ -303,6 +306,7 @@ pub async fn login(
         activation::login(&state.store, &document, &request.password, state.now()).await?;
     let cookie = session_cookie(&token, expires_at - state.now(), state.secure_cookies);
     let body = Session {
+        csrf_token: csrf_token(&token),
         token,
         expires_at: format_utc(expires_at),
     };
@@ -324,7 +328,8 @@ fn session_cookie(token: &str, lifetime: time::Duration, secure: bool) -> String
 /// Log out.
 #[utoipa::path(
     post, path = "/v1/logout", tag = "residents", security(("session" = [])),
-    responses((status = 204, description = "The session is ended"), (status = 401, body = super::ErrorBody))
+    responses((status = 204, description = "The session is ended"), (status = 401, body = super::ErrorBody),
+        (status = 403, description = "Sent with the session cookie from another site (CSRF)", body = super::ErrorBody))
 )]
 pub async fn logout(
     State(state): State<Arc<AppState>>,
@@ -385,6 +390,7 @@ pub struct VisitUpload {
     post, path = "/v1/visits", tag = "residents", request_body = VisitUpload, security(("session" = [])),
     responses(super::JsonBodyRefusals,
         (status = 401, description = "No valid session or token", body = super::ErrorBody),
+        (status = 403, description = "Sent with the session cookie from another site (CSRF)", body = super::ErrorBody),
         (status = 200, description = "Stored; refused records listed with reasons", body = UploadSummary),
         (status = 413, description = "Over 2 MiB or 5,000 records", body = super::ErrorBody)
     )

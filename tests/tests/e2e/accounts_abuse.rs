@@ -514,3 +514,107 @@ fn rate_limits_key_on_the_client_behind_a_trusted_proxy_and_on_its_ipv6_64() {
         "{message}"
     );
 }
+
+/// POSTs `body` to `path` with the session cookie and `headers`; (status, error code).
+fn post_with_cookie(
+    server: &IssuerServer,
+    path: &str,
+    session: &str,
+    headers: &[(&str, &str)],
+    body: &serde_json::Value,
+) -> (u16, String) {
+    let mut request = ureq::post(&format!("{}{path}", server.base))
+        .set("cookie", &format!("hc_session={session}"));
+    for (name, value) in headers {
+        request = request.set(name, value);
+    }
+    match request.send_json(body.clone()) {
+        Ok(r) => (r.status(), String::new()),
+        Err(ureq::Error::Status(status, r)) => {
+            let body: serde_json::Value = r.into_json().unwrap_or_default();
+            (
+                status,
+                body["error"]["code"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+            )
+        }
+        Err(e) => panic!("transport error: {e}"),
+    }
+}
+
+/// Issue 12, attack 11: a page on another site could POST with the
+/// resident's cookie (only SameSite=Strict stood in the way) and use up the
+/// day's codes; cookie-authenticated changes now need proof of same origin.
+#[test]
+fn a_cross_site_request_with_the_session_cookie_is_refused() {
+    let server = IssuerServer::start(RELAXED);
+    let person = Person::hkid();
+    crate::accounts::import_housing(&server, &person);
+    assert_eq!(server.register(&person.form(), None).0, 202);
+    let pin = server
+        .sms_pin(&person.phone_e164)
+        .unwrap_or_else(|| panic!("no SMS PIN"));
+    assert_eq!(person.activate(&server, &pin).0, 204);
+    let (status, session) = server.post(
+        "/v1/login",
+        &person.with(json!({"password": crate::issuer_server::PASSWORD})),
+        None,
+    );
+    assert_eq!(status, 200, "{session}");
+    let token = session["token"].as_str().unwrap_or_default().to_owned();
+    let csrf = session["csrf_token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(csrf.len() >= 40 && csrf != token, "{session}");
+
+    let upload = json!({"records": [{"venue_id": "venue-csrf", "venue_name": "Cafe",
+        "check_in": crate::accounts::rfc3339(time::OffsetDateTime::now_utc() - time::Duration::hours(2)),
+        "check_out": null}]});
+    let evil = "https://evil.example";
+    let refused: [&[(&str, &str)]; 5] = [
+        &[("sec-fetch-site", "cross-site"), ("origin", evil)],
+        &[("sec-fetch-site", "same-site")],
+        &[("origin", evil)],
+        &[("origin", "null")],
+        &[("x-csrf-token", "not-the-token")],
+    ];
+    for headers in refused {
+        assert_eq!(
+            post_with_cookie(&server, "/v1/visits", &token, headers, &upload),
+            (403, "cross_site".to_owned()),
+            "{headers:?}"
+        );
+        assert_eq!(
+            post_with_cookie(&server, "/v1/codes", &token, headers, &json!({})).0,
+            403,
+            "{headers:?}"
+        );
+    }
+    // A client that sends nothing at all is not told apart from a forger.
+    assert_eq!(
+        post_with_cookie(&server, "/v1/visits", &token, &[], &upload).0,
+        403
+    );
+    let (_, listed) = server.get("/v1/visits", Some(&token));
+    assert_eq!(listed["visits"], json!([]), "nothing was stored");
+
+    let own_origin = server.base.clone();
+    let allowed: [&[(&str, &str)]; 3] = [
+        &[("sec-fetch-site", "same-origin"), ("origin", &own_origin)],
+        &[("origin", &own_origin)],
+        &[("x-csrf-token", &csrf)],
+    ];
+    for headers in allowed {
+        assert_eq!(
+            post_with_cookie(&server, "/v1/visits", &token, headers, &upload).0,
+            200,
+            "{headers:?}"
+        );
+    }
+    // A bearer token is sent only by a client that holds it: no check.
+    let (status, _) = server.post("/v1/visits", &upload, Some(&token));
+    assert_eq!(status, 200);
+}
