@@ -6,7 +6,10 @@ use std::{num::NonZeroU32, sync::OnceLock};
 
 use axum::{Router, body::Body, http::Request};
 use healthcode_fuzz::{runtime, store};
-use healthcode_issuer::service::{AppState, app, state::RateLimits};
+use healthcode_issuer::service::{
+    AppState, app,
+    state::{RateLimits, Settings},
+};
 use libfuzzer_sys::fuzz_target;
 use tower::ServiceExt as _;
 
@@ -20,9 +23,11 @@ fn router() -> Router {
                 login_per_minute: NonZeroU32::MAX,
                 pin_per_minute: NonZeroU32::MAX,
             };
-            let state = AppState::new(store().clone(), unlimited, true, None, || {
-                healthcode_fuzz::NOW
-            });
+            let settings = Settings {
+                limits: unlimited,
+                ..Settings::default()
+            };
+            let state = AppState::new(store().clone(), settings, None, || healthcode_fuzz::NOW);
             app(state)
         })
         .clone()

@@ -107,8 +107,8 @@ pub enum Error {
     #[error("too many wrong PINs: this PIN is locked; ask for a new one")]
     PinLocked,
     /// The password breaks the policy.
-    #[error("a password has 10 to 128 characters")]
-    WeakPassword,
+    #[error("{0}")]
+    WeakPassword(crate::residents::secrets::PasswordProblem),
     /// A limit on how often something may be done.
     #[error("too many requests; try again in {retry_after_seconds} s")]
     RateLimited {

@@ -110,6 +110,15 @@ pub enum DocumentProblem {
     /// A passport without a three-letter country.
     #[error("a passport is PASSPORT-<ISO 3166 alpha-3 country>, e.g. PASSPORT-GBR")]
     PassportCountry,
+    /// A passport whose three letters are no country's code.
+    #[error(
+        "{} is not an ISO 3166-1 alpha-3 country code (e.g. GBR, PHL, USA)",
+        String::from_utf8_lossy(code)
+    )]
+    UnknownCountry {
+        /// The three letters given.
+        code: [u8; 3],
+    },
     /// A type this system does not know.
     #[error("unknown document type; known: HKID, MOID, PERMIT, PASSPORT-<country>")]
     UnknownType,
@@ -130,7 +139,13 @@ fn check_type(doc_type: &str) -> Result<(), DocumentProblem> {
     }
     match doc_type.strip_prefix("PASSPORT-") {
         Some(country) if country.len() == 3 && country.bytes().all(|b| b.is_ascii_uppercase()) => {
-            Ok(())
+            if crate::countries::is_passport_country(country) {
+                Ok(())
+            } else {
+                let mut code = [0; 3];
+                code.copy_from_slice(country.as_bytes());
+                Err(DocumentProblem::UnknownCountry { code })
+            }
         }
         Some(_) | None if doc_type.starts_with("PASSPORT") => Err(DocumentProblem::PassportCountry),
         _ => Err(DocumentProblem::UnknownType),

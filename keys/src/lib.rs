@@ -19,6 +19,7 @@
 
 pub mod b64;
 pub mod colour;
+pub mod countries;
 pub mod ed25519;
 mod error;
 pub mod files;

@@ -49,9 +49,14 @@ pub enum FieldProblem {
         /// The fewest characters allowed.
         min: usize,
     },
-    /// Control characters (a newline where none belongs, an escape...).
-    #[error("control characters are not allowed")]
-    ControlCharacters,
+    /// A character that draws nothing or reorders the text: a control
+    /// character (a newline where none belongs, an escape), a bidi control,
+    /// a zero-width character.
+    #[error("{} is not allowed here: it is invisible or reorders the text (a control, bidi or zero-width character)", super::text::describe(*character))]
+    HiddenCharacter {
+        /// The first one found.
+        character: char,
+    },
     /// A name with no letter in any script.
     #[error("a name needs letters or characters")]
     NoLetters,
@@ -183,18 +188,18 @@ impl RawApplication {
     }
 }
 
-fn has_control(text: &str, allow_newline: bool) -> bool {
-    text.chars()
-        .any(|c| c.is_control() && !(allow_newline && (c == '\n' || c == '\r')))
+fn refuse_hidden(text: &str, allow_newline: bool) -> Result<(), FieldProblem> {
+    match super::text::hidden_character(text, allow_newline) {
+        Some(character) => Err(FieldProblem::HiddenCharacter { character }),
+        None => Ok(()),
+    }
 }
 
 fn check_name(name: &str) -> Result<(), FieldProblem> {
     if name.chars().count() > 100 {
         return Err(FieldProblem::TooLong { max: 100 });
     }
-    if has_control(name, false) {
-        return Err(FieldProblem::ControlCharacters);
-    }
+    refuse_hidden(name, false)?;
     if !name.chars().any(char::is_alphabetic) {
         return Err(FieldProblem::NoLetters);
     }
@@ -219,9 +224,7 @@ fn parse_date_of_issue(text: &str, now: OffsetDateTime) -> Result<Date, FieldPro
 
 /// Trims each line, drops empty ones, joins with `\n`; 5 to 300 characters.
 fn normalise_address_text(text: &str) -> Result<String, FieldProblem> {
-    if has_control(text, true) {
-        return Err(FieldProblem::ControlCharacters);
-    }
+    refuse_hidden(text, true)?;
     let joined = text
         .lines()
         .map(str::trim)

@@ -11,6 +11,7 @@
 //! - [`visit`]: visit records from the check-in app.
 //! - [`feed`]: the health authority's and immigration department's records.
 //! - [`refused`]: a record refused on its own, by position.
+//! - [`text`]: characters that hide or reorder what a reader sees.
 
 pub mod account;
 pub mod actor;
@@ -20,6 +21,7 @@ pub mod phone;
 pub mod place;
 pub mod proof;
 pub mod refused;
+pub mod text;
 pub mod visit;
 
 pub use account::{AccountStatus, Role, Route, StaffMember};

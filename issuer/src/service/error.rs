@@ -132,7 +132,7 @@ fn domain_status(error: &Error) -> (StatusCode, &'static str) {
     match error {
         Error::BadCredentials => (StatusCode::UNAUTHORIZED, "bad_credentials"),
         Error::PinLocked => (StatusCode::LOCKED, "pin_locked"),
-        Error::WeakPassword => (StatusCode::UNPROCESSABLE_ENTITY, "weak_password"),
+        Error::WeakPassword(_) => (StatusCode::UNPROCESSABLE_ENTITY, "weak_password"),
         Error::DocumentMismatch => (StatusCode::UNPROCESSABLE_ENTITY, "document_mismatch"),
         Error::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
         Error::TooManyRecords { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "too_many_records"),

@@ -298,7 +298,8 @@ fn registrations_logins_and_pins_are_rate_limited() {
         .map(|_| server.post("/v1/login", &login, None).0)
         .collect();
     assert_eq!(statuses, [401, 401, 401, 401, 429, 429]);
-    let pin = Person::hkid().with(json!({"pin": "123456", "password": "long enough pw"}));
+    let pin =
+        Person::hkid().with(json!({"pin": "123456", "password": "long enough password, surely"}));
     let statuses: Vec<u16> = (0..7)
         .map(|_| server.post("/v1/activation", &pin, None).0)
         .collect();
@@ -617,4 +618,120 @@ fn a_cross_site_request_with_the_session_cookie_is_refused() {
     // A bearer token is sent only by a client that holds it: no check.
     let (status, _) = server.post("/v1/visits", &upload, Some(&token));
     assert_eq!(status, 200);
+}
+
+/// A PNG whose header claims `width` x `height` pixels and holds none.
+fn png_claiming(width: u32, height: u32) -> Vec<u8> {
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut ihdr = b"IHDR".to_vec();
+    ihdr.extend_from_slice(&width.to_be_bytes());
+    ihdr.extend_from_slice(&height.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+    for chunk in [ihdr, b"IDAT".to_vec(), b"IEND".to_vec()] {
+        png.extend_from_slice(&(chunk.len() as u32 - 4).to_be_bytes());
+        png.extend_from_slice(&chunk);
+        png.extend_from_slice(&crc32fast::hash(&chunk).to_be_bytes());
+    }
+    png
+}
+
+/// The refusal of a registration: (status, field, message).
+fn refused_field(
+    server: &IssuerServer,
+    fields: &[(&str, &str)],
+    proof: Option<&[u8]>,
+) -> (u16, String, String) {
+    let (status, body) = server.register(fields, proof.map(|p| ("bill.pdf", p)));
+    let field = &body["error"]["fields"][0];
+    (
+        status,
+        field["field"].as_str().unwrap_or_default().to_owned(),
+        field["message"].as_str().unwrap_or_default().to_owned(),
+    )
+}
+
+/// Issue 12, attack 12: a guessable password, a name that hides or reorders
+/// characters, a made-up passport country, and proofs that act when opened
+/// or take gigabytes to show were all accepted and shown to reviewers.
+#[test]
+fn weak_passwords_hidden_characters_unknown_countries_and_active_proofs_are_refused() {
+    let server = IssuerServer::start(RELAXED);
+    let reviewer = server.staff("rita", "reviewer");
+    let person = Person::hkid();
+    let with = |field: &'static str, value: &'static str| {
+        let mut form = person.form();
+        form.retain(|(k, _)| *k != field);
+        form.push((field, value));
+        form
+    };
+
+    let (status, field, message) =
+        refused_field(&server, &with("name", "CHAN\u{202E}NAM IAT"), None);
+    assert_eq!((status, field.as_str()), (422, "name"), "{message}");
+    assert!(message.contains("U+202E"), "{message}");
+    let (_, field, message) = refused_field(&server, &with("name", "CH\u{200B}AN Tai Man"), None);
+    assert_eq!(field, "name", "{message}");
+
+    let mut passport = with("id_type", "PASSPORT-ZZZ");
+    passport.retain(|(k, _)| *k != "id_number");
+    passport.push(("id_number", "K12345678"));
+    let (status, _, message) = refused_field(&server, &passport, None);
+    assert_eq!(status, 422);
+    assert!(
+        message.contains("ZZZ is not an ISO 3166-1 alpha-3"),
+        "{message}"
+    );
+
+    let script = b"%PDF-1.4\n1 0 obj << /OpenAction << /S /J#61vaScript /JS (app.alert(1)) >> >> endobj\n%%EOF";
+    let (status, field, message) = refused_field(&server, &person.form(), Some(script));
+    assert_eq!((status, field.as_str()), (422, "proof"), "{message}");
+    assert!(message.contains("JavaScript"), "{message}");
+    let launch = b"%PDF-1.4\n<< /AA << /O << /S /Launch /F (cmd.exe) >> >> >>";
+    let (_, field, message) = refused_field(&server, &person.form(), Some(launch));
+    assert!(
+        field == "proof" && message.contains("launches a program"),
+        "{message}"
+    );
+    let (_, field, message) = refused_field(
+        &server,
+        &person.form(),
+        Some(&png_claiming(100_000, 100_000)),
+    );
+    assert!(
+        field == "proof" && message.contains("100000 x 100000"),
+        "{message}"
+    );
+    assert_eq!(
+        queue_len(&server, &reviewer),
+        0,
+        "nothing reached a reviewer"
+    );
+
+    // A guessable password is refused and costs nothing: the PIN still works.
+    crate::accounts::import_housing(&server, &person);
+    assert_eq!(server.register(&person.form(), None).0, 202);
+    let pin = server
+        .sms_pin(&person.phone_e164)
+        .unwrap_or_else(|| panic!("no SMS PIN"));
+    for weak in ["aaaaaaaaaa", "1234567890", "password123", "qwertyuiop"] {
+        let (status, body) = server.post(
+            "/v1/activation",
+            &person.with(json!({"pin": pin, "password": weak})),
+            None,
+        );
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (422, Some("weak_password")),
+            "{weak}: {body}"
+        );
+    }
+    let number = person.id_number.replace(['(', ')'], "");
+    let own = format!("{number}{number}");
+    let (status, _) = server.post(
+        "/v1/activation",
+        &person.with(json!({"pin": pin, "password": own})),
+        None,
+    );
+    assert_eq!(status, 422, "the document number is not a password");
+    assert_eq!(person.activate(&server, &pin).0, 204);
 }
