@@ -104,6 +104,9 @@ pub enum StoreCommand {
     /// The building directory: building addresses and their place ids.
     #[command(subcommand)]
     Buildings(BuildingsCommand),
+    /// The venue registry: venue place ids and their names.
+    #[command(subcommand)]
+    Venues(VenuesCommand),
     /// Confirmation letters waiting to be printed.
     #[command(subcommand)]
     Letters(LettersCommand),
@@ -274,6 +277,22 @@ pub enum HousingCommand {
 pub enum BuildingsCommand {
     /// Replace the building directory with a CSV file (header
     /// building_id,address) and match every resident's address again. A file
+    /// with any bad row changes nothing.
+    Import {
+        /// Where the data lives.
+        #[command(flatten)]
+        data: DataArgs,
+        /// The CSV file.
+        file: PathBuf,
+    },
+}
+
+/// `issuer venues`.
+#[derive(Subcommand)]
+pub enum VenuesCommand {
+    /// Replace the venue registry with a CSV file (header
+    /// venue_id,name_en,name_zh; name_zh may be empty). Residents see these
+    /// names beside their visits; a venue not in it shows as its id. A file
     /// with any bad row changes nothing.
     Import {
         /// Where the data lives.

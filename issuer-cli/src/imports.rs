@@ -1,19 +1,19 @@
 //! The files operators import: feed records, the housing database, the
-//! building directory.
+//! building directory, the venue registry.
 
 use std::path::Path;
 
 use healthcode_issuer::{
     feeds::{Submitter, import::import_file},
     model::FeedKind,
-    residents::{buildings, housing},
+    residents::{buildings, housing, venues},
     store::Store,
 };
 use time::OffsetDateTime;
 
 use crate::{
     Done,
-    args::{BuildingsCommand, FeedsCommand, HousingCommand},
+    args::{BuildingsCommand, FeedsCommand, HousingCommand, VenuesCommand},
 };
 
 /// `issuer feeds import`: refused rows are reported and make the exit 1.
@@ -101,5 +101,18 @@ pub fn buildings(
         "imported {} buildings; {} residents' addresses match a building, {} match none",
         done.buildings, done.matched, done.unmatched
     );
+    Ok(Done::Succeeded)
+}
+
+/// `issuer venues import`.
+pub fn venues(
+    runtime: &tokio::runtime::Runtime,
+    command: VenuesCommand,
+    now: OffsetDateTime,
+) -> anyhow::Result<Done> {
+    let VenuesCommand::Import { data, file } = command;
+    let store = data.open(runtime)?;
+    let count = runtime.block_on(venues::import(&store, open_file(&file)?, now))?;
+    println!("imported {count} venues");
     Ok(Done::Succeeded)
 }

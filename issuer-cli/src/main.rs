@@ -80,6 +80,7 @@ fn run_with_store(command: StoreCommand) -> anyhow::Result<Done> {
         StoreCommand::Feeds(command) => imports::feeds(&runtime, command, now),
         StoreCommand::Housing(command) => imports::housing(&runtime, command, now),
         StoreCommand::Buildings(command) => imports::buildings(&runtime, command, now),
+        StoreCommand::Venues(command) => imports::venues(&runtime, command, now),
         StoreCommand::Letters(command) => operations::letters(&runtime, command, now),
         StoreCommand::Staff(command) => operations::staff(&runtime, command, now),
         StoreCommand::Sms(command) => operations::sms(&runtime, command),

@@ -108,7 +108,7 @@ pub enum Error {
     PinLocked,
     /// The password breaks the policy.
     #[error("{0}")]
-    WeakPassword(crate::residents::secrets::PasswordProblem),
+    WeakPassword(crate::model::password::PasswordProblem),
     /// A limit on how often something may be done.
     #[error("too many requests; try again in {retry_after_seconds} s")]
     RateLimited {

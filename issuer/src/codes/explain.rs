@@ -7,7 +7,10 @@ use healthcode_keys::{Colour, hktime::format_hk};
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use crate::rules::{Fact, Finding, Reason, interval::Interval};
+use crate::{
+    model::venue::VenueName,
+    rules::{Fact, Finding, Reason, interval::Interval},
+};
 
 /// One reason for the colour.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -40,8 +43,11 @@ pub enum FactView {
     Visit {
         /// The venue's place id.
         place: String,
-        /// The venue's name as the check-in app showed it.
+        /// The venue's name in English, from the venue registry (absent if
+        /// the registry does not have the venue: show the place id).
         place_name: Option<String>,
+        /// The venue's name in Chinese, if the registry has one.
+        place_name_zh: Option<String>,
         /// Check-in.
         check_in: String,
         /// Check-out, if recorded.
@@ -81,7 +87,7 @@ fn designation(interval: Interval) -> (String, Option<String>) {
     (hk(interval.start.at), interval.end.map(|end| hk(end.at)))
 }
 
-fn fact_view(fact: &Fact<'_>, venue_names: &HashMap<String, String>) -> FactView {
+fn fact_view(fact: &Fact<'_>, venue_names: &HashMap<String, VenueName>) -> FactView {
     match *fact {
         Fact::Status(status) => FactView::Status {
             kind: status.kind.as_str(),
@@ -90,9 +96,11 @@ fn fact_view(fact: &Fact<'_>, venue_names: &HashMap<String, String>) -> FactView
         },
         Fact::Visit { visit, designated } => {
             let (designated_from, designated_until) = designation(designated);
+            let name = venue_names.get(&visit.place);
             FactView::Visit {
                 place: visit.place.clone(),
-                place_name: venue_names.get(&visit.place).cloned(),
+                place_name: name.map(|n| n.en.clone()),
+                place_name_zh: name.and_then(|n| n.zh.clone()),
                 check_in: hk(visit.start),
                 check_out: visit.end.map(hk),
                 designated_from,
@@ -126,7 +134,7 @@ fn reason_view(reason: Reason, facts: Vec<FactView>) -> ReasonView {
 }
 
 /// The reasons of `found`, most severe first, each with its facts.
-pub fn explain(found: &[Finding<'_>], venue_names: &HashMap<String, String>) -> Vec<ReasonView> {
+pub fn explain(found: &[Finding<'_>], venue_names: &HashMap<String, VenueName>) -> Vec<ReasonView> {
     let mut by_reason: BTreeMap<Reason, Vec<FactView>> = BTreeMap::new();
     for finding in found {
         by_reason

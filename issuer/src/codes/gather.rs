@@ -13,7 +13,7 @@ use time::OffsetDateTime;
 
 use crate::{
     Error,
-    model::VISIT_WINDOW,
+    model::{VISIT_WINDOW, venue::VenueName},
     rules::{
         facts::{Person, Visit},
         index::Designations,
@@ -32,8 +32,9 @@ pub struct Gathered {
     /// The designations of the places any of them lives in or visited. One
     /// index serves all: the rules look up only a person's own places.
     pub designations: Designations,
-    /// Venue names by place id, to explain a visit in the resident's words.
-    pub venue_names: HashMap<String, String>,
+    /// The registry's venue names by place id, to explain a visit in words
+    /// the resident knows (venues the registry lacks are absent).
+    pub venue_names: HashMap<String, VenueName>,
 }
 
 /// Reads the facts about the holders of `accounts` (at most [`GROUP`]) at
@@ -96,7 +97,9 @@ pub async fn gather(
                 end: visit.check_out,
             });
         }
-        venue_names.insert(visit.venue_id, visit.venue_name);
+        if let Some(name) = visit.venue_name {
+            venue_names.insert(visit.venue_id, name);
+        }
     }
     let designated = store
         .designations_for_accounts(conn, &ids, &residences, since)
@@ -173,6 +176,14 @@ mod tests {
         )
         .map_err(|_| Error::NotFound { what: "visit" })?;
         store.store_visits(&visitor.id, &[visit], NOW).await?;
+        let registry = [(
+            "venue-1".to_owned(),
+            VenueName {
+                en: "Lucky Cafe".into(),
+                zh: Some("好運茶餐廳".into()),
+            },
+        )];
+        store.replace_venues(&registry, NOW).await?;
         let authority = Actor::Staff("test".into());
         let health = Submitter {
             actor: &authority,
@@ -222,10 +233,8 @@ mod tests {
                 vec![Reason::HighRiskResidence],
             ]
         );
-        assert_eq!(
-            gathered.venue_names.get("venue-1").map(String::as_str),
-            Some("Cafe")
-        );
+        // The registry's name, never the upload's.
+        assert_eq!(gathered.venue_names.get("venue-1"), Some(&registry[0].1));
         let alone = gather(&store, &mut conn, &group[1..2], NOW).await?;
         assert_eq!(alone.people.len(), 1);
         assert_eq!(alone.people[0].visits.len(), 1);

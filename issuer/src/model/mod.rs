@@ -8,7 +8,9 @@
 //! - [`actor`]: [`Actor`], who did something, as the audit log names them.
 //! - [`account`]: verification routes, account status, staff roles.
 //! - [`application`], [`phone`], [`proof`]: the registration form, checked.
+//! - [`password`]: the password policy.
 //! - [`visit`]: visit records from the check-in app.
+//! - [`venue`]: venue names, from the operator's registry.
 //! - [`feed`]: the health authority's and immigration department's records.
 //! - [`refused`]: a record refused on its own, by position.
 //! - [`text`]: characters that hide or reorder what a reader sees.
@@ -17,11 +19,13 @@ pub mod account;
 pub mod actor;
 pub mod application;
 pub mod feed;
+pub mod password;
 pub mod phone;
 pub mod place;
 pub mod proof;
 pub mod refused;
 pub mod text;
+pub mod venue;
 pub mod visit;
 
 pub use account::{AccountStatus, Role, Route, StaffMember};

@@ -11,16 +11,16 @@ use super::place::{InvalidPlaceId, PlaceId};
 /// longer than any window of the colour rules.
 pub const VISIT_WINDOW: Duration = Duration::days(31);
 
-/// The longest venue name, in characters.
-pub const MAX_VENUE_NAME: usize = 200;
-
 /// One record as the app sends it.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct RawVisit {
     /// The venue's place id, e.g. `venue-0001`.
     pub venue_id: String,
-    /// The venue's name as the app shows it.
-    pub venue_name: String,
+    /// Ignored: venue names come from the operator's venue registry, never
+    /// from an upload (accepted so that the check-in app's export loads as it is).
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub venue_name: serde_json::Value,
     /// RFC 3339 with offset.
     #[schema(format = DateTime)]
     pub check_in: String,
@@ -35,8 +35,6 @@ pub struct RawVisit {
 pub struct VisitRecord {
     /// The venue's place id.
     pub venue_id: PlaceId,
-    /// The venue's name.
-    pub venue_name: String,
     /// Check-in.
     pub check_in: OffsetDateTime,
     /// Check-out.
@@ -53,9 +51,6 @@ pub enum VisitProblem {
     /// The venue id is not a place id.
     #[error("venue_id: 1 to 64 letters, digits, '.', '_', ':' or '-'")]
     VenueId(#[source] InvalidPlaceId),
-    /// The venue name is empty, too long or holds control characters.
-    #[error("venue_name: 1 to 200 characters, no control characters")]
-    VenueName,
     /// A time that is not RFC 3339 with an offset.
     #[error("{field}: {source}")]
     Time {
@@ -93,13 +88,6 @@ impl VisitRecord {
     pub fn check(value: serde_json::Value, now: OffsetDateTime) -> Result<Self, VisitProblem> {
         let raw: RawVisit = serde_json::from_value(value).map_err(VisitProblem::NotARecord)?;
         let venue_id = PlaceId::parse(&raw.venue_id).map_err(VisitProblem::VenueId)?;
-        let name = raw.venue_name.trim();
-        if name.is_empty()
-            || name.chars().count() > MAX_VENUE_NAME
-            || name.chars().any(char::is_control)
-        {
-            return Err(VisitProblem::VenueName);
-        }
         let time = |field, text: &str| {
             parse_rfc3339(text).map_err(|source| VisitProblem::Time { field, source })
         };
@@ -120,7 +108,6 @@ impl VisitRecord {
             Some(out) if out > now => Err(VisitProblem::InFuture { field: "check_out" }),
             _ => Ok(VisitRecord {
                 venue_id,
-                venue_name: name.to_owned(),
                 check_in,
                 check_out,
             }),
@@ -184,8 +171,11 @@ mod tests {
                 .map(|e| e.to_string())
                 .unwrap_or_default()
         };
-        let missing = message(json!({"venue_id": "v1", "check_in": "2022-12-09T10:00:00Z"}));
-        assert!(missing.contains("venue_name"));
+        let missing = message(json!({"venue_id": "v1"}));
+        assert!(missing.contains("check_in"), "{missing}");
+        // A name in the upload is ignored, whatever it says.
+        let named = json!({"venue_id": "v1", "venue_name": "Pay HK$500 at http://x", "check_in": "2022-12-09T10:00:00Z"});
+        assert!(VisitRecord::check(named, NOW).is_ok());
         let bad_id = message(
             json!({"venue_id": "a b", "venue_name": "x", "check_in": "2022-12-09T10:00:00Z"}),
         );

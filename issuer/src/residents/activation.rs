@@ -49,7 +49,7 @@ pub async fn activate(
     now: OffsetDateTime,
 ) -> Result<String, Error> {
     let number = document.normalised().split_once(':').map_or("", |(_, n)| n);
-    secrets::check_password(password, &[number])?;
+    crate::model::password::check_password(password, &[number]).map_err(Error::WeakPassword)?;
     // Hashed before taking the write lock: argon2 takes tens of milliseconds.
     let owned = password.to_owned();
     let hash = tokio::task::spawn_blocking(move || secrets::hash_password(&owned))

@@ -85,6 +85,23 @@ pub enum ImportRowProblem {
     /// The building id is not a place id.
     #[error("building_id: {0}")]
     BuildingId(InvalidPlaceId),
+    /// The venue id is not a place id.
+    #[error("venue_id: {0}")]
+    VenueId(InvalidPlaceId),
+    /// A venue name that is refused.
+    #[error("{column}: {problem}")]
+    VenueName {
+        /// `name_en` or `name_zh`.
+        column: &'static str,
+        /// What is wrong.
+        problem: crate::model::venue::VenueNameProblem,
+    },
+    /// An id given on an earlier row too.
+    #[error("{id} is given twice")]
+    Repeated {
+        /// The id.
+        id: String,
+    },
 }
 
 /// A CSV file that is imported whole: what it holds, its columns, its size limit.

@@ -8,12 +8,14 @@
 //! - [`visits`]: visit records from the check-in app.
 //! - [`housing`]: importing the public housing resident database.
 //! - [`buildings`]: the building directory that maps addresses to building place ids.
+//! - [`venues`]: the venue registry, the only source of venue names.
 
 pub mod activation;
 pub mod buildings;
 pub mod housing;
 pub mod registration;
 pub mod secrets;
+pub mod venues;
 pub mod verification;
 pub mod visits;
 

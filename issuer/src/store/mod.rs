@@ -29,6 +29,7 @@ pub mod pins;
 pub mod reevaluations;
 pub mod sessions;
 pub mod staff;
+pub mod venues;
 pub mod visits;
 
 use std::{

@@ -1,4 +1,5 @@
-//! Visit records uploaded from the check-in app, and the venue names they name.
+//! Visit records uploaded from the check-in app, read with the venue
+//! registry's names.
 
 use std::collections::BTreeMap;
 
@@ -7,15 +8,19 @@ use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 use time::OffsetDateTime;
 
 use super::{Store, from_db, push_list, to_db};
-use crate::{Error, model::VisitRecord};
+use crate::{
+    Error,
+    model::{VisitRecord, venue::VenueName},
+};
 
 /// A stored visit, as the resident sees it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct StoredVisit {
     /// The venue's place id.
     pub venue_id: String,
-    /// The venue's name.
-    pub venue_name: String,
+    /// The venue's names from the registry; absent for a venue it does not
+    /// have (show the id).
+    pub venue_name: Option<VenueName>,
     /// Check-in (UTC).
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
@@ -45,15 +50,9 @@ impl Store {
         records: &[VisitRecord],
         now: OffsetDateTime,
     ) -> Result<Vec<usize>, Error> {
-        // One row per venue and per visit, so that no multi-row upsert
-        // touches a row twice (PostgreSQL refuses that); the last name of a
-        // venue wins.
-        let venues: BTreeMap<&str, &str> = records
-            .iter()
-            .map(|r| (r.venue_id.as_str(), r.venue_name.as_str()))
-            .collect();
+        // One row per visit, so that no multi-row upsert touches a row
+        // twice (PostgreSQL refuses that).
         let (mut visits, mut conflicts) = merge_upload(records);
-        let venues: Vec<_> = venues.into_iter().collect();
         let mut tx = self.write().await?;
         let stored = stored_check_outs(&mut tx, account_id, &visits).await?;
         visits.retain(|key, (index, check_out)| {
@@ -66,17 +65,7 @@ impl Store {
             }
         });
         let visits: Vec<_> = visits.into_iter().collect();
-        // Multi-row inserts: one statement per chunk, not two per record.
-        for chunk in venues.chunks(ROWS_PER_STATEMENT) {
-            let mut insert = QueryBuilder::<Sqlite>::new("INSERT INTO venues (id, name) ");
-            insert.push_values(chunk, |mut row, (id, name)| {
-                row.push_bind(*id).push_bind(*name);
-            });
-            insert.push(
-                " ON CONFLICT (id) DO UPDATE SET name = excluded.name WHERE venues.name <> excluded.name",
-            );
-            insert.build().execute(&mut *tx).await?;
-        }
+        // Multi-row inserts: one statement per chunk, not one per record.
         for chunk in visits.chunks(ROWS_PER_STATEMENT) {
             let mut insert = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO visits (account_id, venue_id, check_in, check_out, uploaded_at) ",
@@ -129,27 +118,38 @@ impl Store {
         since: OffsetDateTime,
     ) -> Result<Vec<(String, StoredVisit)>, Error> {
         let mut query = QueryBuilder::<Sqlite>::new(
-            "SELECT v.account_id, v.venue_id, n.name, v.check_in, v.check_out FROM visits v \
-             JOIN venues n ON n.id = v.venue_id WHERE v.check_in > ",
+            "SELECT v.account_id, v.venue_id, n.name_en, n.name_zh, v.check_in, v.check_out \
+             FROM visits v LEFT JOIN venues n ON n.id = v.venue_id WHERE v.check_in > ",
         );
         query.push_bind(to_db(since)).push(" AND v.account_id IN ");
         push_list(&mut query, account_ids);
         query.push(" ORDER BY v.account_id, v.check_in, v.venue_id");
-        let rows: Vec<(String, String, String, i64, Option<i64>)> =
-            query.build_query_as().fetch_all(conn).await?;
+        let rows: Vec<VisitRow> = query.build_query_as().fetch_all(conn).await?;
         rows.into_iter()
-            .map(|(account, venue_id, venue_name, check_in, check_out)| {
-                let visit = StoredVisit {
-                    venue_id,
-                    venue_name,
-                    check_in: from_db(check_in)?,
-                    check_out: check_out.map(from_db).transpose()?,
-                };
-                Ok((account, visit))
-            })
+            .map(
+                |(account, venue_id, name_en, name_zh, check_in, check_out)| {
+                    let visit = StoredVisit {
+                        venue_id,
+                        venue_name: name_en.map(|en| VenueName { en, zh: name_zh }),
+                        check_in: from_db(check_in)?,
+                        check_out: check_out.map(from_db).transpose()?,
+                    };
+                    Ok((account, visit))
+                },
+            )
             .collect()
     }
 }
+
+/// Account, venue, its English and Chinese names, check-in, check-out.
+type VisitRow = (
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    i64,
+    Option<i64>,
+);
 
 /// A visit's key as stored: venue and check-in (whole seconds).
 type VisitKey<'a> = (&'a str, i64);

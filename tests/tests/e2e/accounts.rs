@@ -33,13 +33,21 @@ fn month_of_visits(now: OffsetDateTime) -> Vec<Value> {
 
 /// Lists `person` in the public housing database (replacing it), so they verify at once.
 pub fn import_housing(server: &IssuerServer, person: &Person) {
+    import_housing_of(server, &[person]);
+}
+
+/// Lists `people` in the public housing database (replacing it).
+pub fn import_housing_of(server: &IssuerServer, people: &[&Person]) {
     let csv = server.dir.path().join("housing.csv");
-    let text = format!(
-        "id_document,address,building_id\n\"{}:{}\",\"{}\",bldg-kwai-chung-a\n",
-        person.id_type,
-        person.id_number,
-        person.address.to_uppercase().replace(',', "")
-    );
+    let mut text = "id_document,address,building_id\n".to_owned();
+    for person in people {
+        text.push_str(&format!(
+            "\"{}:{}\",\"{}\",bldg-kwai-chung-a\n",
+            person.id_type,
+            person.id_number,
+            person.address.to_uppercase().replace(',', "")
+        ));
+    }
     std::fs::write(&csv, text).unwrap_or_else(|e| panic!("{e}"));
     let output = server.cli(&["housing", "import", &csv.to_string_lossy()]);
     assert!(output.status.success(), "{}", stderr(&output));

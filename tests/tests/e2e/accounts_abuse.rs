@@ -735,3 +735,107 @@ fn weak_passwords_hidden_characters_unknown_countries_and_active_proofs_are_refu
     assert_eq!(status, 422, "the document number is not a password");
     assert_eq!(person.activate(&server, &pin).0, 204);
 }
+
+/// Registers, activates and logs in each of `people` (housing route); their sessions.
+fn active_residents(server: &IssuerServer, people: &[&Person]) -> Vec<String> {
+    crate::accounts::import_housing_of(server, people);
+    people
+        .iter()
+        .map(|person| {
+            assert_eq!(server.register(&person.form(), None).0, 202);
+            let pin = server
+                .sms_pin(&person.phone_e164)
+                .unwrap_or_else(|| panic!("no SMS PIN"));
+            assert_eq!(person.activate(server, &pin).0, 204);
+            person.login(server)
+        })
+        .collect()
+}
+
+/// Issue 12, attack 7: one resident's upload renamed a venue for everyone
+/// who had been there (`"Your code is void. Pay HK$500 at http://..."`).
+/// Names now come only from the operator's registry.
+#[test]
+fn venue_names_come_from_the_registry_never_from_an_upload() {
+    use crate::accounts::rfc3339;
+    let server = IssuerServer::start(RELAXED);
+    let registry = server.dir.path().join("venues.csv");
+    std::fs::write(
+        &registry,
+        "venue_id,name_en,name_zh\nvenue-lucky,Lucky Cafe,好運茶餐廳\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let output = server.cli(&["venues", "import", &registry.to_string_lossy()]);
+    assert!(
+        output.status.success(),
+        "{}",
+        crate::support::stderr(&output)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout).trim(),
+        "imported 1 venues"
+    );
+
+    let (attacker, victim) = (Person::hkid(), Person::hkid());
+    let sessions = active_residents(&server, &[&attacker, &victim]);
+    let at = rfc3339(time::OffsetDateTime::now_utc() - time::Duration::hours(3));
+    let scam = "Your code is void. Pay HK$500 at http://pay.example";
+    let upload = |session: &str, name: &str| {
+        let records = json!({"records": [
+            {"venue_id": "venue-lucky", "venue_name": name, "check_in": at},
+            {"venue_id": "venue-unlisted", "venue_name": name, "check_in": at},
+        ]});
+        let (status, body) = server.post("/v1/visits", &records, Some(session));
+        assert_eq!((status, &body["stored"]), (200, &json!(2)), "{body}");
+    };
+    upload(&sessions[1], "Lucky Cafe");
+    upload(&sessions[0], scam);
+    for session in &sessions {
+        let (_, listed) = server.get("/v1/visits", Some(session));
+        let names: Vec<(&str, &serde_json::Value)> = listed["visits"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|v| (v["venue_id"].as_str().unwrap_or_default(), &v["venue_name"]))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                (
+                    "venue-lucky",
+                    &json!({"en": "Lucky Cafe", "zh": "好運茶餐廳"})
+                ),
+                ("venue-unlisted", &serde_json::Value::Null),
+            ],
+            "the registry's name, or none: {listed}"
+        );
+    }
+    // The scam text was never stored.
+    let data = std::path::Path::new(&server.data()).to_path_buf();
+    for entry in std::fs::read_dir(&data).unwrap_or_else(|e| panic!("{e}")) {
+        let bytes = std::fs::read(entry.map(|e| e.path()).unwrap_or_default()).unwrap_or_default();
+        assert!(
+            !bytes.windows(10).any(|w| w == b"Pay HK$500"),
+            "stored in the data folder"
+        );
+    }
+
+    // A registry row that hides characters refuses the whole file.
+    std::fs::write(
+        &registry,
+        "venue_id,name_en,name_zh\nvenue-lucky,Lucky\u{202E}efaC,\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let output = server.cli(&["venues", "import", &registry.to_string_lossy()]);
+    assert!(!output.status.success());
+    let message = crate::support::stderr(&output);
+    assert!(
+        message.contains("line 2") && message.contains("U+202E"),
+        "{message}"
+    );
+    let (_, listed) = server.get("/v1/visits", Some(&sessions[1]));
+    assert_eq!(
+        listed["visits"][0]["venue_name"]["en"], "Lucky Cafe",
+        "unchanged"
+    );
+}
