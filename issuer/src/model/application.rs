@@ -241,17 +241,6 @@ fn normalise_address_text(text: &str) -> Result<String, FieldProblem> {
     }
 }
 
-/// The address as the housing database is matched: upper case, every run of
-/// punctuation and spaces one space. `Flat 12, Block A` matches `FLAT 12 BLOCK A`.
-pub fn address_match_key(address: &str) -> String {
-    address
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_uppercase)
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 impl Application {
     /// The proof's type, if a proof was attached.
     pub fn proof_type(&self) -> Option<ProofType> {
@@ -340,13 +329,5 @@ mod tests {
             ..raw()
         };
         assert!(app.check(NOW).is_err());
-    }
-
-    #[test]
-    fn addresses_match_despite_punctuation_and_case() {
-        assert_eq!(
-            address_match_key("Flat 12, 3/F\nBlock A,  Kwai Chung Estate"),
-            address_match_key("FLAT 12 3 F BLOCK A KWAI CHUNG ESTATE")
-        );
     }
 }

@@ -8,6 +8,7 @@
 //! - [`actor`]: [`Actor`], who did something, as the audit log names them.
 //! - [`account`]: verification routes, account status, staff roles.
 //! - [`application`], [`phone`], [`proof`]: the registration form, checked.
+//! - [`address`]: addresses as matched, however they are written.
 //! - [`password`]: the password policy.
 //! - [`visit`]: visit records from the check-in app.
 //! - [`venue`]: venue names, from the operator's registry.
@@ -17,6 +18,7 @@
 
 pub mod account;
 pub mod actor;
+pub mod address;
 pub mod application;
 pub mod feed;
 pub mod password;

@@ -14,7 +14,7 @@ use time::OffsetDateTime;
 use super::housing::{ImportRowProblem, WholeCsv, read_whole_csv};
 use crate::{
     Error,
-    model::{PlaceId, application::address_match_key},
+    model::{PlaceId, address::address_match_key},
     store::Store,
 };
 

@@ -11,7 +11,7 @@ use healthcode_keys::IdDocument;
 use serde::Deserialize;
 use time::OffsetDateTime;
 
-use crate::model::application::address_match_key;
+use crate::model::address::address_match_key;
 use crate::{
     Error,
     model::{PlaceId, place::InvalidPlaceId},

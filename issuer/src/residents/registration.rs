@@ -10,10 +10,7 @@ use time::OffsetDateTime;
 use super::{buildings::building_of, send_sms_pin};
 use crate::{
     Error,
-    model::{
-        AccountStatus, Actor, Route,
-        application::{Application, address_match_key},
-    },
+    model::{AccountStatus, Actor, Route, address::address_match_key, application::Application},
     store::{
         Store, Tx,
         accounts::{Account, NewAccount},

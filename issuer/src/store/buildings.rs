@@ -9,13 +9,13 @@ use crate::Error;
 
 /// The most words of a building's address in the directory: longer runs of a
 /// resident's address are never looked up.
-pub const MAX_BUILDING_WORDS: usize = 12;
+pub const MAX_BUILDING_WORDS: usize = 24;
 
 /// Rows per multi-row insert (3 parameters each).
 const ROWS_PER_STATEMENT: usize = 1000;
 
 /// Every run of 1 to [`MAX_BUILDING_WORDS`] consecutive words of `key` (an
-/// address as [`crate::model::application::address_match_key`] writes it).
+/// address as [`crate::model::address::address_match_key`] writes it).
 pub fn word_runs(key: &str) -> Vec<String> {
     let words: Vec<&str> = key.split(' ').filter(|w| !w.is_empty()).collect();
     (0..words.len())

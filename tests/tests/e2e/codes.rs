@@ -320,6 +320,77 @@ fn a_designation_revokes_a_green_code_at_the_checkpoint_even_through_a_redis_out
     );
 }
 
+/// A resident living at `address`, registered without proof: the letter
+/// route, its PIN, then an account; the person and their session.
+fn letter_resident(issuer: &IssuerServer, address: &str) -> (Person, String) {
+    let person = Person {
+        address: address.into(),
+        ..Person::hkid()
+    };
+    assert_eq!(issuer.register(&person.form(), None).0, 202);
+    let letters = issuer.export_letters();
+    let letter = std::fs::read_to_string(&letters[0]).unwrap_or_default();
+    let pin = letter
+        .lines()
+        .find_map(|l| l.strip_prefix("PIN: "))
+        .and_then(pin_in)
+        .unwrap_or_else(|| panic!("no PIN in {letter}"));
+    assert_eq!(person.activate(issuer, &pin).0, 204);
+    let session = person.login(issuer);
+    (person, session)
+}
+
+/// Issue 12, attack 8: "Harbour Gdn, Twr 5" stayed green while "Harbour
+/// Garden" went amber. Every common way of writing the building, in English
+/// or Chinese, must reach its residents.
+#[test]
+fn a_building_designation_reaches_residents_however_they_spell_the_address() {
+    let keys = KeySet::new(false);
+    let issuer = start_issuer(&issuer_args(&keys, None, None));
+    let directory = issuer.dir.path().join("buildings.csv");
+    std::fs::write(
+        &directory,
+        "building_id,address\nbldg-hg-t5,\"Tower 5, Harbour Garden\"\nbldg-hg-t5,港灣花園第5座\n\
+         bldg-hg-t15,\"Tower 15, Harbour Garden\"\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let output = issuer.cli(&["buildings", "import", &directory.to_string_lossy()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let spellings = [
+        "Flat 3A, 12/F, Twr 5, Harbour Gdn, Kowloon",
+        "FLAT B 7/F TOWER FIVE HARBOUR GARDEN",
+        "香港九龍港灣花園第五座12樓A室",
+        "九龙港湾花园5座3楼",
+    ];
+    let residents: Vec<String> = spellings
+        .iter()
+        .map(|address| letter_resident(&issuer, address).1)
+        .collect();
+    let (_, neighbour) = letter_resident(&issuer, "Flat 1, 2/F, Twr 15, Harbour Gdn");
+
+    let authority = issuer.staff("hana", "health_authority");
+    submit(
+        &issuer,
+        &authority,
+        "designations",
+        json!([{"place": "bldg-hg-t5", "start": hours_ago(48), "end": null}]),
+    );
+    for (session, address) in residents.iter().zip(spellings) {
+        let code = apply(&issuer, session);
+        assert_eq!(
+            reason_ids(&code),
+            ["high_risk_residence"],
+            "{address}: {}",
+            brief(&code)
+        );
+    }
+    assert_eq!(
+        apply(&issuer, &neighbour)["colour"],
+        "green",
+        "tower 15 is not tower 5"
+    );
+}
+
 #[test]
 fn residence_and_arrivals_count_and_applications_are_limited() {
     let keys = KeySet::new(false);
@@ -334,21 +405,8 @@ fn residence_and_arrivals_count_and_applications_are_limited() {
     let output = issuer.cli(&["buildings", "import", &directory.to_string_lossy()]);
     assert!(output.status.success(), "{}", stderr(&output));
 
-    // Registered without proof: the letter route, its PIN, then an account.
-    let person = Person {
-        address: "Flat 3A, 12/F, Tower 5, Harbour Garden, Kowloon".into(),
-        ..Person::hkid()
-    };
-    assert_eq!(issuer.register(&person.form(), None).0, 202);
-    let letters = issuer.export_letters();
-    let letter = std::fs::read_to_string(&letters[0]).unwrap_or_default();
-    let pin = letter
-        .lines()
-        .find_map(|l| l.strip_prefix("PIN: "))
-        .and_then(pin_in)
-        .unwrap_or_else(|| panic!("no PIN in {letter}"));
-    assert_eq!(person.activate(&issuer, &pin).0, 204);
-    let session = person.login(&issuer);
+    let (person, session) =
+        letter_resident(&issuer, "Flat 3A, 12/F, Tower 5, Harbour Garden, Kowloon");
     let green = apply(&issuer, &session);
     assert_eq!(green["colour"], "green");
 
