@@ -122,7 +122,7 @@ pub enum StoreCommand {
 }
 
 /// Where the data lives.
-#[derive(clap::Args)]
+#[derive(clap::Args, Clone)]
 pub struct DataArgs {
     /// The data folder: the SQLite database (and, by default, the data key).
     #[arg(long, env = "HEALTHCODE_DATA", default_value = "data")]
@@ -131,6 +131,44 @@ pub struct DataArgs {
     /// from the database in production. Default: DATA/data.key, created with a new database.
     #[arg(long, env = "HEALTHCODE_DATA_KEY")]
     pub data_key: Option<PathBuf>,
+    /// The audit anchor file: the audit log's newest entry, signed, kept
+    /// outside the database so that cutting entries shows. Keep it apart from
+    /// the database, like the data key. Default: DATA/audit-anchor.json.
+    #[arg(long, env = "HEALTHCODE_AUDIT_ANCHOR")]
+    pub audit_anchor: Option<PathBuf>,
+}
+
+impl DataArgs {
+    /// Where the audit anchor lives.
+    pub fn anchor_path(&self) -> PathBuf {
+        self.audit_anchor.clone().unwrap_or_else(|| {
+            self.data
+                .join(healthcode_issuer::store::audit_anchor::ANCHOR_FILE)
+        })
+    }
+}
+
+impl StoreCommand {
+    /// Where the command's data lives.
+    pub fn data(&self) -> &DataArgs {
+        match self {
+            StoreCommand::Serve(args) => &args.data,
+            StoreCommand::Revoke(args) => &args.data,
+            StoreCommand::Revocations(RevocationsCommand::Deliver { data, .. })
+            | StoreCommand::Feeds(FeedsCommand::Import { data, .. })
+            | StoreCommand::Housing(HousingCommand::Import { data, .. })
+            | StoreCommand::Buildings(BuildingsCommand::Import { data, .. })
+            | StoreCommand::Venues(VenuesCommand::Import { data, .. })
+            | StoreCommand::Letters(LettersCommand::Export { data, .. })
+            | StoreCommand::Staff(
+                StaffCommand::Add { data, .. }
+                | StaffCommand::Disable { data, .. }
+                | StaffCommand::Rotate { data, .. },
+            )
+            | StoreCommand::Sms(SmsCommand::Outbox { data, .. })
+            | StoreCommand::Audit(AuditCommand::Verify { data }) => data,
+        }
+    }
 }
 
 /// `issuer serve`.
@@ -370,7 +408,9 @@ pub enum SmsCommand {
 /// `issuer audit`.
 #[derive(Subcommand)]
 pub enum AuditCommand {
-    /// Check the audit log's hash chain from the first entry to the last.
+    /// Check the audit log: its keyed chain from the first entry to the
+    /// last, the anchor (so that cut entries show), and every feed batch
+    /// against the entry that recorded it. Exit 1 on any alteration.
     Verify {
         /// Where the data lives.
         #[command(flatten)]

@@ -73,18 +73,35 @@ fn run(command: Command) -> anyhow::Result<Done> {
 fn run_with_store(command: StoreCommand) -> anyhow::Result<Done> {
     let runtime = tokio::runtime::Runtime::new()?;
     let now = healthcode_keys::hktime::now();
+    let data = command.data().clone();
+    let serving = matches!(command, StoreCommand::Serve(_));
+    let done = run_store_command(&runtime, command, now)?;
+    // The service anchors as it goes; a command anchors what it wrote (a
+    // failed answer may still have written some, e.g. the good rows).
+    if !serving {
+        let store = data.open(&runtime)?;
+        runtime.block_on(store.advance_audit_anchor(&data.anchor_path(), now))?;
+    }
+    Ok(done)
+}
+
+fn run_store_command(
+    runtime: &tokio::runtime::Runtime,
+    command: StoreCommand,
+    now: time::OffsetDateTime,
+) -> anyhow::Result<Done> {
     match command {
-        StoreCommand::Serve(args) => serve::serve(&runtime, args),
-        StoreCommand::Revoke(args) => revoke::revoke(&runtime, args, now),
-        StoreCommand::Revocations(command) => revoke::revocations(&runtime, command, now),
-        StoreCommand::Feeds(command) => imports::feeds(&runtime, command, now),
-        StoreCommand::Housing(command) => imports::housing(&runtime, command, now),
-        StoreCommand::Buildings(command) => imports::buildings(&runtime, command, now),
-        StoreCommand::Venues(command) => imports::venues(&runtime, command, now),
-        StoreCommand::Letters(command) => operations::letters(&runtime, command, now),
-        StoreCommand::Staff(command) => operations::staff(&runtime, command, now),
-        StoreCommand::Sms(command) => operations::sms(&runtime, command),
-        StoreCommand::Audit(command) => operations::audit(&runtime, command),
+        StoreCommand::Serve(args) => serve::serve(runtime, args),
+        StoreCommand::Revoke(args) => revoke::revoke(runtime, args, now),
+        StoreCommand::Revocations(command) => revoke::revocations(runtime, command, now),
+        StoreCommand::Feeds(command) => imports::feeds(runtime, command, now),
+        StoreCommand::Housing(command) => imports::housing(runtime, command, now),
+        StoreCommand::Buildings(command) => imports::buildings(runtime, command, now),
+        StoreCommand::Venues(command) => imports::venues(runtime, command, now),
+        StoreCommand::Letters(command) => operations::letters(runtime, command, now),
+        StoreCommand::Staff(command) => operations::staff(runtime, command, now),
+        StoreCommand::Sms(command) => operations::sms(runtime, command),
+        StoreCommand::Audit(command) => operations::audit(runtime, command),
     }
 }
 

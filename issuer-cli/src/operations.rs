@@ -70,7 +70,20 @@ pub fn audit(runtime: &tokio::runtime::Runtime, command: AuditCommand) -> anyhow
     let store = data.open(runtime)?;
     let count = runtime.block_on(store.verify_audit_chain())?;
     println!("audit log intact: {count} entries");
+    match runtime.block_on(store.check_audit_anchor(&data.anchor_path()))? {
+        Some(anchor) => println!(
+            "audit anchor holds: entry {} was anchored at {}; nothing before it was cut",
+            anchor.seq,
+            healthcode_keys::hktime::format_hk(
+                time::OffsetDateTime::from_unix_timestamp(anchor.at)
+                    .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+            )
+        ),
+        None => println!("audit anchor: none yet (the log is empty)"),
+    }
     let (records, batches) = runtime.block_on(store.verify_feeds())?;
-    println!("feed records intact: {records} records in {batches} batches, each in the audit log");
+    println!(
+        "feed records intact: {records} records in {batches} batches, each with its submitter, time and source in the audit log"
+    );
     Ok(Done::Succeeded)
 }

@@ -35,6 +35,7 @@ pub fn serve(runtime: &tokio::runtime::Runtime, args: ServeArgs) -> anyhow::Resu
     };
     let state = service::AppState::new(store, settings, signer, hktime::now);
     let background = service::Background {
+        audit_anchor: Some(args.data.anchor_path()),
         sms_webhook: args.sms_webhook,
         redis: args.redis,
         connections: ConnectionLimits {

@@ -180,6 +180,9 @@ pub enum Error {
         /// The first entry that does not follow.
         seq: i64,
     },
+    /// The audit chain's anchor is missing, forged, or no longer holds.
+    #[error("{0}")]
+    AuditAnchor(crate::store::audit_anchor::AnchorProblem),
 }
 
 impl Error {

@@ -30,6 +30,7 @@ pub struct DataKey {
     seal: Zeroizing<[u8; 32]>,
     index: Zeroizing<[u8; 32]>,
     secret: Zeroizing<[u8; 32]>,
+    audit: Zeroizing<[u8; 32]>,
     check: [u8; 32],
 }
 
@@ -65,6 +66,7 @@ impl DataKey {
             seal: derive("seal"),
             index: derive("index"),
             secret: derive("secret"),
+            audit: derive("audit"),
             check: hmac(master, &[b"HKHC/data", b"check"]),
         }
     }
@@ -177,6 +179,12 @@ impl DataKey {
             self.index.as_ref(),
             &[kind.as_bytes(), value.as_bytes()],
         ))
+    }
+
+    /// A MAC over `parts` with the audit key: the audit chain's links and
+    /// its anchors, which nobody without the key can recompute.
+    pub fn audit_mac(&self, parts: &[&[u8]]) -> String {
+        hex::encode(&hmac(self.audit.as_ref(), parts))
     }
 
     /// A keyed hash of a short secret (a PIN, a session or staff token), so

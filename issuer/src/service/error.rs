@@ -161,7 +161,8 @@ fn domain_status(error: &Error) -> (StatusCode, &'static str) {
         | Error::TaskFailed
         | Error::StaffExists { .. }
         | Error::FeedTampered { .. }
-        | Error::AuditChainBroken { .. } => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        | Error::AuditChainBroken { .. }
+        | Error::AuditAnchor(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
     }
 }
 

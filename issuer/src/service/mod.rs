@@ -162,6 +162,9 @@ pub struct Background {
     pub redis: Option<String>,
     /// Header-read timeout, connection and keep-alive limits.
     pub connections: ConnectionLimits,
+    /// Where to keep the audit chain's anchor (none: not anchored, for tests
+    /// of the API alone).
+    pub audit_anchor: Option<std::path::PathBuf>,
 }
 
 /// Serves `app(state)` on `listener` until Ctrl-C or SIGTERM, with the
@@ -185,6 +188,9 @@ pub async fn serve(
         ),
     }
     tokio::spawn(workers::reevaluate_forever(state.clone()));
+    if let Some(path) = background.audit_anchor.clone() {
+        tokio::spawn(workers::anchor_forever(state.clone(), path));
+    }
     tokio::spawn(workers::watch_signing_key(state.clone()));
     let sweeper = state.clone();
     tokio::spawn(async move {
@@ -201,6 +207,9 @@ pub async fn serve(
         healthcode_service_kit::signals::shutdown_signal(),
     )
     .await?;
+    if let Some(path) = &background.audit_anchor {
+        workers::anchor_once(&state, path).await;
+    }
     state.store.close().await;
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! The service's background work: re-evaluations after feed records,
-//! delivering revocations to Redis, and reloading the signing key.
+//! delivering revocations to Redis, reloading the signing key, and
+//! anchoring the audit chain.
 //!
 //! Each worker wakes at once when a request of this process gives it work,
 //! and polls every [`POLL`] for work another process wrote (`issuer feeds
@@ -32,6 +33,37 @@ async fn wait(notify: &Notify) {
     tokio::select! {
         () = notify.notified() => {}
         () = tokio::time::sleep(POLL) => {}
+    }
+}
+
+/// How often the audit chain's anchor is moved up to the newest entry: the
+/// most an attacker with the database could cut unseen is what was written
+/// since.
+pub const ANCHOR_EVERY: Duration = Duration::from_secs(1);
+
+/// Moves the audit anchor at `path` forward every [`ANCHOR_EVERY`].
+pub async fn anchor_forever(state: Arc<AppState>, path: std::path::PathBuf) {
+    let mut every = tokio::time::interval(ANCHOR_EVERY);
+    loop {
+        every.tick().await;
+        anchor_once(&state, &path).await;
+    }
+}
+
+/// Moves the audit anchor forward once, logging the new head (a second copy
+/// outside the database, wherever the logs are shipped) or, if the chain no
+/// longer holds the old anchor, the alarm; then the anchor stays where it
+/// was, so that `issuer audit verify` keeps failing.
+pub async fn anchor_once(state: &AppState, path: &std::path::Path) {
+    match state.store.advance_audit_anchor(path, state.now()).await {
+        Ok(Some(anchor)) => {
+            tracing::info!(seq = anchor.seq, hash = %anchor.hash, "audit log anchored");
+        }
+        Ok(None) => {}
+        Err(e @ Error::AuditAnchor(_)) => {
+            tracing::error!(error = %e, "AUDIT LOG ALTERED: the anchor is kept; investigate with issuer audit verify");
+        }
+        Err(e) => tracing::warn!(error = %e, "the audit anchor could not be moved; trying again"),
     }
 }
 

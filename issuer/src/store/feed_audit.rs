@@ -22,10 +22,11 @@ impl Store {
     /// [`Error::FeedTampered`] naming the first problem; [`Error::Db`].
     pub async fn verify_feeds(&self) -> Result<(usize, usize), Error> {
         let audited = self.audited_batches().await?;
-        let batches: Vec<(String, String, i64, String)> =
-            sqlx::query_as("SELECT id, kind, records, digest FROM feed_batches")
-                .fetch_all(self.pool())
-                .await?;
+        let batches: Vec<BatchRow> = sqlx::query_as(
+            "SELECT id, kind, records, digest, source, submitted_by, submitted_at FROM feed_batches",
+        )
+        .fetch_all(self.pool())
+        .await?;
         let mut versions_by_batch: HashMap<String, Vec<(String, Vec<Cell>)>> = HashMap::new();
         let mut records = 0;
         for kind in [
@@ -43,7 +44,14 @@ impl Store {
                     .push((row.id, row.cells));
             }
         }
-        for (id, kind, count, digest) in &batches {
+        for batch in &batches {
+            let BatchRow {
+                id,
+                kind,
+                records: count,
+                digest,
+                ..
+            } = batch;
             let kind: FeedKind = parse_name(kind)?;
             let versions = versions_by_batch.remove(id).unwrap_or_default();
             let computed = batch_digest(
@@ -58,8 +66,17 @@ impl Store {
             if versions.len() as i64 != *count || &computed != digest {
                 return Err(tampered("its records do not match its digest"));
             }
-            if audited.get(id.as_str()) != Some(digest) {
+            let Some(entry) = audited.get(id.as_str()) else {
+                return Err(tampered("not recorded in the audit log"));
+            };
+            if &entry.digest != digest {
                 return Err(tampered("not recorded in the audit log with this digest"));
+            }
+            let submitted = (&batch.source, &batch.submitted_by, batch.submitted_at);
+            if submitted != (&entry.source, &entry.actor, entry.at) {
+                return Err(tampered(
+                    "its submitter, time or source is not the one the audit log records",
+                ));
             }
         }
         if let Some(batch) = versions_by_batch.keys().next() {
@@ -70,7 +87,7 @@ impl Store {
         }
         if let Some(batch) = audited
             .keys()
-            .find(|b| !batches.iter().any(|(id, ..)| id == *b))
+            .find(|b| !batches.iter().any(|row| row.id == **b))
         {
             return Err(Error::FeedTampered {
                 subject: format!("batch {batch}"),
@@ -80,21 +97,24 @@ impl Store {
         Ok((records, batches.len()))
     }
 
-    /// Each audited batch's digest, by batch id.
-    async fn audited_batches(&self) -> Result<HashMap<String, String>, Error> {
-        let details: Vec<(String,)> = sqlx::query_as(
-            "SELECT detail FROM audit_log WHERE action = 'feed_submitted' AND subject <> 'none'",
+    /// What the audit log says of each batch, by batch id.
+    async fn audited_batches(&self) -> Result<HashMap<String, AuditedBatch>, Error> {
+        let entries: Vec<(String, i64, String)> = sqlx::query_as(
+            "SELECT actor, at, detail FROM audit_log WHERE action = 'feed_submitted' AND subject <> 'none'",
         )
         .fetch_all(self.pool())
         .await?;
-        Ok(details
+        Ok(entries
             .into_iter()
-            .filter_map(|(detail,)| {
+            .filter_map(|(actor, at, detail)| {
                 let value: serde_json::Value = serde_json::from_str(&detail).ok()?;
-                Some((
-                    value["batch"].as_str()?.to_owned(),
-                    value["digest"].as_str()?.to_owned(),
-                ))
+                let entry = AuditedBatch {
+                    digest: value["digest"].as_str()?.to_owned(),
+                    source: value["source"].as_str()?.to_owned(),
+                    actor,
+                    at,
+                };
+                Some((value["batch"].as_str()?.to_owned(), entry))
             })
             .collect())
     }
@@ -119,6 +139,27 @@ impl Store {
             })
             .collect()
     }
+}
+
+/// A stored batch, as verification reads it.
+#[derive(sqlx::FromRow)]
+struct BatchRow {
+    id: String,
+    kind: String,
+    records: i64,
+    digest: String,
+    source: String,
+    submitted_by: String,
+    submitted_at: i64,
+}
+
+/// A batch as its `feed_submitted` audit entry (keyed, so not rewritable
+/// without the key) records it.
+struct AuditedBatch {
+    digest: String,
+    source: String,
+    actor: String,
+    at: i64,
 }
 
 /// One stored version, for verification.

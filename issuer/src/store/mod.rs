@@ -19,6 +19,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod audit_anchor;
 pub mod buildings;
 pub mod codes;
 pub mod feed_audit;
@@ -166,6 +167,7 @@ impl Store {
             entropy: Arc::new(entropy),
         };
         store.check_key(&key_path).await?;
+        store.key_audit_chain().await?;
         Ok(store)
     }
 

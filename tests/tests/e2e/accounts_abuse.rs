@@ -839,3 +839,196 @@ fn venue_names_come_from_the_registry_never_from_an_upload() {
         "unchanged"
     );
 }
+
+/// Runs SQL on the SQLite database in `data` (no service running).
+fn tamper(data: &std::path::Path, statements: &[String]) {
+    let database = data.join("healthcode.db");
+    let runtime = tokio::runtime::Runtime::new().unwrap_or_else(|e| panic!("{e}"));
+    runtime.block_on(async {
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", database.display()))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        for statement in statements {
+            sqlx::query(statement)
+                .execute(&pool)
+                .await
+                .unwrap_or_else(|e| panic!("{statement}: {e}"));
+        }
+        pool.close().await;
+    });
+}
+
+/// The audit chain's rows: (seq, at, actor, action, subject, detail).
+type AuditRow = (i64, i64, String, String, String, String);
+
+/// Rewrites the whole audit chain with the unkeyed SHA-256 links that
+/// older versions used, as an insider who has only the database can.
+fn recompute_with_sha256(data: &std::path::Path) {
+    use sha2::{Digest as _, Sha256};
+    let database = data.join("healthcode.db");
+    let runtime = tokio::runtime::Runtime::new().unwrap_or_else(|e| panic!("{e}"));
+    let rows: Vec<AuditRow> = runtime.block_on(async {
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", database.display()))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let rows = sqlx::query_as(
+            "SELECT seq, at, actor, action, subject, detail FROM audit_log ORDER BY seq",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+        pool.close().await;
+        rows
+    });
+    let mut prev = "0".repeat(64);
+    let mut statements = Vec::new();
+    for (index, (seq, at, actor, action, subject, detail)) in rows.iter().enumerate() {
+        let new_seq = index as i64 + 1;
+        let mut hasher = Sha256::new();
+        hasher.update(b"HKHC/audit/v1");
+        for part in [
+            prev.as_str(),
+            &new_seq.to_string(),
+            &at.to_string(),
+            actor,
+            action,
+            subject,
+            detail,
+        ] {
+            hasher.update((part.len() as u64).to_be_bytes());
+            hasher.update(part.as_bytes());
+        }
+        let hash: String = hasher
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        statements.push(format!(
+            "UPDATE audit_log SET seq = {new_seq}, prev_hash = '{prev}', hash = '{hash}' WHERE seq = {seq}"
+        ));
+        prev = hash;
+    }
+    tamper(data, &statements);
+}
+
+/// `issuer audit verify` on a copy of `data`: (exit code, stdout + stderr).
+fn verify_copy(
+    server: &IssuerServer,
+    name: &str,
+    change: impl FnOnce(&std::path::Path),
+) -> (Option<i32>, String) {
+    let copy = server.dir.path().join(name);
+    std::fs::create_dir_all(&copy).unwrap_or_else(|e| panic!("{e}"));
+    for entry in std::fs::read_dir(server.data()).unwrap_or_else(|e| panic!("{e}")) {
+        let from = entry.map(|e| e.path()).unwrap_or_default();
+        let to = copy.join(from.file_name().unwrap_or_default());
+        std::fs::copy(&from, &to).unwrap_or_else(|e| panic!("{e}"));
+    }
+    change(&copy);
+    let output = std::process::Command::new(crate::support::bin("issuer"))
+        .args(["audit", "verify", "--data", &copy.to_string_lossy()])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let text = format!(
+        "{}{}",
+        crate::support::stdout(&output),
+        crate::support::stderr(&output)
+    );
+    (output.status.code(), text)
+}
+
+/// Issue 12, attack 9: deleting the newest entries, or deleting any entry
+/// and recomputing the unkeyed chain, or rewriting who submitted a batch,
+/// when or from where, all left `issuer audit verify` at "intact".
+#[test]
+fn the_audit_log_cannot_be_cut_or_rewritten_unseen() {
+    let mut server = IssuerServer::start(RELAXED);
+    let authority = server.staff("hana", "health_authority");
+    let reviewer = server.staff("rita", "reviewer");
+    let designation = json!({"records": [{"place": "venue-audit", "start": "2026-11-01T00:00:00Z", "end": null}]});
+    assert_eq!(
+        server
+            .post("/v1/feeds/designations", &designation, Some(&authority))
+            .0,
+        200
+    );
+    // Traffic while the service dies by SIGKILL.
+    let base = server.base.clone();
+    let traffic = std::thread::spawn(move || {
+        for _ in 0..60 {
+            let (content_type, body) = multipart(&Person::hkid().form(), None);
+            let _ = ureq::post(&format!("{base}/v1/registrations"))
+                .set("content-type", &content_type)
+                .send_bytes(&body);
+            let _ = ureq::get(&format!("{base}/v1/staff/review-queue"))
+                .set("authorization", &format!("Bearer {reviewer}"))
+                .call();
+        }
+    });
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    server.kill9();
+    let _ = traffic.join();
+
+    let (code, text) = verify_copy(&server, "untouched", |_| {});
+    assert_eq!(code, Some(0), "after kill -9, untouched: {text}");
+    assert!(text.contains("audit anchor holds"), "{text}");
+    // The anchor lags the head by at most a second of writes; a verify that
+    // passes moves it up to the head, so that cutting even the last entry shows.
+    let output = server.cli(&["audit", "verify"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        crate::support::stderr(&output)
+    );
+
+    let newest_cut = |data: &std::path::Path| {
+        tamper(
+            data,
+            &["DELETE FROM audit_log WHERE seq > (SELECT MAX(seq) - 2 FROM audit_log)".into()],
+        );
+    };
+    let (code, text) = verify_copy(&server, "newest-cut", newest_cut);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("entries were cut"), "{text}");
+
+    let (code, text) = verify_copy(&server, "recomputed", |data| {
+        tamper(data, &["DELETE FROM audit_log WHERE seq = 2".into()]);
+        recompute_with_sha256(data);
+    });
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("breaks at entry 1"), "{text}");
+
+    for (name, change) in [
+        ("submitter", "submitted_by = 'staff:someone-else'"),
+        ("time", "submitted_at = submitted_at - 3600"),
+        ("source", "source = 'import:other.csv'"),
+    ] {
+        let (code, text) = verify_copy(&server, name, |data| {
+            tamper(data, &[format!("UPDATE feed_batches SET {change}")]);
+        });
+        assert_eq!(code, Some(1), "{name}: {text}");
+        assert!(
+            text.contains("its submitter, time or source"),
+            "{name}: {text}"
+        );
+    }
+
+    let (code, text) = verify_copy(&server, "anchor-gone", |data| {
+        std::fs::remove_file(data.join("audit-anchor.json")).unwrap_or_else(|e| panic!("{e}"));
+    });
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("no audit anchor"), "{text}");
+
+    // A restarted service does not bless a cut: the anchor stays, verify keeps failing.
+    newest_cut(std::path::Path::new(&server.data()));
+    server.restart();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    server.kill9();
+    assert!(
+        server.log().contains("AUDIT LOG ALTERED"),
+        "{}",
+        server.log()
+    );
+    let (code, _) = verify_copy(&server, "after-restart", |_| {});
+    assert_eq!(code, Some(1));
+}
