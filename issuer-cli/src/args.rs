@@ -107,6 +107,9 @@ pub enum StoreCommand {
     /// The venue registry: venue place ids and their names.
     #[command(subcommand)]
     Venues(VenuesCommand),
+    /// The Immigration Department's register of identity cards.
+    #[command(subcommand)]
+    IdRegister(IdRegisterCommand),
     /// Confirmation letters waiting to be printed.
     #[command(subcommand)]
     Letters(LettersCommand),
@@ -159,6 +162,7 @@ impl StoreCommand {
             | StoreCommand::Housing(HousingCommand::Import { data, .. })
             | StoreCommand::Buildings(BuildingsCommand::Import { data, .. })
             | StoreCommand::Venues(VenuesCommand::Import { data, .. })
+            | StoreCommand::IdRegister(IdRegisterCommand::Import { data, .. })
             | StoreCommand::Letters(LettersCommand::Export { data, .. })
             | StoreCommand::Staff(
                 StaffCommand::Add { data, .. }
@@ -300,7 +304,9 @@ pub enum FeedsCommand {
 #[derive(Subcommand)]
 pub enum HousingCommand {
     /// Replace the housing database with a CSV file (header
-    /// id_document,address,building_id). A file with any bad row changes nothing.
+    /// id_document,address,building_id,phone; phone, the tenancy record's
+    /// contact number, may be empty: a PIN goes by SMS only to it, else by
+    /// letter). A file with any bad row changes nothing.
     Import {
         /// Where the data lives.
         #[command(flatten)]
@@ -332,6 +338,22 @@ pub enum VenuesCommand {
     /// venue_id,name_en,name_zh; name_zh may be empty). Residents see these
     /// names beside their visits; a venue not in it shows as its id. A file
     /// with any bad row changes nothing.
+    Import {
+        /// Where the data lives.
+        #[command(flatten)]
+        data: DataArgs,
+        /// The CSV file.
+        file: PathBuf,
+    },
+}
+
+/// `issuer id-register`.
+#[derive(Subcommand)]
+pub enum IdRegisterCommand {
+    /// Replace the register of identity cards with a CSV file (header
+    /// id_document,date_of_issue,name). Only keyed blind indexes are kept.
+    /// Once loaded, an HKID application whose details are not in it goes to
+    /// a reviewer. A file with any bad row changes nothing.
     Import {
         /// Where the data lives.
         #[command(flatten)]

@@ -6,14 +6,14 @@ use std::path::Path;
 use healthcode_issuer::{
     feeds::{Submitter, import::import_file},
     model::FeedKind,
-    residents::{buildings, housing, venues},
+    residents::{buildings, housing, register, venues},
     store::Store,
 };
 use time::OffsetDateTime;
 
 use crate::{
     Done,
-    args::{BuildingsCommand, FeedsCommand, HousingCommand, VenuesCommand},
+    args::{BuildingsCommand, FeedsCommand, HousingCommand, IdRegisterCommand, VenuesCommand},
 };
 
 /// `issuer feeds import`: refused rows are reported and make the exit 1.
@@ -114,5 +114,18 @@ pub fn venues(
     let store = data.open(runtime)?;
     let count = runtime.block_on(venues::import(&store, open_file(&file)?, now))?;
     println!("imported {count} venues");
+    Ok(Done::Succeeded)
+}
+
+/// `issuer id-register import`.
+pub fn id_register(
+    runtime: &tokio::runtime::Runtime,
+    command: IdRegisterCommand,
+    now: OffsetDateTime,
+) -> anyhow::Result<Done> {
+    let IdRegisterCommand::Import { data, file } = command;
+    let store = data.open(runtime)?;
+    let count = runtime.block_on(register::import(&store, open_file(&file)?, now))?;
+    println!("imported {count} identity cards");
     Ok(Done::Succeeded)
 }

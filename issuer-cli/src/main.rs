@@ -98,6 +98,7 @@ fn run_store_command(
         StoreCommand::Housing(command) => imports::housing(runtime, command, now),
         StoreCommand::Buildings(command) => imports::buildings(runtime, command, now),
         StoreCommand::Venues(command) => imports::venues(runtime, command, now),
+        StoreCommand::IdRegister(command) => imports::id_register(runtime, command, now),
         StoreCommand::Letters(command) => operations::letters(runtime, command, now),
         StoreCommand::Staff(command) => operations::staff(runtime, command, now),
         StoreCommand::Sms(command) => operations::sms(runtime, command),

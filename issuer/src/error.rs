@@ -182,7 +182,7 @@ pub enum Error {
     },
     /// The audit chain's anchor is missing, forged, or no longer holds.
     #[error("{0}")]
-    AuditAnchor(crate::store::audit_anchor::AnchorProblem),
+    AuditAnchor(crate::model::audit::AnchorProblem),
 }
 
 impl Error {

@@ -154,6 +154,7 @@ mod tests {
             status: AccountStatus::Active,
             priority: 0,
             building_id: Some(building),
+            register_check: crate::model::RegisterCheck::Unchecked,
         };
         store.insert_account(&mut tx, &new, NOW).await?;
         tx.commit().await?;

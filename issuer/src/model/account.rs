@@ -41,6 +41,21 @@ healthcode_keys::named_enum! {
     }
 }
 
+healthcode_keys::named_enum! {
+    /// Whether an application's document, date of issue and name were found
+    /// in the Immigration Department's register of identity cards.
+    #[derive(utoipa::ToSchema)]
+    #[serde(rename_all = "snake_case")]
+    pub enum RegisterCheck("register check") {
+        /// Found as given: the applicant knows what is on the card.
+        Matched = "matched",
+        /// The register is loaded and does not have them.
+        Mismatched = "mismatched",
+        /// No register is loaded (or the document is not an HKID).
+        Unchecked = "unchecked",
+    }
+}
+
 impl AccountStatus {
     /// Still on its way to activation: neither decided nor history.
     pub fn is_pending(self) -> bool {

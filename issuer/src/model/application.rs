@@ -241,10 +241,57 @@ fn normalise_address_text(text: &str) -> Result<String, FieldProblem> {
     }
 }
 
+/// A name as the register of identity cards is matched: upper case, words
+/// in any order, punctuation dropped. `Chan Tai-man` matches `CHAN, Tai Man`.
+pub fn name_match_key(name: &str) -> String {
+    let mut words: Vec<String> = name
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_uppercase)
+        .collect();
+    words.sort_unstable();
+    words.join(" ")
+}
+
+/// The text whose blind index the register of identity cards holds for one
+/// card: document, date of issue, name.
+pub fn register_entry(
+    document: &healthcode_keys::IdDocument,
+    date_of_issue: Date,
+    name: &str,
+) -> String {
+    format!(
+        "{}\n{date_of_issue}\n{}",
+        document.normalised(),
+        name_match_key(name)
+    )
+}
+
 impl Application {
     /// The proof's type, if a proof was attached.
     pub fn proof_type(&self) -> Option<ProofType> {
         self.proof.as_ref().map(|p| p.kind)
+    }
+}
+
+#[cfg(test)]
+mod name_tests {
+    use super::*;
+
+    #[test]
+    fn names_match_in_any_order_case_and_punctuation() {
+        assert_eq!(
+            name_match_key("Chan Tai-man"),
+            name_match_key("CHAN, Tai Man")
+        );
+        assert_eq!(
+            name_match_key("Tai Man CHAN"),
+            name_match_key("CHAN Tai Man")
+        );
+        assert_ne!(
+            name_match_key("CHAN Tai Man"),
+            name_match_key("CHAN Tai Ming")
+        );
     }
 }
 

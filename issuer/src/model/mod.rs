@@ -9,6 +9,7 @@
 //! - [`account`]: verification routes, account status, staff roles.
 //! - [`application`], [`phone`], [`proof`]: the registration form, checked.
 //! - [`address`]: addresses as matched, however they are written.
+//! - [`audit`]: the audit chain's anchor.
 //! - [`password`]: the password policy.
 //! - [`visit`]: visit records from the check-in app.
 //! - [`venue`]: venue names, from the operator's registry.
@@ -20,6 +21,7 @@ pub mod account;
 pub mod actor;
 pub mod address;
 pub mod application;
+pub mod audit;
 pub mod feed;
 pub mod password;
 pub mod phone;
@@ -30,7 +32,7 @@ pub mod text;
 pub mod venue;
 pub mod visit;
 
-pub use account::{AccountStatus, Role, Route, StaffMember};
+pub use account::{AccountStatus, RegisterCheck, Role, Route, StaffMember};
 pub use actor::Actor;
 pub use feed::{FeedFact, FeedKind, FeedRecord};
 pub use place::PlaceId;

@@ -1,5 +1,7 @@
 //! Importing the public housing resident database: CSV with the header
-//! `id_document,address,building_id`, one row per resident.
+//! `id_document,address,building_id,phone`, one row per resident; `phone`
+//! (the tenancy record's contact number) may be empty. A PIN goes by SMS
+//! only to that phone.
 //!
 //! Only keyed blind indexes of document and address are kept, never the
 //! personal data itself. An import replaces the whole database, so a file
@@ -11,11 +13,10 @@ use healthcode_keys::IdDocument;
 use serde::Deserialize;
 use time::OffsetDateTime;
 
-use crate::model::address::address_match_key;
 use crate::{
     Error,
-    model::{PlaceId, place::InvalidPlaceId},
-    store::Store,
+    model::{PlaceId, address::address_match_key, phone::Phone, place::InvalidPlaceId},
+    store::{Store, accounts::HousingRow},
 };
 
 /// The largest housing file read (the full Housing Authority extract is well under).
@@ -26,25 +27,23 @@ struct Row {
     id_document: String,
     address: String,
     building_id: String,
+    #[serde(default)]
+    phone: String,
 }
 
-/// Reads the CSV in `input` into (match index, building id) pairs.
+/// Reads the CSV in `input` into rows of the housing database.
 ///
 /// # Errors
 /// [`Error::ImportRows`] listing every bad row by line;
 /// [`Error::ImportTooLarge`] past [`MAX_HOUSING_BYTES`].
-pub fn read_housing_csv(store: &Store, input: impl Read) -> Result<Vec<(String, String)>, Error> {
+pub fn read_housing_csv(store: &Store, input: impl Read) -> Result<Vec<HousingRow>, Error> {
     read_limited(store, input, MAX_HOUSING_BYTES)
 }
 
-fn read_limited(
-    store: &Store,
-    input: impl Read,
-    limit: u64,
-) -> Result<Vec<(String, String)>, Error> {
+fn read_limited(store: &Store, input: impl Read, limit: u64) -> Result<Vec<HousingRow>, Error> {
     let file = WholeCsv {
         what: "housing",
-        columns: "id_document,address,building_id",
+        columns: "id_document,address,building_id,phone",
         limit,
     };
     read_whole_csv(input, file, |row: Row| {
@@ -57,10 +56,23 @@ fn read_limited(
             return Err(ImportRowProblem::EmptyAddress);
         }
         PlaceId::parse(&row.building_id).map_err(ImportRowProblem::BuildingId)?;
-        let index = store
+        let phone = match row.phone.trim() {
+            "" => None,
+            text => Some(
+                Phone::parse(text)
+                    .map_err(ImportRowProblem::Phone)?
+                    .e164()
+                    .to_owned(),
+            ),
+        };
+        let match_index = store
             .key()
             .blind_index("housing", &format!("{}\n{address}", document.normalised()));
-        Ok((index, row.building_id))
+        Ok(HousingRow {
+            match_index,
+            building_id: row.building_id,
+            phone,
+        })
     })
 }
 
@@ -85,6 +97,15 @@ pub enum ImportRowProblem {
     /// The building id is not a place id.
     #[error("building_id: {0}")]
     BuildingId(InvalidPlaceId),
+    /// A phone number that is not a Hong Kong mobile number.
+    #[error("phone: {0}")]
+    Phone(crate::model::phone::PhoneProblem),
+    /// A date that is not `YYYY-MM-DD`.
+    #[error("date_of_issue: not a date written YYYY-MM-DD")]
+    Date,
+    /// A name with no letters.
+    #[error("name: empty")]
+    EmptyName,
     /// The venue id is not a place id.
     #[error("venue_id: {0}")]
     VenueId(InvalidPlaceId),

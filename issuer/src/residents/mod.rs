@@ -7,12 +7,14 @@
 //! - [`activation`]: PINs, passwords, login.
 //! - [`visits`]: visit records from the check-in app.
 //! - [`housing`]: importing the public housing resident database.
+//! - [`register`]: importing the register of identity cards.
 //! - [`buildings`]: the building directory that maps addresses to building place ids.
 //! - [`venues`]: the venue registry, the only source of venue names.
 
 pub mod activation;
 pub mod buildings;
 pub mod housing;
+pub mod register;
 pub mod registration;
 pub mod secrets;
 pub mod venues;

@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 use super::{Store, Tx, from_db, parse_name, to_db};
 use crate::{
     Error,
-    model::{AccountStatus, Route, application::Application, proof::ProofType},
+    model::{AccountStatus, RegisterCheck, Route, application::Application, proof::ProofType},
 };
 
 /// An account's non-personal fields: what routing and activation decide on.
@@ -32,8 +32,30 @@ pub struct Account {
     pub password_hash: Option<String>,
     /// The place id of the residential building, when the address was matched.
     pub building_id: Option<String>,
+    /// Whether the register of identity cards had its details.
+    pub register_check: RegisterCheck,
     /// When it was received.
     pub created_at: OffsetDateTime,
+}
+
+/// A tenant as the public housing database has them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HousingRecord {
+    /// Their block.
+    pub building_id: String,
+    /// The phone the Housing Authority holds for them (E.164), if any.
+    pub phone: Option<String>,
+}
+
+/// A row of the housing database as it is imported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HousingRow {
+    /// The blind index of document and address.
+    pub match_index: String,
+    /// The block.
+    pub building_id: String,
+    /// The tenancy record's phone (E.164), if any.
+    pub phone: Option<String>,
 }
 
 #[derive(FromRow)]
@@ -47,6 +69,7 @@ struct AccountRow {
     priority: i64,
     password_hash: Option<String>,
     building_id: Option<String>,
+    register_check: String,
     created_at: i64,
 }
 
@@ -57,6 +80,7 @@ impl TryFrom<AccountRow> for Account {
         Ok(Account {
             route: parse_name(&row.route)?,
             status: parse_name(&row.status)?,
+            register_check: parse_name(&row.register_check)?,
             id: row.id,
             id_index: row.id_index,
             issue_index: row.issue_index,
@@ -77,7 +101,7 @@ struct QueueRow {
 }
 
 const ACCOUNT_COLUMNS: &str = "id, id_index, issue_index, doc_type, route, status, priority, \
-     password_hash, building_id, created_at";
+     password_hash, building_id, register_check, created_at";
 
 /// The personal fields of an account, decrypted, for the staff who need them.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -113,6 +137,8 @@ pub struct NewAccount<'a> {
     pub priority: i64,
     /// The public housing block, when matched.
     pub building_id: Option<&'a str>,
+    /// Whether the register of identity cards had the details.
+    pub register_check: RegisterCheck,
 }
 
 impl Store {
@@ -137,8 +163,8 @@ impl Store {
         sqlx::query(
             "INSERT INTO accounts (id, id_index, issue_index, doc_type, name_enc, id_document_enc, \
              date_of_issue_enc, phone_enc, address_enc, route, status, priority, building_id, \
-             created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)",
+             register_check, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15)",
         )
         .bind(id)
         .bind(new.id_index)
@@ -157,6 +183,7 @@ impl Store {
         .bind(new.status.as_str())
         .bind(new.priority)
         .bind(new.building_id)
+        .bind(new.register_check.as_str())
         .bind(to_db(now))
         .execute(&mut **tx)
         .await?;
@@ -389,13 +416,84 @@ impl Store {
         &self,
         tx: &mut Tx,
         match_index: &str,
-    ) -> Result<Option<String>, Error> {
-        Ok(
-            sqlx::query_scalar("SELECT building_id FROM housing_residents WHERE match_index = $1")
-                .bind(match_index)
-                .fetch_optional(&mut **tx)
-                .await?,
+    ) -> Result<Option<HousingRecord>, Error> {
+        let row: Option<(String, Option<Vec<u8>>)> = sqlx::query_as(
+            "SELECT building_id, phone_enc FROM housing_residents WHERE match_index = $1",
         )
+        .bind(match_index)
+        .fetch_optional(&mut **tx)
+        .await?;
+        let Some((building_id, phone)) = row else {
+            return Ok(None);
+        };
+        let phone = phone
+            .map(|sealed| {
+                self.key()
+                    .open_text("housing_residents.phone", match_index, &sealed)
+            })
+            .transpose()?;
+        Ok(Some(HousingRecord { building_id, phone }))
+    }
+
+    /// Whether the register of identity cards is loaded, and if so whether
+    /// it has `entry_index` (document, date of issue and name).
+    ///
+    /// # Errors
+    /// [`Error::Db`].
+    pub async fn register_check(
+        &self,
+        tx: &mut Tx,
+        entry_index: &str,
+    ) -> Result<RegisterCheck, Error> {
+        let (loaded, found): (bool, bool) = sqlx::query_as(
+            "SELECT EXISTS (SELECT 1 FROM id_register), \
+             EXISTS (SELECT 1 FROM id_register WHERE entry_index = $1)",
+        )
+        .bind(entry_index)
+        .fetch_one(&mut **tx)
+        .await?;
+        Ok(match (loaded, found) {
+            (_, true) => RegisterCheck::Matched,
+            (true, false) => RegisterCheck::Mismatched,
+            (false, false) => RegisterCheck::Unchecked,
+        })
+    }
+
+    /// Replaces the register of identity cards with `entries` (blind indexes).
+    ///
+    /// # Errors
+    /// [`Error::Db`]; on error nothing changes.
+    pub async fn replace_register(
+        &self,
+        entries: &[String],
+        now: OffsetDateTime,
+    ) -> Result<(), Error> {
+        let mut tx = self.write().await?;
+        sqlx::query("DELETE FROM id_register")
+            .execute(&mut *tx)
+            .await?;
+        for chunk in entries.chunks(1000) {
+            let mut insert = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+                "INSERT INTO id_register (entry_index, imported_at) ",
+            );
+            insert.push_values(chunk, |mut row, entry| {
+                row.push_bind(entry).push_bind(to_db(now));
+            });
+            insert.push(" ON CONFLICT (entry_index) DO NOTHING");
+            insert.build().execute(&mut *tx).await?;
+        }
+        let detail = serde_json::json!({ "entries": entries.len() });
+        self.audit(
+            &mut tx,
+            now,
+            &crate::model::Actor::Cli,
+            "id_register_imported",
+            "id_register",
+            &detail,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Replaces the housing database with `rows` of (match index, building id).
@@ -404,20 +502,29 @@ impl Store {
     /// [`Error::Db`]; on error nothing changes.
     pub async fn replace_housing(
         &self,
-        rows: &[(String, String)],
+        rows: &[HousingRow],
         now: OffsetDateTime,
     ) -> Result<(), Error> {
         let mut tx = self.write().await?;
         sqlx::query("DELETE FROM housing_residents")
             .execute(&mut *tx)
             .await?;
-        for (match_index, building_id) in rows {
+        for row in rows {
+            let phone = row.phone.as_ref().map(|phone| {
+                self.key().seal(
+                    "housing_residents.phone",
+                    &row.match_index,
+                    phone.as_bytes(),
+                )
+            });
             sqlx::query(
-                "INSERT INTO housing_residents (match_index, building_id, imported_at) VALUES ($1, $2, $3) \
-                 ON CONFLICT (match_index) DO UPDATE SET building_id = excluded.building_id",
+                "INSERT INTO housing_residents (match_index, building_id, phone_enc, imported_at) \
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (match_index) DO UPDATE SET \
+                 building_id = excluded.building_id, phone_enc = excluded.phone_enc",
             )
-            .bind(match_index)
-            .bind(building_id)
+            .bind(&row.match_index)
+            .bind(&row.building_id)
+            .bind(phone)
             .bind(to_db(now))
             .execute(&mut *tx)
             .await?;

@@ -132,9 +132,10 @@ fn sessions(dir: &Path, base: &str, count: usize) -> anyhow::Result<Vec<String>>
         std::fs::write(
             &csv,
             format!(
-                "id_document,address,building_id\n\"HKID:{}\",\"{}\",bldg-load\n",
+                "id_document,address,building_id,phone\n\"HKID:{}\",\"{}\",bldg-load,\"{}\"\n",
                 get("id_number"),
-                get("address")
+                get("address"),
+                get("phone")
             ),
         )?;
         let status = Command::new(&issuer)

@@ -159,6 +159,7 @@ async fn seed(
                 status: AccountStatus::Active,
                 priority: 0,
                 building_id: Some(&building),
+                register_check: healthcode_issuer::model::RegisterCheck::Unchecked,
             };
             store.insert_account(&mut tx, &new, now).await?;
             let token = issue_code(

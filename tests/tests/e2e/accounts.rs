@@ -39,13 +39,14 @@ pub fn import_housing(server: &IssuerServer, person: &Person) {
 /// Lists `people` in the public housing database (replacing it).
 pub fn import_housing_of(server: &IssuerServer, people: &[&Person]) {
     let csv = server.dir.path().join("housing.csv");
-    let mut text = "id_document,address,building_id\n".to_owned();
+    let mut text = "id_document,address,building_id,phone\n".to_owned();
     for person in people {
         text.push_str(&format!(
-            "\"{}:{}\",\"{}\",bldg-kwai-chung-a\n",
+            "\"{}:{}\",\"{}\",bldg-kwai-chung-a,{}\n",
             person.id_type,
             person.id_number,
-            person.address.to_uppercase().replace(',', "")
+            person.address.to_uppercase().replace(',', ""),
+            person.phone_e164
         ));
     }
     std::fs::write(&csv, text).unwrap_or_else(|e| panic!("{e}"));

@@ -1032,3 +1032,139 @@ fn the_audit_log_cannot_be_cut_or_rewritten_unseen() {
     let (code, _) = verify_copy(&server, "after-restart", |_| {});
     assert_eq!(code, Some(1));
 }
+
+/// Loads the register of identity cards with `people` as they are.
+fn import_register(server: &IssuerServer, people: &[&Person]) {
+    let csv = server.dir.path().join("register.csv");
+    let mut text = "id_document,date_of_issue,name\n".to_owned();
+    for p in people {
+        text.push_str(&format!(
+            "\"{}:{}\",{},\"{}\"\n",
+            p.id_type, p.id_number, p.date_of_issue, p.name
+        ));
+    }
+    std::fs::write(&csv, text).unwrap_or_else(|e| panic!("{e}"));
+    let output = server.cli(&["id-register", "import", &csv.to_string_lossy()]);
+    assert!(
+        output.status.success(),
+        "{}",
+        crate::support::stderr(&output)
+    );
+}
+
+/// `victim`'s document, name and address, with `date_of_issue` and the phone of `caller`.
+fn impostor_of(victim: &Person, caller: &Person, date_of_issue: &str) -> Person {
+    Person {
+        name: victim.name.clone(),
+        id_type: victim.id_type.clone(),
+        id_number: victim.id_number.clone(),
+        date_of_issue: date_of_issue.to_owned(),
+        phone: caller.phone.clone(),
+        phone_e164: caller.phone_e164.clone(),
+        address: victim.address.clone(),
+    }
+}
+
+/// The messages sent to `phone` so far.
+fn messages_to(server: &IssuerServer, phone: &str) -> Vec<serde_json::Value> {
+    server
+        .outbox()
+        .into_iter()
+        .filter(|m| m["phone"] == phone)
+        .collect()
+}
+
+/// Issue 12, attack 1: knowing a housing tenant's document number and
+/// address was enough to get their PIN on one's own phone, activate, see
+/// their health status, and pass the checkpoint's identity check.
+#[test]
+fn an_impostor_who_knows_a_tenants_document_and_address_gets_no_pin() {
+    let server = IssuerServer::start(RELAXED);
+    let reviewer = server.staff("rita", "reviewer");
+    let (victim, caller) = (Person::hkid(), Person::hkid());
+    crate::accounts::import_housing(&server, &victim);
+    import_register(&server, &[&victim]);
+
+    // A made-up date of issue: not in the register, so a reviewer decides.
+    let guess = impostor_of(&victim, &caller, "2011-07-15");
+    assert_eq!(server.register(&guess.form(), None).0, 202);
+    assert!(
+        messages_to(&server, &caller.phone_e164).is_empty(),
+        "nothing to the impostor"
+    );
+    assert_eq!(queue_len(&server, &reviewer), 1);
+
+    // Everything on the card (a photo of it), from another phone: the PIN
+    // goes by letter to the tenancy address, and the tenant is told.
+    let card = impostor_of(&victim, &caller, &victim.date_of_issue);
+    assert_eq!(server.register(&card.form(), None).0, 202);
+    assert!(
+        messages_to(&server, &caller.phone_e164).is_empty(),
+        "still nothing to the impostor"
+    );
+    let notices = messages_to(&server, &victim.phone_e164);
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert_eq!(notices[0]["purpose"], "notice");
+    let letters = server.export_letters();
+    assert_eq!(letters.len(), 1);
+    let letter = std::fs::read_to_string(&letters[0]).unwrap_or_default();
+    assert!(
+        letter.contains(&victim.address),
+        "the letter goes to the tenancy: {letter}"
+    );
+
+    // The tenant registers from their own phone: a PIN by SMS, and an account.
+    assert_eq!(server.register(&victim.form(), None).0, 202);
+    let pin = server
+        .sms_pin(&victim.phone_e164)
+        .unwrap_or_else(|| panic!("no SMS PIN for the tenant"));
+    assert_eq!(victim.activate(&server, &pin).0, 204);
+    let session = victim.login(&server);
+    assert_eq!(server.get("/v1/me", Some(&session)).0, 200);
+    // The letter's PIN, in the impostor's hands, opens nothing now.
+    let letter_pin = letter
+        .lines()
+        .find_map(|l| l.strip_prefix("PIN: "))
+        .and_then(crate::issuer_server::pin_in)
+        .unwrap_or_default();
+    assert_eq!(card.activate(&server, &letter_pin).0, 401);
+    // A later try is refused, and the notice reaches the holder, not the caller.
+    assert_eq!(server.register(&card.form(), None).0, 202);
+    assert!(messages_to(&server, &caller.phone_e164).is_empty());
+    assert_eq!(
+        messages_to(&server, &victim.phone_e164).len(),
+        3,
+        "pin, then two notices"
+    );
+}
+
+/// Issue 12, attack 2: a second registration of a pending tenant's HKID,
+/// with another date of issue, pushed the tenant's application into review
+/// and killed their PIN. It needed only the document number.
+#[test]
+fn a_competing_registration_does_not_push_a_pending_application_aside() {
+    let server = IssuerServer::start(RELAXED);
+    let reviewer = server.staff("rita", "reviewer");
+    let (victim, caller) = (Person::hkid(), Person::hkid());
+    crate::accounts::import_housing(&server, &victim);
+    assert_eq!(server.register(&victim.form(), None).0, 202);
+    let pin = server
+        .sms_pin(&victim.phone_e164)
+        .unwrap_or_else(|| panic!("no SMS PIN"));
+
+    let squatter = Person {
+        address: caller.address.clone(),
+        ..impostor_of(&victim, &caller, "2012-01-01")
+    };
+    assert_eq!(server.register(&squatter.form(), None).0, 202);
+    assert_eq!(
+        queue_len(&server, &reviewer),
+        1,
+        "only the newcomer waits for a reviewer"
+    );
+    assert_eq!(
+        victim.activate(&server, &pin).0,
+        204,
+        "the tenant's PIN still works"
+    );
+}
