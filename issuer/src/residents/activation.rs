@@ -1,7 +1,10 @@
 //! Activation with a PIN, PIN resends, and login.
 //!
-//! Wrong ID numbers, wrong PINs and expired PINs all get the same answer, so
-//! the activation form cannot be used to find out who has applied.
+//! Wrong ID numbers, wrong, expired and dead PINs all get the same answer,
+//! after the same work (an argon2 hash, then one audited write), so the
+//! activation form cannot be used to find out who has applied. A resend is
+//! answered alike whatever the document's state, also after one audited
+//! write.
 
 use healthcode_keys::IdDocument;
 use time::{Duration, OffsetDateTime};
@@ -23,6 +26,9 @@ pub const MAX_PIN_SMS_PER_DAY: i64 = 5;
 /// At least this long between two SMS PINs to one account.
 pub const PIN_RESEND_INTERVAL: Duration = Duration::seconds(60);
 
+/// At least this long between two PIN letters to one account.
+pub const LETTER_RESEND_INTERVAL: Duration = Duration::days(7);
+
 /// The channel whose PIN activates `account`, if any: the SMS PIN once the
 /// address is verified; the letter's PIN for an HKID holder on the letter
 /// route. A non-HKID holder's letter PIN is for the post office only.
@@ -38,9 +44,9 @@ fn activating_channel(account: &Account) -> Option<Channel> {
 /// `password`; returns the account id.
 ///
 /// # Errors
-/// [`Error::WeakPassword`]; [`Error::BadCredentials`] for a wrong, expired or
-/// missing PIN or an unknown document; [`Error::PinLocked`] after too many
-/// wrong tries; [`Error::Db`].
+/// [`Error::WeakPassword`]; [`Error::BadCredentials`] for a wrong, expired,
+/// dead (5 wrong tries) or missing PIN or an unknown document, all alike;
+/// [`Error::Db`].
 pub async fn activate(
     store: &Store,
     document: &IdDocument,
@@ -58,7 +64,6 @@ pub async fn activate(
     let id_index = store.document_index(document);
     let mut tx = store.write().await?;
     let candidates = store.accounts_for_document(&mut *tx, &id_index).await?;
-    let mut locked = false;
     for account in &candidates {
         let Some(channel) = activating_channel(account) else {
             continue;
@@ -84,25 +89,34 @@ pub async fn activate(
                 tx.commit().await?;
                 return Ok(account.id.clone());
             }
-            PinCheck::Locked => locked = true,
-            PinCheck::Wrong { .. } | PinCheck::Missing => {}
+            PinCheck::Locked | PinCheck::Wrong { .. } | PinCheck::Missing => {}
         }
     }
-    // Commit the failure counts before refusing.
+    // The refusal is audited whether or not an application exists: the same
+    // write either way, and the failure counts commit with it.
+    let subject = candidates.first().map_or("none", |a| a.id.as_str());
+    store
+        .audit(
+            &mut tx,
+            now,
+            &Actor::Applicant,
+            "activation_refused",
+            subject,
+            &serde_json::json!({}),
+        )
+        .await?;
     tx.commit().await?;
-    Err(if locked {
-        Error::PinLocked
-    } else {
-        Error::BadCredentials
-    })
+    Err(Error::BadCredentials)
 }
 
-/// Sends a new SMS PIN to a verified application of `document` whose phone is
-/// `phone`, within the resend limits. Does nothing (and says nothing) when no
-/// application matches.
+/// Sends a new PIN to the application of `document` whose phone is `phone`:
+/// by SMS to that phone once the address is verified (at most once a minute
+/// and five times a day), or, on the letter route, a new letter to the
+/// address (at most once a week). Past a limit, or when nothing matches,
+/// nothing is sent; the caller is never told which.
 ///
 /// # Errors
-/// [`Error::RateLimited`] past the resend limits; [`Error::Db`].
+/// [`Error::Db`].
 pub async fn resend_pin(
     store: &Store,
     document: &IdDocument,
@@ -111,41 +125,78 @@ pub async fn resend_pin(
 ) -> Result<(), Error> {
     let id_index = store.document_index(document);
     let mut tx = store.write().await?;
-    for account in store.accounts_for_document(&mut *tx, &id_index).await? {
-        if account.status != AccountStatus::PinSent {
-            continue;
-        }
-        let details = store.account_details(&mut *tx, &account.id).await?;
-        if details.is_none_or(|d| d.phone != phone.e164()) {
-            continue;
-        }
-        let (count, last) = store
-            .sms_sent_since(&mut tx, &account.id, "pin", now - Duration::days(1))
-            .await?;
-        let wait = last.map_or(Duration::ZERO, |last| last + PIN_RESEND_INTERVAL - now);
-        if count >= MAX_PIN_SMS_PER_DAY || wait > Duration::ZERO {
-            let retry_after = if count >= MAX_PIN_SMS_PER_DAY {
-                Duration::hours(1)
-            } else {
-                wait
-            };
-            return Err(Error::rate_limited(retry_after));
-        }
-        send_sms_pin(store, &mut tx, &account.id, now).await?;
-        store
-            .audit(
-                &mut tx,
-                now,
-                &Actor::Applicant,
-                "pin_resent",
-                &account.id,
-                &serde_json::json!({}),
-            )
-            .await?;
-        tx.commit().await?;
-        return Ok(());
+    let mut subject = "none".to_owned();
+    let mut sent = "none";
+    let accounts = store.accounts_for_document(&mut *tx, &id_index).await?;
+    if accounts.is_empty() {
+        // The lookup a registered document costs, so that time tells nothing.
+        store.account_details(&mut *tx, "none").await?;
     }
+    for account in accounts {
+        let channel = activating_channel(&account);
+        let details = store.account_details(&mut *tx, &account.id).await?;
+        if channel.is_none() || details.is_none_or(|d| d.phone != phone.e164()) {
+            continue;
+        }
+        subject.clone_from(&account.id);
+        sent = match channel {
+            Some(Channel::Sms) if sms_allowed(store, &mut tx, &account.id, now).await? => {
+                send_sms_pin(store, &mut tx, &account.id, now).await?;
+                "sms"
+            }
+            Some(Channel::Letter) if letter_allowed(store, &mut tx, &account.id, now).await? => {
+                store
+                    .queue_letter(&mut tx, &account.id, "activation", account.priority, now)
+                    .await?;
+                "letter"
+            }
+            _ => "limited",
+        };
+        break;
+    }
+    let detail = serde_json::json!({ "sent": sent });
+    store
+        .audit(
+            &mut tx,
+            now,
+            &Actor::Applicant,
+            "pin_resend_requested",
+            &subject,
+            &detail,
+        )
+        .await?;
+    tx.commit().await?;
     Ok(())
+}
+
+async fn sms_allowed(
+    store: &Store,
+    tx: &mut crate::store::Tx,
+    account_id: &str,
+    now: OffsetDateTime,
+) -> Result<bool, Error> {
+    let (count, last) = store
+        .sms_sent_since(tx, account_id, "pin", now - Duration::days(1))
+        .await?;
+    let waited = last.is_none_or(|last| last + PIN_RESEND_INTERVAL <= now);
+    Ok(count < MAX_PIN_SMS_PER_DAY && waited)
+}
+
+/// A new letter while none is waiting to be printed, and either the last
+/// letter's PIN was killed by wrong tries (the holder's way back) or a week
+/// has passed (a letter lost in the post).
+async fn letter_allowed(
+    store: &Store,
+    tx: &mut crate::store::Tx,
+    account_id: &str,
+    now: OffsetDateTime,
+) -> Result<bool, Error> {
+    if store.letter_waiting(tx, account_id).await? {
+        return Ok(false);
+    }
+    let dead = store.pin_is_dead(tx, account_id, Channel::Letter).await?;
+    let last = store.last_letter_at(tx, account_id).await?;
+    Ok(dead || last.is_none_or(|last| last + LETTER_RESEND_INTERVAL <= now))
 }
 
 /// Logs in the holder of `document`; returns the session token and its expiry.

@@ -191,10 +191,9 @@ fn check_pin_format(pin: &str) -> Result<(), AppError> {
     post, path = "/v1/activation", tag = "residents", request_body = ActivationRequest,
     responses(super::JsonBodyRefusals,
         (status = 204, description = "Activated: log in with the password"),
-        (status = 401, description = "Document, PIN or expiry wrong (not said which)", body = super::ErrorBody),
+        (status = 401, description = "Document, PIN, expiry wrong, or the PIN dead after 5 wrong tries (not said which: ask for a new one)", body = super::ErrorBody),
         (status = 422, description = "Fields not valid", body = super::ErrorBody),
-        (status = 423, description = "PIN locked after 5 wrong tries", body = super::ErrorBody),
-        (status = 429, description = "Rate limited", body = super::ErrorBody)
+        (status = 429, description = "Too many tries from this client (per minute), or of this document from this client (a wait that doubles)", body = super::ErrorBody)
     )
 )]
 pub async fn activate(
@@ -206,14 +205,18 @@ pub async fn activate(
     let Json(request) = request?;
     let document = parse_document(&request.id_type, &request.id_number)?;
     check_pin_format(&request.pin)?;
-    activation::activate(
+    let index = state.store.document_index(&document);
+    state.limiters.backoff.check(ip, &index)?;
+    let activated = activation::activate(
         &state.store,
         &document,
         &request.pin,
         &request.password,
         state.now(),
     )
-    .await?;
+    .await;
+    count_try(&state, ip, &index, &activated);
+    activated?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -236,9 +239,9 @@ pub struct ResendRequest {
 #[utoipa::path(
     post, path = "/v1/activation/pin", tag = "residents", request_body = ResendRequest,
     responses(super::JsonBodyRefusals,
-        (status = 202, description = "If a verified application matches, a new PIN is on its way"),
+        (status = 202, description = "The same answer whatever the document's state: if an application matches, a new PIN is on its way (SMS at most once a minute and five times a day; a new letter at most once a week)"),
         (status = 422, description = "Fields not valid", body = super::ErrorBody),
-        (status = 429, description = "At most one PIN a minute and five a day", body = super::ErrorBody)
+        (status = 429, description = "Too many requests from this client", body = super::ErrorBody)
     )
 )]
 pub async fn resend_pin(
@@ -288,7 +291,7 @@ pub struct Session {
     responses(super::JsonBodyRefusals,
         (status = 200, description = "Logged in", body = Session),
         (status = 401, description = "Not correct (not said which part)", body = super::ErrorBody),
-        (status = 429, description = "Rate limited", body = super::ErrorBody)
+        (status = 429, description = "Too many tries from this client (per minute), or of this document from this client (a wait that doubles)", body = super::ErrorBody)
     )
 )]
 pub async fn login(
@@ -299,11 +302,12 @@ pub async fn login(
     state.limiters.check(Limit::Login, ip)?;
     let Json(request) = request?;
     let document = parse_document(&request.id_type, &request.id_number)?;
-    state
-        .limiters
-        .check_document(&state.store.document_index(&document))?;
-    let (token, expires_at) =
-        activation::login(&state.store, &document, &request.password, state.now()).await?;
+    let index = state.store.document_index(&document);
+    state.limiters.backoff.check(ip, &index)?;
+    let logged_in =
+        activation::login(&state.store, &document, &request.password, state.now()).await;
+    count_try(&state, ip, &index, &logged_in);
+    let (token, expires_at) = logged_in?;
     let cookie = session_cookie(&token, expires_at - state.now(), state.secure_cookies);
     let body = Session {
         csrf_token: csrf_token(&token),
@@ -315,6 +319,21 @@ pub async fn login(
         response.headers_mut().insert(header::SET_COOKIE, value);
     }
     Ok(response)
+}
+
+/// Counts a PIN or password try of the document with blind index `index`
+/// from `client`: a wrong one makes that client (only) wait longer next time.
+fn count_try<T>(
+    state: &AppState,
+    client: std::net::IpAddr,
+    index: &str,
+    outcome: &Result<T, crate::Error>,
+) {
+    match outcome {
+        Ok(_) => state.limiters.backoff.succeeded(client, index),
+        Err(crate::Error::BadCredentials) => state.limiters.backoff.failed(client, index),
+        Err(_) => {}
+    }
 }
 
 fn session_cookie(token: &str, lifetime: time::Duration, secure: bool) -> String {

@@ -31,9 +31,85 @@ impl Default for RateLimits {
     }
 }
 
-/// Logins of one ID document allowed per quarter hour, from any address:
-/// guessing one resident's password from many addresses gets nowhere.
-const LOGINS_PER_DOCUMENT: u32 = 10;
+/// Failed tries of one document from one client before each further try
+/// must wait; the wait then doubles with each failure, up to [`MAX_BACKOFF`].
+const FREE_FAILURES: u32 = 3;
+
+/// The longest wait between two tries of one document from one client.
+const MAX_BACKOFF: Duration = Duration::from_secs(15 * 60);
+
+/// The most (client, document) pairs remembered; past it, expired ones are
+/// forgotten first.
+const MAX_BACKOFF_ENTRIES: usize = 200_000;
+
+/// Failed PIN and password tries, by client and document: the client that
+/// fails waits longer and longer, and nobody else does, so an attacker can
+/// slow only themselves and never lock a holder out.
+#[derive(Debug, Default)]
+pub struct Backoff {
+    entries:
+        std::sync::Mutex<std::collections::HashMap<(IpAddr, String), (u32, std::time::Instant)>>,
+}
+
+impl Backoff {
+    fn lock(
+        &self,
+    ) -> std::sync::MutexGuard<
+        '_,
+        std::collections::HashMap<(IpAddr, String), (u32, std::time::Instant)>,
+    > {
+        // A poisoned lock only means a panic elsewhere; the counts are whole.
+        self.entries.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Refuses a try of `document` from `client` that comes before its wait is over.
+    ///
+    /// # Errors
+    /// [`Error::RateLimited`] with the rest of the wait.
+    pub fn check(&self, client: IpAddr, document: &str) -> Result<(), Error> {
+        let key = (limit_key(client), document.to_owned());
+        let now = std::time::Instant::now();
+        match self.lock().get(&key) {
+            Some((_, not_before)) if *not_before > now => Err(Error::RateLimited {
+                retry_after_seconds: (*not_before - now).as_secs().max(1),
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Counts a failed try; from the [`FREE_FAILURES`]th on, the next waits
+    /// 1 s, 2 s, 4 s ... up to [`MAX_BACKOFF`].
+    pub fn failed(&self, client: IpAddr, document: &str) {
+        let now = std::time::Instant::now();
+        let mut entries = self.lock();
+        if entries.len() >= MAX_BACKOFF_ENTRIES {
+            entries.retain(|_, (_, not_before)| *not_before + MAX_BACKOFF > now);
+        }
+        if entries.len() >= MAX_BACKOFF_ENTRIES {
+            return;
+        }
+        let entry = entries
+            .entry((limit_key(client), document.to_owned()))
+            .or_insert((0, now));
+        entry.0 += 1;
+        if let Some(over) = entry.0.checked_sub(FREE_FAILURES) {
+            let wait = Duration::from_secs(1u64 << over.min(20)).min(MAX_BACKOFF);
+            entry.1 = now + wait;
+        }
+    }
+
+    /// Forgets the failures of a client that got it right.
+    pub fn succeeded(&self, client: IpAddr, document: &str) {
+        self.lock()
+            .remove(&(limit_key(client), document.to_owned()));
+    }
+
+    fn forget_idle(&self) {
+        let now = std::time::Instant::now();
+        self.lock()
+            .retain(|_, (_, not_before)| *not_before + MAX_BACKOFF > now);
+    }
+}
 
 /// The rate limiters (in memory: each instance limits what it sees).
 #[derive(Debug)]
@@ -41,7 +117,8 @@ pub struct Limiters {
     register: DefaultKeyedRateLimiter<IpAddr>,
     login: DefaultKeyedRateLimiter<IpAddr>,
     pin: DefaultKeyedRateLimiter<IpAddr>,
-    login_document: DefaultKeyedRateLimiter<String>,
+    /// Failed PIN and password tries, by client and document.
+    pub backoff: Backoff,
 }
 
 /// Which limit a request counts against.
@@ -57,16 +134,11 @@ pub enum Limit {
 
 impl Limiters {
     fn new(limits: RateLimits) -> Self {
-        let per_document = Quota::with_period(Duration::from_secs(
-            15 * 60 / u64::from(LOGINS_PER_DOCUMENT),
-        ))
-        .map(|q| q.allow_burst(NonZeroU32::new(LOGINS_PER_DOCUMENT).unwrap_or(NonZeroU32::MIN)))
-        .unwrap_or_else(|| Quota::per_minute(NonZeroU32::MIN));
         Limiters {
             register: RateLimiter::keyed(Quota::per_minute(limits.register_per_minute)),
             login: RateLimiter::keyed(Quota::per_minute(limits.login_per_minute)),
             pin: RateLimiter::keyed(Quota::per_minute(limits.pin_per_minute)),
-            login_document: RateLimiter::keyed(per_document),
+            backoff: Backoff::default(),
         }
     }
 
@@ -83,22 +155,12 @@ impl Limiters {
         limiter.check_key(&limit_key(ip)).map_err(rate_limited)
     }
 
-    /// Counts one login of the document with blind index `document_index`.
-    ///
-    /// # Errors
-    /// [`Error::RateLimited`] with the wait.
-    pub fn check_document(&self, document_index: &str) -> Result<(), Error> {
-        self.login_document
-            .check_key(&document_index.to_owned())
-            .map_err(rate_limited)
-    }
-
     /// Forgets keys that are back to full allowance, so memory stays bounded.
     pub fn forget_idle(&self) {
         self.register.retain_recent();
         self.login.retain_recent();
         self.pin.retain_recent();
-        self.login_document.retain_recent();
+        self.backoff.forget_idle();
     }
 }
 

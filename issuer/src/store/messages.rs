@@ -217,6 +217,36 @@ impl Store {
         Ok(())
     }
 
+    /// When the newest letter to `account_id` was queued, if any.
+    ///
+    /// # Errors
+    /// [`Error::Db`], [`Error::Corrupt`].
+    pub async fn last_letter_at(
+        &self,
+        tx: &mut Tx,
+        account_id: &str,
+    ) -> Result<Option<OffsetDateTime>, Error> {
+        let last: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(created_at) FROM letters WHERE account_id = $1")
+                .bind(account_id)
+                .fetch_one(&mut **tx)
+                .await?;
+        last.map(from_db).transpose()
+    }
+
+    /// Whether a letter to `account_id` waits to be exported.
+    ///
+    /// # Errors
+    /// [`Error::Db`].
+    pub async fn letter_waiting(&self, tx: &mut Tx, account_id: &str) -> Result<bool, Error> {
+        Ok(sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM letters WHERE account_id = $1 AND exported_at IS NULL)",
+        )
+        .bind(account_id)
+        .fetch_one(&mut **tx)
+        .await?)
+    }
+
     /// Letters not yet exported, in priority order then oldest first.
     ///
     /// # Errors

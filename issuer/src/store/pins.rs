@@ -132,4 +132,24 @@ impl Store {
             }
         })
     }
+
+    /// Whether the PIN of `account_id` on `channel` was killed by wrong tries.
+    ///
+    /// # Errors
+    /// [`Error::Db`].
+    pub async fn pin_is_dead(
+        &self,
+        tx: &mut Tx,
+        account_id: &str,
+        channel: Channel,
+    ) -> Result<bool, Error> {
+        let failures: Option<i64> = sqlx::query_scalar(
+            "SELECT failures FROM pins WHERE account_id = $1 AND channel = $2 AND used_at IS NULL",
+        )
+        .bind(account_id)
+        .bind(channel.as_str())
+        .fetch_optional(&mut **tx)
+        .await?;
+        Ok(failures.is_some_and(|f| f >= MAX_PIN_FAILURES))
+    }
 }

@@ -293,15 +293,20 @@ fn registrations_logins_and_pins_are_rate_limited() {
         }
         other => panic!("expected 429, got {other:?}"),
     }
-    let login = Person::hkid().with(json!({"password": "wrong password!"}));
+    // Each try names another document, so that only the per-address limit counts.
     let statuses: Vec<u16> = (0..6)
-        .map(|_| server.post("/v1/login", &login, None).0)
+        .map(|_| {
+            let login = Person::hkid().with(json!({"password": "wrong password!"}));
+            server.post("/v1/login", &login, None).0
+        })
         .collect();
     assert_eq!(statuses, [401, 401, 401, 401, 429, 429]);
-    let pin =
-        Person::hkid().with(json!({"pin": "123456", "password": "long enough password, surely"}));
     let statuses: Vec<u16> = (0..7)
-        .map(|_| server.post("/v1/activation", &pin, None).0)
+        .map(|_| {
+            let pin = Person::hkid()
+                .with(json!({"pin": "123456", "password": "long enough password, surely"}));
+            server.post("/v1/activation", &pin, None).0
+        })
         .collect();
     assert_eq!(statuses, [401, 401, 401, 401, 401, 429, 429]);
 }
@@ -1166,5 +1171,150 @@ fn a_competing_registration_does_not_push_a_pending_application_aside() {
         victim.activate(&server, &pin).0,
         204,
         "the tenant's PIN still works"
+    );
+}
+
+/// POSTs `body` to `path` as the client `client` behind the trusted proxy;
+/// (status, body).
+fn post_as(
+    server: &IssuerServer,
+    client: &str,
+    path: &str,
+    body: &serde_json::Value,
+) -> (u16, serde_json::Value) {
+    match ureq::post(&format!("{}{path}", server.base))
+        .set("x-forwarded-for", client)
+        .send_json(body.clone())
+    {
+        Ok(r) | Err(ureq::Error::Status(_, r)) => (r.status(), r.into_json().unwrap_or_default()),
+        Err(e) => panic!("transport error: {e}"),
+    }
+}
+
+/// Issue 12, attacks 3 and 4: wrong PINs answered 401 for an unregistered
+/// document but 423 for a pending one, a resend answered 429 only for the
+/// right document and phone, the letter route had no resend, and anyone's
+/// ten wrong tries locked the holder out of activation or login.
+#[test]
+fn activation_resend_and_login_answer_alike_and_lock_no_holder_out() {
+    let server = IssuerServer::start(&[RELAXED, &["--trusted-proxy", "127.0.0.1"]].concat());
+    let (attacker, holder) = ("198.51.100.66", "203.0.113.5");
+    let (pending, active, stranger) = (Person::hkid(), Person::hkid(), Person::hkid());
+    crate::accounts::import_housing_of(&server, &[&pending, &active]);
+    for person in [&pending, &active] {
+        assert_eq!(server.register(&person.form(), None).0, 202);
+    }
+    let active_pin = server.sms_pin(&active.phone_e164).unwrap_or_default();
+    assert_eq!(active.activate(&server, &active_pin).0, 204);
+    let pin = server.sms_pin(&pending.phone_e164).unwrap_or_default();
+    let wrong = if pin == "000000" { "111111" } else { "000000" };
+
+    // Activation: the same answers, in the same order, whoever the document is.
+    let tries = |person: &Person| -> Vec<(u16, serde_json::Value)> {
+        let body = person.with(json!({"pin": wrong, "password": crate::issuer_server::PASSWORD}));
+        (0..5)
+            .map(|_| {
+                let (status, mut answer) = post_as(&server, attacker, "/v1/activation", &body);
+                answer["error"]["message"] = json!(
+                    answer["error"]["message"].as_str().map(|m| m
+                        .split(" in ")
+                        .next()
+                        .unwrap_or(m)
+                        .to_owned())
+                );
+                (status, answer)
+            })
+            .collect()
+    };
+    let (for_pending, for_stranger) = (tries(&pending), tries(&stranger));
+    assert_eq!(
+        for_pending, for_stranger,
+        "nothing tells a pending document from an unknown one"
+    );
+    let statuses: Vec<u16> = for_pending.iter().map(|(s, _)| *s).collect();
+    assert_eq!(
+        statuses,
+        [401, 401, 401, 429, 429],
+        "the attacker waits, doubling"
+    );
+    // The holder, from their own phone's address, is not held up at all.
+    assert_eq!(
+        post_as(
+            &server,
+            holder,
+            "/v1/activation",
+            &pending.with(json!({"pin": pin, "password": crate::issuer_server::PASSWORD}))
+        )
+        .0,
+        204
+    );
+
+    // Resend: 202 for everyone, every time; the limits act in silence.
+    for person in [&active, &pending, &stranger, &active] {
+        let (status, body) = post_as(
+            &server,
+            attacker,
+            "/v1/activation/pin",
+            &person.with(json!({"phone": person.phone})),
+        );
+        assert_eq!(status, 202, "{body}");
+    }
+    // The letter route has a way back too. While a letter's PIN is good, a
+    // new letter comes at most once a week; once someone has killed it with
+    // wrong tries, the holder asks and a new one is on its way.
+    let letter = Person::hkid();
+    assert_eq!(server.register(&letter.form(), None).0, 202);
+    assert_eq!(server.export_letters().len(), 1);
+    let again = letter.with(json!({"phone": letter.phone}));
+    assert_eq!(
+        post_as(&server, holder, "/v1/activation/pin", &again).0,
+        202
+    );
+    assert_eq!(
+        server.export_letters().len(),
+        0,
+        "the letter's PIN is good: no second letter"
+    );
+    let kill = letter.with(json!({"pin": wrong, "password": crate::issuer_server::PASSWORD}));
+    for (n, wait) in [0, 0, 0, 1100, 2100].into_iter().enumerate() {
+        std::thread::sleep(std::time::Duration::from_millis(wait));
+        assert_eq!(
+            post_as(&server, attacker, "/v1/activation", &kill).0,
+            401,
+            "try {n}"
+        );
+    }
+    assert_eq!(
+        post_as(&server, holder, "/v1/activation/pin", &again).0,
+        202
+    );
+    assert_eq!(
+        server.export_letters().len(),
+        1,
+        "a new letter for a killed PIN"
+    );
+
+    // Login: ten tries by anyone used to lock the holder out for 15 minutes.
+    let guess = active.with(json!({"password": "not the password at all"}));
+    let statuses: Vec<u16> = (0..12)
+        .map(|_| post_as(&server, attacker, "/v1/login", &guess).0)
+        .collect();
+    assert_eq!(&statuses[..4], [401, 401, 401, 429]);
+    assert!(statuses[4..].iter().all(|s| *s == 429));
+    // (Another stranger: the one above has already spent its free tries on activation.)
+    let unknown = Person::hkid().with(json!({"password": "not the password at all"}));
+    let statuses: Vec<u16> = (0..4)
+        .map(|_| post_as(&server, attacker, "/v1/login", &unknown).0)
+        .collect();
+    assert_eq!(
+        statuses,
+        [401, 401, 401, 429],
+        "the same for a document with no account"
+    );
+    let right = active.with(json!({"password": crate::issuer_server::PASSWORD}));
+    assert_eq!(
+        post_as(&server, holder, "/v1/login", &right).0,
+        200,
+        "the holder gets in"
     );
 }
