@@ -82,6 +82,8 @@ mod tests {
         for strong in [
             "correct horse battery staple",
             "quick start password",
+            "load test password",
+            "timing test tram to the peak",
             "tram to Victoria Peak at dawn",
             "維港兩岸燈火通明的晚上",
         ] {

@@ -173,6 +173,16 @@ fn a_designation_revokes_a_green_code_at_the_checkpoint_even_through_a_redis_out
     let verifier = Verifier::start(&keys, &["--redis", &redis.url()]);
     wait_connected(&verifier, true);
 
+    // The operator's venue registry names the cafe (the gym is not in it).
+    let registry = issuer.dir.path().join("venues.csv");
+    std::fs::write(
+        &registry,
+        "venue_id,name_en,name_zh\nvenue-e2e-cafe,E2E Cafe,端對端咖啡室\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let output = issuer.cli(&["venues", "import", &registry.to_string_lossy()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+
     // Registered, activated, visits uploaded (yesterday at the cafe): green.
     let (_, session) = resident(&issuer, &[("venue-e2e-cafe", 24), ("venue-e2e-gym", 50)]);
     let green = apply(&issuer, &session);
@@ -232,11 +242,17 @@ fn a_designation_revokes_a_green_code_at_the_checkpoint_even_through_a_redis_out
     assert_eq!(reason_ids(&amber), ["high_risk_visit"]);
     let fact = &amber["reasons"][0]["facts"][0];
     assert_eq!(
-        (&fact["type"], &fact["place"], &fact["place_name"]),
+        (
+            &fact["type"],
+            &fact["place"],
+            &fact["place_name"],
+            &fact["place_name_zh"]
+        ),
         (
             &json!("visit"),
             &json!("venue-e2e-cafe"),
-            &json!("Venue venue-e2e-cafe")
+            &json!("E2E Cafe"),
+            &json!("端對端咖啡室")
         ),
         "{}",
         brief(&amber)
