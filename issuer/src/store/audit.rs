@@ -321,21 +321,7 @@ mod tests {
     #[tokio::test]
     async fn an_edited_or_deleted_entry_breaks_the_chain() -> Result<(), Error> {
         let (_dir, store) = Store::open_temporary().await?;
-        let at = datetime!(2022-12-10 01:00 UTC);
-        let mut tx = store.write().await?;
-        for n in 0..4 {
-            store
-                .audit(
-                    &mut tx,
-                    at,
-                    &Actor::System,
-                    "test",
-                    &format!("s{n}"),
-                    &json!({ "n": n }),
-                )
-                .await?;
-        }
-        tx.commit().await?;
+        four_entries(&store).await?;
         assert_eq!(store.verify_audit_chain().await?, 4);
 
         sqlx::query("UPDATE audit_log SET actor = 'someone else' WHERE seq = 2")

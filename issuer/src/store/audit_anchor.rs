@@ -227,31 +227,22 @@ mod tests {
             .advance_audit_anchor(&path, AT)
             .await?
             .ok_or(Error::TaskFailed)?;
-        // Moved back to entry 2 by someone without the key.
-        let (_, hash) = (2, store.audit_link(2).await?.unwrap_or_default());
+        // Moved back to entry 2 by someone without the key, then garbage.
         let back = AuditAnchor {
             seq: 2,
-            hash,
+            hash: store.audit_link(2).await?.unwrap_or_default(),
             ..anchor
         };
-        std::fs::write(&path, serde_json::to_string(&back).unwrap_or_default()).map_err(|e| {
-            Error::Io {
-                path: path.clone(),
-                source: e,
-            }
-        })?;
-        assert!(matches!(
-            problem(store.check_audit_anchor(&path).await),
-            Some(AnchorProblem::Invalid { .. })
-        ));
-        std::fs::write(&path, "not json").map_err(|e| Error::Io {
-            path: path.clone(),
-            source: e,
-        })?;
-        assert!(matches!(
-            problem(store.check_audit_anchor(&path).await),
-            Some(AnchorProblem::Invalid { .. })
-        ));
+        for text in [
+            serde_json::to_string(&back).unwrap_or_default(),
+            "not json".to_owned(),
+        ] {
+            write_atomically(&path, text.as_bytes())?;
+            assert!(matches!(
+                problem(store.check_audit_anchor(&path).await),
+                Some(AnchorProblem::Invalid { .. })
+            ));
+        }
         Ok(())
     }
 }
