@@ -402,6 +402,34 @@ mod tests {
         Ok(())
     }
 
+    /// Verification reads one snapshot: batches that arrive while it runs are
+    /// never half seen (records without their batch read as tampering).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn verifying_while_batches_arrive_sees_no_tampering() -> Result<(), Error> {
+        let (_dir, store) = store().await?;
+        let store = std::sync::Arc::new(store);
+        let writer = {
+            let store = store.clone();
+            tokio::spawn(async move {
+                for i in 0..60 {
+                    let place = records(&[
+                        json!({"place": format!("venue-{i}"), "start": "2022-12-01T00:00:00Z", "end": null}),
+                    ]);
+                    submit(&store, FeedKind::Designations, &place, ha(), NOW).await?;
+                }
+                Ok::<_, Error>(())
+            })
+        };
+        while !writer.is_finished() {
+            store.verify_feeds().await?;
+        }
+        writer
+            .await
+            .unwrap_or_else(|e| panic!("the writer task: {e}"))?;
+        assert_eq!(store.verify_feeds().await?, (60, 60));
+        Ok(())
+    }
+
     #[tokio::test]
     async fn a_record_that_starts_later_queues_a_run_for_its_minute() -> Result<(), Error> {
         let (_dir, store) = store().await?;

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use sqlx::Row as _;
+use sqlx::{Row as _, SqliteConnection};
 
 use super::{
     Store,
@@ -21,11 +21,14 @@ impl Store {
     /// # Errors
     /// [`Error::FeedTampered`] naming the first problem; [`Error::Db`].
     pub async fn verify_feeds(&self) -> Result<(usize, usize), Error> {
-        let audited = self.audited_batches().await?;
+        // One read transaction, so that a batch submitted while this runs is
+        // either wholly seen (batch, records, audit entry) or not at all.
+        let mut snapshot = self.pool().begin().await?;
+        let audited = audited_batches(&mut snapshot).await?;
         let batches: Vec<BatchRow> = sqlx::query_as(
             "SELECT id, kind, records, digest, source, submitted_by, submitted_at FROM feed_batches",
         )
-        .fetch_all(self.pool())
+        .fetch_all(&mut *snapshot)
         .await?;
         let mut versions_by_batch: HashMap<String, Vec<(String, Vec<Cell>)>> = HashMap::new();
         let mut records = 0;
@@ -34,7 +37,7 @@ impl Store {
             FeedKind::Designations,
             FeedKind::Arrivals,
         ] {
-            let rows = self.all_versions(kind).await?;
+            let rows = all_versions(&mut snapshot, kind).await?;
             records += rows.len();
             check_chains(kind, &rows)?;
             for row in rows {
@@ -96,49 +99,54 @@ impl Store {
         }
         Ok((records, batches.len()))
     }
+}
 
-    /// What the audit log says of each batch, by batch id.
-    async fn audited_batches(&self) -> Result<HashMap<String, AuditedBatch>, Error> {
-        let entries: Vec<(String, i64, String)> = sqlx::query_as(
-            "SELECT actor, at, detail FROM audit_log WHERE action = 'feed_submitted' AND subject <> 'none'",
-        )
-        .fetch_all(self.pool())
-        .await?;
-        Ok(entries
-            .into_iter()
-            .filter_map(|(actor, at, detail)| {
-                let value: serde_json::Value = serde_json::from_str(&detail).ok()?;
-                let entry = AuditedBatch {
-                    digest: value["digest"].as_str()?.to_owned(),
-                    source: value["source"].as_str()?.to_owned(),
-                    actor,
-                    at,
-                };
-                Some((value["batch"].as_str()?.to_owned(), entry))
-            })
-            .collect())
-    }
+/// What the audit log says of each batch, by batch id.
+async fn audited_batches(
+    snapshot: &mut SqliteConnection,
+) -> Result<HashMap<String, AuditedBatch>, Error> {
+    let entries: Vec<(String, i64, String)> = sqlx::query_as(
+        "SELECT actor, at, detail FROM audit_log WHERE action = 'feed_submitted' AND subject <> 'none'",
+    )
+    .fetch_all(&mut *snapshot)
+    .await?;
+    Ok(entries
+        .into_iter()
+        .filter_map(|(actor, at, detail)| {
+            let value: serde_json::Value = serde_json::from_str(&detail).ok()?;
+            let entry = AuditedBatch {
+                digest: value["digest"].as_str()?.to_owned(),
+                source: value["source"].as_str()?.to_owned(),
+                actor,
+                at,
+            };
+            Some((value["batch"].as_str()?.to_owned(), entry))
+        })
+        .collect())
+}
 
-    async fn all_versions(&self, kind: FeedKind) -> Result<Vec<VersionRow>, Error> {
-        let sql = format!(
-            "SELECT id, batch_id, replaced_by, {} FROM {}",
-            column_list(kind),
-            kind.as_str()
-        );
-        sqlx::query(&sql)
-            .fetch_all(self.pool())
-            .await?
-            .iter()
-            .map(|row| {
-                Ok(VersionRow {
-                    id: row.try_get(0)?,
-                    batch_id: row.try_get(1)?,
-                    replaced_by: row.try_get(2)?,
-                    cells: read_cells(row, 3, kind)?,
-                })
+async fn all_versions(
+    snapshot: &mut SqliteConnection,
+    kind: FeedKind,
+) -> Result<Vec<VersionRow>, Error> {
+    let sql = format!(
+        "SELECT id, batch_id, replaced_by, {} FROM {}",
+        column_list(kind),
+        kind.as_str()
+    );
+    sqlx::query(&sql)
+        .fetch_all(&mut *snapshot)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok(VersionRow {
+                id: row.try_get(0)?,
+                batch_id: row.try_get(1)?,
+                replaced_by: row.try_get(2)?,
+                cells: read_cells(row, 3, kind)?,
             })
-            .collect()
-    }
+        })
+        .collect()
 }
 
 /// A stored batch, as verification reads it.
