@@ -4,7 +4,7 @@
 #![no_main]
 
 use healthcode_fuzz::{NOW, checker, trust};
-use healthcode_keys::{IdDocument, UnverifiedToken};
+use healthcode_keys::{Presented, UnverifiedToken};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -16,7 +16,10 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(token.to_text(), text);
         let _ = token.verify(trust(), NOW);
     }
-    let document: IdDocument = "HKID:A123456(3)".parse().unwrap_or_else(|e| panic!("{e}"));
-    let verdict = checker().check_text("fuzz", text, Some(&document), NOW);
+    let presented = Presented {
+        document: "HKID:A123456(3)".parse().unwrap_or_else(|e| panic!("{e}")),
+        date_of_issue: Some(time::macros::date!(2018 - 03 - 01)),
+    };
+    let verdict = checker().check_text("fuzz", text, Some(&presented), NOW);
     let _ = verdict.to_json();
 });

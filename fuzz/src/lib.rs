@@ -23,10 +23,10 @@ pub fn trust() -> &'static TrustList {
     })
 }
 
-/// A checker over [`trust`] with the test identity key.
+/// A checker over [`trust`] with the test identity keys (version 1 and the day keys of `NOW`'s week).
 pub fn checker() -> &'static Checker {
     static CHECKER: OnceLock<Checker> = OnceLock::new();
-    CHECKER.get_or_init(|| Checker::new(trust().clone(), Some(testkeys::identity())))
+    CHECKER.get_or_init(|| Checker::new(trust().clone(), testkeys::identity_keys(NOW)))
 }
 
 /// A single-threaded runtime for targets that drive async code.

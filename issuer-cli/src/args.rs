@@ -8,7 +8,9 @@ use healthcode_issuer::{
     service::state::RateLimits,
 };
 use healthcode_keys::{
-    Colour, IdDocument, TokenId, hktime::parse_rfc3339, names::UnknownName,
+    Colour, IdDocument, TokenId,
+    hktime::{parse_date, parse_rfc3339},
+    names::UnknownName,
     revocation::RevocationReason,
 };
 use healthcode_service_kit::http::ConnectionLimits;
@@ -48,15 +50,18 @@ pub struct IssueArgs {
     /// The issuer secret key file (<kid>.secret, mode 0600).
     #[arg(long)]
     pub key: PathBuf,
-    /// The identity key file (mode 0600).
+    /// The master identity key file (mode 0600), from `keys identity-master-key`.
     #[arg(long)]
-    pub identity_key: PathBuf,
+    pub identity_master_key: PathBuf,
     /// green, amber or red.
     #[arg(long)]
     pub colour: Colour,
     /// The holder's ID document, TYPE:NUMBER (e.g. HKID:A123456(3)).
     #[arg(long)]
     pub id_doc: IdDocument,
+    /// The date of issue on the holder's card, YYYY-MM-DD: the code binds it.
+    #[arg(long, value_parser = parse_date)]
+    pub date_of_issue: time::Date,
     /// Issue time, RFC 3339 with offset (default now).
     #[arg(long, value_parser = parse_rfc3339)]
     pub at: Option<OffsetDateTime>,
@@ -207,11 +212,12 @@ pub struct ServeArgs {
     pub insecure_cookies: bool,
     /// The issuer key that signs codes (<kid>.secret, mode 0600). Reloaded on
     /// SIGHUP and when the file changes, for key rotation. Without it, no codes are issued.
-    #[arg(long, env = "HEALTHCODE_SIGNING_KEY", requires = "identity_key")]
+    #[arg(long, env = "HEALTHCODE_SIGNING_KEY", requires = "identity_master_key")]
     pub signing_key: Option<PathBuf>,
-    /// The identity key file (mode 0600) that binds codes to ID documents.
-    #[arg(long, env = "HEALTHCODE_IDENTITY_KEY", requires = "signing_key")]
-    pub identity_key: Option<PathBuf>,
+    /// The master identity key file (mode 0600): the key of each Hong Kong
+    /// day, which binds that day's codes to ID documents, derives from it.
+    #[arg(long, env = "HEALTHCODE_IDENTITY_MASTER_KEY", requires = "signing_key")]
+    pub identity_master_key: Option<PathBuf>,
     /// Deliver revocations to this Redis: redis://[user:password@]host:port[/db], or rediss://.
     #[arg(long, env = "HEALTHCODE_REDIS")]
     pub redis: Option<String>,

@@ -1,7 +1,10 @@
 //! The commands that need no database: `issue`, `rules`, `openapi`.
 
-use healthcode_issuer::{issue::issue_code, qr, service, vectors};
-use healthcode_keys::{IdentityKey, IssuerSecretKey, hktime};
+use healthcode_issuer::{
+    issue::{Holder, issue_code},
+    qr, service, vectors,
+};
+use healthcode_keys::{IdentityMasterKey, IssuerSecretKey, hktime};
 
 use crate::{
     Done,
@@ -12,14 +15,18 @@ use crate::{
 /// and test tool: whoever holds the key can sign anything anyway.
 pub fn issue(args: IssueArgs) -> anyhow::Result<Done> {
     let key = IssuerSecretKey::read(&args.key)?;
-    let identity_key = IdentityKey::read(&args.identity_key)?;
+    let master = IdentityMasterKey::read(&args.identity_master_key)?;
     let at = args.at.unwrap_or_else(hktime::now);
+    let holder = Holder {
+        document: args.id_doc,
+        date_of_issue: args.date_of_issue,
+    };
     let token = issue_code(
         &mut rand::rngs::OsRng,
         &key,
-        &identity_key,
+        &master,
         args.colour,
-        &args.id_doc,
+        &holder,
         at,
     )?;
     let text = token.to_text();

@@ -15,7 +15,7 @@ use crate::{Done, args::ServeArgs};
 
 /// Serves until Ctrl-C or SIGTERM.
 pub fn serve(runtime: &tokio::runtime::Runtime, args: ServeArgs) -> anyhow::Result<Done> {
-    let signer = match (&args.signing_key, &args.identity_key) {
+    let signer = match (&args.signing_key, &args.identity_master_key) {
         (Some(key), Some(identity)) => Some(Signer::load(key, identity, hktime::now())?),
         _ => None,
     };

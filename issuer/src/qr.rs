@@ -90,10 +90,14 @@ mod tests {
         use healthcode_keys::{Colour, Region, testkeys};
         use rand::SeedableRng as _;
         let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);
-        let doc = "HKID:A1234563".parse().unwrap_or_else(|e| panic!("{e}"));
+        let holder = crate::issue::Holder {
+            document: "HKID:A1234563".parse().unwrap_or_else(|e| panic!("{e}")),
+            date_of_issue: time::macros::date!(2018 - 03 - 01),
+        };
         let at = time::macros::datetime!(2022-12-10 01:00 UTC);
         let key = testkeys::issuer(Region::HongKong, "a");
-        crate::issue::issue_code(&mut rng, &key, &testkeys::identity(), Colour::Red, &doc, at)
+        let master = testkeys::identity_master();
+        crate::issue::issue_code(&mut rng, &key, &master, Colour::Red, &holder, at)
             .unwrap_or_else(|e| panic!("{e}"))
             .to_text()
     }

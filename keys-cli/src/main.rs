@@ -1,4 +1,5 @@
-//! `keys`: make root and issuer key pairs, identity keys and signed trust lists.
+//! `keys`: make root and issuer key pairs, identity keys (the master and its
+//! day keys) and signed trust lists.
 //!
 //! Exit codes: 0 success; 1 an operation failed (message on stderr); 2 usage error.
 
@@ -7,8 +8,8 @@ use std::{path::PathBuf, process::ExitCode};
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use healthcode_keys::{
-    IdentityKey, IssuerPublicKey, IssuerSecretKey, KeyId, Region, RootSecretKey, SignedTrustList,
-    TrustListBody,
+    IdentityKey, IdentityMasterKey, IssuerPublicKey, IssuerSecretKey, KeyId, Region, RootSecretKey,
+    SignedTrustList, TrustListBody,
     files::ensure_dir,
     hktime::{self, parse_rfc3339},
 };
@@ -47,8 +48,32 @@ enum Command {
         #[arg(long)]
         test: bool,
     },
-    /// Write a new random identity key (0600).
+    /// Write a new random version 1 identity key (0600): only for checking
+    /// version 1 codes; issuers now bind codes under day keys.
     IdentityKey {
+        /// File to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Write a new random master identity key (0600). It stays with the
+    /// issuer: checkpoints are given day keys derived from it.
+    IdentityMasterKey {
+        /// File to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Write the identity keys of a run of Hong Kong days (0600), for a
+    /// checkpoint: it can check the identity of codes issued on those days only.
+    IdentityDayKeys {
+        /// The master identity key file.
+        #[arg(long)]
+        master: PathBuf,
+        /// The first Hong Kong day, YYYY-MM-DD (default today in Hong Kong).
+        #[arg(long, value_parser = hktime::parse_date)]
+        from: Option<time::Date>,
+        /// How many days, from 1 to 62.
+        #[arg(long, default_value_t = 7, value_parser = clap::value_parser!(u16).range(1..=62))]
+        days: u16,
         /// File to write.
         #[arg(long)]
         out: PathBuf,
@@ -119,6 +144,23 @@ fn run(command: Command) -> anyhow::Result<()> {
             println!("{}", key.kid());
         }
         Command::IdentityKey { out } => IdentityKey::generate(&mut rng).write(&out)?,
+        Command::IdentityMasterKey { out } => IdentityMasterKey::generate(&mut rng).write(&out)?,
+        Command::IdentityDayKeys {
+            master,
+            from,
+            days,
+            out,
+        } => {
+            let first = from.unwrap_or_else(|| hktime::hk_date(hktime::now()));
+            let keys = IdentityMasterKey::read(&master)?.day_keys(first, days.into())?;
+            keys.write(&out)?;
+            let (first, last) = keys.span();
+            println!(
+                "{} to {}",
+                hktime::format_date(first),
+                hktime::format_date(last)
+            );
+        }
         Command::TrustList {
             root,
             seq,

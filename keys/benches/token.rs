@@ -6,10 +6,11 @@
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use ed25519_dalek::{Signature, VerifyingKey};
 use healthcode_keys::{
-    Claims, Colour, KeyStatus, Region, TokenId, UnverifiedToken, hktime::end_of_hk_day, testkeys,
-    token,
+    Claims, Colour, IdDocument, KeyStatus, Region, TokenId, TokenVersion, UnverifiedToken,
+    hktime::{end_of_hk_day, hk_date},
+    testkeys, token,
 };
-use time::macros::datetime;
+use time::macros::{date, datetime};
 
 fn bench(c: &mut Criterion) {
     let now = datetime!(2022-12-10 01:00 UTC);
@@ -20,11 +21,14 @@ fn bench(c: &mut Criterion) {
         now,
     );
     let token_id = TokenId::from_bytes([7; 12]);
-    let doc = "HKID:A1234563".parse().unwrap_or_else(|e| panic!("{e}"));
+    let doc: IdDocument = "HKID:A1234563".parse().unwrap_or_else(|e| panic!("{e}"));
+    let card_issued = date!(2018 - 03 - 01);
+    let day_key = testkeys::identity_master().day_key(hk_date(now));
     let claims = Claims {
+        version: TokenVersion::CURRENT,
         token_id,
         colour: Colour::Green,
-        identity: testkeys::identity().bind(&token_id, &doc),
+        identity: day_key.bind(&token_id, &doc, card_issued),
         issued_at: now,
         valid_until: end_of_hk_day(now),
     };
@@ -37,7 +41,7 @@ fn bench(c: &mut Criterion) {
         .unwrap_or_else(|e| panic!("{e}"));
     let payload: [u8; token::PAYLOAD_LEN] =
         bytes[..token::PAYLOAD_LEN].try_into().unwrap_or([0; 43]);
-    let message = token::signing_message(&payload);
+    let message = token::signing_message(TokenVersion::CURRENT, &payload);
     let signature =
         Signature::from_bytes(&bytes[token::PAYLOAD_LEN..].try_into().unwrap_or([0; 64]));
 
@@ -60,12 +64,17 @@ fn bench(c: &mut Criterion) {
     group.finish();
 
     // The identity binding: what a checkpoint pays per presented document,
-    // and what anyone holding the identity key pays per guessed document.
+    // and what anyone holding the key pays per guessed (document, date of
+    // issue): version 1 (one HMAC) against version 2 (one Argon2id).
     let identity = testkeys::identity();
     let mut group = c.benchmark_group("identity");
     group.throughput(Throughput::Elements(1));
-    group.bench_function("bind_one_document", |b| {
+    group.bench_function("bind_one_document_v1", |b| {
         b.iter(|| identity.bind(std::hint::black_box(&token_id), &doc))
+    });
+    group.sample_size(30);
+    group.bench_function("bind_one_document_v2", |b| {
+        b.iter(|| day_key.bind(std::hint::black_box(&token_id), &doc, card_issued))
     });
     group.finish();
 }

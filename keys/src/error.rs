@@ -22,6 +22,14 @@ pub enum Error {
         /// The version that was found.
         version: u8,
     },
+    /// The text prefix names one version and the version byte another.
+    #[error("the prefix says format version {prefix} but the token's version byte says {byte}")]
+    VersionMismatch {
+        /// The version of the `HC<version>:` prefix.
+        prefix: u8,
+        /// The token's first byte.
+        byte: u8,
+    },
     /// The base64url part is not the one canonical unpadded encoding.
     #[error("token is not canonical unpadded base64url: {reason}")]
     NonCanonicalBase64 {
@@ -151,6 +159,18 @@ pub enum Error {
     InvalidKeyId {
         /// The text given.
         input: String,
+    },
+    /// A calendar date that is not `YYYY-MM-DD`.
+    #[error("invalid date {input:?}: expected YYYY-MM-DD, e.g. 2018-03-01")]
+    InvalidDate {
+        /// The text given.
+        input: String,
+    },
+    /// A file of day identity keys that cannot be used.
+    #[error("identity day keys: {problem}")]
+    DayKeys {
+        /// What is wrong.
+        problem: String,
     },
     /// A token id is not 24 lowercase hexadecimal digits.
     #[error("invalid token id {input:?}: expected 24 lowercase hexadecimal digits")]
@@ -314,6 +334,7 @@ impl Error {
         match self {
             Error::BadPrefix
             | Error::UnknownVersion { .. }
+            | Error::VersionMismatch { .. }
             | Error::NonCanonicalBase64 { .. }
             | Error::TokenTooLong { .. }
             | Error::WrongLength { .. }
@@ -332,6 +353,8 @@ impl Error {
             | Error::HkidCheckDigit { .. }
             | Error::InvalidKeyId { .. }
             | Error::InvalidTokenId { .. }
+            | Error::InvalidDate { .. }
+            | Error::DayKeys { .. }
             | Error::KeyEncoding { .. }
             | Error::KeyLength { .. }
             | Error::NotAPoint

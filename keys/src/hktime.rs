@@ -4,7 +4,7 @@
 //! time zone is never consulted.
 
 use time::{
-    Duration, OffsetDateTime, Time, UtcOffset, format_description::well_known::Rfc3339,
+    Date, Duration, OffsetDateTime, Time, UtcOffset, format_description::well_known::Rfc3339,
     macros::offset,
 };
 
@@ -25,6 +25,46 @@ pub fn end_of_hk_day(at: OffsetDateTime) -> OffsetDateTime {
         .replace_time(Time::MAX)
         .replace_nanosecond(0)
         .unwrap_or(at)
+}
+
+/// The Hong Kong calendar day of `at`.
+pub fn hk_date(at: OffsetDateTime) -> Date {
+    at.to_offset(HK_OFFSET).date()
+}
+
+/// A calendar date written `YYYY-MM-DD` (years 1000 to 9999).
+///
+/// # Errors
+/// [`Error::InvalidDate`] for any other text or an impossible date.
+pub fn parse_date(text: &str) -> Result<Date, Error> {
+    let invalid = || Error::InvalidDate {
+        input: text.chars().take(40).collect(),
+    };
+    let bytes = text.as_bytes();
+    let shaped = bytes.len() == 10
+        && bytes[4] == b'-'
+        && bytes[7] == b'-'
+        && bytes
+            .iter()
+            .enumerate()
+            .all(|(i, b)| i == 4 || i == 7 || b.is_ascii_digit());
+    if !shaped || bytes[0] == b'0' {
+        return Err(invalid());
+    }
+    let number = |range: std::ops::Range<usize>| text[range].parse::<u16>().map_err(|_| invalid());
+    let month = time::Month::try_from(number(5..7)? as u8).map_err(|_| invalid())?;
+    Date::from_calendar_date(i32::from(number(0..4)?), month, number(8..10)? as u8)
+        .map_err(|_| invalid())
+}
+
+/// `date` as `YYYY-MM-DD`, the one way dates are written in files and bindings.
+pub fn format_date(date: Date) -> String {
+    format!(
+        "{:04}-{:02}-{:02}",
+        date.year(),
+        u8::from(date.month()),
+        date.day()
+    )
 }
 
 /// The current instant in whole seconds (tokens and trust lists carry
@@ -89,6 +129,33 @@ mod tests {
     use time::macros::datetime;
 
     use super::*;
+
+    #[test]
+    fn dates_are_written_one_way_and_read_strictly() {
+        let date = parse_date("2018-03-01").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(format_date(date), "2018-03-01");
+        assert_eq!(
+            hk_date(datetime!(2022-12-10 16:30 UTC)).to_string(),
+            "2022-12-11"
+        );
+        for bad in [
+            "2018-3-01",
+            "2018-02-30",
+            "2018-13-01",
+            "0999-01-01",
+            "18-03-01",
+            "2018/03/01",
+            " 2018-03-01",
+            "2018-03-01x",
+            "２０１８-03-01",
+            "",
+        ] {
+            assert!(
+                matches!(parse_date(bad), Err(Error::InvalidDate { .. })),
+                "{bad:?}"
+            );
+        }
+    }
 
     #[test]
     fn end_of_day_follows_the_hong_kong_calendar() {

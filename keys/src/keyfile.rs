@@ -415,7 +415,7 @@ pub(crate) fn check_validity(
     Ok(())
 }
 
-fn check_kind(path: &Path, found: &str, expected: &'static str) -> Result<(), Error> {
+pub(crate) fn check_kind(path: &Path, found: &str, expected: &'static str) -> Result<(), Error> {
     if found == expected {
         return Ok(());
     }

@@ -8,7 +8,9 @@
 //! - [`token`]: the binary token, its text form, signing and typestate verification.
 //! - [`trust`]: the root-signed list of issuer keys; [`trust_state`]: the
 //!   highest sequence seen, kept across restarts (anti-rollback).
-//! - [`identity`]: ID documents and the keyed identity binding.
+//! - [`identity`]: ID documents and the keyed identity binding (version 1);
+//!   [`day_key`]: the slow binding under keys per Hong Kong day (version 2);
+//!   [`presented`]: the document a holder shows, checked against a code.
 //! - [`revocation`]: revoked codes and the issuer-signed snapshot of them.
 //! - [`keyfile`], [`files`]: key types with metadata and their 0600 files.
 //! - [`ed25519`], [`kid`], [`region`], [`colour`]: the small types;
@@ -20,6 +22,7 @@
 pub mod b64;
 pub mod colour;
 pub mod countries;
+pub mod day_key;
 pub mod ed25519;
 mod error;
 pub mod files;
@@ -30,6 +33,7 @@ pub mod json;
 pub mod keyfile;
 pub mod kid;
 pub mod names;
+pub mod presented;
 pub mod region;
 pub mod revocation;
 pub mod testkeys;
@@ -38,11 +42,13 @@ pub mod trust;
 pub mod trust_state;
 
 pub use colour::Colour;
+pub use day_key::{DayIdentityKey, DayKeys, IdentityMasterKey};
 pub use ed25519::{PublicKey, SecretKey, Signature};
 pub use error::{Error, Rejection, Result};
 pub use identity::{IdDocument, IdentityBinding, IdentityKey};
 pub use keyfile::{IssuerPublicKey, IssuerSecretKey, RootPublicKey, RootSecretKey};
 pub use kid::KeyId;
+pub use presented::{IdentityCheck, IdentityKeys, Presented};
 pub use region::Region;
-pub use token::{Claims, TokenId, UnverifiedToken, VerifiedToken};
+pub use token::{Claims, TokenId, TokenVersion, UnverifiedToken, VerifiedToken};
 pub use trust::{KeyStatus, SignedTrustList, TrustEntry, TrustList, TrustListBody};

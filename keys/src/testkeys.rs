@@ -8,8 +8,8 @@ use sha2::{Digest, Sha256};
 use time::{OffsetDateTime, macros::datetime};
 
 use crate::{
-    IdentityKey, IssuerSecretKey, KeyStatus, Region, RootSecretKey, SecretKey, SignedTrustList,
-    TrustEntry, TrustListBody,
+    IdentityKey, IdentityMasterKey, IssuerSecretKey, KeyStatus, Region, RootSecretKey, SecretKey,
+    SignedTrustList, TrustEntry, TrustListBody,
 };
 
 /// The phrase every test seed is derived from.
@@ -43,6 +43,23 @@ pub fn issuer(region: Region, name: &str) -> IssuerSecretKey {
 /// The test identity key.
 pub fn identity() -> IdentityKey {
     IdentityKey::from_bytes(&seed("identity"))
+}
+
+/// The test master identity key (version 2): day keys derive from it.
+pub fn identity_master() -> IdentityMasterKey {
+    IdentityMasterKey::from_bytes(&seed("identity-master"))
+}
+
+/// Both test identity keys as a checkpoint holds them: the version 1 key
+/// and the day keys of the week from the Hong Kong day of `from`.
+pub fn identity_keys(from: time::OffsetDateTime) -> crate::IdentityKeys {
+    let days = identity_master()
+        .day_keys(crate::hktime::hk_date(from), 7)
+        .unwrap_or_else(|e| unreachable!("seven days are a valid set: {e}"));
+    crate::IdentityKeys {
+        v1: Some(identity()),
+        days: Some(days),
+    }
 }
 
 /// A trust list signed by the test [`root`], holding `keys` with their statuses.

@@ -1,10 +1,10 @@
 //! The signed code token: fixed binary layout, canonical text form, typestate verification.
 //!
-//! Layout of format version 1 (107 bytes; all integers big-endian):
+//! Layout of format versions 1 and 2 (107 bytes; all integers big-endian):
 //!
 //! | offset | bytes | field |
 //! | --- | --- | --- |
-//! | 0 | 1 | format version, `1` |
+//! | 0 | 1 | format version, `1` or `2` |
 //! | 1 | 1 | issuer region: 1 HK, 2 GD, 3 MO |
 //! | 2 | 4 | key id |
 //! | 6 | 12 | token id (random; the revocation handle) |
@@ -14,8 +14,10 @@
 //! | 39 | 4 | valid-until, seconds since 1970-01-01T00:00:00Z |
 //! | 43 | 64 | Ed25519 signature over [`signing_message`] of bytes 0..43 |
 //!
-//! Text form: `HC1:` then the 107 bytes in unpadded base64url (147 characters).
-//! The algorithm is fixed by the version, never read from the token.
+//! Text form: `HC1:` or `HC2:` (the version again) then the 107 bytes in
+//! unpadded base64url (147 characters). The algorithms are fixed by the
+//! version, never read from the token. The versions differ only in the
+//! identity binding (see [`crate::presented`], which checks it) and the signing domain.
 
 use std::fmt;
 
@@ -23,26 +25,75 @@ use rand::{CryptoRng, RngCore};
 use time::OffsetDateTime;
 
 use crate::{
-    Colour, Error, IdDocument, IdentityBinding, IdentityKey, IssuerSecretKey, KeyId, Region,
-    TrustList, b64, hex,
+    Colour, Error, IdentityBinding, IssuerSecretKey, KeyId, Region, TrustList, b64, hex,
     hktime::{CLOCK_SKEW, from_u32_seconds, to_u32_seconds},
 };
 
-/// The format version this code writes and reads.
-pub const VERSION: u8 = 1;
-/// The text prefix of version 1.
-pub const PREFIX: &str = "HC1:";
+/// A token format version. The layout is the same in both; what differs is
+/// the identity binding (see [`crate::identity`] for version 1 and
+/// [`crate::day_key`] for version 2) and the signing domain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TokenVersion {
+    /// HMAC binding under one identity key: verified, no longer issued.
+    V1,
+    /// Argon2id binding of number and date of issue under a key per Hong Kong day.
+    V2,
+}
+
+impl TokenVersion {
+    /// The version an issuer writes.
+    pub const CURRENT: TokenVersion = TokenVersion::V2;
+    /// Every version a verifier reads.
+    pub const ALL: [TokenVersion; 2] = [TokenVersion::V1, TokenVersion::V2];
+
+    /// The first byte of the payload.
+    pub fn to_byte(self) -> u8 {
+        match self {
+            TokenVersion::V1 => 1,
+            TokenVersion::V2 => 2,
+        }
+    }
+
+    /// The version of a payload's first byte.
+    ///
+    /// # Errors
+    /// [`Error::UnknownVersion`].
+    pub fn from_byte(version: u8) -> Result<Self, Error> {
+        match version {
+            1 => Ok(TokenVersion::V1),
+            2 => Ok(TokenVersion::V2),
+            _ => Err(Error::UnknownVersion { version }),
+        }
+    }
+
+    /// The text prefix: `HC1:` or `HC2:`.
+    pub fn prefix(self) -> &'static str {
+        match self {
+            TokenVersion::V1 => "HC1:",
+            TokenVersion::V2 => "HC2:",
+        }
+    }
+
+    /// Domain separation tag of the signed message.
+    pub fn signing_domain(self) -> &'static [u8] {
+        match self {
+            TokenVersion::V1 => b"HKHC/token/v1",
+            TokenVersion::V2 => b"HKHC/token/v2",
+        }
+    }
+}
+
+/// Characters of every version's text prefix (`HC<digit>:`).
+pub const PREFIX_LEN: usize = 4;
 /// Bytes of the signed payload.
 pub const PAYLOAD_LEN: usize = 43;
 /// Bytes of a whole token (payload and signature).
 pub const TOKEN_LEN: usize = PAYLOAD_LEN + 64;
 /// Characters of a token's text form.
-pub const TEXT_LEN: usize = PREFIX.len() + (TOKEN_LEN * 8).div_ceil(6);
+pub const TEXT_LEN: usize = PREFIX_LEN + (TOKEN_LEN * 8).div_ceil(6);
 /// The longest text [`UnverifiedToken::parse`] decodes: twice a token's,
 /// room for every future version, refused unread beyond.
-pub const MAX_TEXT_LEN: usize = PREFIX.len() + TEXT_LEN * 2;
-/// Domain separation tag of the signed message.
-pub const SIGNING_DOMAIN: &[u8] = b"HKHC/token/v1";
+pub const MAX_TEXT_LEN: usize = PREFIX_LEN + TEXT_LEN * 2;
 
 /// A token's random id, the handle by which it is revoked.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -103,6 +154,8 @@ impl serde::Serialize for TokenId {
 /// What an issuer decides about a code; the key supplies region and key id.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Claims {
+    /// The format version, which says how `identity` was made.
+    pub version: TokenVersion,
     /// The revocation handle.
     pub token_id: TokenId,
     /// The colour.
@@ -134,12 +187,13 @@ pub struct VerifiedToken {
     specimen: bool,
 }
 
-/// The bytes an issuer signs: the domain tag and the payload, each prefixed by
-/// its length (tag: 1 byte; payload: 2 bytes big-endian).
-pub fn signing_message(payload: &[u8; PAYLOAD_LEN]) -> Vec<u8> {
-    let mut message = Vec::with_capacity(3 + SIGNING_DOMAIN.len() + PAYLOAD_LEN);
-    message.push(SIGNING_DOMAIN.len() as u8);
-    message.extend_from_slice(SIGNING_DOMAIN);
+/// The bytes an issuer signs: the version's domain tag and the payload, each
+/// prefixed by its length (tag: 1 byte; payload: 2 bytes big-endian).
+pub fn signing_message(version: TokenVersion, payload: &[u8; PAYLOAD_LEN]) -> Vec<u8> {
+    let domain = version.signing_domain();
+    let mut message = Vec::with_capacity(3 + domain.len() + PAYLOAD_LEN);
+    message.push(domain.len() as u8);
+    message.extend_from_slice(domain);
     message.extend_from_slice(&(PAYLOAD_LEN as u16).to_be_bytes());
     message.extend_from_slice(payload);
     message
@@ -152,19 +206,24 @@ pub fn signing_message(payload: &[u8; PAYLOAD_LEN]) -> Vec<u8> {
 /// [`Error::ValidUntilBeforeIssuedAt`].
 pub fn sign(key: &IssuerSecretKey, claims: &Claims) -> Result<UnverifiedToken, Error> {
     let payload = encode_payload(key.region(), key.kid(), claims)?;
-    let signature = key.secret().sign(&signing_message(&payload));
+    let signature = key
+        .secret()
+        .sign(&signing_message(claims.version, &payload));
     UnverifiedToken::from_bytes(&[&payload[..], &signature[..]].concat())
 }
 
-/// Signs payload bytes as they are, without checking them: only for making
-/// negative test vectors (a well-signed token with a bad field).
+/// Signs payload bytes as they are, under `version`'s domain, without
+/// checking them: only for making negative test vectors (a well-signed token
+/// with a bad field).
 pub fn insecure_sign_payload(
     key: &IssuerSecretKey,
+    version: TokenVersion,
     payload: &[u8; PAYLOAD_LEN],
 ) -> [u8; TOKEN_LEN] {
     let mut token = [0u8; TOKEN_LEN];
     token[..PAYLOAD_LEN].copy_from_slice(payload);
-    token[PAYLOAD_LEN..].copy_from_slice(&key.secret().sign(&signing_message(payload)));
+    let signature = key.secret().sign(&signing_message(version, payload));
+    token[PAYLOAD_LEN..].copy_from_slice(&signature);
     token
 }
 
@@ -178,7 +237,7 @@ fn encode_payload(region: Region, kid: KeyId, claims: &Claims) -> Result<[u8; PA
         });
     }
     let mut p = [0u8; PAYLOAD_LEN];
-    p[0] = VERSION;
+    p[0] = claims.version.to_byte();
     p[1] = region.to_byte();
     p[2..6].copy_from_slice(&kid.to_bytes());
     p[6..18].copy_from_slice(&claims.token_id.to_bytes());
@@ -196,14 +255,17 @@ fn array<const N: usize>(bytes: &[u8]) -> [u8; N] {
 }
 
 impl UnverifiedToken {
-    /// Parses the text form `HC1:<base64url>`.
+    /// Parses the text form `HC<version>:<base64url>`.
     ///
     /// # Errors
-    /// A `malformed` error for anything but the one canonical encoding.
+    /// A `malformed` error for anything but the one canonical encoding,
+    /// including a prefix whose version is not the version byte's.
     pub fn parse(text: &str) -> Result<Self, Error> {
-        let body = match text.strip_prefix(PREFIX) {
-            Some(body) => body,
-            None => return Err(prefix_error(text)),
+        let Some((version, body)) = TokenVersion::ALL
+            .into_iter()
+            .find_map(|v| Some(v).zip(text.strip_prefix(v.prefix())))
+        else {
+            return Err(prefix_error(text));
         };
         // Refuse oversized input before decoding it: a megabyte of base64
         // must not cost a megabyte of allocation.
@@ -214,7 +276,14 @@ impl UnverifiedToken {
             });
         }
         let bytes = b64::decode(body).map_err(|reason| Error::NonCanonicalBase64 { reason })?;
-        Self::from_bytes(&bytes)
+        let token = Self::from_bytes(&bytes)?;
+        if token.claims.version != version {
+            return Err(Error::VersionMismatch {
+                prefix: version.to_byte(),
+                byte: token.claims.version.to_byte(),
+            });
+        }
+        Ok(token)
     }
 
     /// Parses the binary form.
@@ -223,16 +292,15 @@ impl UnverifiedToken {
     /// A `malformed` error: wrong version or length, trailing bytes, unknown
     /// region or colour, valid-until before issued-at.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, Error> {
-        match bytes.first() {
+        let version = match bytes.first() {
             None => {
                 return Err(Error::WrongLength {
                     expected: TOKEN_LEN,
                     actual: 0,
                 });
             }
-            Some(&VERSION) => {}
-            Some(&version) => return Err(Error::UnknownVersion { version }),
-        }
+            Some(&byte) => TokenVersion::from_byte(byte)?,
+        };
         if bytes.len() > TOKEN_LEN {
             return Err(Error::TrailingBytes {
                 count: bytes.len() - TOKEN_LEN,
@@ -257,6 +325,7 @@ impl UnverifiedToken {
             region: Region::from_byte(payload[1])?,
             kid: KeyId::from_bytes(array(&payload[2..6])),
             claims: Claims {
+                version,
                 token_id: TokenId(array(&payload[6..18])),
                 colour: Colour::from_byte(payload[18])?,
                 identity: IdentityBinding::from_bytes(array(&payload[19..35])),
@@ -278,7 +347,8 @@ impl UnverifiedToken {
 
     /// The text form, as carried in the QR code.
     pub fn to_text(&self) -> String {
-        format!("{PREFIX}{}", b64::encode(&self.to_bytes()))
+        let prefix = self.claims.version.prefix();
+        format!("{prefix}{}", b64::encode(&self.to_bytes()))
     }
 
     /// The region the token claims; a routing hint until verified.
@@ -314,8 +384,10 @@ impl UnverifiedToken {
             region: self.region,
             kid: self.kid,
         })?;
-        key.public_key()
-            .verify_strict(&signing_message(&self.payload), &self.signature)?;
+        key.public_key().verify_strict(
+            &signing_message(self.claims.version, &self.payload),
+            &self.signature,
+        )?;
         key.check_usable_at(self.kid, self.claims.issued_at)?;
         check_time(&self.claims, now)?;
         Ok(VerifiedToken {
@@ -342,7 +414,9 @@ pub fn looks_like_token(text: &str) -> bool {
 
 fn prefix_error(text: &str) -> Error {
     match prefix_version(text).and_then(|v| v.parse::<u8>().ok()) {
-        Some(version) if version != VERSION => Error::UnknownVersion { version },
+        Some(version) if TokenVersion::from_byte(version).is_err() => {
+            Error::UnknownVersion { version }
+        }
         _ => Error::BadPrefix,
     }
 }
@@ -383,10 +457,5 @@ impl VerifiedToken {
     /// True when a test key signed it: show it as SPECIMEN, never as a valid code.
     pub fn is_specimen(&self) -> bool {
         self.specimen
-    }
-
-    /// True when the token is bound to `document` under `key` (constant-time compare).
-    pub fn identity_matches(&self, key: &IdentityKey, document: &IdDocument) -> bool {
-        key.bind(&self.claims.token_id, document) == self.claims.identity
     }
 }

@@ -10,7 +10,7 @@ use healthcode_keys::{
     hktime::{CLOCK_SKEW, end_of_hk_day},
     identity::DocumentProblem,
     testkeys,
-    token::{self, MAX_TEXT_LEN, PREFIX, TEXT_LEN, looks_like_token},
+    token::{self, MAX_TEXT_LEN, PREFIX_LEN, TEXT_LEN, TokenVersion, looks_like_token},
     trust::{DEFAULT_LIFETIME, MAX_KEYS, TrustListProblem},
 };
 use rand::SeedableRng as _;
@@ -37,6 +37,7 @@ fn key(
 /// A token signed by `key`, issued at `at` and valid to the end of that day.
 fn token(key: &IssuerSecretKey, at: OffsetDateTime) -> UnverifiedToken {
     let claims = Claims {
+        version: TokenVersion::CURRENT,
         token_id: TokenId::from_bytes([7; 12]),
         colour: Colour::Green,
         identity: IdentityBinding::from_bytes([0; 16]),
@@ -223,7 +224,7 @@ fn an_identity_key_written_and_read_back_binds_the_same() {
 #[test]
 fn an_oversized_token_text_is_refused_for_its_length_before_decoding() {
     // Room for twice a token's text, for versions to come: no more.
-    let longest = format!("{PREFIX}{}", "A".repeat(TEXT_LEN * 2));
+    let longest = format!("HC2:{}", "A".repeat(TEXT_LEN * 2));
     assert_eq!(longest.len(), MAX_TEXT_LEN);
     let too_long = format!("{longest}A");
     assert!(matches!(
@@ -348,10 +349,10 @@ fn another_version_is_named_and_a_mistyped_prefix_is_a_bad_prefix() {
         &testkeys::issuer(Region::HongKong, "a"),
         datetime!(2022-12-10 01:00 UTC),
     )
-    .to_text()[PREFIX.len()..];
+    .to_text()[PREFIX_LEN..];
     assert!(matches!(
-        UnverifiedToken::parse(&format!("HC2:{body}")),
-        Err(Error::UnknownVersion { version: 2 })
+        UnverifiedToken::parse(&format!("HC3:{body}")),
+        Err(Error::UnknownVersion { version: 3 })
     ));
     for mistyped in [
         format!("HC01:{body}"),
@@ -386,6 +387,7 @@ fn a_token_is_signed_only_when_it_ends_no_earlier_than_it_starts() {
     let key = testkeys::issuer(Region::HongKong, "a");
     let at = datetime!(2022-12-10 01:00 UTC);
     let claims = |valid_until| Claims {
+        version: TokenVersion::CURRENT,
         token_id: TokenId::from_bytes([7; 12]),
         colour: Colour::Amber,
         identity: IdentityBinding::from_bytes([0; 16]),
@@ -408,7 +410,10 @@ fn an_insecurely_signed_payload_is_the_token_signing_would_make() {
         .try_into()
         .unwrap_or([0; token::PAYLOAD_LEN]);
     // Ed25519 is deterministic: the same payload and key, the same bytes.
-    assert_eq!(token::insecure_sign_payload(&key, &payload), bytes);
+    assert_eq!(
+        token::insecure_sign_payload(&key, TokenVersion::CURRENT, &payload),
+        bytes
+    );
 }
 
 #[test]

@@ -1,8 +1,11 @@
 //! The token format through the public API: round trips, every tamper, every boundary.
 
 use healthcode_keys::{
-    Claims, Colour, Error, IdDocument, IdentityKey, KeyStatus, Region, TokenId, TrustList,
-    UnverifiedToken, hktime::end_of_hk_day, testkeys, token,
+    Claims, Colour, Error, IdDocument, IdentityCheck, IdentityKey, IdentityKeys, KeyStatus,
+    Presented, Region, TokenId, TokenVersion, TrustList, UnverifiedToken,
+    hktime::{end_of_hk_day, hk_date},
+    presented::Unavailable,
+    testkeys, token,
 };
 use proptest::prelude::*;
 use time::{Duration, OffsetDateTime, macros::datetime};
@@ -18,14 +21,28 @@ fn alice() -> IdDocument {
     "HKID:A123456(3)".parse().unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// The date of issue on Alice's card.
+const ALICE_ISSUED: time::Date = time::macros::date!(2018 - 03 - 01);
+
 fn claims_at(issued_at: OffsetDateTime, colour: Colour) -> Claims {
     let token_id = TokenId::from_bytes(*b"0123456789ab");
+    let day_key = testkeys::identity_master().day_key(hk_date(issued_at));
     Claims {
+        version: TokenVersion::V2,
         token_id,
         colour,
-        identity: testkeys::identity().bind(&token_id, &alice()),
+        identity: day_key.bind(&token_id, &alice(), ALICE_ISSUED),
         issued_at,
         valid_until: end_of_hk_day(issued_at),
+    }
+}
+
+fn claims_v1(issued_at: OffsetDateTime, colour: Colour) -> Claims {
+    let token_id = TokenId::from_bytes(*b"0123456789ab");
+    Claims {
+        version: TokenVersion::V1,
+        identity: testkeys::identity().bind(&token_id, &alice()),
+        ..claims_at(issued_at, colour)
     }
 }
 
@@ -144,7 +161,7 @@ fn non_canonical_encodings_are_malformed() {
     );
     assert!(malformed(&text.to_lowercase()), "case-changed");
     assert!(
-        malformed(&format!("hc1:{}", &text[4..])),
+        malformed(&format!("hc2:{}", &text[4..])),
         "lowercase prefix"
     );
     assert!(malformed(&format!(" {text}")), "leading space");
@@ -175,8 +192,8 @@ fn structural_errors_are_named() {
         parse(&b)
     };
     assert!(matches!(
-        with(0, 2),
-        Err(Error::UnknownVersion { version: 2 })
+        with(0, 3),
+        Err(Error::UnknownVersion { version: 3 })
     ));
     let unknown = |what_expected: &str, result| matches!(result, Err(Error::UnknownByte { what, .. }) if what == what_expected);
     assert!(unknown("issuer region", with(1, 4)));
@@ -189,11 +206,11 @@ fn structural_errors_are_named() {
     ));
     let text = sample().to_text();
     assert!(matches!(
-        UnverifiedToken::parse(&text.replacen("HC1:", "HC2:", 1)),
-        Err(Error::UnknownVersion { version: 2 })
+        UnverifiedToken::parse(&text.replacen("HC2:", "HC3:", 1)),
+        Err(Error::UnknownVersion { version: 3 })
     ));
     assert!(matches!(
-        UnverifiedToken::parse(&text.replacen("HC1:", "XX1:", 1)),
+        UnverifiedToken::parse(&text.replacen("HC2:", "XX2:", 1)),
         Err(Error::BadPrefix)
     ));
 }
@@ -270,20 +287,111 @@ fn forged_signature_by_another_key_is_bad_signature() {
     assert_eq!(code(result), "bad_signature");
 }
 
+fn presented(document: IdDocument, date_of_issue: Option<time::Date>) -> Presented {
+    Presented {
+        document,
+        date_of_issue,
+    }
+}
+
 #[test]
-fn identity_binding() {
+fn identity_binding_of_version_2() {
     let verified = sample()
         .verify(&trust(KeyStatus::Active), ISSUED)
         .unwrap_or_else(|e| panic!("{e}"));
-    let key = testkeys::identity();
-    assert!(verified.identity_matches(&key, &alice()));
-    assert!(verified.identity_matches(
-        &key,
-        &"hkid:a1234563".parse().unwrap_or_else(|e| panic!("{e}"))
-    ));
+    let keys = testkeys::identity_keys(ISSUED);
+    let check = |document: IdDocument, issued| keys.check(&verified, &presented(document, issued));
+    assert_eq!(check(alice(), Some(ALICE_ISSUED)), IdentityCheck::Match);
+    let written_otherwise = "hkid:a1234563".parse().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        check(written_otherwise, Some(ALICE_ISSUED)),
+        IdentityCheck::Match
+    );
     let bob: IdDocument = "HKID:K100008A".parse().unwrap_or_else(|e| panic!("{e}"));
-    assert!(!verified.identity_matches(&key, &bob));
-    assert!(!verified.identity_matches(&IdentityKey::from_bytes(&[9; 32]), &alice()));
+    assert_eq!(check(bob, Some(ALICE_ISSUED)), IdentityCheck::Mismatch);
+    let other_date = ALICE_ISSUED.next_day();
+    assert_eq!(check(alice(), other_date), IdentityCheck::Mismatch);
+    assert_eq!(
+        check(alice(), None),
+        IdentityCheck::Unavailable(Unavailable::NoDateOfIssue)
+    );
+    // A checkpoint given next week's keys cannot check today's code, and says so.
+    let next_week = testkeys::identity_keys(ISSUED + Duration::days(7));
+    assert_eq!(
+        next_week.check(&verified, &presented(alice(), Some(ALICE_ISSUED))),
+        IdentityCheck::Unavailable(Unavailable::NoDayKey {
+            day: hk_date(ISSUED)
+        })
+    );
+    let v1_only = IdentityKeys {
+        v1: Some(testkeys::identity()),
+        days: None,
+    };
+    assert!(matches!(
+        v1_only.check(&verified, &presented(alice(), Some(ALICE_ISSUED))),
+        IdentityCheck::Unavailable(Unavailable::NoDayKey { .. })
+    ));
+}
+
+#[test]
+fn identity_binding_of_version_1() {
+    let token = token::sign(
+        &testkeys::issuer(Region::HongKong, "a"),
+        &claims_v1(ISSUED, Colour::Green),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(token.to_text().starts_with("HC1:"));
+    let verified = UnverifiedToken::parse(&token.to_text())
+        .and_then(|t| t.verify(&trust(KeyStatus::Active), ISSUED))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let keys = testkeys::identity_keys(ISSUED);
+    // A version 1 code binds the number only: the date of issue does not matter.
+    assert_eq!(
+        keys.check(&verified, &presented(alice(), None)),
+        IdentityCheck::Match
+    );
+    let bob: IdDocument = "HKID:K100008A".parse().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        keys.check(&verified, &presented(bob, None)),
+        IdentityCheck::Mismatch
+    );
+    let other_key = IdentityKeys {
+        v1: Some(IdentityKey::from_bytes(&[9; 32])),
+        days: None,
+    };
+    assert_eq!(
+        other_key.check(&verified, &presented(alice(), None)),
+        IdentityCheck::Mismatch
+    );
+    let days_only = IdentityKeys {
+        v1: None,
+        ..testkeys::identity_keys(ISSUED)
+    };
+    assert_eq!(
+        days_only.check(&verified, &presented(alice(), None)),
+        IdentityCheck::Unavailable(Unavailable::NoV1Key)
+    );
+}
+
+#[test]
+fn the_prefix_and_the_version_byte_must_agree() {
+    let v2 = sample();
+    let text = v2.to_text();
+    assert!(text.starts_with("HC2:"), "{text}");
+    let relabelled = format!("HC1:{}", &text[4..]);
+    assert!(matches!(
+        UnverifiedToken::parse(&relabelled),
+        Err(Error::VersionMismatch { prefix: 1, byte: 2 })
+    ));
+    assert_eq!(code(UnverifiedToken::parse(&relabelled)), "malformed");
+    // A version 2 payload signed under the version 1 domain does not verify.
+    let mut payload = [0u8; token::PAYLOAD_LEN];
+    payload.copy_from_slice(&v2.to_bytes()[..token::PAYLOAD_LEN]);
+    let key = testkeys::issuer(Region::HongKong, "a");
+    let cross = token::insecure_sign_payload(&key, TokenVersion::V1, &payload);
+    let result = UnverifiedToken::from_bytes(&cross)
+        .and_then(|t| t.verify(&trust(KeyStatus::Active), ISSUED));
+    assert_eq!(code(result), "bad_signature");
 }
 
 proptest! {
@@ -294,8 +402,10 @@ proptest! {
         colour in prop_oneof![Just(Colour::Green), Just(Colour::Amber), Just(Colour::Red)],
         issued in 0u32..u32::MAX / 2,
         span in 0u32..200_000,
+        version in prop_oneof![Just(TokenVersion::V1), Just(TokenVersion::V2)],
     ) {
         let claims = Claims {
+            version,
             token_id: TokenId::from_bytes(id),
             colour,
             identity: healthcode_keys::IdentityBinding::from_bytes(binding),

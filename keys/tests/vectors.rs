@@ -3,8 +3,9 @@
 use std::path::{Path, PathBuf};
 
 use healthcode_keys::{
-    IdDocument, IdentityKey, RootPublicKey, SignedTrustList, UnverifiedToken, b64,
-    hktime::parse_rfc3339,
+    DayKeys, IdentityCheck, IdentityKey, IdentityKeys, Presented, RootPublicKey, SignedTrustList,
+    UnverifiedToken, b64,
+    hktime::{parse_date, parse_rfc3339},
 };
 use serde_json::Value;
 
@@ -26,6 +27,17 @@ fn identity_key() -> IdentityKey {
             .try_into()
             .unwrap_or_else(|_| panic!("identity key length")),
     )
+}
+
+/// The TEST-ONLY keys of the vector folder, as a checkpoint holds them.
+fn identity_keys() -> IdentityKeys {
+    IdentityKeys {
+        v1: Some(identity_key()),
+        days: Some(
+            DayKeys::from_json(&read("TEST-ONLY-identity-days.key"))
+                .unwrap_or_else(|e| panic!("{e}")),
+        ),
+    }
 }
 
 /// What the library says of one vector: (valid, colour shown, identity, error code).
@@ -58,11 +70,18 @@ fn evaluate(vector: &Value) -> (bool, Option<String>, &'static str, Option<&'sta
     match vector["id_doc"].as_str() {
         None => (true, colour, "unchecked", None),
         Some(doc) => {
-            let doc: IdDocument = doc.parse().unwrap_or_else(|e| panic!("{e}"));
-            if verified.identity_matches(&identity_key(), &doc) {
-                (true, colour, "match", None)
-            } else {
-                (false, colour, "mismatch", Some("identity_mismatch"))
+            let presented = Presented {
+                document: doc.parse().unwrap_or_else(|e| panic!("{e}")),
+                date_of_issue: vector["date_of_issue"]
+                    .as_str()
+                    .map(|d| parse_date(d).unwrap_or_else(|e| panic!("{e}"))),
+            };
+            match identity_keys().check(&verified, &presented) {
+                IdentityCheck::Match => (true, colour, "match", None),
+                IdentityCheck::Mismatch => (false, colour, "mismatch", Some("identity_mismatch")),
+                IdentityCheck::Unavailable(_) => {
+                    (false, colour, "unchecked", Some("identity_unavailable"))
+                }
             }
         }
     }

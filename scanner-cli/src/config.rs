@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, ValueEnum};
 use healthcode_keys::{
-    IdDocument, IdentityKey, RootPublicKey, SignedTrustList,
+    DayKeys, IdentityKey, IdentityKeys, Presented, RootPublicKey, SignedTrustList,
     hktime::{self, parse_rfc3339},
     revocation::SignedSnapshot,
 };
@@ -43,6 +43,7 @@ pub enum Command {
 
 /// Flags of `scanner verify`.
 #[derive(Debug, clap::Args)]
+#[command(group = clap::ArgGroup::new("identity_keys").multiple(true))]
 pub struct VerifyArgs {
     /// The signed trust list (JSON).
     #[arg(long)]
@@ -50,12 +51,21 @@ pub struct VerifyArgs {
     /// The pinned root public key (root.public).
     #[arg(long)]
     pub root: PathBuf,
-    /// The identity key file (mode 0600), needed to check --id-doc.
-    #[arg(long, requires = "id_doc")]
+    /// The identity day-key file (mode 0600, from `keys identity-day-keys`):
+    /// checks --id-doc against codes issued on those Hong Kong days.
+    #[arg(long, requires = "id_doc", group = "identity_keys")]
+    pub identity_day_keys: Option<PathBuf>,
+    /// The version 1 identity key file (mode 0600): checks --id-doc against
+    /// version 1 codes.
+    #[arg(long, requires = "id_doc", group = "identity_keys")]
     pub identity_key: Option<PathBuf>,
     /// The holder's ID document, TYPE:NUMBER (e.g. HKID:A123456(3)).
-    #[arg(long, requires = "identity_key")]
+    #[arg(long, requires = "identity_keys")]
     pub id_doc: Option<String>,
+    /// The date of issue printed on that document, YYYY-MM-DD: version 2
+    /// codes bind it.
+    #[arg(long, requires = "id_doc")]
+    pub date_of_issue: Option<String>,
     /// Check as of this instant (RFC 3339 with offset; default now).
     #[arg(long, value_parser = parse_rfc3339)]
     pub at: Option<OffsetDateTime>,
@@ -97,8 +107,8 @@ pub enum ColorChoice {
 pub struct Config {
     /// The checker over the verified trust list.
     pub checker: Checker,
-    /// The holder's document, when given.
-    pub document: Option<IdDocument>,
+    /// The holder's document and its date of issue, when given.
+    pub presented: Option<Presented>,
     /// The checking instant.
     pub now: OffsetDateTime,
     /// JSON lines instead of the human verdict.
@@ -156,14 +166,29 @@ impl Config {
             ),
             None => None,
         };
-        let identity_key = match &args.identity_key {
-            Some(path) => {
-                Some(IdentityKey::read(path).map_err(context(path.display().to_string()))?)
-            }
+        let identity = IdentityKeys {
+            v1: match &args.identity_key {
+                Some(path) => {
+                    Some(IdentityKey::read(path).map_err(context(path.display().to_string()))?)
+                }
+                None => None,
+            },
+            days: match &args.identity_day_keys {
+                Some(path) => {
+                    Some(DayKeys::read(path).map_err(context(path.display().to_string()))?)
+                }
+                None => None,
+            },
+        };
+        let date_of_issue = match &args.date_of_issue {
+            Some(text) => Some(hktime::parse_date(text).map_err(context("--date-of-issue"))?),
             None => None,
         };
-        let document = match args.id_doc {
-            Some(text) => Some(text.parse().map_err(context("--id-doc"))?),
+        let presented = match args.id_doc {
+            Some(text) => Some(Presented {
+                document: text.parse().map_err(context("--id-doc"))?,
+                date_of_issue,
+            }),
             None => None,
         };
         let color = match args.color {
@@ -172,8 +197,8 @@ impl Config {
             ColorChoice::Auto => is_terminal && !no_color,
         };
         Ok(Config {
-            checker: Checker::new(trust, identity_key).accepting_specimens(args.accept_specimen),
-            document,
+            checker: Checker::new(trust, identity).accepting_specimens(args.accept_specimen),
+            presented,
             now,
             json: args.json,
             color,

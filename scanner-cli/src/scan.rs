@@ -89,7 +89,7 @@ pub fn scan(
                     let verdict = config.checker.check_image(
                         arg,
                         &bytes,
-                        config.document.as_ref(),
+                        config.presented.as_ref(),
                         config.now,
                     );
                     emit(config, verdict, out, &mut outcome)?;
@@ -119,7 +119,7 @@ fn with_revocations(config: &Config, verdict: Verdict) -> Verdict {
 fn check_text(config: &Config, label: &str, text: &str) -> Verdict {
     config
         .checker
-        .check_text(label, text, config.document.as_ref(), config.now)
+        .check_text(label, text, config.presented.as_ref(), config.now)
 }
 
 fn emit(

@@ -20,12 +20,15 @@ fn bench(c: &mut Criterion) {
         &[(&key, KeyStatus::Active)],
         now,
     );
-    let doc = "HKID:A1234563".parse().unwrap_or_else(|e| panic!("{e}"));
+    let doc = healthcode_issuer::issue::Holder {
+        document: "HKID:A1234563".parse().unwrap_or_else(|e| panic!("{e}")),
+        date_of_issue: time::macros::date!(2018 - 03 - 01),
+    };
     let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);
     let token = healthcode_issuer::issue::issue_code(
         &mut rng,
         &key,
-        &testkeys::identity(),
+        &testkeys::identity_master(),
         Colour::Green,
         &doc,
         now,
@@ -33,7 +36,8 @@ fn bench(c: &mut Criterion) {
     .unwrap_or_else(|e| panic!("{e}"))
     .to_text();
     // TEST-ONLY keys: a drill checker, so a read photo answers valid.
-    let checker = Checker::new(trust, None).accepting_specimens(true);
+    let checker =
+        Checker::new(trust, healthcode_keys::IdentityKeys::default()).accepting_specimens(true);
     let photos = corpus(&token, 42, 1);
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
 

@@ -8,9 +8,9 @@
 use std::{collections::BTreeMap, path::Path};
 
 use healthcode_keys::{
-    Claims, Colour, IssuerSecretKey, KeyStatus, Region, SecretKey, SignedTrustList, TokenId,
-    TrustEntry, TrustListBody, b64,
-    hktime::{end_of_hk_day, format_hk},
+    Claims, Colour, DayKeys, IssuerSecretKey, KeyStatus, Region, SecretKey, SignedTrustList,
+    TokenId, TokenVersion, TrustEntry, TrustListBody, b64,
+    hktime::{end_of_hk_day, format_hk, hk_date, parse_date},
     testkeys, token,
 };
 use serde::{Deserialize, Serialize};
@@ -30,6 +30,10 @@ pub struct Vector {
     pub now: String,
     /// The ID document presented with the code, if any.
     pub id_doc: Option<String>,
+    /// The date of issue presented with the document (`YYYY-MM-DD`), if any:
+    /// version 2 codes bind it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date_of_issue: Option<String>,
     /// The expected result.
     pub expect: Expect,
 }
@@ -107,11 +111,39 @@ pub fn trust_list() -> SignedTrustList {
 }
 
 const ALICE: &str = "HKID:A123456(3)";
+/// The date of issue on Alice's card.
+const ALICE_ISSUED: &str = "2018-03-01";
 
+/// The Hong Kong days whose keys `TEST-ONLY-identity-days.key` holds: the
+/// week from the reference issue day.
+const DAY_KEYS_HELD: usize = 7;
+
+/// The day keys of the vectors: the week from the reference issue day.
+pub fn day_keys() -> DayKeys {
+    testkeys::identity_master()
+        .day_keys(hk_date(ISSUED), DAY_KEYS_HELD)
+        .unwrap_or_else(|e| unreachable!("{e}"))
+}
+
+/// Claims of a version 2 code of Alice's.
+fn claims_v2(name: &str, colour: Colour, issued_at: OffsetDateTime) -> Claims {
+    let token_id = token_id(name);
+    let doc = ALICE.parse().unwrap_or_else(|e| unreachable!("{e}"));
+    let issued = parse_date(ALICE_ISSUED).unwrap_or_else(|e| unreachable!("{e}"));
+    let day_key = testkeys::identity_master().day_key(hk_date(issued_at));
+    Claims {
+        version: TokenVersion::V2,
+        identity: day_key.bind(&token_id, &doc, issued),
+        ..claims(name, colour, issued_at)
+    }
+}
+
+/// Claims of a version 1 code of Alice's.
 fn claims(name: &str, colour: Colour, issued_at: OffsetDateTime) -> Claims {
     let token_id = token_id(name);
     let doc = ALICE.parse().unwrap_or_else(|e| unreachable!("{e}"));
     Claims {
+        version: TokenVersion::V1,
         token_id,
         colour,
         identity: testkeys::identity().bind(&token_id, &doc),
@@ -127,8 +159,14 @@ fn signed(key: &IssuerSecretKey, claims: &Claims) -> Vec<u8> {
         .to_vec()
 }
 
+/// The text form of a version 1 token's bytes (whatever its version byte says).
 fn text(bytes: &[u8]) -> String {
-    format!("{}{}", token::PREFIX, b64::encode(bytes))
+    format!("HC1:{}", b64::encode(bytes))
+}
+
+/// The text form of a version 2 token's bytes.
+fn text_v2(bytes: &[u8]) -> String {
+    format!("HC2:{}", b64::encode(bytes))
 }
 
 struct Case {
@@ -137,6 +175,7 @@ struct Case {
     token: String,
     now: OffsetDateTime,
     id_doc: Option<&'static str>,
+    date_of_issue: Option<&'static str>,
     expect: Expect,
 }
 
@@ -172,6 +211,7 @@ pub fn generate() -> Vec<Vector> {
             token: text(&green),
             now: ISSUED,
             id_doc: None,
+            date_of_issue: None,
             expect: ok(Colour::Green, "unchecked"),
         },
         Case {
@@ -180,6 +220,7 @@ pub fn generate() -> Vec<Vector> {
             token: text(&signed(&k.hk, &claims("amber", Colour::Amber, ISSUED))),
             now: ISSUED,
             id_doc: Some(ALICE),
+            date_of_issue: None,
             expect: ok(Colour::Amber, "match"),
         },
         Case {
@@ -188,6 +229,7 @@ pub fn generate() -> Vec<Vector> {
             token: text(&signed(&k.hk, &claims("red", Colour::Red, ISSUED))),
             now: ISSUED,
             id_doc: None,
+            date_of_issue: None,
             expect: ok(Colour::Red, "unchecked"),
         },
         Case {
@@ -196,6 +238,7 @@ pub fn generate() -> Vec<Vector> {
             token: text(&signed(&k.mo, &claims("macao", Colour::Green, ISSUED))),
             now: ISSUED,
             id_doc: None,
+            date_of_issue: None,
             expect: ok(Colour::Green, "unchecked"),
         },
         Case {
@@ -204,6 +247,7 @@ pub fn generate() -> Vec<Vector> {
             token: text(&green),
             now: valid_until,
             id_doc: None,
+            date_of_issue: None,
             expect: ok(Colour::Green, "unchecked"),
         },
         Case {
@@ -212,6 +256,7 @@ pub fn generate() -> Vec<Vector> {
             token: text(&green),
             now: ISSUED - Duration::minutes(5),
             id_doc: None,
+            date_of_issue: None,
             expect: ok(Colour::Green, "unchecked"),
         },
         Case {
@@ -220,6 +265,7 @@ pub fn generate() -> Vec<Vector> {
             token: text(&green),
             now: ISSUED,
             id_doc: Some("hkid: a1234563"),
+            date_of_issue: None,
             expect: ok(Colour::Green, "match"),
         },
         Case {
@@ -228,6 +274,7 @@ pub fn generate() -> Vec<Vector> {
             token: text(&green),
             now: ISSUED,
             id_doc: Some("HKID:K100008(A)"),
+            date_of_issue: None,
             expect: Expect {
                 identity: "mismatch".into(),
                 ..err("identity_mismatch", Some(Colour::Green))
@@ -239,6 +286,7 @@ pub fn generate() -> Vec<Vector> {
             token: text(&green),
             now: valid_until + Duration::seconds(1),
             id_doc: None,
+            date_of_issue: None,
             expect: err("expired", Some(Colour::Green)),
         },
         Case {
@@ -247,6 +295,7 @@ pub fn generate() -> Vec<Vector> {
             token: text(&green),
             now: ISSUED - Duration::minutes(5) - Duration::seconds(1),
             id_doc: None,
+            date_of_issue: None,
             expect: err("not_yet_valid", Some(Colour::Green)),
         },
         Case {
@@ -258,6 +307,7 @@ pub fn generate() -> Vec<Vector> {
             )),
             now: ISSUED,
             id_doc: None,
+            date_of_issue: None,
             expect: err("key_revoked", Some(Colour::Green)),
         },
         Case {
@@ -269,6 +319,7 @@ pub fn generate() -> Vec<Vector> {
             )),
             now: ISSUED,
             id_doc: None,
+            date_of_issue: None,
             expect: err("key_not_valid_at_issue", Some(Colour::Green)),
         },
         Case {
@@ -280,10 +331,12 @@ pub fn generate() -> Vec<Vector> {
             )),
             now: ISSUED,
             id_doc: None,
+            date_of_issue: None,
             expect: err("unknown_key", None),
         },
     ];
     cases.extend(tampered_cases(&green, &k));
+    cases.extend(version_2_cases(&k));
     cases
         .into_iter()
         .map(|c| Vector {
@@ -292,6 +345,7 @@ pub fn generate() -> Vec<Vector> {
             token: c.token,
             now: format_hk(c.now),
             id_doc: c.id_doc.map(Into::into),
+            date_of_issue: c.date_of_issue.map(Into::into),
             expect: c.expect,
         })
         .collect()
@@ -311,6 +365,7 @@ fn tampered_cases(green: &[u8], k: &Keys) -> Vec<Case> {
         token,
         now: ISSUED,
         id_doc: None,
+        date_of_issue: None,
         expect: err(code, None),
     };
     let good = text(green);
@@ -327,7 +382,7 @@ fn tampered_cases(green: &[u8], k: &Keys) -> Vec<Case> {
         let issued = ISSUED.unix_timestamp() as u32;
         payload[35..39].copy_from_slice(&(issued + 1).to_be_bytes());
         payload[39..43].copy_from_slice(&issued.to_be_bytes());
-        token::insecure_sign_payload(&k.hk, &payload)
+        token::insecure_sign_payload(&k.hk, TokenVersion::V1, &payload)
     };
     vec![
         case(
@@ -368,13 +423,13 @@ fn tampered_cases(green: &[u8], k: &Keys) -> Vec<Case> {
         ),
         case(
             "malformed-unknown-version-prefix",
-            "prefix HC2:",
+            "prefix HC2: on a version 1 token: the prefix and the version byte disagree",
             good.replacen("HC1:", "HC2:", 1),
             "malformed",
         ),
         case(
             "malformed-unknown-version-byte",
-            "version byte 2 under the HC1: prefix",
+            "version byte 2 under the HC1: prefix: the prefix and the version byte disagree",
             text(&with(green, |b| b[0] = 2)),
             "malformed",
         ),
@@ -429,6 +484,118 @@ fn tampered_cases(green: &[u8], k: &Keys) -> Vec<Case> {
     ]
 }
 
+/// The version 2 cases: the binding of number and date of issue under a
+/// day key, and what a checkpoint answers when it cannot check it.
+fn version_2_cases(k: &Keys) -> Vec<Case> {
+    let green = signed(&k.hk, &claims_v2("v2-green", Colour::Green, ISSUED));
+    // 23:00 in Hong Kong on the day before the day keys held begin.
+    let day_before = ISSUED - Duration::hours(10);
+    let earlier = signed(
+        &k.hk,
+        &claims_v2("v2-day-before", Colour::Green, day_before),
+    );
+    let mut cross = [0u8; token::PAYLOAD_LEN];
+    cross.copy_from_slice(&green[..token::PAYLOAD_LEN]);
+    let cross_signed = token::insecure_sign_payload(&k.hk, TokenVersion::V1, &cross);
+    let case = |name, description, token, id_doc, date_of_issue, expect| Case {
+        name,
+        description,
+        token,
+        now: ISSUED,
+        id_doc,
+        date_of_issue,
+        expect,
+    };
+    let unavailable = Expect {
+        specimen: true,
+        colour: Some(Colour::Green),
+        ..err("identity_unavailable", None)
+    };
+    vec![
+        case(
+            "v2-valid-green",
+            "a version 2 green code, no ID document presented",
+            text_v2(&green),
+            None,
+            None,
+            ok(Colour::Green, "unchecked"),
+        ),
+        case(
+            "v2-identity-match",
+            "a version 2 code presented with its holder's HKID and the card's date of issue",
+            text_v2(&green),
+            Some(ALICE),
+            Some(ALICE_ISSUED),
+            ok(Colour::Green, "match"),
+        ),
+        case(
+            "v2-identity-mismatch-date-of-issue",
+            "the holder's HKID number with another date of issue",
+            text_v2(&green),
+            Some(ALICE),
+            Some("2018-03-02"),
+            Expect {
+                identity: "mismatch".into(),
+                ..err("identity_mismatch", Some(Colour::Green))
+            },
+        ),
+        case(
+            "v2-identity-mismatch-document",
+            "another person's HKID with the holder's date of issue",
+            text_v2(&green),
+            Some("HKID:K100008(A)"),
+            Some(ALICE_ISSUED),
+            Expect {
+                identity: "mismatch".into(),
+                ..err("identity_mismatch", Some(Colour::Green))
+            },
+        ),
+        case(
+            "v2-identity-unavailable-no-date-of-issue",
+            "a version 2 code presented with a document but no date of issue: not checked, not valid",
+            text_v2(&green),
+            Some(ALICE),
+            None,
+            unavailable.clone(),
+        ),
+        Case {
+            now: day_before + Duration::minutes(30),
+            ..case(
+                "v2-identity-unavailable-no-day-key",
+                "issued on a Hong Kong day whose key the checkpoint does not hold: not checked, not valid",
+                text_v2(&earlier),
+                Some(ALICE),
+                Some(ALICE_ISSUED),
+                unavailable,
+            )
+        },
+        case(
+            "v2-malformed-prefix-disagrees",
+            "prefix HC1: on a version 2 token",
+            text(&green),
+            None,
+            None,
+            err("malformed", None),
+        ),
+        case(
+            "v2-bad-signature-version-1-domain",
+            "a version 2 payload signed under the version 1 signing domain",
+            text_v2(&cross_signed),
+            None,
+            None,
+            err("bad_signature", None),
+        ),
+        case(
+            "malformed-unknown-version",
+            "prefix HC3: and version byte 3, a version this verifier does not know",
+            text_v2(&with(&green, |b| b[0] = 3)).replacen("HC2:", "HC3:", 1),
+            None,
+            None,
+            err("malformed", None),
+        ),
+    ]
+}
+
 /// Adds the Ed25519 group order L to a little-endian scalar.
 fn add_group_order(s: &mut [u8]) {
     const L: [u8; 32] = [
@@ -462,6 +629,15 @@ pub fn files() -> BTreeMap<String, String> {
         b64::encode(testkeys::identity().to_bytes().as_ref())
     );
     files.insert("TEST-ONLY-identity.key".into(), identity);
+    let master = format!(
+        "{{\n  \"kind\": \"healthcode-identity-master-key\",\n  \"key\": \"{}\"\n}}\n",
+        b64::encode(testkeys::identity_master().to_bytes().as_ref())
+    );
+    files.insert("TEST-ONLY-identity-master.key".into(), master);
+    files.insert(
+        "TEST-ONLY-identity-days.key".into(),
+        day_keys().to_json().to_string(),
+    );
     for (i, vector) in generate().iter().enumerate() {
         let text = serde_json::to_string_pretty(vector).unwrap_or_default() + "\n";
         files.insert(format!("{:02}-{}.json", i + 1, vector.name), text);

@@ -13,14 +13,20 @@ use serde_json::json;
 pub enum AppError {
     /// The JSON body does not parse or lacks `token`.
     #[error(
-        "request body is not the JSON expected ({{\"token\": \"HC1:...\", \"id_doc\": \"HKID:...\"?}}): {0}"
+        "request body is not the JSON expected ({{\"token\": \"HC2:...\", \"id_doc\": \"HKID:...\"?, \"date_of_issue\": \"YYYY-MM-DD\"?}}): {0}"
     )]
     BadJson(#[source] serde_json::Error),
     /// The ID document does not parse.
     #[error("id_doc: {0}")]
     BadIdDocument(#[source] healthcode_keys::Error),
+    /// The date of issue is not `YYYY-MM-DD`.
+    #[error("date_of_issue: {0}")]
+    BadDateOfIssue(#[source] healthcode_keys::Error),
+    /// A date of issue without the document it belongs to.
+    #[error("date_of_issue is the date printed on the ID document: send id_doc with it")]
+    DateWithoutDocument,
     /// An ID document was sent to a verifier without the identity key.
-    #[error("this verifier holds no identity key, so it cannot check id_doc")]
+    #[error("this verifier holds no identity keys, so it cannot check id_doc")]
     NoIdentityKey,
     /// A body that is neither JSON nor PNG/JPEG.
     #[error("unsupported content type {0:?}: send application/json, image/png or image/jpeg")]
@@ -34,10 +40,11 @@ pub enum AppError {
     /// The body could not be read (over the size limit, or cut short).
     #[error("{0}")]
     Body(#[source] axum::extract::rejection::BytesRejection),
-    /// Every photo decoder is busy (more photos at once than the service decodes).
-    #[error("too many photos are being checked at once; try again in a moment")]
+    /// Every worker is busy (more photos and identity checks at once than the
+    /// service runs).
+    #[error("too many photos or identity checks at once; try again in a moment")]
     Busy,
-    /// The task that decodes a photo died (a bug in a decoder).
+    /// The task that decodes a photo or checks an identity died (a bug).
     #[error("internal error")]
     TaskFailed,
 }
@@ -45,9 +52,11 @@ pub enum AppError {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (status, code) = match &self {
-            AppError::BadJson(_) | AppError::BadIdDocument(_) | AppError::BadTokenId(_) => {
-                (StatusCode::BAD_REQUEST, "bad_request")
-            }
+            AppError::BadJson(_)
+            | AppError::BadIdDocument(_)
+            | AppError::BadDateOfIssue(_)
+            | AppError::DateWithoutDocument
+            | AppError::BadTokenId(_) => (StatusCode::BAD_REQUEST, "bad_request"),
             AppError::NoIdentityKey => (StatusCode::UNPROCESSABLE_ENTITY, "identity_unavailable"),
             AppError::NoSnapshot => (StatusCode::NOT_FOUND, "no_snapshot"),
             AppError::UnsupportedMediaType(_) => {
@@ -59,7 +68,7 @@ impl IntoResponse for AppError {
             }
             AppError::Body(_) => (StatusCode::BAD_REQUEST, "bad_request"),
             AppError::TaskFailed => {
-                tracing::error!("the image decoding task failed");
+                tracing::error!("a blocking task (photo or identity check) failed");
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal")
             }
         };

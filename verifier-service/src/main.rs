@@ -8,7 +8,7 @@ use std::{net::SocketAddr, path::PathBuf, process::ExitCode, sync::Arc};
 use anyhow::Context as _;
 use clap::Parser;
 use healthcode_keys::{
-    IdentityKey, RootPublicKey, SignedTrustList, hktime,
+    DayKeys, IdentityKey, IdentityKeys, RootPublicKey, SignedTrustList, hktime,
     revocation::SignedSnapshot,
     trust_state::{TrustState, default_path},
 };
@@ -46,7 +46,12 @@ struct ServeArgs {
     /// The pinned root public key.
     #[arg(long)]
     root: PathBuf,
-    /// The identity key file (mode 0600), to check ID documents.
+    /// The identity day-key file (mode 0600, from `keys identity-day-keys`):
+    /// checks ID documents presented with codes issued on those days.
+    #[arg(long)]
+    identity_day_keys: Option<PathBuf>,
+    /// The version 1 identity key file (mode 0600): checks ID documents
+    /// presented with version 1 codes, while any are still valid.
     #[arg(long)]
     identity_key: Option<PathBuf>,
     /// Redis URL for revocations; without it, an in-process set is the only source.
@@ -149,11 +154,20 @@ fn configure(args: ServeArgs) -> anyhow::Result<Configured> {
     if let Some(path) = &state_file {
         TrustState::guard(path, root.kid, &trust).with_context(|| path.display().to_string())?;
     }
-    let identity_key = args
-        .identity_key
-        .as_deref()
-        .map(IdentityKey::read)
-        .transpose()?;
+    let identity = IdentityKeys {
+        v1: args
+            .identity_key
+            .as_deref()
+            .map(IdentityKey::read)
+            .transpose()
+            .context("--identity-key")?,
+        days: args
+            .identity_day_keys
+            .as_deref()
+            .map(DayKeys::read)
+            .transpose()
+            .context("--identity-day-keys")?,
+    };
     let settings = Settings {
         staleness: StalenessPolicy {
             stale_after: Some(time::Duration::try_from(args.stale_after).context("--stale-after")?),
@@ -174,7 +188,7 @@ fn configure(args: ServeArgs) -> anyhow::Result<Configured> {
                 .with_context(|| path.display().to_string())
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let checker = Checker::new(trust, identity_key).accepting_specimens(args.accept_specimen);
+    let checker = Checker::new(trust, identity).accepting_specimens(args.accept_specimen);
     let state = AppState::new(checker, settings, hktime::now);
     state.with_revocations(|held| {
         for snapshot in snapshots {

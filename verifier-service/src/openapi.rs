@@ -94,8 +94,11 @@ pub enum ErrorCodeName {
     NotYetValid,
     /// The code's day is over.
     Expired,
-    /// The code belongs to another ID document.
+    /// The code belongs to another ID document (or another date of issue).
     IdentityMismatch,
+    /// A document was presented but cannot be checked against this code (no
+    /// key for its version or day, or no date of issue): secondary inspection.
+    IdentityUnavailable,
     /// No QR code in the image.
     NoQrFound,
     /// The code was revoked.

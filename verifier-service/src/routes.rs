@@ -10,7 +10,10 @@ use axum::{
     http::{HeaderMap, StatusCode, header::CONTENT_TYPE},
     response::IntoResponse,
 };
-use healthcode_keys::{IdDocument, TokenId, hktime::format_utc};
+use healthcode_keys::{
+    IdDocument, Presented, TokenId,
+    hktime::{format_utc, parse_date},
+};
 
 use healthcode_verifier::{Checker, Verdict};
 use serde::Deserialize;
@@ -25,8 +28,8 @@ use crate::{
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VerifyRequest {
-    /// The token text (`HC1:...`).
-    #[schema(example = "HC1:AQEK...")]
+    /// The token text (`HC2:...`, or `HC1:...` for a version 1 code).
+    #[schema(example = "HC2:AgEK...")]
     pub token: String,
     /// The holder's ID document, TYPE:NUMBER, if the officer checks it.
     #[schema(
@@ -34,6 +37,10 @@ pub struct VerifyRequest {
         example = "HKID:A123456(3)"
     )]
     pub id_doc: Option<String>,
+    /// The date of issue printed on that document, YYYY-MM-DD: version 2
+    /// codes bind it, and cannot be checked without it.
+    #[schema(format = Date, example = "2018-03-01")]
+    pub date_of_issue: Option<String>,
 }
 
 /// Verify a code: a JSON token, or a photo of the code.
@@ -50,13 +57,13 @@ pub struct VerifyRequest {
     )),
     responses(
         (status = 200, description = "The verdict (valid or not)", body = crate::openapi::VerdictBody),
-        (status = 400, description = "The JSON or the ID document does not parse", body = crate::openapi::ErrorBody),
+        (status = 400, description = "The JSON, the ID document or its date of issue does not parse, or a date of issue comes without a document", body = crate::openapi::ErrorBody),
         (status = 408, description = "The request took longer than 10 s"),
         (status = 413, description = "Over 16 MiB", body = crate::openapi::ErrorBody),
         (status = 415, description = "Neither JSON nor PNG/JPEG", body = crate::openapi::ErrorBody),
-        (status = 422, description = "An ID document given to a verifier without the identity key", body = crate::openapi::ErrorBody),
+        (status = 422, description = "An ID document given to a verifier that holds no identity keys", body = crate::openapi::ErrorBody),
         (status = 500, description = "A decoder failed inside the service", body = crate::openapi::ErrorBody),
-        (status = 503, description = "Every photo decoder is busy: retry (Retry-After)", body = crate::openapi::ErrorBody),
+        (status = 503, description = "Every worker (photos, identity checks) is busy: retry (Retry-After)", body = crate::openapi::ErrorBody),
     )
 )]
 pub async fn verify(
@@ -95,16 +102,13 @@ async fn verify_body(
         "application/json" => {
             let request: VerifyRequest =
                 serde_json::from_slice(&body).map_err(AppError::BadJson)?;
-            let document = request
-                .id_doc
-                .as_deref()
-                .map(str::parse::<IdDocument>)
-                .transpose()
-                .map_err(AppError::BadIdDocument)?;
-            if document.is_some() && !checker.can_check_identity() {
-                return Err(AppError::NoIdentityKey);
+            match presented(&request)? {
+                Some(_) if !checker.can_check_identity() => return Err(AppError::NoIdentityKey),
+                Some(presented) => {
+                    check_identity(state, checker, request.token, presented, now).await?
+                }
+                None => checker.check_text("request", &request.token, None, now),
             }
-            checker.check_text("request", &request.token, document.as_ref(), now)
         }
         "image/png" | "image/jpeg" => decode(state, checker, body, now).await?,
         _ => return Err(AppError::UnsupportedMediaType(content_type.to_owned())),
@@ -117,6 +121,50 @@ async fn verify_body(
     });
     audit(&verdict);
     Ok(Json(verdict))
+}
+
+/// The document presented in `request`, if any.
+fn presented(request: &VerifyRequest) -> Result<Option<Presented>, AppError> {
+    let Some(document) = request.id_doc.as_deref() else {
+        if request.date_of_issue.is_some() {
+            return Err(AppError::DateWithoutDocument);
+        }
+        return Ok(None);
+    };
+    let document: IdDocument = document.parse().map_err(AppError::BadIdDocument)?;
+    let date_of_issue = request
+        .date_of_issue
+        .as_deref()
+        .map(parse_date)
+        .transpose()
+        .map_err(AppError::BadDateOfIssue)?;
+    Ok(Some(Presented {
+        document,
+        date_of_issue,
+    }))
+}
+
+/// Checks a code with a presented document on a blocking thread, once a
+/// worker permit is free: a version 2 identity check is one Argon2id
+/// evaluation (16 MiB, milliseconds of CPU), so at most `--image-decoders`
+/// of them and the photos run at once.
+async fn check_identity(
+    state: &AppState,
+    checker: Arc<Checker>,
+    token: String,
+    presented: Presented,
+    now: time::OffsetDateTime,
+) -> Result<Verdict, AppError> {
+    let permit = tokio::time::timeout(DECODE_QUEUE_WAIT, state.decoders.clone().acquire_owned())
+        .await
+        .map_err(|_| AppError::Busy)?
+        .map_err(|_| AppError::Busy)?;
+    tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        checker.check_text("request", &token, Some(&presented), now)
+    })
+    .await
+    .map_err(|_| AppError::TaskFailed)
 }
 
 /// How long a photo may wait for a decoder before the request is refused as busy.

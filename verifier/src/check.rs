@@ -1,7 +1,8 @@
 //! From an input (token text or image) to a [`Verdict`].
 
 use healthcode_keys::{
-    IdDocument, IdentityKey, TrustList, UnverifiedToken, hktime::format_hk, token::looks_like_token,
+    IdentityCheck, IdentityKeys, Presented, TrustList, UnverifiedToken, hktime::format_hk,
+    token::looks_like_token,
 };
 use time::OffsetDateTime;
 
@@ -12,22 +13,23 @@ use crate::{
     verdict::TokenFacts,
 };
 
-/// Checks codes against one verified trust list and, optionally, the identity key.
+/// Checks codes against one verified trust list and, optionally, identity keys.
 #[derive(Debug)]
 pub struct Checker {
     trust: TrustList,
-    identity_key: Option<IdentityKey>,
+    identity: IdentityKeys,
     limits: ImageLimits,
     accept_specimens: bool,
 }
 
 impl Checker {
-    /// A checker for `trust`; without `identity_key` identities stay
-    /// unchecked. Specimens (codes signed by a test key) are refused.
-    pub fn new(trust: TrustList, identity_key: Option<IdentityKey>) -> Self {
+    /// A checker for `trust`; a document presented with a code is checked
+    /// under `identity`, and a code it holds no key for is not valid.
+    /// Specimens (codes signed by a test key) are refused.
+    pub fn new(trust: TrustList, identity: IdentityKeys) -> Self {
         Checker {
             trust,
-            identity_key,
+            identity,
             limits: ImageLimits::default(),
             accept_specimens: false,
         }
@@ -44,7 +46,7 @@ impl Checker {
     pub fn with_trust(&self, trust: TrustList) -> Self {
         Checker {
             trust,
-            identity_key: self.identity_key.clone(),
+            identity: self.identity.clone(),
             limits: self.limits,
             accept_specimens: self.accept_specimens,
         }
@@ -73,9 +75,10 @@ impl Checker {
         &self.trust
     }
 
-    /// True when an ID document given with a code can be checked.
+    /// True when an ID document given with a code can be checked (for some
+    /// codes: a code issued on a day whose key is not held still cannot).
     pub fn can_check_identity(&self) -> bool {
-        self.identity_key.is_some()
+        self.identity.any()
     }
 
     /// Checks the token text `text`, named `input` in the verdict.
@@ -83,7 +86,7 @@ impl Checker {
         &self,
         input: &str,
         text: &str,
-        document: Option<&IdDocument>,
+        presented: Option<&Presented>,
         now: OffsetDateTime,
     ) -> Verdict {
         if let Some(expired) = self.expired_trust(input, now) {
@@ -134,15 +137,19 @@ impl Checker {
         } else {
             verdict
         };
-        match (&self.identity_key, document) {
-            (Some(key), Some(doc)) if verified.identity_matches(key, doc) => {
-                verdict.with_identity(Identity::Match)
-            }
-            (Some(_), Some(_)) => verdict.with_identity(Identity::Mismatch).refuse(
+        let Some(presented) = presented else {
+            return verdict;
+        };
+        match self.identity.check(&verified, presented) {
+            IdentityCheck::Match => verdict.with_identity(Identity::Match),
+            IdentityCheck::Mismatch => verdict.with_identity(Identity::Mismatch).refuse(
                 ErrorCode::IdentityMismatch,
                 "the code was issued to another ID document",
             ),
-            _ => verdict,
+            // Asked to check and unable to: never valid (secondary inspection).
+            IdentityCheck::Unavailable(why) => {
+                verdict.refuse(ErrorCode::IdentityUnavailable, why.to_string())
+            }
         }
     }
 
@@ -151,10 +158,10 @@ impl Checker {
         &self,
         input: &str,
         bytes: &[u8],
-        document: Option<&IdDocument>,
+        presented: Option<&Presented>,
         now: OffsetDateTime,
     ) -> Verdict {
-        self.check_image_before(input, bytes, document, now, None)
+        self.check_image_before(input, bytes, presented, now, None)
     }
 
     /// Like [`Checker::check_image`], giving up on finding a code once
@@ -163,7 +170,7 @@ impl Checker {
         &self,
         input: &str,
         bytes: &[u8],
-        document: Option<&IdDocument>,
+        presented: Option<&Presented>,
         now: OffsetDateTime,
         deadline: Option<std::time::Instant>,
     ) -> Verdict {
@@ -177,7 +184,7 @@ impl Checker {
         let codes = find_codes_before(&image, deadline);
         // A photo may hold other QR codes (a poster behind the holder): prefer ours.
         match codes.iter().find(|c| looks_like_token(c)).or(codes.first()) {
-            Some(text) => self.check_text(input, text, document, now),
+            Some(text) => self.check_text(input, text, presented, now),
             None => Verdict::refused(input, ErrorCode::NoQrFound, "no QR code found in the image"),
         }
     }
@@ -186,8 +193,9 @@ impl Checker {
 #[cfg(test)]
 mod tests {
     use healthcode_keys::{
-        Claims, Colour, IssuerSecretKey, KeyStatus, Region, SecretKey, TokenId,
-        hktime::end_of_hk_day, testkeys, token,
+        Claims, Colour, IssuerSecretKey, KeyStatus, Region, SecretKey, TokenId, TokenVersion,
+        hktime::{self, end_of_hk_day},
+        testkeys, token,
     };
     use time::{Duration, macros::datetime};
 
@@ -198,8 +206,14 @@ mod tests {
     /// When the trust list below was issued.
     const LISTED: OffsetDateTime = datetime!(2022-12-09 00:00 UTC);
 
-    fn document(text: &str) -> IdDocument {
-        text.parse().unwrap_or_else(|e| panic!("{e}"))
+    /// The date of issue on the holder's card.
+    const CARD_ISSUED: time::Date = time::macros::date!(2018 - 03 - 01);
+
+    fn presented(text: &str) -> Presented {
+        Presented {
+            document: text.parse().unwrap_or_else(|e| panic!("{e}")),
+            date_of_issue: Some(CARD_ISSUED),
+        }
     }
 
     /// A key like a real issuer's: not marked test.
@@ -213,22 +227,25 @@ mod tests {
         )
     }
 
-    /// A checker trusting `key`, with the test identity key, and a code it signed
-    /// for `HKID:A123456(3)`.
+    /// A checker trusting `key`, with the test identity keys, and a version 2
+    /// code it signed for `HKID:A123456(3)` issued on [`CARD_ISSUED`].
     fn checker_and_code(key: &IssuerSecretKey) -> (Checker, String) {
         let trust = testkeys::verified_trust_list(LISTED, &[(key, KeyStatus::Active)], NOW);
         let token_id = TokenId::from_bytes([9; 12]);
+        let holder = presented("HKID:A123456(3)");
+        let day_key = testkeys::identity_master().day_key(hktime::hk_date(NOW));
         let claims = Claims {
+            version: TokenVersion::V2,
             token_id,
             colour: Colour::Green,
-            identity: testkeys::identity().bind(&token_id, &document("HKID:A123456(3)")),
+            identity: day_key.bind(&token_id, &holder.document, CARD_ISSUED),
             issued_at: NOW,
             valid_until: end_of_hk_day(NOW),
         };
         let text = token::sign(key, &claims)
             .unwrap_or_else(|e| panic!("{e}"))
             .to_text();
-        (Checker::new(trust, Some(testkeys::identity())), text)
+        (Checker::new(trust, testkeys::identity_keys(NOW)), text)
     }
 
     #[test]
@@ -256,23 +273,35 @@ mod tests {
     fn the_holders_document_matches_and_anothers_does_not() {
         let (checker, text) = checker_and_code(&production_key());
         assert!(checker.can_check_identity());
-        let holder = checker.check_text("t", &text, Some(&document("HKID:A123456(3)")), NOW);
+        let holder = checker.check_text("t", &text, Some(&presented("HKID:A123456(3)")), NOW);
         assert_eq!(
             (holder.is_valid(), holder.identity()),
             (true, Identity::Match)
         );
-        let other = checker.check_text("t", &text, Some(&document("PERMIT:H12345678")), NOW);
+        let other = checker.check_text("t", &text, Some(&presented("PERMIT:H12345678")), NOW);
         assert_eq!(
             (other.error_code(), other.identity()),
             (Some(ErrorCode::IdentityMismatch), Identity::Mismatch)
         );
-        // Without the identity key a document cannot be checked: it stays unchecked.
-        let blind = Checker::new(checker.trust().clone(), None);
+        // Asked to check a document without the key to do it: not valid, never a guess.
+        let blind = Checker::new(checker.trust().clone(), IdentityKeys::default());
         assert!(!blind.can_check_identity());
-        let unchecked = blind.check_text("t", &text, Some(&document("PERMIT:H12345678")), NOW);
+        let unchecked = blind.check_text("t", &text, Some(&presented("HKID:A123456(3)")), NOW);
         assert_eq!(
-            (unchecked.is_valid(), unchecked.identity()),
-            (true, Identity::Unchecked)
+            (unchecked.error_code(), unchecked.identity()),
+            (Some(ErrorCode::IdentityUnavailable), Identity::Unchecked)
+        );
+        let undated = Presented {
+            date_of_issue: None,
+            ..presented("HKID:A123456(3)")
+        };
+        let unchecked = checker.check_text("t", &text, Some(&undated), NOW);
+        assert_eq!(unchecked.error_code(), Some(ErrorCode::IdentityUnavailable));
+        assert!(
+            unchecked
+                .refusal()
+                .is_some_and(|r| r.message.contains("date of issue")),
+            "{unchecked:?}"
         );
     }
 

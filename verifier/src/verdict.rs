@@ -36,6 +36,9 @@ pub enum ErrorCode {
     Token(Rejection),
     /// The code belongs to another ID document.
     IdentityMismatch,
+    /// A document was presented but this checkpoint cannot check it against
+    /// this code (no key for the code's version or day, or no date of issue).
+    IdentityUnavailable,
     /// No QR code was found in the image.
     NoQrFound,
     /// The code was revoked.
@@ -58,6 +61,7 @@ impl ErrorCode {
     pub fn all() -> impl Iterator<Item = ErrorCode> {
         Rejection::ALL.into_iter().map(ErrorCode::Token).chain([
             ErrorCode::IdentityMismatch,
+            ErrorCode::IdentityUnavailable,
             ErrorCode::NoQrFound,
             ErrorCode::Revoked,
             ErrorCode::RevocationUnavailable,
@@ -71,6 +75,7 @@ impl ErrorCode {
         match self {
             ErrorCode::Token(rejection) => rejection.as_str(),
             ErrorCode::IdentityMismatch => "identity_mismatch",
+            ErrorCode::IdentityUnavailable => "identity_unavailable",
             ErrorCode::NoQrFound => "no_qr_found",
             ErrorCode::Revoked => "revoked",
             ErrorCode::RevocationUnavailable => "revocation_unavailable",
@@ -383,7 +388,7 @@ mod tests {
         let mut names: Vec<&str> = ErrorCode::all().map(ErrorCode::as_str).collect();
         names.sort_unstable();
         names.dedup();
-        assert_eq!(names.len(), 13);
+        assert_eq!(names.len(), 14);
         assert_eq!(
             ErrorCode::from(Rejection::BadSignature).as_str(),
             "bad_signature"
@@ -405,6 +410,7 @@ mod tests {
                 region: Region::HongKong,
                 kid,
                 claims: Claims {
+                    version: healthcode_keys::TokenVersion::CURRENT,
                     token_id,
                     colour: Colour::Amber,
                     identity: healthcode_keys::IdentityBinding::from_bytes([0; 16]),

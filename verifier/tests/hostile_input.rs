@@ -15,7 +15,7 @@ fn checker() -> Checker {
             &[(&key, KeyStatus::Active)],
             now,
         ),
-        None,
+        healthcode_keys::IdentityKeys::default(),
     )
 }
 

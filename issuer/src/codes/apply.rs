@@ -8,7 +8,10 @@
 //! re-evaluation finds the code). No code can slip between the two.
 
 use healthcode_keys::revocation::RevocationReason;
-use healthcode_keys::{IdDocument, TokenId, UnverifiedToken, hktime::end_of_hk_day};
+use healthcode_keys::{
+    TokenId, UnverifiedToken,
+    hktime::{end_of_hk_day, parse_date},
+};
 use time::{Duration, OffsetDateTime};
 
 use super::{
@@ -18,7 +21,7 @@ use super::{
 };
 use crate::{
     Error,
-    issue::issue_code,
+    issue::{Holder, bind_holder, sign_code},
     model::{AccountStatus, Actor},
     rules::{Evaluation, evaluation_of, findings},
     store::{
@@ -58,6 +61,14 @@ pub async fn apply(
     now: OffsetDateTime,
 ) -> Result<Issued, Error> {
     let key = signer.key_at(now)?;
+    // The binding costs one Argon2id evaluation: made before the single
+    // writer is taken, on a blocking thread, so that it holds up no one.
+    let holder = holder_of(store, account_id).await?;
+    let master = signer.identity().clone();
+    let token_id = store.with_rng(TokenId::generate);
+    let bound = tokio::task::spawn_blocking(move || bind_holder(token_id, &master, &holder, now))
+        .await
+        .map_err(|_| Error::TaskFailed)?;
     let mut tx = store.write().await?;
     let account = store
         .account(&mut *tx, account_id)
@@ -71,17 +82,6 @@ pub async fn apply(
     if issued_today >= MAX_CODES_PER_DAY {
         return Err(Error::rate_limited(day_end - now + Duration::SECOND));
     }
-    // Stored documents were checked at registration: one that no longer
-    // parses is corrupt data, not a key problem (and is never echoed).
-    let document: IdDocument = store
-        .details_of(&mut *tx, account_id)
-        .await?
-        .id_document
-        .parse()
-        .map_err(|_| Error::Corrupt {
-            what: "stored ID document",
-            value: "<redacted>".into(),
-        })?;
     let gathered = gather(store, &mut tx, std::slice::from_ref(&account), now).await?;
     let person = gathered
         .people
@@ -89,16 +89,7 @@ pub async fn apply(
         .ok_or(Error::NotFound { what: "account" })?;
     let found = findings(person, &gathered.designations, now);
     let evaluation = evaluation_of(&found, now);
-    let token = store.with_rng(|rng| {
-        issue_code(
-            rng,
-            &key,
-            signer.identity(),
-            evaluation.colour,
-            &document,
-            now,
-        )
-    })?;
+    let token = sign_code(&key, evaluation.colour, &bound)?;
     let claims = token.insecure_claims();
     let earlier = store.live_codes(&mut tx, account_id, now).await?;
     let text = token.to_text();
@@ -141,5 +132,24 @@ pub async fn apply(
         superseded: superseded.iter().map(|r| r.token_id).collect(),
         token,
         evaluation,
+    })
+}
+
+/// The document and date of issue of account `account_id`, as registered.
+/// Stored values were checked at registration: one that no longer parses is
+/// corrupt data (and is never echoed).
+async fn holder_of(store: &Store, account_id: &str) -> Result<Holder, Error> {
+    let details = store.details_of(store.pool(), account_id).await?;
+    let corrupt = |what| Error::Corrupt {
+        what,
+        value: "<redacted>".into(),
+    };
+    Ok(Holder {
+        document: details
+            .id_document
+            .parse()
+            .map_err(|_| corrupt("stored ID document"))?,
+        date_of_issue: parse_date(&details.date_of_issue)
+            .map_err(|_| corrupt("stored date of issue"))?,
     })
 }

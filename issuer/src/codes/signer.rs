@@ -13,21 +13,22 @@ use std::{
     sync::{Arc, RwLock},
 };
 
-use healthcode_keys::{IdentityKey, IssuerSecretKey, KeyId};
+use healthcode_keys::{IdentityMasterKey, IssuerSecretKey, KeyId};
 use time::OffsetDateTime;
 
 use crate::Error;
 
-/// The signing key in use and the identity key that binds codes to documents.
+/// The signing key in use and the master identity key whose day keys bind
+/// codes to documents.
 #[derive(Debug)]
 pub struct Signer {
     path: PathBuf,
-    identity: IdentityKey,
+    identity: IdentityMasterKey,
     key: RwLock<Arc<IssuerSecretKey>>,
 }
 
 impl Signer {
-    /// Reads the issuer key at `key_path` and the identity key at `identity_path`.
+    /// Reads the issuer key at `key_path` and the master identity key at `identity_path`.
     ///
     /// # Errors
     /// File, permission and format errors; [`healthcode_keys::Error::KeyNotValidAtIssue`]
@@ -37,7 +38,7 @@ impl Signer {
         key.check_can_sign_at(now)?;
         Ok(Signer {
             path: key_path.to_owned(),
-            identity: IdentityKey::read(identity_path)?,
+            identity: IdentityMasterKey::read(identity_path)?,
             key: RwLock::new(Arc::new(key)),
         })
     }
@@ -66,8 +67,8 @@ impl Signer {
         Ok(key)
     }
 
-    /// The identity key.
-    pub fn identity(&self) -> &IdentityKey {
+    /// The master identity key.
+    pub fn identity(&self) -> &IdentityMasterKey {
         &self.identity
     }
 

@@ -30,7 +30,7 @@ use healthcode_issuer::{
         gather::{GROUP, gather},
         signer::Signer,
     },
-    issue::issue_code,
+    issue::{Holder, issue_code},
     model::{AccountStatus, Role, Route, application::Application, phone::Phone},
     qr,
     rules::evaluate,
@@ -88,9 +88,9 @@ fn keys(dir: &Path) -> anyhow::Result<(String, String)> {
     run(&["root-generate", "--out", &out_arg])?;
     let kid = run(&["generate", "--issuer", "HK", "--out", &out_arg])?;
     run(&[
-        "identity-key",
+        "identity-master-key",
         "--out",
-        &out.join("identity.key").to_string_lossy(),
+        &out.join("identity-master.key").to_string_lossy(),
     ])?;
     let root = out.join("root.secret");
     let public = out.join(format!("{kid}.public"));
@@ -116,6 +116,26 @@ fn application(n: usize) -> anyhow::Result<Application> {
         address: format!("Flat {n}, Load Test House"),
         proof: None,
     })
+}
+
+/// A green version 2 code with a random identity binding, for seeding.
+fn seeded_code(
+    rng: &mut rand::rngs::OsRng,
+    key: &healthcode_keys::IssuerSecretKey,
+    now: OffsetDateTime,
+) -> anyhow::Result<healthcode_keys::UnverifiedToken> {
+    use rand::RngCore as _;
+    let mut binding = [0u8; healthcode_keys::IdentityBinding::LEN];
+    rng.fill_bytes(&mut binding);
+    let claims = healthcode_keys::Claims {
+        version: healthcode_keys::TokenVersion::CURRENT,
+        token_id: TokenId::generate(rng),
+        colour: Colour::Green,
+        identity: healthcode_keys::IdentityBinding::from_bytes(binding),
+        issued_at: hktime::whole_seconds(now),
+        valid_until: hktime::end_of_hk_day(now),
+    };
+    Ok(healthcode_keys::token::sign(key, &claims)?)
 }
 
 /// Active residents with visits and a green code each; their account ids.
@@ -162,14 +182,9 @@ async fn seed(
                 register_check: healthcode_issuer::model::RegisterCheck::Unchecked,
             };
             store.insert_account(&mut tx, &new, now).await?;
-            let token = issue_code(
-                &mut rng,
-                &key,
-                signer.identity(),
-                Colour::Green,
-                &app.document,
-                now,
-            )?;
+            // A random binding: the load never checks identity, and a real
+            // one (an Argon2id evaluation each) would make seeding take minutes.
+            let token = seeded_code(&mut rng, &key, now)?;
             let claims = token.insecure_claims();
             let text = token.to_text();
             let code = NewCode {
@@ -312,7 +327,7 @@ fn main() -> anyhow::Result<()> {
     let redis = RedisServer::start()?;
     let (kid, keys_dir) = keys(dir.path())?;
     let signing_key = format!("{keys_dir}/{kid}.secret");
-    let identity_key = format!("{keys_dir}/identity.key");
+    let identity_key = format!("{keys_dir}/identity-master.key");
     let data = dir.path().join("data");
     let runtime = tokio::runtime::Runtime::new()?;
     let now = hktime::now();
@@ -353,7 +368,7 @@ fn main() -> anyhow::Result<()> {
             &format!("127.0.0.1:{issuer_port}"),
             "--signing-key",
             &signing_key,
-            "--identity-key",
+            "--identity-master-key",
             &identity_key,
             "--redis",
             &redis.url(),
@@ -401,14 +416,18 @@ fn main() -> anyhow::Result<()> {
     let serial_count = args.applications / 4;
     let applied_serial = serial(serial_count, |n| apply(n + args.applications))?;
     let key = signer.key_at(now)?;
-    let document = application(0)?.document;
+    let app = application(0)?;
+    let holder = Holder {
+        document: app.document,
+        date_of_issue: app.date_of_issue,
+    };
     let sign_floor = serial(serial_count, |_| {
         let token = issue_code(
             &mut rand::rngs::OsRng,
             &key,
             signer.identity(),
             Colour::Green,
-            &document,
+            &holder,
             now,
         )?;
         let text = token.to_text();

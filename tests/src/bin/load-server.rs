@@ -38,14 +38,17 @@ async fn main() -> anyhow::Result<()> {
         &[(&key, KeyStatus::Active)],
         now,
     );
-    let doc = "HKID:A1234563".parse()?;
+    let holder = healthcode_issuer::issue::Holder {
+        document: "HKID:A1234563".parse()?,
+        date_of_issue: time::macros::date!(2018 - 03 - 01),
+    };
     let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);
     let signed = healthcode_issuer::issue::issue_code(
         &mut rng,
         &key,
-        &testkeys::identity(),
+        &testkeys::identity_master(),
         Colour::Green,
-        &doc,
+        &holder,
         now,
     )?;
     // The token the load script posts.
@@ -53,7 +56,10 @@ async fn main() -> anyhow::Result<()> {
 
     let bytes = signed.to_bytes();
     let payload: [u8; token::PAYLOAD_LEN] = bytes[..token::PAYLOAD_LEN].try_into()?;
-    let message = Arc::new(token::signing_message(&payload));
+    let message = Arc::new(token::signing_message(
+        token::TokenVersion::CURRENT,
+        &payload,
+    ));
     let signature = Signature::from_bytes(&bytes[token::PAYLOAD_LEN..].try_into()?);
     let verifying = VerifyingKey::from_bytes(&key.public().public_key.to_bytes())?;
 
@@ -68,7 +74,7 @@ async fn main() -> anyhow::Result<()> {
     // TEST-ONLY keys: configured as a drill checkpoint, so the token answers
     // valid and the measured route is the whole admission path.
     let state = Arc::new(AppState::new(
-        Checker::new(trust, None).accepting_specimens(true),
+        Checker::new(trust, healthcode_keys::IdentityKeys::default()).accepting_specimens(true),
         settings,
         hktime::now,
     ));

@@ -27,8 +27,8 @@ pub fn issuer_args(keys: &KeySet, signing_key: Option<&str>, redis: Option<&str>
     args.extend([
         "--signing-key".to_owned(),
         signing_key.map_or(default_key, str::to_owned),
-        "--identity-key".to_owned(),
-        keys.path("identity.key"),
+        "--identity-master-key".to_owned(),
+        keys.path("identity-master.key"),
     ]);
     if let Some(url) = redis {
         args.extend(["--redis".to_owned(), url.to_owned()]);
@@ -486,6 +486,75 @@ fn residence_and_arrivals_count_and_applications_are_limited() {
         }
     }
     assert_eq!(last, 429);
+}
+
+/// The identity binding end to end: a code applied for on the issuer binds
+/// the resident's document and the card's date of issue under the day's key;
+/// a checkpoint given that day's key (never the master) matches the holder
+/// only, and one that cannot check says so and does not answer valid.
+#[test]
+fn a_checkpoint_with_the_days_key_matches_the_holders_card_and_nothing_else() {
+    let keys = KeySet::new(false);
+    let issuer = start_issuer(&issuer_args(&keys, None, None));
+    let verifier = Verifier::start(&keys, &[]);
+    let (person, session) = resident(&issuer, &[]);
+    let code = apply(&issuer, &session);
+    let token = token(&code);
+    assert!(token.starts_with("HC2:"), "{token}");
+    let document = format!("{}:{}", person.id_type, person.id_number);
+    let check = |id_doc: &str, date: Option<&str>| {
+        let mut request = json!({"token": token, "id_doc": id_doc});
+        if let Some(date) = date {
+            request["date_of_issue"] = json!(date);
+        }
+        verifier.verify_json(&request)
+    };
+    let (status, holder) = check(&document, Some(&person.date_of_issue));
+    assert_eq!(
+        (status, &holder["identity"]),
+        (200, &json!("match")),
+        "{holder}"
+    );
+    assert_eq!(holder["error"], Value::Null, "{holder}");
+    let (_, wrong_date) = check(&document, Some("2001-01-01"));
+    assert_eq!(wrong_date["identity"], "mismatch", "{wrong_date}");
+    assert_eq!(wrong_date["valid"], false);
+    let (_, undated) = check(&document, None);
+    assert_eq!(
+        undated["error"]["code"], "identity_unavailable",
+        "{undated}"
+    );
+    assert_eq!(undated["valid"], false, "cannot check: never plainly valid");
+
+    // A checkpoint holding other days' keys cannot check today's code.
+    let old = keys.write_day_keys("old-days.key", "2022-12-10", 7);
+    let elsewhere = Verifier::start(&keys, &["--identity-day-keys", &old]);
+    let (_, answer) = elsewhere.verify_json(&json!({
+        "token": token, "id_doc": document, "date_of_issue": person.date_of_issue,
+    }));
+    assert_eq!(answer["error"]["code"], "identity_unavailable", "{answer}");
+    assert!(
+        answer["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("no identity key for"),
+        "{answer}"
+    );
+    // A date of issue that is not a date, or without a document: 400, named.
+    for request in [
+        json!({"token": token, "id_doc": document, "date_of_issue": "1/3/2018"}),
+        json!({"token": token, "date_of_issue": "2018-03-01"}),
+    ] {
+        let (status, answer) = verifier.verify_json(&request);
+        assert_eq!(status, 400, "{answer}");
+        assert!(
+            answer["error"]["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("date_of_issue"),
+            "{answer}"
+        );
+    }
 }
 
 #[test]

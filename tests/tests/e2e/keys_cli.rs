@@ -17,6 +17,8 @@ fn secret_files_are_0600_and_named_by_kid() {
     assert_eq!(mode(&set.path("root.secret")), 0o600);
     assert_eq!(mode(&set.path(&format!("{}.secret", set.kid))), 0o600);
     assert_eq!(mode(&set.path("identity.key")), 0o600);
+    assert_eq!(mode(&set.path("identity-master.key")), 0o600);
+    assert_eq!(mode(&set.path("identity-days.key")), 0o600);
     assert_eq!(mode(&set.path("root.public")), 0o644);
     let public =
         std::fs::read_to_string(set.path(&format!("{}.public", set.kid))).unwrap_or_default();
@@ -32,19 +34,21 @@ fn a_secret_readable_by_others_is_refused() {
     let secret = set.path(&format!("{}.secret", set.kid));
     std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o644))
         .unwrap_or_else(|e| panic!("{e}"));
-    let identity = set.path("identity.key");
+    let identity = set.path("identity-master.key");
     let output = run(
         "issuer",
         &[
             "issue",
             "--key",
             &secret,
-            "--identity-key",
+            "--identity-master-key",
             &identity,
             "--colour",
             "green",
             "--id-doc",
             "HKID:A1234563",
+            "--date-of-issue",
+            "2018-03-01",
         ],
         &set.state(),
     );
@@ -95,7 +99,7 @@ fn revoking_an_unknown_kid_is_refused() {
 fn issuer_refuses_bad_input_with_clear_errors() {
     let set = KeySet::new(false);
     let key = set.path(&format!("{}.secret", set.kid));
-    let identity = set.path("identity.key");
+    let identity = set.path("identity-master.key");
     let issue = |colour: &str, doc: &str, at: &str| {
         run(
             "issuer",
@@ -103,12 +107,14 @@ fn issuer_refuses_bad_input_with_clear_errors() {
                 "issue",
                 "--key",
                 &key,
-                "--identity-key",
+                "--identity-master-key",
                 &identity,
                 "--colour",
                 colour,
                 "--id-doc",
                 doc,
+                "--date-of-issue",
+                "2018-03-01",
                 "--at",
                 at,
             ],
@@ -137,12 +143,14 @@ fn issuer_refuses_bad_input_with_clear_errors() {
             "issue",
             "--key",
             &key,
-            "--identity-key",
+            "--identity-master-key",
             &identity,
             "--colour",
             "red",
             "--id-doc",
             "HKID:A1234563",
+            "--date-of-issue",
+            "2018-03-01",
             "--qr",
             "/tmp/x.gif",
         ],
@@ -150,4 +158,92 @@ fn issuer_refuses_bad_input_with_clear_errors() {
     );
     assert_eq!(qr.status.code(), Some(1));
     assert!(stderr(&qr).contains(".png or .svg"), "{}", stderr(&qr));
+}
+
+#[test]
+fn day_keys_are_given_for_a_bounded_run_of_days_and_refused_otherwise() {
+    let set = KeySet::new(false);
+    let written = set.write_day_keys("week.key", "2022-12-10", 7);
+    let file = std::fs::read_to_string(&written).unwrap_or_default();
+    assert!(
+        file.contains("\"2022-12-10\"") && file.contains("\"2022-12-16\""),
+        "{file}"
+    );
+    assert!(!file.contains("2022-12-17"), "{file}");
+    let master = set.path("identity-master.key");
+    let day_keys = |from: &str, days: &str, out: &str| {
+        let out = set.path(out);
+        let args = [
+            "identity-day-keys",
+            "--master",
+            &master,
+            "--from",
+            from,
+            "--days",
+            days,
+            "--out",
+            &out,
+        ];
+        run("keys", &args, &set.state())
+    };
+    for (from, days, problem) in [
+        ("2022-12-10", "0", "0 is not in 1..=62"),
+        ("2022-12-10", "63", "63 is not in 1..=62"),
+        ("2022-02-30", "7", "expected YYYY-MM-DD"),
+        ("10/12/2022", "7", "expected YYYY-MM-DD"),
+    ] {
+        let refused = day_keys(from, days, "refused.key");
+        assert_eq!(refused.status.code(), Some(2), "{from} {days}");
+        assert!(stderr(&refused).contains(problem), "{}", stderr(&refused));
+    }
+    let again = day_keys("2022-12-10", "7", "week.key");
+    assert_eq!(again.status.code(), Some(1), "never overwritten");
+    // A day-key file is not a master key: the issuer refuses it by kind.
+    let key = set.path(&format!("{}.secret", set.kid));
+    let wrong_kind = run(
+        "issuer",
+        &[
+            "issue",
+            "--key",
+            &key,
+            "--identity-master-key",
+            &written,
+            "--colour",
+            "green",
+            "--id-doc",
+            "HKID:A1234563",
+            "--date-of-issue",
+            "2018-03-01",
+        ],
+        &set.state(),
+    );
+    assert_eq!(wrong_kind.status.code(), Some(1));
+    assert!(
+        stderr(&wrong_kind).contains("identity master key file is not valid"),
+        "{}",
+        stderr(&wrong_kind)
+    );
+    let bad_date = run(
+        "issuer",
+        &[
+            "issue",
+            "--key",
+            &key,
+            "--identity-master-key",
+            &master,
+            "--colour",
+            "green",
+            "--id-doc",
+            "HKID:A1234563",
+            "--date-of-issue",
+            "2018-13-01",
+        ],
+        &set.state(),
+    );
+    assert_eq!(bad_date.status.code(), Some(2));
+    assert!(
+        stderr(&bad_date).contains("YYYY-MM-DD"),
+        "{}",
+        stderr(&bad_date)
+    );
 }

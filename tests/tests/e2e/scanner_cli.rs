@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use crate::support::{KeySet, json_lines, run_with_stdin, stderr, stdout};
+use crate::support::{CARD_ISSUED, KeySet, json_lines, run_with_stdin, stderr, stdout};
 
 const ALICE: &str = "HKID:A123456(3)";
 
@@ -85,29 +85,56 @@ fn json_has_every_field() {
 fn identity_match_and_mismatch() {
     let set = KeySet::new(false);
     let token = set.issue("green", ALICE, &[]);
-    let identity = set.path("identity.key");
-    let matched = set.scan(&[
-        "--json",
-        "--identity-key",
-        &identity,
-        "--id-doc",
-        "hkid:a1234563",
-        &token,
-    ]);
+    let days = set.path("identity-days.key");
+    let check = |doc: &str, date: Option<&str>, days: &str| {
+        let mut args = vec!["--json", "--identity-day-keys", days, "--id-doc", doc];
+        if let Some(date) = date {
+            args.extend(["--date-of-issue", date]);
+        }
+        args.push(&token);
+        set.scan(&args)
+    };
+    let matched = check("hkid:a1234563", Some(CARD_ISSUED), &days);
     assert_eq!(json_lines(&matched)[0]["identity"], "match");
     assert_eq!(matched.status.code(), Some(0));
-    let other = set.scan(&[
-        "--json",
-        "--identity-key",
-        &identity,
-        "--id-doc",
-        "HKID:K100008(A)",
-        &token,
-    ]);
-    let report = &json_lines(&other)[0];
-    assert_eq!(report["identity"], "mismatch");
-    assert_eq!(report["error"]["code"], "identity_mismatch");
-    assert_eq!(other.status.code(), Some(1));
+    for (doc, date) in [("HKID:K100008(A)", CARD_ISSUED), (ALICE, "2018-03-02")] {
+        let other = check(doc, Some(date), &days);
+        let report = &json_lines(&other)[0];
+        assert_eq!(report["identity"], "mismatch", "{doc} {date}");
+        assert_eq!(report["error"]["code"], "identity_mismatch");
+        assert_eq!(other.status.code(), Some(1));
+    }
+    // Cannot check: not valid (exit 1), and the message says why.
+    let undated = check(ALICE, None, &days);
+    let report = &json_lines(&undated)[0];
+    assert_eq!(report["error"]["code"], "identity_unavailable");
+    assert!(
+        report["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("date of issue"),
+        "{report}"
+    );
+    assert_eq!(undated.status.code(), Some(1));
+    let old_days = set.write_day_keys("old-days.key", "2022-12-10", 7);
+    let other_days = check(ALICE, Some(CARD_ISSUED), &old_days);
+    let report = &json_lines(&other_days)[0];
+    assert_eq!(report["error"]["code"], "identity_unavailable");
+    assert!(
+        report["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("no identity key for"),
+        "{report}"
+    );
+    assert_eq!(other_days.status.code(), Some(1));
+    let bad_date = check(ALICE, Some("01/03/2018"), &days);
+    assert_eq!(bad_date.status.code(), Some(2));
+    assert!(
+        stderr(&bad_date).contains("--date-of-issue"),
+        "{}",
+        stderr(&bad_date)
+    );
     let no_key = set.scan(&["--id-doc", ALICE, &token]);
     assert_eq!(
         no_key.status.code(),

@@ -71,6 +71,9 @@ pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
+/// The date of issue on the cards of the codes [`KeySet::issue`] makes.
+pub const CARD_ISSUED: &str = "2018-03-01";
+
 /// A key set made with the real `keys` CLI in a temporary folder.
 pub struct KeySet {
     /// The temporary folder (removed on drop).
@@ -109,20 +112,53 @@ impl KeySet {
         let output = run("keys", &generate, &state);
         assert!(output.status.success(), "{}", stderr(&output));
         let kid = stdout(&output).trim().to_owned();
-        let identity = keys.join("identity.key");
-        let output = run(
-            "keys",
-            &[
-                "identity-key",
-                "--out",
-                identity.to_str().unwrap_or_default(),
-            ],
-            &state,
-        );
-        assert!(output.status.success(), "{}", stderr(&output));
+        for (command, file) in [
+            ("identity-key", "identity.key"),
+            ("identity-master-key", "identity-master.key"),
+        ] {
+            let path = keys.join(file);
+            let output = run(
+                "keys",
+                &[command, "--out", path.to_str().unwrap_or_default()],
+                &state,
+            );
+            assert!(output.status.success(), "{}", stderr(&output));
+        }
         let set = KeySet { dir, kid };
         set.write_trust_list(1, &[]);
+        // Yesterday to next week in Hong Kong: whatever the hour, today is held.
+        let yesterday =
+            healthcode_keys::hktime::hk_date(healthcode_keys::hktime::now() - time::Duration::DAY);
+        set.write_day_keys(
+            "identity-days.key",
+            &healthcode_keys::hktime::format_date(yesterday),
+            8,
+        );
         set
+    }
+
+    /// Writes the day keys of `days` Hong Kong days from `from` (YYYY-MM-DD)
+    /// to `file` in the key folder, with the real `keys` CLI; its path.
+    pub fn write_day_keys(&self, file: &str, from: &str, days: u16) -> String {
+        let (master, out, days) = (
+            self.path("identity-master.key"),
+            self.path(file),
+            days.to_string(),
+        );
+        let args = [
+            "identity-day-keys",
+            "--master",
+            &master,
+            "--from",
+            from,
+            "--days",
+            &days,
+            "--out",
+            &out,
+        ];
+        let output = run("keys", &args, &self.state());
+        assert!(output.status.success(), "{}", stderr(&output));
+        out
     }
 
     /// Path of a file in the key folder.
@@ -177,20 +213,23 @@ impl KeySet {
         std::fs::write(self.path("trust.json"), output.stdout).unwrap_or_else(|e| panic!("{e}"));
     }
 
-    /// Issues a code with the real `issuer` CLI; extra args like `--qr FILE`.
+    /// Issues a code with the real `issuer` CLI for the holder of `id_doc`
+    /// issued on [`CARD_ISSUED`]; extra args like `--qr FILE`.
     pub fn issue(&self, colour: &str, id_doc: &str, extra: &[&str]) -> String {
         let key = self.path(&format!("{}.secret", self.kid));
-        let identity = self.path("identity.key");
+        let master = self.path("identity-master.key");
         let mut args = vec![
             "issue",
             "--key",
             &key,
-            "--identity-key",
-            &identity,
+            "--identity-master-key",
+            &master,
             "--colour",
             colour,
             "--id-doc",
             id_doc,
+            "--date-of-issue",
+            CARD_ISSUED,
         ];
         args.extend(extra);
         let output = run("issuer", &args, &self.state());

@@ -24,15 +24,19 @@ fn vector_files_are_what_the_generator_makes() {
 #[test]
 fn scanner_gives_every_vector_its_expected_result() {
     let temp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    // The identity key is TEST-ONLY; git keeps it 0644, the scanner wants 0600.
-    let identity = temp.path().join("identity.key");
-    std::fs::copy(dir().join("TEST-ONLY-identity.key"), &identity)
-        .unwrap_or_else(|e| panic!("{e}"));
-    std::fs::set_permissions(&identity, std::fs::Permissions::from_mode(0o600))
-        .unwrap_or_else(|e| panic!("{e}"));
+    // The identity keys are TEST-ONLY; git keeps them 0644, the scanner wants 0600.
+    let secret_copy = |name: &str| {
+        let copy = temp.path().join(name);
+        std::fs::copy(dir().join(name), &copy).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o600))
+            .unwrap_or_else(|e| panic!("{e}"));
+        copy.to_string_lossy().into_owned()
+    };
+    let identity = secret_copy("TEST-ONLY-identity.key");
+    let days = secret_copy("TEST-ONLY-identity-days.key");
     let (trust, root) = (dir().join("trust.json"), dir().join("root.public"));
     let vectors = read_dir(&dir()).unwrap_or_else(|e| panic!("{e}"));
-    assert!(vectors.len() >= 29);
+    assert!(vectors.len() >= 38);
     for vector in vectors {
         // The vectors are signed by TEST-ONLY keys: specimens, accepted here.
         let mut args = vec![
@@ -54,10 +58,15 @@ fn scanner_gives_every_vector_its_expected_result() {
         if let Some(doc) = &vector.id_doc {
             args.extend([
                 "--identity-key".into(),
-                identity.to_string_lossy().into_owned(),
+                identity.clone(),
+                "--identity-day-keys".into(),
+                days.clone(),
                 "--id-doc".into(),
                 doc.clone(),
             ]);
+        }
+        if let Some(date) = &vector.date_of_issue {
+            args.extend(["--date-of-issue".into(), date.clone()]);
         }
         // Through stdin, where every line is a token text (even one without a prefix).
         args.push("-".into());

@@ -63,6 +63,18 @@ impl Verifier {
                 "--listen",
                 &listen,
             ])
+            .args(
+                // `extra` may name other day keys.
+                (!extra.contains(&"--identity-day-keys"))
+                    .then(|| {
+                        [
+                            "--identity-day-keys".to_owned(),
+                            set.path("identity-days.key"),
+                        ]
+                    })
+                    .into_iter()
+                    .flatten(),
+            )
             .args(extra)
             .env("RUST_LOG", "warn")
             .env("XDG_STATE_HOME", set.state())
@@ -93,8 +105,12 @@ impl Verifier {
 
     /// POSTs a token; returns (HTTP status, body).
     pub fn verify(&self, token: &str) -> (u16, Value) {
-        let response =
-            ureq::post(&format!("{}/v1/verify", self.base)).send_json(json!({"token": token}));
+        self.verify_json(&json!({"token": token}))
+    }
+
+    /// `POST /v1/verify` with the JSON `request`: (status, answer).
+    pub fn verify_json(&self, request: &Value) -> (u16, Value) {
+        let response = ureq::post(&format!("{}/v1/verify", self.base)).send_json(request);
         match response {
             Ok(r) => (r.status(), r.into_json().unwrap_or(Value::Null)),
             Err(ureq::Error::Status(code, r)) => (code, r.into_json().unwrap_or(Value::Null)),

@@ -204,6 +204,7 @@ mod tests {
                 region: Region::HongKong,
                 kid: KeyId::from_bytes([1; 4]),
                 claims: Claims {
+                    version: healthcode_keys::TokenVersion::CURRENT,
                     token_id: TokenId::from_bytes([id; 12]),
                     colour: Colour::Green,
                     identity: IdentityBinding::from_bytes([0; 16]),
