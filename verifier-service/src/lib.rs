@@ -12,6 +12,7 @@
 //! - [`AppError`]: how a handler refuses a request.
 
 mod error;
+pub mod identity;
 pub mod metrics;
 pub mod openapi;
 pub mod routes;

@@ -22,7 +22,7 @@ use healthcode_verifier::{
     revocation::{StalenessPolicy, WhenStale},
 };
 use healthcode_verifier_service::{
-    AppState, app,
+    AppState, app, identity,
     state::{RevocationSource, Settings},
     sync::sync_forever,
     trust,
@@ -136,6 +136,7 @@ struct Configured {
     redis: Option<String>,
     resync_every: std::time::Duration,
     trust: trust::TrustSource,
+    day_keys: Option<PathBuf>,
     limits: ConnectionLimits,
 }
 
@@ -163,6 +164,7 @@ fn configure(args: ServeArgs) -> anyhow::Result<Configured> {
             .context("--identity-key")?,
         days: args
             .identity_day_keys
+            .clone()
             .as_deref()
             .map(DayKeys::read)
             .transpose()
@@ -212,6 +214,7 @@ fn configure(args: ServeArgs) -> anyhow::Result<Configured> {
             root,
             state_file,
         },
+        day_keys: args.identity_day_keys,
     })
 }
 
@@ -222,6 +225,7 @@ async fn serve(configured: Configured) -> anyhow::Result<()> {
         redis,
         resync_every,
         trust,
+        day_keys,
         limits,
     } = configured;
     if let Some(url) = redis {
@@ -229,6 +233,10 @@ async fn serve(configured: Configured) -> anyhow::Result<()> {
     }
     tokio::spawn(trust::watch(state.clone(), trust));
     tokio::spawn(trust::warn_while_expired(state.clone()));
+    if let Some(path) = day_keys {
+        tokio::spawn(identity::watch(state.clone(), path));
+        tokio::spawn(identity::warn_while_uncovered(state.clone()));
+    }
     let listener = TcpListener::bind(listen)
         .await
         .with_context(|| format!("listening on {listen}"))?;

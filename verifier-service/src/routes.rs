@@ -259,7 +259,7 @@ pub async fn revocations(
 /// Alive (always 200), with whether it is ready and the freshness of what it holds.
 #[utoipa::path(
     get, path = "/healthz", tag = "checkpoint",
-    responses((status = 200, description = "Alive: `ready`, `not_ready`, trust list and revocation freshness", body = Object))
+    responses((status = 200, description = "Alive: `ready`, `not_ready`, trust list and revocation freshness, the identity day keys held (`first_day`, `last_day`, `covers_today`)", body = Object))
 )]
 pub async fn healthz(State(state): State<Arc<AppState>>) -> impl IntoResponse {
     let summary = state.revocation_summary();
@@ -275,6 +275,7 @@ pub async fn healthz(State(state): State<Arc<AppState>>) -> impl IntoResponse {
         "revocations_held": summary.held,
         "revocation_as_of": summary.as_of.map(format_utc),
         "redis_connected": summary.connected,
+        "identity_day_keys": crate::identity::summary(&state),
     }))
 }
 

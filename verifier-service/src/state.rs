@@ -135,6 +135,18 @@ impl AppState {
         *self.checker.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(checker);
     }
 
+    /// Replaces the checker with `change` of the one in use, under the lock,
+    /// so that two reloads at once (trust list and day keys, on one SIGHUP)
+    /// cannot undo each other. `change` may refuse; the checker then stays.
+    pub fn update_checker<E>(
+        &self,
+        change: impl FnOnce(&Checker) -> Result<Checker, E>,
+    ) -> Result<(), E> {
+        let mut held = self.checker.write().unwrap_or_else(|e| e.into_inner());
+        *held = Arc::new(change(&held)?);
+        Ok(())
+    }
+
     /// Runs `change` on the revocations.
     pub fn with_revocations<T>(&self, change: impl FnOnce(&mut Revocations) -> T) -> T {
         change(&mut self.revocations.write().unwrap_or_else(|e| e.into_inner()))

@@ -29,13 +29,14 @@ pub struct TrustSource {
 /// use or than the state file holds.
 pub fn reload(state: &AppState, source: &TrustSource) -> Result<u64, Error> {
     let list = SignedTrustList::read_verified(&source.path, &source.root, state.now())?;
-    let current = state.checker();
-    list.check_not_older_than(Some(current.trust().seq()))?;
-    if let Some(file) = &source.state_file {
-        TrustState::guard(file, source.root.kid, &list)?;
-    }
     let seq = list.seq();
-    state.set_checker(current.with_trust(list));
+    state.update_checker(|current| {
+        list.check_not_older_than(Some(current.trust().seq()))?;
+        if let Some(file) = &source.state_file {
+            TrustState::guard(file, source.root.kid, &list)?;
+        }
+        Ok(current.with_trust(list))
+    })?;
     Ok(seq)
 }
 

@@ -1,7 +1,7 @@
 //! From an input (token text or image) to a [`Verdict`].
 
 use healthcode_keys::{
-    IdentityCheck, IdentityKeys, Presented, TrustList, UnverifiedToken, hktime::format_hk,
+    DayKeys, IdentityCheck, IdentityKeys, Presented, TrustList, UnverifiedToken, hktime::format_hk,
     token::looks_like_token,
 };
 use time::OffsetDateTime;
@@ -73,6 +73,25 @@ impl Checker {
     /// The trust list in use.
     pub fn trust(&self) -> &TrustList {
         &self.trust
+    }
+
+    /// The identity keys in use.
+    pub fn identity(&self) -> &IdentityKeys {
+        &self.identity
+    }
+
+    /// The same checker with other version 2 day keys (a checkpoint's next
+    /// file of days); the version 1 key stays.
+    pub fn with_day_keys(&self, days: DayKeys) -> Self {
+        Checker {
+            trust: self.trust.clone(),
+            identity: IdentityKeys {
+                v1: self.identity.v1.clone(),
+                days: Some(days),
+            },
+            limits: self.limits,
+            accept_specimens: self.accept_specimens,
+        }
     }
 
     /// True when an ID document given with a code can be checked (for some

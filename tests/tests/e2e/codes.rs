@@ -540,6 +540,32 @@ fn a_checkpoint_with_the_days_key_matches_the_holders_card_and_nothing_else() {
             .contains("no identity key for"),
         "{answer}"
     );
+    let health = elsewhere.get("/healthz").unwrap_or_default();
+    assert_eq!(
+        health["identity_day_keys"]["covers_today"], false,
+        "{health}"
+    );
+    // The operator puts the current days in place: taken up without a restart.
+    std::fs::copy(keys.path("identity-days.key"), &old).unwrap_or_else(|e| panic!("{e}"));
+    let deadline = Instant::now() + Duration::from_secs(6);
+    loop {
+        let (_, answer) = elsewhere.verify_json(&json!({
+            "token": token, "id_doc": document, "date_of_issue": person.date_of_issue,
+        }));
+        if answer["identity"] == "match" {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "new day keys not taken up: {answer}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let health = elsewhere.get("/healthz").unwrap_or_default();
+    assert_eq!(
+        health["identity_day_keys"]["covers_today"], true,
+        "{health}"
+    );
     // A date of issue that is not a date, or without a document: 400, named.
     for request in [
         json!({"token": token, "id_doc": document, "date_of_issue": "1/3/2018"}),
