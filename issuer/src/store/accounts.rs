@@ -11,6 +11,9 @@ use crate::{
     model::{AccountStatus, RegisterCheck, Route, application::Application, proof::ProofType},
 };
 
+/// Register rows per `INSERT` (two values each: far under SQLite's 32,766).
+const REGISTER_ROWS_PER_STATEMENT: usize = 1000;
+
 /// An account's non-personal fields: what routing and activation decide on.
 #[derive(Debug, Clone)]
 pub struct Account {
@@ -459,7 +462,8 @@ impl Store {
         })
     }
 
-    /// Replaces the register of identity cards with `entries` (blind indexes).
+    /// Replaces the register of identity cards with `entries` (blind indexes),
+    /// a thousand rows to an `INSERT`.
     ///
     /// # Errors
     /// [`Error::Db`]; on error nothing changes.
@@ -472,7 +476,7 @@ impl Store {
         sqlx::query("DELETE FROM id_register")
             .execute(&mut *tx)
             .await?;
-        for chunk in entries.chunks(1000) {
+        for chunk in entries.chunks(REGISTER_ROWS_PER_STATEMENT) {
             let mut insert = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
                 "INSERT INTO id_register (entry_index, imported_at) ",
             );
