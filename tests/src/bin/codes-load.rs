@@ -31,7 +31,7 @@ use healthcode_issuer::{
         signer::Signer,
     },
     issue::{Holder, issue_code},
-    model::{AccountStatus, Role, Route, application::Application, phone::Phone},
+    model::{AccountStatus, Role, Route, application::Application, phone::Phone, venue::VenueName},
     qr,
     rules::evaluate,
     store::{Store, accounts::NewAccount, codes::NewCode},
@@ -153,15 +153,18 @@ async fn seed(
     let venues: Vec<String> = std::iter::once(HOT_VENUE.to_owned())
         .chain((0..VENUES).map(|v| format!("venue-{v:05}")))
         .collect();
-    let mut tx = store.write().await?;
-    for chunk in venues.chunks(500) {
-        let mut insert = QueryBuilder::<Sqlite>::new("INSERT INTO venues (id, name) ");
-        insert.push_values(chunk, |mut row, venue| {
-            row.push_bind(venue).push_bind(format!("Venue {venue}"));
-        });
-        insert.build().execute(&mut *tx).await?;
-    }
-    tx.commit().await?;
+    // The operator's venue registry, through the store's own import.
+    let registry: Vec<(String, VenueName)> = venues
+        .iter()
+        .map(|venue| {
+            let name = VenueName {
+                en: format!("Venue {venue}"),
+                zh: None,
+            };
+            (venue.clone(), name)
+        })
+        .collect();
+    store.replace_venues(&registry, now).await?;
     for first in (0..args.residents).step_by(SEED_STEP) {
         let mut tx = store.write().await?;
         let mut visits = Vec::new();
