@@ -127,6 +127,16 @@ pub enum StoreCommand {
     /// The audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Delete what the retention table (docs/retention.md) says is past its
+    /// time, audited with counts; print the counts as JSON.
+    Purge {
+        /// Where the data lives.
+        #[command(flatten)]
+        data: DataArgs,
+        /// Count what would be deleted, and delete nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 /// Where the data lives.
@@ -175,7 +185,8 @@ impl StoreCommand {
                 | StaffCommand::Rotate { data, .. },
             )
             | StoreCommand::Sms(SmsCommand::Outbox { data, .. })
-            | StoreCommand::Audit(AuditCommand::Verify { data }) => data,
+            | StoreCommand::Audit(AuditCommand::Verify { data })
+            | StoreCommand::Purge { data, .. } => data,
         }
     }
 }

@@ -103,6 +103,7 @@ fn run_store_command(
         StoreCommand::Staff(command) => operations::staff(runtime, command, now),
         StoreCommand::Sms(command) => operations::sms(runtime, command),
         StoreCommand::Audit(command) => operations::audit(runtime, command),
+        StoreCommand::Purge { data, dry_run } => operations::purge(runtime, &data, dry_run, now),
     }
 }
 

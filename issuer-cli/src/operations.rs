@@ -1,11 +1,12 @@
-//! What operators run day to day: letters, staff, the SMS outbox, the audit log.
+//! What operators run day to day: letters, staff, the SMS outbox, the audit
+//! log, the purge.
 
-use healthcode_issuer::residents::verification;
+use healthcode_issuer::{model::Actor, residents::verification};
 use time::OffsetDateTime;
 
 use crate::{
     Done,
-    args::{AuditCommand, LettersCommand, SmsCommand, StaffCommand},
+    args::{AuditCommand, DataArgs, LettersCommand, SmsCommand, StaffCommand},
 };
 
 /// `issuer letters export`.
@@ -61,6 +62,22 @@ pub fn sms(runtime: &tokio::runtime::Runtime, command: SmsCommand) -> anyhow::Re
     for sms in runtime.block_on(store.outbox(limit))? {
         println!("{}", serde_json::to_string(&sms)?);
     }
+    Ok(Done::Succeeded)
+}
+
+/// `issuer purge [--dry-run]`: the counts, as one JSON line.
+pub fn purge(
+    runtime: &tokio::runtime::Runtime,
+    data: &DataArgs,
+    dry_run: bool,
+    now: OffsetDateTime,
+) -> anyhow::Result<Done> {
+    let store = data.open(runtime)?;
+    let counts = runtime.block_on(store.purge(now, dry_run, &Actor::Cli))?;
+    println!(
+        "{}",
+        serde_json::json!({"dry_run": dry_run, "purged": counts})
+    );
     Ok(Done::Succeeded)
 }
 

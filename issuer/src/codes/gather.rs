@@ -116,53 +116,21 @@ pub async fn gather(
 
 #[cfg(test)]
 mod tests {
-    use healthcode_keys::IdDocument;
     use serde_json::{Value, json};
-    use time::macros::{date, datetime};
+    use time::macros::datetime;
 
     use super::*;
     use crate::{
         feeds::{Submitter, submit},
-        model::{
-            AccountStatus, Actor, FeedKind, Route, VisitRecord, application::Application,
-            phone::Phone,
-        },
+        model::{Actor, FeedKind, VisitRecord},
         rules::{Reason, evaluate},
-        store::accounts::NewAccount,
+        store::test_support::active_resident,
     };
 
     const NOW: OffsetDateTime = datetime!(2022-12-10 01:00 UTC);
 
     async fn resident(store: &Store, number: &str, building: &str) -> Result<Account, Error> {
-        let document: IdDocument = number.parse()?;
-        let application = Application {
-            name: "CHAN Tai Man".into(),
-            document: document.clone(),
-            date_of_issue: date!(2018 - 03 - 01),
-            phone: Phone::parse("9123 4567").map_err(|_| Error::NotFound { what: "phone" })?,
-            address: "Flat 1, Block A".into(),
-            proof: None,
-        };
-        let (id, index) = (store.new_id(), store.document_index(&document));
-        let mut tx = store.write().await?;
-        let new = NewAccount {
-            id: &id,
-            application: &application,
-            id_index: &index,
-            issue_index: "test",
-            route: Route::Housing,
-            status: AccountStatus::Active,
-            priority: 0,
-            building_id: Some(building),
-            register_check: crate::model::RegisterCheck::Unchecked,
-        };
-        store.insert_account(&mut tx, &new, NOW).await?;
-        tx.commit().await?;
-        let mut conn = store.pool().acquire().await?;
-        store
-            .account(&mut *conn, &id)
-            .await?
-            .ok_or(Error::NotFound { what: "account" })
+        active_resident(store, number, building, NOW).await
     }
 
     #[tokio::test]

@@ -188,6 +188,7 @@ pub async fn serve(
         ),
     }
     tokio::spawn(workers::reevaluate_forever(state.clone()));
+    tokio::spawn(workers::purge_forever(state.clone()));
     if let Some(path) = background.audit_anchor.clone() {
         tokio::spawn(workers::anchor_forever(state.clone(), path));
     }

@@ -1,6 +1,6 @@
 //! The service's background work: re-evaluations after feed records,
-//! delivering revocations to Redis, reloading the signing key, and
-//! anchoring the audit chain.
+//! delivering revocations to Redis, reloading the signing key, anchoring
+//! the audit chain, and purging what is past its time.
 //!
 //! Each worker wakes at once when a request of this process gives it work,
 //! and polls every [`POLL`] for work another process wrote (`issuer feeds
@@ -64,6 +64,31 @@ pub async fn anchor_once(state: &AppState, path: &std::path::Path) {
             tracing::error!(error = %e, "AUDIT LOG ALTERED: the anchor is kept; investigate with issuer audit verify");
         }
         Err(e) => tracing::warn!(error = %e, "the audit anchor could not be moved; trying again"),
+    }
+}
+
+/// How often the retention table is enforced (`docs/retention.md`).
+pub const PURGE_EVERY: Duration = Duration::from_secs(60 * 60);
+
+/// Purges what is past its time every [`PURGE_EVERY`], from the start.
+pub async fn purge_forever(state: Arc<AppState>) {
+    let mut every = tokio::time::interval(PURGE_EVERY);
+    loop {
+        every.tick().await;
+        match state
+            .store
+            .purge(state.now(), false, &crate::model::Actor::System)
+            .await
+        {
+            Ok(counts) => tracing::info!(
+                visits = counts.visits,
+                sms = counts.sms,
+                letters = counts.letters,
+                sessions = counts.sessions,
+                "purged what is past its time"
+            ),
+            Err(e) => tracing::warn!(error = %e, "the purge failed; trying again at the next hour"),
+        }
     }
 }
 

@@ -27,9 +27,12 @@ pub mod feeds;
 pub mod in_force;
 pub mod messages;
 pub mod pins;
+pub mod purge;
 pub mod reevaluations;
 pub mod sessions;
 pub mod staff;
+#[cfg(test)]
+pub(crate) mod test_support;
 pub mod venues;
 pub mod visits;
 
@@ -145,7 +148,10 @@ impl Store {
             // Multi-row upserts keep a statement journal; in memory it costs no
             // file writes. A larger page cache keeps the indexes warm.
             .pragma("temp_store", "memory")
-            .pragma("cache_size", "-16384");
+            .pragma("cache_size", "-16384")
+            // Deleted rows are overwritten, not left in free pages: a purge
+            // (docs/retention.md) must leave nothing in the file.
+            .pragma("secure_delete", "on");
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .connect_with(options.clone())

@@ -496,3 +496,34 @@ fn sms_goes_out_through_the_webhook_gateway() {
     }
     assert_eq!(server.outbox()[0]["attempts"], 2);
 }
+
+/// `issuer purge` against a live service's data: the dry run counts and
+/// deletes nothing, the real run is audited with counts, the audit log still
+/// verifies, and a recent upload is kept.
+#[test]
+fn the_purge_command_counts_deletes_nothing_early_and_is_audited() {
+    let server = IssuerServer::start(RELAXED);
+    let person = Person::hkid();
+    crate::accounts::import_housing(&server, &person);
+    let (status, body) = server.register(&person.form(), None);
+    assert_eq!(status, 202, "{body}");
+    let purge = |args: &[&str]| {
+        let output = server.cli(args);
+        assert!(output.status.success(), "{}", stderr(&output));
+        serde_json::from_slice::<Value>(&output.stdout).unwrap_or(Value::Null)
+    };
+    let dry = purge(&["purge", "--dry-run"]);
+    assert_eq!(dry["dry_run"], true, "{dry}");
+    for kind in ["visits", "sms", "letters", "sessions"] {
+        assert_eq!(
+            dry["purged"][kind], 0,
+            "nothing is past its time yet: {dry}"
+        );
+    }
+    let real = purge(&["purge"]);
+    assert_eq!(real["dry_run"], false, "{real}");
+    let audited = server.cli(&["audit", "verify"]);
+    assert!(audited.status.success(), "{}", stderr(&audited));
+    // The PIN SMS queued at registration is still there: kept two days.
+    assert!(!server.outbox().is_empty(), "a fresh SMS is not purged");
+}

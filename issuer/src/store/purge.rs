@@ -1,0 +1,232 @@
+//! The retention table enforced: personal data past its time is deleted,
+//! counted and audited, and the deleted content is overwritten in the files
+//! (`secure_delete`, then a truncating WAL checkpoint). `docs/retention.md`
+//! is the table in words.
+
+use serde::Serialize;
+use time::{Duration, OffsetDateTime};
+
+use super::{Store, Tx, to_db};
+use crate::{
+    Error,
+    model::{Actor, VISIT_WINDOW},
+};
+
+/// How long a sent (or given-up) SMS is kept after it was queued: the daily
+/// limits per holder count the last 24 hours.
+pub const SMS_KEPT: Duration = Duration::days(2);
+/// How long a letter is kept after it was exported for printing: the resend
+/// rule looks back 7 days.
+pub const LETTER_KEPT: Duration = Duration::days(30);
+
+/// Rows past their time, by kind.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct PurgeCounts {
+    /// Visits 31 days after check-in.
+    pub visits: i64,
+    /// SMS sent or given up, two days after they were queued.
+    pub sms: i64,
+    /// Letters 30 days after export.
+    pub letters: i64,
+    /// Expired sessions.
+    pub sessions: i64,
+}
+
+impl PurgeCounts {
+    /// Rows in all.
+    pub fn total(&self) -> i64 {
+        self.visits + self.sms + self.letters + self.sessions
+    }
+}
+
+/// One kind of row past its time: the table and the condition, with `$1`
+/// the cut-off instant.
+struct Rule {
+    table: &'static str,
+    past: &'static str,
+    kept: Duration,
+}
+
+const VISITS: Rule = Rule {
+    table: "visits",
+    past: "check_in <= $1",
+    kept: VISIT_WINDOW,
+};
+const SMS: Rule = Rule {
+    table: "sms_outbox",
+    past: "status <> 'queued' AND created_at <= $1",
+    kept: SMS_KEPT,
+};
+const LETTERS: Rule = Rule {
+    table: "letters",
+    past: "exported_at IS NOT NULL AND exported_at <= $1",
+    kept: LETTER_KEPT,
+};
+const SESSIONS: Rule = Rule {
+    table: "sessions",
+    past: "expires_at <= $1",
+    kept: Duration::ZERO,
+};
+
+impl Store {
+    /// Deletes what the retention table says is past its time at `now` (or,
+    /// with `dry_run`, only counts it), and audits a real run's counts as
+    /// `actor`. Then overwrites the deleted pages in the files.
+    ///
+    /// # Errors
+    /// [`Error::Db`]; then nothing is deleted.
+    pub async fn purge(
+        &self,
+        now: OffsetDateTime,
+        dry_run: bool,
+        actor: &Actor,
+    ) -> Result<PurgeCounts, Error> {
+        let mut tx = self.write().await?;
+        let counts = PurgeCounts {
+            visits: apply(&mut tx, &VISITS, now, dry_run).await?,
+            sms: apply(&mut tx, &SMS, now, dry_run).await?,
+            letters: apply(&mut tx, &LETTERS, now, dry_run).await?,
+            sessions: apply(&mut tx, &SESSIONS, now, dry_run).await?,
+        };
+        if dry_run {
+            return Ok(counts);
+        }
+        let detail = serde_json::to_value(counts).unwrap_or_default();
+        self.audit(&mut tx, now, actor, "data_purged", "none", &detail)
+            .await?;
+        tx.commit().await?;
+        // The deleted content is zeroed in the pages (secure_delete); the
+        // WAL still holds the old pages until it is checkpointed and cut.
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&self.writer)
+            .await?;
+        Ok(counts)
+    }
+}
+
+/// Counts the rows `rule` finds past their time at `now`, and deletes them
+/// unless `dry_run`.
+async fn apply(tx: &mut Tx, rule: &Rule, now: OffsetDateTime, dry_run: bool) -> Result<i64, Error> {
+    let cut_off = to_db(now - rule.kept);
+    let verb = if dry_run {
+        "SELECT COUNT(*) FROM"
+    } else {
+        "DELETE FROM"
+    };
+    let sql = format!("{verb} {} WHERE {}", rule.table, rule.past);
+    if dry_run {
+        Ok(sqlx::query_scalar(&sql)
+            .bind(cut_off)
+            .fetch_one(&mut **tx)
+            .await?)
+    } else {
+        let done = sqlx::query(&sql).bind(cut_off).execute(&mut **tx).await?;
+        Ok(done.rows_affected() as i64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+    use time::macros::datetime;
+
+    use super::*;
+    use crate::{model::VisitRecord, store::test_support::active_resident};
+
+    const NOW: OffsetDateTime = datetime!(2022-12-10 01:00 UTC);
+
+    fn visit(venue: &str, check_in: &str) -> Result<VisitRecord, Error> {
+        VisitRecord::check(json!({"venue_id": venue, "check_in": check_in}), NOW)
+            .map_err(|_| Error::NotFound { what: "visit" })
+    }
+
+    /// Every file of the data folder, as bytes, joined.
+    fn files(dir: &std::path::Path) -> Vec<u8> {
+        std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|entry| std::fs::read(entry.path()).ok())
+            .flatten()
+            .collect()
+    }
+
+    fn holds(haystack: &[u8], needle: &str) -> bool {
+        haystack
+            .windows(needle.len())
+            .any(|w| w == needle.as_bytes())
+    }
+
+    #[tokio::test]
+    async fn visits_past_31_days_are_gone_from_the_files_and_the_purge_is_audited()
+    -> Result<(), Error> {
+        let (dir, store) = Store::open_temporary().await?;
+        let resident = active_resident(&store, "HKID:A123456(3)", "bldg-a", NOW).await?;
+        let old = visit("venue-purged-wonton-house", "2022-11-20T10:00:00Z")?;
+        let recent = visit("venue-kept-tea-house", "2022-12-09T10:00:00Z")?;
+        store
+            .store_visits(&resident.id, &[old, recent], NOW)
+            .await?;
+        let system = Actor::System;
+        // 31 days after the old check-in, to the second: past its time.
+        let later = datetime!(2022-12-21 10:00 UTC);
+
+        let counted = store.purge(later, true, &system).await?;
+        assert_eq!(counted.visits, 1, "{counted:?}");
+        assert!(
+            holds(&files(dir.path()), "venue-purged-wonton-house"),
+            "a dry run deletes nothing"
+        );
+        let entries_before = store.verify_audit_chain().await?;
+
+        let purged = store.purge(later, false, &system).await?;
+        assert_eq!(purged, counted, "the run does what the dry run counted");
+        let bytes = files(dir.path());
+        assert!(
+            !holds(&bytes, "venue-purged-wonton-house"),
+            "purged visit left in the files"
+        );
+        assert!(
+            holds(&bytes, "venue-kept-tea-house"),
+            "the recent visit stays"
+        );
+        assert_eq!(
+            store.verify_audit_chain().await?,
+            entries_before + 1,
+            "one audit entry per run, and the chain still verifies"
+        );
+        let (detail,): (String,) =
+            sqlx::query_as("SELECT detail FROM audit_log WHERE action = 'data_purged'")
+                .fetch_one(store.pool())
+                .await?;
+        assert!(detail.contains("\"visits\":1"), "{detail}");
+        assert!(!detail.contains("venue"), "counts, not contents: {detail}");
+        assert_eq!(
+            store.purge(later, false, &system).await?.total(),
+            0,
+            "nothing twice"
+        );
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn each_kind_is_kept_exactly_its_time() -> Result<(), Error> {
+        let (_dir, store) = Store::open_temporary().await?;
+        let resident = active_resident(&store, "HKID:A123456(3)", "bldg-a", NOW).await?;
+        store
+            .store_visits(
+                &resident.id,
+                &[visit("venue-1", "2022-12-09T10:00:00Z")?],
+                NOW,
+            )
+            .await?;
+        let check_in = datetime!(2022-12-09 10:00 UTC);
+        let at = |instant| store.purge(instant, true, &Actor::System);
+        assert_eq!(
+            at(check_in + VISIT_WINDOW - Duration::SECOND).await?.visits,
+            0
+        );
+        assert_eq!(at(check_in + VISIT_WINDOW).await?.visits, 1);
+        Ok(())
+    }
+}
