@@ -6,7 +6,7 @@
 use serde::Serialize;
 use time::{Duration, OffsetDateTime};
 
-use super::{Store, Tx, to_db};
+use super::{Store, to_db};
 use crate::{
     Error,
     model::{Actor, VISIT_WINDOW},
@@ -68,29 +68,36 @@ const SESSIONS: Rule = Rule {
     kept: Duration::ZERO,
 };
 
+/// Rows deleted per write transaction: a purge of millions of visits must
+/// not hold the single writer (and every application behind it) for seconds.
+pub const PURGE_BATCH: i64 = 10_000;
+
 impl Store {
     /// Deletes what the retention table says is past its time at `now` (or,
-    /// with `dry_run`, only counts it), and audits a real run's counts as
-    /// `actor`. Then overwrites the deleted pages in the files.
+    /// with `dry_run`, only counts it), in batches of [`PURGE_BATCH`] rows
+    /// per transaction, and audits a real run's counts as `actor`. Then
+    /// overwrites the deleted pages in the files.
     ///
     /// # Errors
-    /// [`Error::Db`]; then nothing is deleted.
+    /// [`Error::Db`]; batches deleted before it stay deleted (they were past
+    /// their time) and the next run deletes the rest.
     pub async fn purge(
         &self,
         now: OffsetDateTime,
         dry_run: bool,
         actor: &Actor,
     ) -> Result<PurgeCounts, Error> {
-        let mut tx = self.write().await?;
+        let run = |rule| self.purge_rule(rule, now, dry_run);
         let counts = PurgeCounts {
-            visits: apply(&mut tx, &VISITS, now, dry_run).await?,
-            sms: apply(&mut tx, &SMS, now, dry_run).await?,
-            letters: apply(&mut tx, &LETTERS, now, dry_run).await?,
-            sessions: apply(&mut tx, &SESSIONS, now, dry_run).await?,
+            visits: run(&VISITS).await?,
+            sms: run(&SMS).await?,
+            letters: run(&LETTERS).await?,
+            sessions: run(&SESSIONS).await?,
         };
         if dry_run {
             return Ok(counts);
         }
+        let mut tx = self.write().await?;
         let detail = serde_json::to_value(counts).unwrap_or_default();
         self.audit(&mut tx, now, actor, "data_purged", "none", &detail)
             .await?;
@@ -102,26 +109,39 @@ impl Store {
             .await?;
         Ok(counts)
     }
-}
 
-/// Counts the rows `rule` finds past their time at `now`, and deletes them
-/// unless `dry_run`.
-async fn apply(tx: &mut Tx, rule: &Rule, now: OffsetDateTime, dry_run: bool) -> Result<i64, Error> {
-    let cut_off = to_db(now - rule.kept);
-    let verb = if dry_run {
-        "SELECT COUNT(*) FROM"
-    } else {
-        "DELETE FROM"
-    };
-    let sql = format!("{verb} {} WHERE {}", rule.table, rule.past);
-    if dry_run {
-        Ok(sqlx::query_scalar(&sql)
-            .bind(cut_off)
-            .fetch_one(&mut **tx)
-            .await?)
-    } else {
-        let done = sqlx::query(&sql).bind(cut_off).execute(&mut **tx).await?;
-        Ok(done.rows_affected() as i64)
+    /// Counts the rows `rule` finds past their time at `now` or, unless
+    /// `dry_run`, deletes them a batch per transaction.
+    async fn purge_rule(
+        &self,
+        rule: &Rule,
+        now: OffsetDateTime,
+        dry_run: bool,
+    ) -> Result<i64, Error> {
+        let cut_off = to_db(now - rule.kept);
+        let (table, past) = (rule.table, rule.past);
+        if dry_run {
+            let sql = format!("SELECT COUNT(*) FROM {table} WHERE {past}");
+            return Ok(sqlx::query_scalar(&sql)
+                .bind(cut_off)
+                .fetch_one(self.pool())
+                .await?);
+        }
+        let sql = format!(
+            "DELETE FROM {table} WHERE rowid IN \
+             (SELECT rowid FROM {table} WHERE {past} LIMIT {PURGE_BATCH})"
+        );
+        let mut deleted = 0;
+        loop {
+            let mut tx = self.write().await?;
+            let done = sqlx::query(&sql).bind(cut_off).execute(&mut *tx).await?;
+            tx.commit().await?;
+            let rows = done.rows_affected() as i64;
+            deleted += rows;
+            if rows < PURGE_BATCH {
+                return Ok(deleted);
+            }
+        }
     }
 }
 
@@ -227,6 +247,29 @@ mod tests {
             0
         );
         assert_eq!(at(check_in + VISIT_WINDOW).await?.visits, 1);
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn a_purge_larger_than_a_batch_deletes_every_row() -> Result<(), Error> {
+        let (_dir, store) = Store::open_temporary().await?;
+        let resident = active_resident(&store, "HKID:A123456(3)", "bldg-a", NOW).await?;
+        let first = datetime!(2022-11-20 00:00 UTC);
+        let visits = (0..PURGE_BATCH + 5)
+            .map(|n| {
+                let check_in = first + Duration::seconds(n);
+                let at = check_in.format(&time::format_description::well_known::Rfc3339);
+                visit(&format!("venue-{}", n % 7), &at.unwrap_or_default())
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        store.store_visits(&resident.id, &visits, NOW).await?;
+        let later = NOW + VISIT_WINDOW;
+        let purged = store.purge(later, false, &Actor::System).await?;
+        assert_eq!(purged.visits, PURGE_BATCH + 5);
+        let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM visits")
+            .fetch_one(store.pool())
+            .await?;
+        assert_eq!(left, 0);
         Ok(())
     }
 }

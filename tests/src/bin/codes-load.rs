@@ -4,7 +4,8 @@
 //! Redis, and held by a real `verifier serve`. Floors measured in the same
 //! run: an HTTP round trip, signing and rendering a code in-process, a
 //! one-row commit; evaluating the touched residents in-process, and
-//! publishing as many revocations straight to Redis.
+//! publishing as many revocations straight to Redis. Last, the purge of every
+//! seeded visit, 32 days on, beside counting them.
 //!
 //! `cargo build --release --bins && target/release/codes-load`
 //!
@@ -596,6 +597,44 @@ fn main() -> anyhow::Result<()> {
         "| floor: publish {} revocations straight to Redis | {:.0} |",
         args.touched,
         publish_floor.as_secs_f64() * 1000.0
+    );
+    purge_figures(&runtime, &store, now)
+}
+
+/// The purge 32 days on, when every seeded visit is past its time: rows per
+/// second, beside counting the same rows (the dry run) in the same run.
+fn purge_figures(
+    runtime: &tokio::runtime::Runtime,
+    store: &Store,
+    now: OffsetDateTime,
+) -> anyhow::Result<()> {
+    let later = now + time::Duration::days(32);
+    let actor = healthcode_issuer::model::Actor::Cli;
+    let started = Instant::now();
+    let counted = runtime.block_on(store.purge(later, true, &actor))?;
+    let counting = started.elapsed();
+    let started = Instant::now();
+    let purged = runtime.block_on(store.purge(later, false, &actor))?;
+    let purging = started.elapsed();
+    anyhow::ensure!(
+        purged == counted,
+        "the purge deleted what the dry run did not count"
+    );
+    let per_second = |rows: i64, took: Duration| rows as f64 / took.as_secs_f64();
+    println!("\n## The purge, 32 days on\n");
+    println!("| operation | rows | ms | rows per second |");
+    println!("| --- | ---: | ---: | ---: |");
+    println!(
+        "| purge (secure delete, audit, WAL truncated) | {} | {:.0} | {:.0} |",
+        purged.total(),
+        purging.as_secs_f64() * 1000.0,
+        per_second(purged.total(), purging)
+    );
+    println!(
+        "| floor: count the same rows (dry run) | {} | {:.0} | {:.0} |",
+        counted.total(),
+        counting.as_secs_f64() * 1000.0,
+        per_second(counted.total(), counting)
     );
     Ok(())
 }
