@@ -144,10 +144,10 @@ fn presented(request: &VerifyRequest) -> Result<Option<Presented>, AppError> {
     }))
 }
 
-/// Checks a code with a presented document on a blocking thread, once a
-/// worker permit is free: a version 2 identity check is one Argon2id
-/// evaluation (16 MiB, milliseconds of CPU), so at most `--image-decoders`
-/// of them and the photos run at once.
+/// Checks a code with a presented document on a blocking thread, once an
+/// identity-check permit is free: a version 2 identity check is one Argon2id
+/// evaluation (16 MiB, milliseconds of CPU), so at most one per core runs at
+/// once, and never behind a photo.
 async fn check_identity(
     state: &AppState,
     checker: Arc<Checker>,
@@ -155,7 +155,8 @@ async fn check_identity(
     presented: Presented,
     now: time::OffsetDateTime,
 ) -> Result<Verdict, AppError> {
-    let permit = tokio::time::timeout(DECODE_QUEUE_WAIT, state.decoders.clone().acquire_owned())
+    let permits = state.identity_checks.clone();
+    let permit = tokio::time::timeout(DECODE_QUEUE_WAIT, permits.acquire_owned())
         .await
         .map_err(|_| AppError::Busy)?
         .map_err(|_| AppError::Busy)?;

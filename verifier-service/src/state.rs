@@ -100,6 +100,10 @@ pub struct AppState {
     pub metrics: Metrics,
     /// Permits to decode a photo: decoding is CPU work without await points.
     pub decoders: Arc<tokio::sync::Semaphore>,
+    /// Permits to check a presented document (one Argon2id evaluation, 16
+    /// MiB): as many as the machine has cores, and apart from the photos, so
+    /// that an officer's check never queues behind a slow photo.
+    pub identity_checks: Arc<tokio::sync::Semaphore>,
     clock: fn() -> OffsetDateTime,
 }
 
@@ -112,6 +116,9 @@ impl AppState {
             settings,
             metrics: Metrics::default(),
             decoders: Arc::new(tokio::sync::Semaphore::new(settings.image_decoders.max(1))),
+            identity_checks: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(1, |cores| cores.get()),
+            )),
             clock,
         }
     }

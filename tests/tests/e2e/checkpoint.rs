@@ -11,7 +11,7 @@ use healthcode_tests::redis_server::RedisServer;
 use serde_json::{Value, json};
 
 use crate::{
-    support::{KeySet, bin, issuer_deliver, issuer_revoke, run, stderr, token_id_of},
+    support::{CARD_ISSUED, KeySet, bin, issuer_deliver, issuer_revoke, run, stderr, token_id_of},
     verifier_service::{Verifier, redis_command, wait_connected},
 };
 
@@ -297,7 +297,7 @@ fn black_png(side: u32) -> Vec<u8> {
 }
 
 #[test]
-fn hostile_images_cannot_starve_a_token_request() {
+fn hostile_images_cannot_starve_a_token_request_or_an_identity_check() {
     let set = KeySet::new(false);
     let token = set.issue("green", ALICE, &[]);
     let verifier = Verifier::start(&set, &[]);
@@ -331,10 +331,20 @@ fn hostile_images_cannot_starve_a_token_request() {
         let attackers: Vec<_> = (0..8).map(|_| scope.spawn(|| post_png(&hostile))).collect();
         std::thread::sleep(Duration::from_millis(200));
         let mut slowest = Duration::ZERO;
+        let with_card = json!({"token": token, "id_doc": ALICE, "date_of_issue": CARD_ISSUED});
         for _ in 0..10 {
             let started = Instant::now();
             let (status, body) = verifier.verify(&token);
             assert_eq!((status, &body["valid"]), (200, &json!(true)), "{body}");
+            slowest = slowest.max(started.elapsed());
+            // An officer's identity check does not queue behind the photos.
+            let started = Instant::now();
+            let (status, body) = verifier.verify_json(&with_card);
+            assert_eq!(
+                (status, &body["identity"]),
+                (200, &json!("match")),
+                "{body}"
+            );
             slowest = slowest.max(started.elapsed());
             std::thread::sleep(Duration::from_millis(50));
         }
