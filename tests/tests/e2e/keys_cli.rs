@@ -171,21 +171,7 @@ fn day_keys_are_given_for_a_bounded_run_of_days_and_refused_otherwise() {
     );
     assert!(!file.contains("2022-12-17"), "{file}");
     let master = set.path("identity-master.key");
-    let day_keys = |from: &str, days: &str, out: &str| {
-        let out = set.path(out);
-        let args = [
-            "identity-day-keys",
-            "--master",
-            &master,
-            "--from",
-            from,
-            "--days",
-            days,
-            "--out",
-            &out,
-        ];
-        run("keys", &args, &set.state())
-    };
+    let day_keys = |from: &str, days: &str, out: &str| set.day_keys(out, from, days);
     for (from, days, problem) in [
         ("2022-12-10", "0", "0 is not in 1..=62"),
         ("2022-12-10", "63", "63 is not in 1..=62"),
@@ -200,46 +186,30 @@ fn day_keys_are_given_for_a_bounded_run_of_days_and_refused_otherwise() {
     assert_eq!(again.status.code(), Some(1), "never overwritten");
     // A day-key file is not a master key: the issuer refuses it by kind.
     let key = set.path(&format!("{}.secret", set.kid));
-    let wrong_kind = run(
-        "issuer",
-        &[
+    let issue = |master: &str, date_of_issue: &str| {
+        let args = [
             "issue",
             "--key",
             &key,
             "--identity-master-key",
-            &written,
+            master,
             "--colour",
             "green",
             "--id-doc",
             "HKID:A1234563",
             "--date-of-issue",
-            "2018-03-01",
-        ],
-        &set.state(),
-    );
+            date_of_issue,
+        ];
+        run("issuer", &args, &set.state())
+    };
+    let wrong_kind = issue(&written, "2018-03-01");
     assert_eq!(wrong_kind.status.code(), Some(1));
     assert!(
         stderr(&wrong_kind).contains("identity master key file is not valid"),
         "{}",
         stderr(&wrong_kind)
     );
-    let bad_date = run(
-        "issuer",
-        &[
-            "issue",
-            "--key",
-            &key,
-            "--identity-master-key",
-            &master,
-            "--colour",
-            "green",
-            "--id-doc",
-            "HKID:A1234563",
-            "--date-of-issue",
-            "2018-13-01",
-        ],
-        &set.state(),
-    );
+    let bad_date = issue(&master, "2018-13-01");
     assert_eq!(bad_date.status.code(), Some(2));
     assert!(
         stderr(&bad_date).contains("YYYY-MM-DD"),

@@ -140,11 +140,14 @@ impl KeySet {
     /// Writes the day keys of `days` Hong Kong days from `from` (YYYY-MM-DD)
     /// to `file` in the key folder, with the real `keys` CLI; its path.
     pub fn write_day_keys(&self, file: &str, from: &str, days: u16) -> String {
-        let (master, out, days) = (
-            self.path("identity-master.key"),
-            self.path(file),
-            days.to_string(),
-        );
+        let output = self.day_keys(file, from, &days.to_string());
+        assert!(output.status.success(), "{}", stderr(&output));
+        self.path(file)
+    }
+
+    /// Runs `keys identity-day-keys` for `file` in the key folder, as given.
+    pub fn day_keys(&self, file: &str, from: &str, days: &str) -> Output {
+        let (master, out) = (self.path("identity-master.key"), self.path(file));
         let args = [
             "identity-day-keys",
             "--master",
@@ -152,13 +155,11 @@ impl KeySet {
             "--from",
             from,
             "--days",
-            &days,
+            days,
             "--out",
             &out,
         ];
-        let output = run("keys", &args, &self.state());
-        assert!(output.status.success(), "{}", stderr(&output));
-        out
+        run("keys", &args, &self.state())
     }
 
     /// Path of a file in the key folder.
