@@ -29,13 +29,6 @@ pub struct Bound {
     issued_at: OffsetDateTime,
 }
 
-impl Bound {
-    /// The token id the code will carry.
-    pub fn token_id(&self) -> TokenId {
-        self.token_id
-    }
-}
-
 /// `holder`'s binding to the fresh `token_id` under the key of the Hong Kong
 /// day of `at`, derived from `master`.
 pub fn bind_holder(

@@ -21,7 +21,7 @@ use super::{
 };
 use crate::{
     Error,
-    issue::{Holder, bind_holder, sign_code},
+    issue::{Holder, sign_code},
     model::{AccountStatus, Actor},
     rules::{Evaluation, evaluation_of, findings},
     store::{
@@ -61,27 +61,23 @@ pub async fn apply(
     now: OffsetDateTime,
 ) -> Result<Issued, Error> {
     let key = signer.key_at(now)?;
-    // The binding costs one Argon2id evaluation: made before the single
-    // writer is taken, on a blocking thread, so that it holds up no one.
+    // A resident past the day's limit is refused before the binding's
+    // Argon2id is spent; the transaction checks again, authoritatively.
+    let mut reader = store.pool().acquire().await?;
+    within_daily_limit(store, &mut reader, account_id, now).await?;
+    drop(reader);
+    // The binding is made before the single writer is taken, so that it
+    // holds up no one.
     let holder = holder_of(store, account_id).await?;
-    let master = signer.identity().clone();
     let token_id = store.with_rng(TokenId::generate);
-    let bound = tokio::task::spawn_blocking(move || bind_holder(token_id, &master, &holder, now))
-        .await
-        .map_err(|_| Error::TaskFailed)?;
+    let bound = signer.bind(token_id, holder, now).await?;
     let mut tx = store.write().await?;
     let account = store
         .account(&mut *tx, account_id)
         .await?
         .filter(|a| a.status == AccountStatus::Active)
         .ok_or(Error::NotFound { what: "account" })?;
-    let day_end = end_of_hk_day(now);
-    let issued_today = store
-        .codes_issued_since(&mut tx, account_id, day_end - Duration::DAY)
-        .await?;
-    if issued_today >= MAX_CODES_PER_DAY {
-        return Err(Error::rate_limited(day_end - now + Duration::SECOND));
-    }
+    within_daily_limit(store, &mut tx, account_id, now).await?;
     let gathered = gather(store, &mut tx, std::slice::from_ref(&account), now).await?;
     let person = gathered
         .people
@@ -133,6 +129,24 @@ pub async fn apply(
         token,
         evaluation,
     })
+}
+
+/// [`Error::RateLimited`] once `account_id` has [`MAX_CODES_PER_DAY`] codes
+/// of the Hong Kong day of `now`.
+async fn within_daily_limit(
+    store: &Store,
+    conn: &mut sqlx::SqliteConnection,
+    account_id: &str,
+    now: OffsetDateTime,
+) -> Result<(), Error> {
+    let day_end = end_of_hk_day(now);
+    let issued_today = store
+        .codes_issued_since(conn, account_id, day_end - Duration::DAY)
+        .await?;
+    if issued_today >= MAX_CODES_PER_DAY {
+        return Err(Error::rate_limited(day_end - now + Duration::SECOND));
+    }
+    Ok(())
 }
 
 /// The document and date of issue of account `account_id`, as registered.

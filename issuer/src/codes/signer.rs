@@ -13,10 +13,14 @@ use std::{
     sync::{Arc, RwLock},
 };
 
-use healthcode_keys::{IdentityMasterKey, IssuerSecretKey, KeyId};
+use healthcode_keys::{IdentityMasterKey, IssuerSecretKey, KeyId, TokenId};
 use time::OffsetDateTime;
+use tokio::sync::Semaphore;
 
-use crate::Error;
+use crate::{
+    Error,
+    issue::{Bound, Holder, bind_holder},
+};
 
 /// The signing key in use and the master identity key whose day keys bind
 /// codes to documents.
@@ -25,6 +29,9 @@ pub struct Signer {
     path: PathBuf,
     identity: IdentityMasterKey,
     key: RwLock<Arc<IssuerSecretKey>>,
+    /// Bindings made at once: each is an Argon2id evaluation with 16 MiB,
+    /// so at most one per core, whatever the number of requests.
+    binders: Arc<Semaphore>,
 }
 
 impl Signer {
@@ -40,6 +47,9 @@ impl Signer {
             path: key_path.to_owned(),
             identity: IdentityMasterKey::read(identity_path)?,
             key: RwLock::new(Arc::new(key)),
+            binders: Arc::new(Semaphore::new(
+                std::thread::available_parallelism().map_or(1, |cores| cores.get()),
+            )),
         })
     }
 
@@ -70,6 +80,32 @@ impl Signer {
     /// The master identity key.
     pub fn identity(&self) -> &IdentityMasterKey {
         &self.identity
+    }
+
+    /// `holder`'s binding to `token_id` at `at`, made on a blocking thread
+    /// once a binder permit is free (see [`bind_holder`]).
+    ///
+    /// # Errors
+    /// [`Error::TaskFailed`] if the binding task died.
+    pub async fn bind(
+        &self,
+        token_id: TokenId,
+        holder: Holder,
+        at: OffsetDateTime,
+    ) -> Result<Bound, Error> {
+        let permit = self
+            .binders
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| Error::TaskFailed)?;
+        let master = self.identity.clone();
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            bind_holder(token_id, &master, &holder, at)
+        })
+        .await
+        .map_err(|_| Error::TaskFailed)
     }
 
     /// The key file.
