@@ -28,6 +28,7 @@ use crate::{
     Error, IdDocument, IdentityBinding, TokenId, b64,
     files::{read_secret, write_secret},
     hktime::{format_date, parse_date},
+    keyfile::{check_kind, read_key32, write_key32},
 };
 
 /// Memory of one binding evaluation, in KiB (16 MiB): sized so one check
@@ -210,13 +211,10 @@ impl DayKeys {
 
     /// The first and last day held.
     pub fn span(&self) -> (Date, Date) {
-        let first = self.keys.keys().next().copied();
-        let last = self.keys.keys().next_back().copied();
-        // `new` refuses an empty set.
-        (
-            first.unwrap_or(Date::MIN),
-            last.or(first).unwrap_or(Date::MIN),
-        )
+        // `new` refuses an empty set, so both ends exist.
+        let mut days = self.keys.keys().copied();
+        let first = days.next().unwrap_or(Date::MIN);
+        (first, days.next_back().unwrap_or(first))
     }
 
     /// Reads a day-key file (mode 0600).
@@ -226,7 +224,7 @@ impl DayKeys {
     pub fn read(path: &Path) -> Result<Self, Error> {
         let text = read_secret(path)?;
         let file: DayKeysFile = crate::json::parse(&text, "identity day keys file")?;
-        crate::keyfile::check_kind(path, &file.kind, DAY_KEYS_KIND)?;
+        check_kind(path, &file.kind, DAY_KEYS_KIND)?;
         Self::from_file(file)
     }
 
@@ -290,10 +288,13 @@ impl IdentityMasterKey {
     /// # Errors
     /// File, permission and format errors.
     pub fn read(path: &Path) -> Result<Self, Error> {
-        let file: MasterFile = crate::json::parse(&read_secret(path)?, "identity master key file")?;
-        crate::keyfile::check_kind(path, &file.kind, MASTER_KIND)?;
-        let key = Zeroizing::new(b64::decode_array::<32>(&file.key, "identity master key")?);
-        Ok(IdentityMasterKey::from_bytes(&key))
+        let key = read_key32(
+            path,
+            MASTER_KIND,
+            "identity master key file",
+            "identity master key",
+        )?;
+        Ok(IdentityMasterKey(key))
     }
 
     /// Writes a new master identity key file (0600), never over an existing one.
@@ -301,22 +302,8 @@ impl IdentityMasterKey {
     /// # Errors
     /// [`Error::FileExists`] or [`Error::Io`].
     pub fn write(&self, path: &Path) -> Result<(), Error> {
-        let file = MasterFile {
-            kind: MASTER_KIND.into(),
-            key: b64::encode(self.0.as_ref()),
-        };
-        write_secret(
-            path,
-            Zeroizing::new(crate::json::to_pretty(&file)).as_bytes(),
-        )
+        write_key32(path, MASTER_KIND, &self.0)
     }
-}
-
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct MasterFile {
-    kind: String,
-    key: String,
 }
 
 #[derive(Serialize, Deserialize)]

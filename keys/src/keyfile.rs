@@ -101,6 +101,7 @@ struct RootFile {
     secret_key: Option<String>,
 }
 
+/// A file of one 32-byte key: the identity key, the master identity key.
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct IdentityFile {
@@ -371,9 +372,7 @@ impl IdentityKey {
     /// # Errors
     /// File, permission and format errors.
     pub fn read(path: &Path) -> Result<Self, Error> {
-        let file: IdentityFile = crate::json::parse(&read_secret(path)?, "identity key file")?;
-        check_kind(path, &file.kind, IDENTITY)?;
-        let key = zeroize::Zeroizing::new(b64::decode_array::<32>(&file.key, "identity key")?);
+        let key = read_key32(path, IDENTITY, "identity key file", "identity key")?;
         Ok(IdentityKey::from_bytes(&key))
     }
 
@@ -382,15 +381,36 @@ impl IdentityKey {
     /// # Errors
     /// [`Error::FileExists`] or [`Error::Io`].
     pub fn write(&self, path: &Path) -> Result<(), Error> {
-        let file = IdentityFile {
-            kind: IDENTITY.into(),
-            key: b64::encode(self.to_bytes().as_ref()),
-        };
-        write_secret(
-            path,
-            zeroize::Zeroizing::new(crate::json::to_pretty(&file)).as_bytes(),
-        )
+        write_key32(path, IDENTITY, &self.to_bytes())
     }
+}
+
+/// Reads a secret file (mode 0600) of `kind` holding one 32-byte key; `file`
+/// and `key` name them in errors.
+pub(crate) fn read_key32(
+    path: &Path,
+    kind: &'static str,
+    file: &'static str,
+    key: &'static str,
+) -> Result<zeroize::Zeroizing<[u8; 32]>, Error> {
+    let parsed: IdentityFile = crate::json::parse(&read_secret(path)?, file)?;
+    check_kind(path, &parsed.kind, kind)?;
+    Ok(zeroize::Zeroizing::new(b64::decode_array::<32>(
+        &parsed.key,
+        key,
+    )?))
+}
+
+/// Writes a new secret file (0600) of `kind` holding the 32-byte `key`.
+pub(crate) fn write_key32(path: &Path, kind: &'static str, key: &[u8; 32]) -> Result<(), Error> {
+    let file = IdentityFile {
+        kind: kind.into(),
+        key: b64::encode(key),
+    };
+    write_secret(
+        path,
+        zeroize::Zeroizing::new(crate::json::to_pretty(&file)).as_bytes(),
+    )
 }
 
 /// The one check of a key's validity window: a key may sign (and vouch for

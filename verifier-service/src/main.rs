@@ -164,7 +164,6 @@ fn configure(args: ServeArgs) -> anyhow::Result<Configured> {
             .context("--identity-key")?,
         days: args
             .identity_day_keys
-            .clone()
             .as_deref()
             .map(DayKeys::read)
             .transpose()
