@@ -7,7 +7,7 @@ pub fn encode(bytes: &[u8]) -> String {
 
 /// The bytes of lowercase hex text; `None` for odd length, uppercase or non-hex.
 pub fn decode_lower(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return None;
     }
     let digit = |c: u8| match c {

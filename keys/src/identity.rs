@@ -39,6 +39,21 @@ impl IdDocument {
         self.normalised.split_once(':').map_or("", |(t, _)| t)
     }
 
+    /// The type and the number with all but its first two and last
+    /// characters hidden, `HKID A1*****3`: enough for its holder to
+    /// recognise it on a screen, not enough to use it.
+    pub fn masked(&self) -> String {
+        let number = self.normalised.split_once(':').map_or("", |(_, n)| n);
+        let chars: Vec<char> = number.chars().collect();
+        let shown = |i: usize| i < 2 || i + 1 == chars.len();
+        let masked: String = chars
+            .iter()
+            .enumerate()
+            .map(|(i, c)| if shown(i) { *c } else { '*' })
+            .collect();
+        format!("{} {masked}", self.doc_type())
+    }
+
     /// True for a Hong Kong identity card.
     pub fn is_hkid(&self) -> bool {
         self.doc_type() == "HKID"
@@ -283,6 +298,16 @@ mod tests {
 
     fn doc(text: &str) -> Result<IdDocument, Error> {
         text.parse()
+    }
+
+    #[test]
+    fn a_masked_document_shows_its_type_and_three_characters() -> Result<(), Error> {
+        assert_eq!(doc("HKID:A123456(3)")?.masked(), "HKID A1*****3");
+        assert_eq!(
+            doc("PASSPORT-GBR:123456789")?.masked(),
+            "PASSPORT-GBR 12******9"
+        );
+        Ok(())
     }
 
     #[test]

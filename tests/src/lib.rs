@@ -2,6 +2,7 @@
 //!
 //! # Layout
 //! - [`accounts`]: multipart forms, valid HKIDs, PINs: driving resident accounts.
+//! - [`browser`]: a real headless Chromium over WebDriver, with axe-core.
 //! - [`photo`]: a seeded generator of degraded photos of QR codes.
 //! - [`redis_server`]: a real `redis-server` on a free port, for end-to-end tests.
 //! - [`load`]: what the load tools share: servers, concurrent clients, percentiles.
@@ -12,6 +13,7 @@
 use std::{collections::BTreeMap, path::Path};
 
 pub mod accounts;
+pub mod browser;
 pub mod colour_cases;
 pub mod colour_vectors;
 pub mod load;

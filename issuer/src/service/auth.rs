@@ -51,7 +51,8 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
         .map(str::trim)
 }
 
-fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+/// The value of cookie `name`, if the request carries it.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -119,41 +120,46 @@ pub fn csrf_token(session_token: &str) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
 }
 
-/// Refuses a cookie-authenticated state change that a browser says came
-/// from another site: by `Sec-Fetch-Site` (every current browser), else by
-/// `Origin` against `Host`; a client that sends neither must send the
-/// session's CSRF token.
-fn check_same_origin(headers: &HeaderMap, session_token: &str) -> Result<(), AppError> {
+/// Where a browser says a request came from: `Some(true)` from this site's
+/// own pages, `Some(false)` from another site, by `Sec-Fetch-Site` (every
+/// current browser), else by `Origin` against `Host`; `None` when it sends
+/// neither (not a browser, or a very old one).
+pub fn same_site(headers: &HeaderMap) -> Option<bool> {
     let text = |name: &str| headers.get(name).map(|v| v.to_str().unwrap_or_default());
     if let Some(site) = text("sec-fetch-site") {
-        return match site {
-            "same-origin" | "none" => Ok(()),
-            _ => Err(AppError::CrossSite),
-        };
+        return Some(matches!(site, "same-origin" | "none"));
     }
-    if let Some(origin) = text(header::ORIGIN.as_str()) {
-        let host = text(header::HOST.as_str()).unwrap_or_default();
-        let origin_host = origin
-            .strip_prefix("https://")
-            .or_else(|| origin.strip_prefix("http://"));
-        return match origin_host {
-            Some(origin_host) if !host.is_empty() && origin_host.eq_ignore_ascii_case(host) => {
-                Ok(())
-            }
-            _ => Err(AppError::CrossSite),
-        };
-    }
+    let origin = text(header::ORIGIN.as_str())?;
+    let host = text(header::HOST.as_str()).unwrap_or_default();
+    let origin_host = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"));
+    Some(matches!(origin_host, Some(o) if !host.is_empty() && o.eq_ignore_ascii_case(host)))
+}
+
+/// Whether `given` is the CSRF token of `session_token`, in constant time.
+pub fn csrf_matches(given: &str, session_token: &str) -> bool {
     let expected = csrf_token(session_token);
-    match text(CSRF_HEADER) {
-        Some(given)
-            if bool::from(subtle::ConstantTimeEq::ct_eq(
-                given.as_bytes(),
-                expected.as_bytes(),
-            )) =>
-        {
-            Ok(())
-        }
-        _ => Err(AppError::CrossSite),
+    bool::from(subtle::ConstantTimeEq::ct_eq(
+        given.as_bytes(),
+        expected.as_bytes(),
+    ))
+}
+
+/// Refuses a cookie-authenticated state change that a browser says came
+/// from another site; a client that says nothing must send the session's
+/// CSRF token.
+fn check_same_origin(headers: &HeaderMap, session_token: &str) -> Result<(), AppError> {
+    let allowed = same_site(headers).unwrap_or_else(|| {
+        headers
+            .get(CSRF_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|given| csrf_matches(given, session_token))
+    });
+    if allowed {
+        Ok(())
+    } else {
+        Err(AppError::CrossSite)
     }
 }
 

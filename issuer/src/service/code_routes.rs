@@ -87,8 +87,17 @@ pub async fn apply_for_code(
     State(state): State<Arc<AppState>>,
     resident: Resident,
 ) -> Result<(StatusCode, Json<CodeAnswer>), AppError> {
+    let answer = issue_for(&state, &resident.account_id).await?;
+    Ok((StatusCode::CREATED, Json(answer)))
+}
+
+/// Issues today's code to `account_id`: the API and the web pages apply here.
+///
+/// # Errors
+/// [`AppError`]: no key that can sign now, the daily limit, the store.
+pub async fn issue_for(state: &AppState, account_id: &str) -> Result<CodeAnswer, AppError> {
     let signer = state.signer.as_ref().ok_or(AppError::IssuingUnavailable)?;
-    let issued = match apply(&state.store, signer, &resident.account_id, state.now()).await {
+    let issued = match apply(&state.store, signer, account_id, state.now()).await {
         Err(Error::Keys(e @ healthcode_keys::Error::KeyNotValidAtIssue { .. })) => {
             tracing::error!(error = %e, "the signing key cannot sign now; no code issued");
             return Err(AppError::IssuingUnavailable);
@@ -99,7 +108,7 @@ pub async fn apply_for_code(
     let claims = issued.token.insecure_claims();
     let text = issued.token.to_text();
     let (qr_png, qr_svg) = qr_codes(text.clone()).await?;
-    let answer = CodeAnswer {
+    Ok(CodeAnswer {
         token: text,
         token_id: claims.token_id.to_string(),
         colour: issued.evaluation.colour.as_str(),
@@ -111,11 +120,9 @@ pub async fn apply_for_code(
         superseded: issued.superseded.iter().map(ToString::to_string).collect(),
         qr_png,
         qr_svg,
-    };
-    Ok((StatusCode::CREATED, Json(answer)))
+    })
 }
 
-/// Today's newest code, and whether it still stands.
 #[utoipa::path(
     get, path = "/v1/codes/today", tag = "codes", security(("session" = [])),
     responses(
@@ -128,13 +135,25 @@ pub async fn todays_code(
     State(state): State<Arc<AppState>>,
     resident: Resident,
 ) -> Result<Json<CodeAnswer>, AppError> {
-    let code = state
-        .store
-        .latest_code(&resident.account_id, state.now())
+    let code = todays_code_of(&state, &resident.account_id)
         .await?
         .ok_or(Error::NotFound { what: "code today" })?;
+    Ok(Json(code))
+}
+
+/// The newest code of today of `account_id`, if any (revoked ones too).
+///
+/// # Errors
+/// [`AppError`]: the store, rendering the QR code.
+pub async fn todays_code_of(
+    state: &AppState,
+    account_id: &str,
+) -> Result<Option<CodeAnswer>, AppError> {
+    let Some(code) = state.store.latest_code(account_id, state.now()).await? else {
+        return Ok(None);
+    };
     let (qr_png, qr_svg) = qr_codes(code.token.clone()).await?;
-    Ok(Json(CodeAnswer {
+    Ok(Some(CodeAnswer {
         token_id: code.token_id.to_string(),
         colour: code.colour.as_str(),
         issued_at: format_hk(code.issued_at),

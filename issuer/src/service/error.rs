@@ -111,6 +111,11 @@ pub enum AppError {
 }
 
 impl AppError {
+    /// The HTTP status of this refusal; the pages answer with the API's.
+    pub fn status(&self) -> StatusCode {
+        self.status_and_code().0
+    }
+
     fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
             AppError::Fields(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),

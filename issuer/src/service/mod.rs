@@ -9,6 +9,7 @@
 //! - [`workers`]: re-evaluation, delivering revocations, key reloads.
 //! - [`sms`]: delivering the SMS outbox through a webhook gateway.
 //! - [`openapi`]: the API description, generated from the handlers.
+//! - [`web`]: the resident web site, pages over the same workflows.
 //! - [`AppError`]: how a handler refuses a request.
 
 pub mod auth;
@@ -21,6 +22,7 @@ pub mod resident_routes;
 pub mod sms;
 pub mod staff_routes;
 pub mod state;
+pub mod web;
 pub mod workers;
 
 use std::{sync::Arc, time::Duration};
@@ -90,7 +92,8 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/v1/staff/sms-outbox", get(s::sms_outbox))
         .route("/v1/staff/audit", get(s::audit_log))
         .route("/openapi.json", get(openapi::serve))
-        .route("/healthz", get(healthz));
+        .route("/healthz", get(healthz))
+        .merge(web::routes(state.clone()));
     Router::new()
         .merge(limited(registration, REGISTRATION_BODY))
         .merge(limited(visits, VISITS_BODY))
@@ -149,8 +152,20 @@ async fn healthz(
     })))
 }
 
-async fn not_found() -> AppError {
-    AppError::Domain(crate::Error::NotFound { what: "route" })
+/// A page for a browser, JSON for the API's clients.
+async fn not_found(
+    lang: web::lang::Lang,
+    headers: axum::http::HeaderMap,
+) -> axum::response::Response {
+    let wants_page = headers
+        .get(axum::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"));
+    if wants_page {
+        web::pages::not_found_page(lang).await
+    } else {
+        AppError::Domain(crate::Error::NotFound { what: "route" }).into_response()
+    }
 }
 
 /// What runs beside the HTTP API, and the limits of its connections.

@@ -302,12 +302,7 @@ pub async fn login(
     state.limiters.check(Limit::Login, ip)?;
     let Json(request) = request?;
     let document = parse_document(&request.id_type, &request.id_number)?;
-    let index = state.store.document_index(&document);
-    state.limiters.backoff.check(ip, &index)?;
-    let logged_in =
-        activation::login(&state.store, &document, &request.password, state.now()).await;
-    count_try(&state, ip, &index, &logged_in);
-    let (token, expires_at) = logged_in?;
+    let (token, expires_at) = sign_in(&state, ip, &document, &request.password).await?;
     let cookie = session_cookie(&token, expires_at - state.now(), state.secure_cookies);
     let body = Session {
         csrf_token: csrf_token(&token),
@@ -323,6 +318,25 @@ pub async fn login(
 
 /// Counts a PIN or password try of the document with blind index `index`
 /// from `client`: a wrong one makes that client (only) wait longer next time.
+/// Checks `password` for `document` under the per-document backoff of
+/// `client` (the per-client limit is the caller's, checked before parsing);
+/// a new session's token and expiry. The API and the web pages both sign in here.
+///
+/// # Errors
+/// [`AppError`]: rate limited, bad credentials, the store.
+pub async fn sign_in(
+    state: &AppState,
+    client: std::net::IpAddr,
+    document: &IdDocument,
+    password: &str,
+) -> Result<(String, OffsetDateTime), AppError> {
+    let index = state.store.document_index(document);
+    state.limiters.backoff.check(client, &index)?;
+    let logged_in = activation::login(&state.store, document, password, state.now()).await;
+    count_try(state, client, &index, &logged_in);
+    Ok(logged_in?)
+}
+
 fn count_try<T>(
     state: &AppState,
     client: std::net::IpAddr,
@@ -336,7 +350,8 @@ fn count_try<T>(
     }
 }
 
-fn session_cookie(token: &str, lifetime: time::Duration, secure: bool) -> String {
+/// The `Set-Cookie` value of a session (an empty token and no lifetime end it).
+pub fn session_cookie(token: &str, lifetime: time::Duration, secure: bool) -> String {
     let secure = if secure { "; Secure" } else { "" };
     format!(
         "{SESSION_COOKIE}={token}; Max-Age={}; Path=/; HttpOnly; SameSite=Strict{secure}",

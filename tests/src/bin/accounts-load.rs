@@ -47,7 +47,7 @@ fn person(n: usize) -> Vec<(String, String)> {
         ("id_type".into(), "HKID".into()),
         (
             "id_number".into(),
-            hkid(if n % 2 == 0 { 'L' } else { 'M' }, n / 2),
+            hkid(if n.is_multiple_of(2) { 'L' } else { 'M' }, n / 2),
         ),
         ("date_of_issue".into(), "2015-06-01".into()),
         ("phone".into(), format!("5{:07}", n % 10_000_000)),

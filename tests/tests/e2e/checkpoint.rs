@@ -240,10 +240,10 @@ fn held_open(base: &str, send: &[u8]) -> Duration {
     let mut bytes = send.iter();
     let mut buffer = [0u8; 256];
     loop {
-        if let Some(byte) = bytes.next() {
-            if stream.write_all(&[*byte]).is_err() {
-                return start.elapsed();
-            }
+        if let Some(byte) = bytes.next()
+            && stream.write_all(&[*byte]).is_err()
+        {
+            return start.elapsed();
         }
         match stream.read(&mut buffer) {
             Ok(0) => return start.elapsed(),

@@ -20,3 +20,4 @@ mod scanner_cli;
 mod support;
 mod vectors;
 mod verifier_service;
+mod web_pages;

@@ -1,0 +1,106 @@
+# The resident site, in English. Each key has its twin in zh-HK/main.ftl;
+# a unit test fails when one language lacks a key the other has.
+
+service-name = Hong Kong Health Code
+skip-to-content = Skip to main content
+language-switch = 繁體中文
+language-switch-label = 轉換至繁體中文
+error-prefix = Error:
+error-summary-title = There is a problem
+footer-help = Enquiries: call the hotline on 3142 2330
+footer-privacy = We keep your visit records for 31 days after check-in, then delete them.
+sign-out = Sign out
+back-home = Go to the start page
+
+# Start page
+start-title = Get a Hong Kong Health Code
+start-lead = The Hong Kong Health Code is a green, amber or red code that you show as a QR code at the boundary control points when you travel to Guangdong or Macao. Its colour follows the same rules as Guangdong's YueKang Code. A code is valid until 23:59 Hong Kong time on the day you apply for it.
+start-who-title = Who needs it
+start-who = Hong Kong residents who travel to Guangdong or Macao under the quarantine-free arrangements.
+start-prepare-title = What you need
+start-prepare-id = your identity document (Hong Kong identity card, Macao identity card, exit-entry permit or passport) and its date of issue
+start-prepare-phone = a mobile phone number in Hong Kong, the Mainland or Macao
+start-prepare-address = your residential address in Hong Kong, and a proof of address dated in the last 3 months (you do not need one if you live in public housing)
+start-prepare-visits = the visit records of the last 31 days from the LeaveHomeSafe app
+start-routes-title = How we check who you are
+start-route-housing = Public housing tenants: we check your address with the Housing Authority and send an activation PIN by SMS to the phone they hold for you.
+start-route-proof = Everyone else with a Hong Kong identity card: a reviewer checks your proof of address, then we send a PIN by SMS or by post.
+start-route-letter = If your address cannot be checked online, we post a letter with a PIN to your address.
+start-route-post-office = If you do not hold a Hong Kong identity card, take your document to a post office to confirm who you are.
+start-no-phone = No smartphone, or need help? Call the hotline on 3142 2330.
+start-have-account = Already registered?
+start-sign-in = Sign in to apply for today's code
+
+# Sign in
+sign-in-title = Sign in
+sign-in-lead = Use the identity document you registered with and your password.
+field-id-type = Type of identity document
+id-type-hkid = Hong Kong identity card
+id-type-moid = Macao identity card
+id-type-permit = Exit-entry permit
+id-type-passport = Passport
+field-passport-country = Country or territory that issued the passport
+field-passport-country-hint = The 3-letter code on the passport's data page, for example GBR.
+field-id-number = Document number
+field-id-number-hint = For a Hong Kong identity card, include the letter and the digit in brackets, for example A123456(3).
+field-password = Password
+sign-in-button = Sign in
+sign-in-wrong = The document number or password is not correct
+sign-in-slow-down = Too many tries. Wait { $seconds } seconds, then try again
+sign-in-busy = Too many requests from your network. Wait a minute, then try again
+field-required = Enter your { $field }
+field-id-number-invalid = Enter the document number as it is written on the document
+field-passport-country-invalid = Enter the 3-letter code of the country or territory, for example GBR
+field-too-long = The { $field } is too long
+
+# The code
+code-title = Your Health Code
+code-none = You have no Health Code for today yet.
+code-apply-lead = We work out your colour from the health authority's records, your visit records and your arrivals, then give you a code for today.
+code-apply-button = Apply for today's code
+code-apply-again-button = Apply again
+code-colour-green = Green
+code-colour-amber = Amber
+code-colour-red = Red
+code-colour-label = Colour
+code-valid-until = Valid until 23:59 Hong Kong time on { $date }
+code-document = Document
+code-serial = Serial number
+code-issued = Issued at { $time } Hong Kong time
+code-qr-alt = QR code of your { $colour } Health Code, valid until 23:59 on { $date }
+code-show-officer = Show this QR code to the officer at the control point.
+code-revoked = This code has been withdrawn. Apply again for a new code.
+code-superseded = Your earlier code of today no longer works: use this one.
+code-reasons-title = Why your code is { $colour }
+code-reasons-none = Nothing in the records gives you an amber or red code.
+code-refused-limit = You have applied 20 times today, the most allowed. Try again tomorrow
+code-refused-unavailable = We cannot issue codes right now. Try again later
+code-refused-account = Your account cannot get a code: it is not active
+
+reason-confirmed_case = The health authority records you as a confirmed case.
+reason-probable_case = The health authority records you as a probable case.
+reason-close_contact = The health authority records you as a close contact.
+reason-household_contact = The health authority records you as a household contact.
+reason-compulsory_quarantine = You are under compulsory quarantine.
+reason-discharged_within_14_days = You left hospital less than 14 days ago.
+reason-symptoms_within_14_days = You have had symptoms in the past 14 days.
+reason-high_risk_visit = You visited a place in the past 21 days while it was high-risk.
+reason-high_risk_residence = Your building has been high-risk in the past 21 days.
+reason-recent_arrival = You arrived in Hong Kong in the past 21 days.
+
+fact-visit = { $place }: checked in { $check_in }
+fact-visit-out = { $place }: { $check_in } to { $check_out }
+fact-status = From { $start }
+fact-status-ended = From { $start } to { $end }
+fact-residence = Your building was high-risk from { $from }
+fact-arrival = Arrived { $at }
+
+# Problems
+not-found-title = Page not found
+not-found-body = If you typed the web address, check it is correct.
+problem-title = Sorry, there is a problem with the service
+problem-body = Try again later. Nothing you entered has been lost.
+signed-out-title = You are signed out
+signed-out-body = Sign in again to see your code.
+cross-site-title = This form was sent from another site
+cross-site-body = For your safety we did not act on it. Go back to the page and try again.

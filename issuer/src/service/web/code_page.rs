@@ -1,0 +1,219 @@
+//! Applying for today's code, and the code on screen: the QR code large
+//! enough to scan from a phone, the colour as a word (never colour alone),
+//! the validity, the masked document, the reasons in plain words.
+
+use std::sync::Arc;
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::{
+    Form,
+    extract::{State, rejection::FormRejection},
+    http::StatusCode,
+    response::{IntoResponse, Redirect, Response},
+};
+use healthcode_keys::IdDocument;
+
+use super::{
+    frame::{Errors, Frame},
+    lang::Lang,
+    pages::{CsrfField, form_resident, problem_page},
+};
+use crate::{
+    Error,
+    codes::explain::{FactView, ReasonView},
+    service::{
+        AppError, AppState,
+        auth::{Resident, csrf_token},
+        code_routes::{CodeAnswer, issue_for, todays_code_of},
+    },
+};
+
+/// How large the QR code is drawn, in CSS pixels: a phone held up to a
+/// scanner reads it at arm's length.
+const QR_SIZE: u32 = 300;
+
+/// A reason and its facts, in words.
+#[derive(Debug)]
+pub struct ReasonText {
+    text: String,
+    facts: Vec<String>,
+}
+
+/// The code as the page shows it.
+#[derive(Debug)]
+pub struct CodeView {
+    revoked: bool,
+    colour: &'static str,
+    colour_word: String,
+    qr_png: String,
+    qr_alt: String,
+    qr_size: u32,
+    valid_until: String,
+    document: String,
+    serial: String,
+    issued: String,
+    reasons_title: String,
+    reasons: Vec<ReasonText>,
+}
+
+/// The code page.
+#[derive(Debug, Template, WebTemplate)]
+#[template(path = "code.html")]
+pub struct CodePage {
+    frame: Frame,
+    errors: Errors,
+    code: Option<CodeView>,
+    csrf: String,
+}
+
+/// `2026-11-30T18:05:00+08:00` as `2026-11-30 18:05`.
+fn minute(hk: &str) -> String {
+    hk.get(..16).unwrap_or(hk).replacen('T', " ", 1)
+}
+
+fn fact_text(lang: Lang, fact: &FactView) -> String {
+    match fact {
+        FactView::Visit {
+            place,
+            place_name,
+            place_name_zh,
+            check_in,
+            check_out,
+            ..
+        } => {
+            let zh = place_name_zh.as_deref().filter(|_| lang == Lang::ZhHk);
+            let name = zh.or(place_name.as_deref()).unwrap_or(place);
+            let check_in = minute(check_in);
+            match check_out {
+                Some(out) => lang.t_with(
+                    "fact-visit-out",
+                    &[
+                        ("place", name),
+                        ("check_in", &check_in),
+                        ("check_out", &minute(out)),
+                    ],
+                ),
+                None => lang.t_with("fact-visit", &[("place", name), ("check_in", &check_in)]),
+            }
+        }
+        FactView::Status { start, end, .. } => match end {
+            Some(end) => lang.t_with(
+                "fact-status-ended",
+                &[("start", &minute(start)), ("end", &minute(end))],
+            ),
+            None => lang.t_with("fact-status", &[("start", &minute(start))]),
+        },
+        FactView::Residence {
+            designated_from, ..
+        } => lang.t_with("fact-residence", &[("from", &minute(designated_from))]),
+        FactView::Arrival { at, .. } => lang.t_with("fact-arrival", &[("at", &minute(at))]),
+    }
+}
+
+fn reason_text(lang: Lang, reason: &ReasonView) -> ReasonText {
+    ReasonText {
+        text: lang.t(&format!("reason-{}", reason.id)),
+        facts: reason.facts.iter().map(|f| fact_text(lang, f)).collect(),
+    }
+}
+
+fn code_view(lang: Lang, code: CodeAnswer, document: &IdDocument) -> CodeView {
+    let colour_word = lang.t(&format!("code-colour-{}", code.colour));
+    let date = lang.date(code.valid_until.get(..10).unwrap_or_default());
+    CodeView {
+        revoked: code.status == "revoked",
+        colour: code.colour,
+        qr_alt: lang.t_with("code-qr-alt", &[("colour", &colour_word), ("date", &date)]),
+        reasons_title: lang.t_with("code-reasons-title", &[("colour", &colour_word)]),
+        colour_word,
+        qr_png: code.qr_png,
+        qr_size: QR_SIZE,
+        valid_until: lang.t_with("code-valid-until", &[("date", &date)]),
+        document: document.masked(),
+        serial: code.token_id,
+        issued: lang.t_with("code-issued", &[("time", &minute(&code.issued_at))]),
+        reasons: code.reasons.iter().map(|r| reason_text(lang, r)).collect(),
+    }
+}
+
+async fn document_of(state: &AppState, account_id: &str) -> Result<IdDocument, AppError> {
+    let details = state
+        .store
+        .details_of(state.store.pool(), account_id)
+        .await?;
+    details.id_document.parse().map_err(|_| {
+        AppError::Domain(Error::Corrupt {
+            what: "stored document",
+            value: "(personal data, not shown)".to_owned(),
+        })
+    })
+}
+
+async fn render(
+    state: &AppState,
+    lang: Lang,
+    resident: &Resident,
+    errors: Errors,
+    status: StatusCode,
+) -> Response {
+    let found = async {
+        let code = todays_code_of(state, &resident.account_id).await?;
+        let document = document_of(state, &resident.account_id).await?;
+        Ok::<_, AppError>(code.map(|c| code_view(lang, c, &document)))
+    };
+    let code = match found.await {
+        Ok(code) => code,
+        Err(error) => return problem_page(lang, &error),
+    };
+    let page = CodePage {
+        frame: Frame::new(lang, "/code", "code-title")
+            .with(&errors)
+            .signed_in(&resident.token),
+        errors,
+        code,
+        csrf: csrf_token(&resident.token),
+    };
+    (status, page).into_response()
+}
+
+/// `GET /code`: today's code, or the button to apply.
+pub async fn show(
+    State(state): State<Arc<AppState>>,
+    lang: Lang,
+    resident: Result<Resident, AppError>,
+) -> Response {
+    match resident {
+        Ok(resident) => render(&state, lang, &resident, Errors::default(), StatusCode::OK).await,
+        Err(AppError::Unauthenticated) => Redirect::to("/sign-in").into_response(),
+        Err(other) => problem_page(lang, &other),
+    }
+}
+
+/// `POST /code`: applies, then shows the new code (a reload does not apply
+/// again).
+pub async fn apply(
+    State(state): State<Arc<AppState>>,
+    lang: Lang,
+    resident: Result<Resident, AppError>,
+    form: Result<Form<CsrfField>, FormRejection>,
+) -> Response {
+    let resident = match form_resident(lang, resident, form) {
+        Ok(resident) => resident,
+        Err(page) => return *page,
+    };
+    let refusal = match issue_for(&state, &resident.account_id).await {
+        Ok(_) => return Redirect::to("/code").into_response(),
+        Err(AppError::Domain(Error::RateLimited { .. })) => "code-refused-limit",
+        Err(AppError::IssuingUnavailable) => "code-refused-unavailable",
+        Err(other) => return problem_page(lang, &other),
+    };
+    let mut errors = Errors::default();
+    errors.add("apply", lang.t(refusal));
+    let status = if refusal == "code-refused-limit" {
+        StatusCode::TOO_MANY_REQUESTS
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    render(&state, lang, &resident, errors, status).await
+}

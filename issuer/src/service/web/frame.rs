@@ -1,0 +1,94 @@
+//! What every page shows around its content (title, language switch, sign
+//! out), and the errors of a form, each tied to its field.
+
+use super::lang::Lang;
+
+/// The frame of a page.
+#[derive(Debug, Clone)]
+pub struct Frame {
+    /// The page's language.
+    pub lang: Lang,
+    /// The page's path, for the language switch that keeps the place.
+    pub path: &'static str,
+    /// The page's title, `Error: ` first when the page shows errors.
+    pub title: String,
+    /// The session's CSRF token, when signed in: the sign-out form needs it.
+    pub csrf: Option<String>,
+}
+
+impl Frame {
+    /// The frame of the page at `path` titled by message `title_key`.
+    pub fn new(lang: Lang, path: &'static str, title_key: &str) -> Frame {
+        Frame {
+            lang,
+            path,
+            title: lang.t(title_key),
+            csrf: None,
+        }
+    }
+
+    /// The frame of a signed-in resident's page.
+    #[must_use]
+    pub fn signed_in(mut self, session_token: &str) -> Frame {
+        self.csrf = Some(crate::service::auth::csrf_token(session_token));
+        self
+    }
+
+    /// Says in the title that the page shows `errors`, as screen readers
+    /// announce the title first.
+    #[must_use]
+    pub fn with(mut self, errors: &Errors) -> Frame {
+        if !errors.is_empty() {
+            self.title = format!("{} {}", self.lang.t("error-prefix"), self.title);
+        }
+        self
+    }
+
+    /// Message `key` in the page's language.
+    pub fn t(&self, key: &str) -> String {
+        self.lang.t(key)
+    }
+
+    /// Message `key` with one argument.
+    pub fn t1(&self, key: &str, name: &'static str, value: &str) -> String {
+        self.lang.t_with(key, &[(name, value)])
+    }
+
+    /// The language the switch offers.
+    pub fn other(&self) -> Lang {
+        self.lang.other()
+    }
+}
+
+/// A problem with one field of a form.
+#[derive(Debug, Clone)]
+pub struct FieldMessage {
+    /// The field's `id` (and `name`).
+    pub field: &'static str,
+    /// What is wrong, in the page's language.
+    pub message: String,
+}
+
+/// The problems of a form, in the order of its fields.
+#[derive(Debug, Clone, Default)]
+pub struct Errors(pub Vec<FieldMessage>);
+
+impl Errors {
+    /// Adds a problem with `field`.
+    pub fn add(&mut self, field: &'static str, message: String) {
+        self.0.push(FieldMessage { field, message });
+    }
+
+    /// The problem with `field`, if any.
+    pub fn of(&self, field: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|m| m.field == field)
+            .map(|m| m.message.as_str())
+    }
+
+    /// Whether there is none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}

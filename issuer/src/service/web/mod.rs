@@ -1,0 +1,76 @@
+//! The resident web site: server-rendered pages in English and Traditional
+//! Chinese over the same workflows as the API, on the same origin. Every
+//! page works without JavaScript and loads nothing from elsewhere.
+//!
+//! - [`lang`]: the page's language and its Fluent messages.
+//! - [`frame`]: what every page shows around its content; forms and errors.
+//! - [`pages`]: the start page, signing in and out, the problem pages.
+//! - [`code_page`]: applying for today's code and showing it.
+
+pub mod code_page;
+pub mod frame;
+pub mod lang;
+pub mod pages;
+
+use std::sync::Arc;
+
+use axum::{
+    Router,
+    extract::Request,
+    http::{HeaderValue, header},
+    middleware::{Next, from_fn, from_fn_with_state},
+    response::{IntoResponse, Response},
+    routing::get,
+};
+
+use super::AppState;
+
+/// No script from anywhere, styles and images from this service only, no
+/// framing, forms post only here.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; \
+     img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+const STYLESHEET: &str = include_str!("../../../assets/site.css");
+
+/// The pages' routes.
+pub fn routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/", get(pages::start))
+        .route("/sign-in", get(pages::sign_in_form).post(pages::sign_in))
+        .route("/sign-out", axum::routing::post(pages::sign_out))
+        .route("/signed-out", get(pages::signed_out))
+        .route("/code", get(code_page::show).post(code_page::apply))
+        .route("/assets/site.css", get(stylesheet))
+        .layer(from_fn_with_state(state, lang::remember_choice))
+        .layer(from_fn(page_headers))
+}
+
+async fn stylesheet() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        STYLESHEET,
+    )
+        .into_response()
+}
+
+/// The headers of every page: a strict policy, no referrer, no sniffing, and
+/// no caching of pages that may show personal data.
+pub async fn page_headers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    for (name, value) in [
+        (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
+        (header::REFERRER_POLICY, "no-referrer"),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+    ] {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+    headers
+        .entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
+    response
+}

@@ -1,0 +1,334 @@
+//! The start page, signing in and out, and the pages that say what went
+//! wrong.
+
+use std::sync::Arc;
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::{
+    Form,
+    extract::{State, rejection::FormRejection},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{IntoResponse, Redirect, Response},
+};
+use healthcode_keys::IdDocument;
+use serde::Deserialize;
+
+use super::{
+    frame::{Errors, Frame},
+    lang::Lang,
+};
+use crate::{
+    Error,
+    service::{
+        AppError, AppState,
+        auth::{ClientIp, Resident, csrf_matches, same_site},
+        resident_routes::{session_cookie, sign_in as check_sign_in},
+        state::Limit,
+    },
+};
+
+/// The start page.
+#[derive(Debug, Template, WebTemplate)]
+#[template(path = "start.html")]
+pub struct StartPage {
+    frame: Frame,
+}
+
+/// `GET /`.
+pub async fn start(lang: Lang) -> StartPage {
+    StartPage {
+        frame: Frame::new(lang, "/", "start-title"),
+    }
+}
+
+/// A page that says one thing and offers one link.
+#[derive(Debug, Template, WebTemplate)]
+#[template(path = "message.html")]
+pub struct MessagePage {
+    frame: Frame,
+    body_key: &'static str,
+    link: &'static str,
+    link_key: &'static str,
+}
+
+impl MessagePage {
+    fn new(lang: Lang, path: &'static str, title: &'static str, body: &'static str) -> Self {
+        MessagePage {
+            frame: Frame::new(lang, path, title),
+            body_key: body,
+            link: "/",
+            link_key: "back-home",
+        }
+    }
+}
+
+/// A page's answer to a request it cannot serve: the problem in the page's
+/// language, with the API's status. The detail of a fault is logged.
+pub fn problem_page(lang: Lang, error: &AppError) -> Response {
+    let response = error.status();
+    let page = match response {
+        StatusCode::NOT_FOUND => MessagePage::new(lang, "/", "not-found-title", "not-found-body"),
+        StatusCode::FORBIDDEN => MessagePage::new(lang, "/", "cross-site-title", "cross-site-body"),
+        _ => {
+            if response.is_server_error() {
+                tracing::error!(error = %error, "a page failed");
+            }
+            MessagePage::new(lang, "/", "problem-title", "problem-body")
+        }
+    };
+    (response, page).into_response()
+}
+
+/// A form that the browser could not have sent: a page, not a JSON error.
+pub fn bad_form(lang: Lang, rejection: &FormRejection) -> Response {
+    tracing::debug!(error = %rejection, "a form that does not parse");
+    let page = MessagePage::new(lang, "/", "problem-title", "problem-body");
+    (rejection.status(), page).into_response()
+}
+
+/// The page of a 404, for browsers.
+pub async fn not_found_page(lang: Lang) -> Response {
+    problem_page(lang, &AppError::Domain(Error::NotFound { what: "page" }))
+}
+
+/// The sign-in form as sent.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct SignInFields {
+    id_type: String,
+    passport_country: String,
+    id_number: String,
+    password: String,
+}
+
+/// The sign-in page.
+#[derive(Debug, Template, WebTemplate)]
+#[template(path = "sign_in.html")]
+pub struct SignInPage {
+    frame: Frame,
+    errors: Errors,
+    form: SignInFields,
+}
+
+/// The document types a resident signs in with, and their names.
+pub const ID_TYPES: [(&str, &str); 4] = [
+    ("HKID", "id-type-hkid"),
+    ("MOID", "id-type-moid"),
+    ("PERMIT", "id-type-permit"),
+    ("PASSPORT", "id-type-passport"),
+];
+
+fn sign_in_page(lang: Lang, errors: Errors, mut form: SignInFields) -> SignInPage {
+    // A password is never sent back to the browser.
+    form.password.clear();
+    SignInPage {
+        frame: Frame::new(lang, "/sign-in", "sign-in-title").with(&errors),
+        errors,
+        form,
+    }
+}
+
+/// `GET /sign-in`.
+pub async fn sign_in_form(lang: Lang) -> SignInPage {
+    sign_in_page(
+        lang,
+        Errors::default(),
+        SignInFields {
+            id_type: "HKID".to_owned(),
+            ..SignInFields::default()
+        },
+    )
+}
+
+/// The longest document number or password the form takes.
+const MAX_FIELD: usize = 128;
+
+/// The document of the form, or the problems with it.
+pub fn document_of(
+    lang: Lang,
+    id_type: &str,
+    passport_country: &str,
+    id_number: &str,
+) -> Result<IdDocument, Errors> {
+    let mut errors = Errors::default();
+    let field_name = |key| lang.t(key).to_lowercase();
+    let prefix = match id_type {
+        "PASSPORT" => {
+            let country = passport_country.trim().to_ascii_uppercase();
+            if !healthcode_keys::countries::is_passport_country(&country) {
+                errors.add("passport_country", lang.t("field-passport-country-invalid"));
+            }
+            format!("PASSPORT-{country}")
+        }
+        "HKID" | "MOID" | "PERMIT" => id_type.to_owned(),
+        _ => {
+            let field = field_name("field-id-type");
+            errors.add(
+                "id_type",
+                lang.t_with("field-required", &[("field", &field)]),
+            );
+            String::new()
+        }
+    };
+    let number = id_number.trim();
+    if number.is_empty() {
+        let field = field_name("field-id-number");
+        errors.add(
+            "id_number",
+            lang.t_with("field-required", &[("field", &field)]),
+        );
+    } else if number.len() > MAX_FIELD {
+        let field = lang.t("field-id-number");
+        errors.add(
+            "id_number",
+            lang.t_with("field-too-long", &[("field", &field)]),
+        );
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    format!("{prefix}:{number}")
+        .parse::<IdDocument>()
+        .map_err(|_| {
+            errors.add("id_number", lang.t("field-id-number-invalid"));
+            errors
+        })
+}
+
+/// `POST /sign-in`: the API's sign-in, with the same limits, answered as
+/// pages.
+pub async fn sign_in(
+    State(state): State<Arc<AppState>>,
+    lang: Lang,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    form: Result<Form<SignInFields>, FormRejection>,
+) -> Response {
+    if same_site(&headers) == Some(false) {
+        return problem_page(lang, &AppError::CrossSite);
+    }
+    let Form(form) = match form {
+        Ok(form) => form,
+        Err(rejection) => return bad_form(lang, &rejection),
+    };
+    if state.limiters.check(Limit::Login, ip).is_err() {
+        return sign_in_refused(lang, form, "sign-in-busy", None);
+    }
+    let document = match document_of(lang, &form.id_type, &form.passport_country, &form.id_number) {
+        Ok(document) => document,
+        Err(mut errors) => {
+            if form.password.is_empty() {
+                let field = lang.t("field-password").to_lowercase();
+                errors.add(
+                    "password",
+                    lang.t_with("field-required", &[("field", &field)]),
+                );
+            }
+            return (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                sign_in_page(lang, errors, form),
+            )
+                .into_response();
+        }
+    };
+    if form.password.len() > MAX_FIELD || form.password.is_empty() {
+        return sign_in_refused(lang, form, "sign-in-wrong", None);
+    }
+    match check_sign_in(&state, ip, &document, &form.password).await {
+        Ok((token, expires_at)) => {
+            let cookie = session_cookie(&token, expires_at - state.now(), state.secure_cookies);
+            let mut response = Redirect::to("/code").into_response();
+            if let Ok(value) = HeaderValue::from_str(&cookie) {
+                response.headers_mut().append(header::SET_COOKIE, value);
+            }
+            response
+        }
+        Err(AppError::Domain(Error::RateLimited {
+            retry_after_seconds,
+        })) => sign_in_refused(
+            lang,
+            form,
+            "sign-in-slow-down",
+            Some(retry_after_seconds.to_string()),
+        ),
+        Err(AppError::Domain(Error::BadCredentials)) => {
+            sign_in_refused(lang, form, "sign-in-wrong", None)
+        }
+        Err(other) => problem_page(lang, &other),
+    }
+}
+
+fn sign_in_refused(lang: Lang, form: SignInFields, key: &str, seconds: Option<String>) -> Response {
+    let mut errors = Errors::default();
+    let message = match &seconds {
+        Some(seconds) => lang.t_with(key, &[("seconds", seconds)]),
+        None => lang.t(key),
+    };
+    errors.add("id_number", message);
+    let status = if seconds.is_some() || key == "sign-in-busy" {
+        StatusCode::TOO_MANY_REQUESTS
+    } else {
+        StatusCode::UNAUTHORIZED
+    };
+    (status, sign_in_page(lang, errors, form)).into_response()
+}
+
+/// A form that only carries the session's CSRF token.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct CsrfField {
+    csrf: String,
+}
+
+/// The resident of a state-changing form: signed in (else the sign-in page),
+/// and the form carries the session's CSRF token (else refused).
+pub fn form_resident(
+    lang: Lang,
+    resident: Result<Resident, AppError>,
+    form: Result<Form<CsrfField>, FormRejection>,
+) -> Result<Resident, Box<Response>> {
+    let resident = match resident {
+        Ok(resident) => resident,
+        Err(AppError::Unauthenticated) => {
+            return Err(Box::new(Redirect::to("/sign-in").into_response()));
+        }
+        Err(other) => return Err(Box::new(problem_page(lang, &other))),
+    };
+    match form {
+        Ok(Form(fields)) if csrf_matches(&fields.csrf, &resident.token) => Ok(resident),
+        Ok(_) => Err(Box::new(problem_page(lang, &AppError::CrossSite))),
+        Err(rejection) => Err(Box::new(bad_form(lang, &rejection))),
+    }
+}
+
+/// `POST /sign-out`.
+pub async fn sign_out(
+    State(state): State<Arc<AppState>>,
+    lang: Lang,
+    resident: Result<Resident, AppError>,
+    form: Result<Form<CsrfField>, FormRejection>,
+) -> Response {
+    let resident = match form_resident(lang, resident, form) {
+        Ok(resident) => resident,
+        Err(page) => return *page,
+    };
+    if let Err(error) = state.store.end_session(&resident.token).await {
+        return problem_page(lang, &AppError::Domain(error));
+    }
+    let expired = session_cookie("", time::Duration::ZERO, state.secure_cookies);
+    let mut response = Redirect::to("/signed-out").into_response();
+    if let Ok(value) = HeaderValue::from_str(&expired) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}
+
+/// `GET /signed-out`.
+pub async fn signed_out(lang: Lang) -> MessagePage {
+    MessagePage {
+        link: "/sign-in",
+        link_key: "sign-in-title",
+        ..MessagePage::new(lang, "/signed-out", "signed-out-title", "signed-out-body")
+    }
+}

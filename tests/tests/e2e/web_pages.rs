@@ -1,0 +1,349 @@
+//! The resident web site in a real headless Chromium against the real
+//! `issuer serve`: every page state in both languages passes axe-core's
+//! WCAG 2.2 AA rules, loads nothing from elsewhere, and can be completed
+//! with the keyboard alone; the code on screen is read by our scanner and by
+//! zbarimg from a screenshot, and verifies.
+
+use std::{path::Path, process::Command};
+
+use healthcode_tests::browser::Browser;
+use serde_json::Value;
+
+use crate::{
+    codes::{issuer_args, resident, start_issuer},
+    issuer_server::{IssuerServer, PASSWORD, Person, RELAXED},
+    support::{KeySet, json_lines, stderr},
+};
+
+/// Phone-sized, as most residents open the site.
+const PHONE: (u32, u32) = (412, 915);
+
+fn assert_only_from(browser: &Browser, base: &str) {
+    for url in browser.loaded_urls() {
+        assert!(
+            url.starts_with(base) || url.starts_with("data:"),
+            "the page loaded {url} from outside the service"
+        );
+    }
+}
+
+/// Text as read aloud: runs of white space as one space.
+fn words(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Saves a screenshot as `docs/screens/NAME.png` when `HEALTHCODE_SCREENS`
+/// names that folder (`HEALTHCODE_SCREENS=docs/screens cargo test ... web_pages`).
+fn keep_screen(browser: &Browser, name: &str) {
+    if let Ok(folder) = std::env::var("HEALTHCODE_SCREENS") {
+        let path = Path::new(&folder).join(format!("{name}.png"));
+        std::fs::write(&path, browser.screenshot()).unwrap_or_else(|e| panic!("{e}"));
+    }
+}
+
+fn html_lang(browser: &Browser) -> String {
+    browser
+        .script("return document.documentElement.lang;")
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+fn title(browser: &Browser) -> String {
+    browser
+        .script("return document.title;")
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[test]
+fn the_start_and_sign_in_pages_are_bilingual_accessible_and_say_what_is_wrong() {
+    let server = IssuerServer::start(RELAXED);
+    let browser = Browser::start(PHONE.0, PHONE.1);
+    // The rules can fail: a page without a language or an image's text does.
+    browser.goto("data:text/html,<html><body><img src='/x.png'></body></html>");
+    let found: Vec<String> = browser
+        .axe_violations()
+        .iter()
+        .filter_map(|v| v["id"].as_str().map(str::to_owned))
+        .filter(|id| id == "image-alt" || id == "html-has-lang")
+        .collect();
+    assert_eq!(found, ["html-has-lang", "image-alt"]);
+    browser.goto(&format!("{}/", server.base));
+    assert_eq!(html_lang(&browser), "en");
+    assert_eq!(browser.text("h1"), "Get a Hong Kong Health Code");
+    browser.assert_accessible("start page, English");
+    keep_screen(&browser, "start-en");
+    assert_only_from(&browser, &server.base);
+
+    // The switch keeps the place and is remembered without the link.
+    browser.click(".language-switch");
+    assert_eq!(html_lang(&browser), "zh-HK");
+    assert_eq!(browser.text("h1"), "申請香港健康碼");
+    browser.assert_accessible("start page, Chinese");
+    keep_screen(&browser, "start-zh-HK");
+    browser.goto(&format!("{}/sign-in", server.base));
+    assert_eq!(html_lang(&browser), "zh-HK", "the choice is remembered");
+    assert_eq!(browser.text("h1"), "登入");
+    browser.assert_accessible("sign-in page, Chinese");
+
+    // Nothing filled in: the summary links each problem to its field, the
+    // title says there is an error, the field says what is wrong.
+    browser.click("button[type=submit]");
+    assert!(title(&browser).starts_with("錯誤："), "{}", title(&browser));
+    assert_eq!(
+        browser.attr(".error-summary a", "href").as_deref(),
+        Some("#id_number")
+    );
+    assert_eq!(
+        words(&browser.text("#id_number-error")),
+        "錯誤： 請輸入證件號碼"
+    );
+    browser.assert_accessible("sign-in errors, Chinese");
+    keep_screen(&browser, "sign-in-errors-zh-HK");
+
+    browser.click(".language-switch");
+    assert_eq!(browser.text("h1"), "Sign in");
+    browser.fill("#id_number", "A123456(7)");
+    browser.fill("#password", "not the password at all");
+    browser.click("button[type=submit]");
+    assert!(title(&browser).starts_with("Error:"), "{}", title(&browser));
+    assert_eq!(
+        words(&browser.text("#id_number-error")),
+        "Error: Enter the document number as it is written on the document"
+    );
+    assert_eq!(
+        browser.attr("#id_number", "value").as_deref(),
+        Some("A123456(7)"),
+        "what was typed stays"
+    );
+    assert_eq!(
+        browser.attr("#password", "value"),
+        None,
+        "a password is never sent back"
+    );
+    browser.assert_accessible("sign-in errors, English");
+
+    // A well-formed number that is not registered: the same words as a wrong
+    // password, so the page says nothing about who is registered.
+    let stranger = Person::hkid();
+    browser.fill("#id_number", &stranger.id_number);
+    browser.fill("#password", PASSWORD);
+    browser.click("button[type=submit]");
+    assert_eq!(
+        words(&browser.text("#id_number-error")),
+        "Error: The document number or password is not correct"
+    );
+    browser.goto(&format!("{}/no-such-page", server.base));
+    assert_eq!(browser.text("h1"), "Page not found");
+    browser.assert_accessible("404 page");
+}
+
+/// Signs in on the page with the keyboard alone, then applies with it.
+fn sign_in_and_apply_by_keyboard(browser: &Browser, person: &Person) {
+    browser.tab_to("#id_number", 12);
+    browser.type_text(&person.id_number);
+    browser.tab_to("#password", 3);
+    browser.type_text(PASSWORD);
+    browser.enter();
+    assert!(browser.url().ends_with("/code"), "{}", browser.url());
+    assert!(!browser.has("img.qr"), "no code before applying");
+    browser.assert_accessible("code page before applying");
+    browser.tab_to("#apply", 12);
+    browser.enter();
+}
+
+fn decode_with_zbarimg(png: &Path) -> String {
+    let output = Command::new("zbarimg")
+        .args(["--quiet", "--raw"])
+        .arg(png)
+        .output()
+        .unwrap_or_else(|e| panic!("zbarimg: {e}"));
+    assert!(output.status.success(), "zbarimg: {}", stderr(&output));
+    String::from_utf8_lossy(&output.stdout).trim().to_owned()
+}
+
+#[test]
+fn a_resident_signs_in_and_applies_by_keyboard_and_the_code_on_screen_verifies() {
+    let keys = KeySet::new(false);
+    let issuer = start_issuer(&issuer_args(&keys, None, None));
+    for (lang, colour_word, apply_again) in [
+        ("en", "Colour Green", "Apply again"),
+        ("zh-HK", "顏色 綠碼", "重新申請"),
+    ] {
+        let (person, session) = resident(&issuer, &[]);
+        let browser = Browser::start(PHONE.0, PHONE.1);
+        browser.goto(&format!("{}/sign-in?lang={lang}", issuer.base));
+        sign_in_and_apply_by_keyboard(&browser, &person);
+
+        assert_eq!(html_lang(&browser), lang);
+        assert_eq!(words(&browser.text(".code-colour")), colour_word);
+        assert_eq!(browser.text("#apply"), apply_again);
+        let masked = browser.text(".summary-list dd");
+        assert!(masked.starts_with("HKID "), "{masked}");
+        assert!(masked.contains('*'), "the number is masked: {masked}");
+        assert!(
+            !masked.contains(&person.id_number[2..6]),
+            "the middle of the number is not shown: {masked}"
+        );
+        browser.assert_accessible(&format!("code page, {lang}"));
+        keep_screen(&browser, &format!("code-{lang}"));
+        assert_only_from(&browser, &issuer.base);
+
+        // What the screen shows is what the API holds, and it verifies.
+        let (_, today) = issuer.get("/v1/codes/today", Some(&session));
+        let token = today["token"].as_str().unwrap_or_default().to_owned();
+        assert!(token.starts_with("HC2:"), "{today}");
+        let png = issuer.dir.path().join(format!("code-{lang}.png"));
+        std::fs::write(&png, browser.screenshot()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(decode_with_zbarimg(&png), token, "zbarimg read the screen");
+        let png_arg = png.to_string_lossy().into_owned();
+        let day_keys = keys.path("identity-days.key");
+        let document = format!("{}:{}", person.id_type, person.id_number);
+        let report = &json_lines(&keys.scan(&[
+            "--json",
+            "--identity-day-keys",
+            &day_keys,
+            "--id-doc",
+            &document,
+            "--date-of-issue",
+            &person.date_of_issue,
+            &png_arg,
+        ]))[0];
+        assert_eq!(report["valid"], Value::Bool(true), "{report}");
+        assert_eq!(report["colour"], "green", "{report}");
+        assert_eq!(report["identity"], "match", "{report}");
+
+        // Sign out with the keyboard: the code page is closed again.
+        browser.tab_to(".link-button", 30);
+        browser.enter();
+        assert!(browser.url().ends_with("/signed-out"), "{}", browser.url());
+        browser.assert_accessible(&format!("signed out, {lang}"));
+        browser.goto(&format!("{}/code", issuer.base));
+        assert!(browser.url().ends_with("/sign-in"), "{}", browser.url());
+    }
+}
+
+fn post_form(
+    server: &IssuerServer,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, String) {
+    // Redirects are not followed: a 303 is what the test looks at.
+    let agent = ureq::AgentBuilder::new().redirects(0).build();
+    let mut request = agent
+        .post(&format!("{}{path}", server.base))
+        .set("content-type", "application/x-www-form-urlencoded");
+    for (name, value) in headers {
+        request = request.set(name, value);
+    }
+    match request.send_string(body) {
+        Ok(r) | Err(ureq::Error::Status(_, r)) => {
+            let status = r.status();
+            (status, r.into_string().unwrap_or_default())
+        }
+        Err(e) => panic!("transport error: {e}"),
+    }
+}
+
+#[test]
+fn forms_refuse_other_sites_and_hostile_input_with_a_page_and_no_5xx() {
+    let keys = KeySet::new(false);
+    let issuer = start_issuer(&issuer_args(&keys, None, None));
+    let (_, session) = resident(&issuer, &[]);
+    let cookie = format!("hc_session={session}");
+
+    // Every page carries the policy: no script, no framing, no referrer.
+    let page = ureq::get(&format!("{}/", issuer.base))
+        .call()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let csp = page.header("content-security-policy").unwrap_or_default();
+    assert!(
+        csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"),
+        "{csp}"
+    );
+    assert_eq!(page.header("referrer-policy"), Some("no-referrer"));
+    assert_eq!(page.header("cache-control"), Some("no-store"));
+
+    // Another site's form: refused before anything is done, with a page.
+    let (status, body) = post_form(
+        &issuer,
+        "/code",
+        &[("cookie", &cookie), ("sec-fetch-site", "cross-site")],
+        "csrf=x",
+    );
+    assert_eq!(status, 403, "{body}");
+    assert!(
+        body.contains("This form was sent from another site"),
+        "{body}"
+    );
+    let (status, _) = post_form(
+        &issuer,
+        "/sign-in",
+        &[("sec-fetch-site", "cross-site")],
+        "id_type=HKID&id_number=A1234563&password=x",
+    );
+    assert_eq!(status, 403);
+    // Our own site, but without the session's form token: refused too.
+    let (status, _) = post_form(
+        &issuer,
+        "/code",
+        &[("cookie", &cookie), ("sec-fetch-site", "same-origin")],
+        "csrf=forged",
+    );
+    assert_eq!(status, 403);
+    let (_, today) = issuer.get("/v1/codes/today", Some(&session));
+    assert_eq!(
+        today["error"]["code"], "not_found",
+        "no code was issued: {today}"
+    );
+    // With it, the code is issued and the browser is sent to see it.
+    let csrf = healthcode_issuer::service::auth::csrf_token(&session);
+    let (status, _) = post_form(
+        &issuer,
+        "/code",
+        &[("cookie", &cookie), ("sec-fetch-site", "same-origin")],
+        &format!("csrf={csrf}"),
+    );
+    assert_eq!(status, 303);
+
+    // Hostile sign-ins: each gets the form back with its problem, never a 5xx.
+    let long = "A".repeat(5000);
+    for (body, expect) in [
+        (format!("id_type=HKID&id_number={long}&password=x"), 422),
+        (
+            "id_type=HKID&id_number=A12%E2%80%AE3456(3)&password=x".to_owned(),
+            422,
+        ),
+        ("id_type=NOPE&id_number=A1234563&password=x".to_owned(), 422),
+        (
+            "id_type=PASSPORT&passport_country=ZZZ&id_number=123456789&password=x".to_owned(),
+            422,
+        ),
+        ("id_type=HKID&id_number=%FF%FE&password=x".to_owned(), 422),
+        (
+            "id_type=HKID&id_type=MOID&id_number=A1234563&password=x".to_owned(),
+            422,
+        ),
+    ] {
+        let (status, page) = post_form(&issuer, "/sign-in", &[], &body);
+        assert_eq!(status, expect, "{body}: {page}");
+        assert!(
+            page.contains("<html lang=\"en\">"),
+            "a page, not JSON: {page}"
+        );
+    }
+    // A body declared over the limit is refused before it is sent.
+    let address = issuer.base.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(address).unwrap_or_else(|e| panic!("{e}"));
+    let head = format!(
+        "POST /sign-in HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100000\r\nConnection: close\r\n\r\n"
+    );
+    std::io::Write::write_all(&mut stream, head.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
+    let mut answer = String::new();
+    let _ = std::io::Read::read_to_string(&mut stream, &mut answer);
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(!issuer.log().contains("panicked"), "{}", issuer.log());
+}
