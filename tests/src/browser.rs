@@ -127,6 +127,22 @@ impl Browser {
         self.run("url", self.client().current_url()).to_string()
     }
 
+    /// Waits (at most 10 s) until the page's path is `path`, as after a key
+    /// press that submits a form, whose navigation WebDriver does not await.
+    pub fn wait_for_path(&self, path: &str) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let url = self.url();
+            let here = url.split_once("://").map_or("", |(_, rest)| rest);
+            let current = here.find('/').map_or("/", |i| &here[i..]);
+            if current.split('?').next() == Some(path) {
+                return;
+            }
+            assert!(Instant::now() < deadline, "still at {url}, not {path}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     /// Runs `script` (a function body) in the page; its return value.
     pub fn script(&self, script: &str) -> Value {
         self.run("script", self.client().execute(script, Vec::new()))
@@ -176,12 +192,33 @@ impl Browser {
         });
     }
 
-    /// Clicks the element `css` (and waits for a page it loads).
+    /// Clicks the element `css`, which loads a new page, and waits for it.
     pub fn click(&self, css: &str) {
         let client = self.client();
-        self.run(css, async {
-            client.find(Locator::Css(css)).await?.click().await
+        self.navigating(|| {
+            self.run(css, async {
+                client.find(Locator::Css(css)).await?.click().await
+            });
         });
+    }
+
+    /// Runs `act`, which leads to a new page, and waits until the new
+    /// document has loaded: WebDriver does not always wait for a form's
+    /// answer, and the old page would be read in its place.
+    fn navigating(&self, act: impl FnOnce()) {
+        self.script("window.__hcOldPage = true; return null;");
+        act();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let loaded =
+            "return window.__hcOldPage === undefined && document.readyState === 'complete';";
+        while self.script(loaded) != Value::Bool(true) {
+            assert!(
+                Instant::now() < deadline,
+                "no new page after 10 s at {}",
+                self.url()
+            );
+            std::thread::sleep(Duration::from_millis(25));
+        }
     }
 
     /// Presses keys, as a person at the keyboard would, wherever the focus is.
@@ -219,9 +256,10 @@ impl Browser {
         );
     }
 
-    /// Presses Enter.
+    /// Presses Enter on a link or a form's field or button, and waits for
+    /// the page it leads to.
     pub fn enter(&self) {
-        self.press(&[char::from(Key::Enter)]);
+        self.navigating(|| self.press(&[char::from(Key::Enter)]));
     }
 
     /// The element that has the focus, as `tag#id`.

@@ -104,3 +104,19 @@ signed-out-title = You are signed out
 signed-out-body = Sign in again to see your code.
 cross-site-title = This form was sent from another site
 cross-site-body = For your safety we did not act on it. Go back to the page and try again.
+
+# Activation
+activate-title = Activate your account
+activate-lead = Enter the 6-digit PIN we sent you by SMS or in a letter, and choose a password.
+field-pin = Activation PIN
+field-pin-hint = The 6 digits in the SMS or the letter.
+field-new-password = Choose a password
+field-new-password-hint = At least 10 characters. A few unrelated words make a strong password.
+activate-button = Activate account
+activate-wrong = The document number or PIN is not correct, or the PIN has expired. If you have tried 5 times, ask for a new PIN.
+field-pin-invalid = Enter the 6 digits of the PIN
+field-password-length = Enter a password of 10 to 128 characters
+field-password-guessable = This password is too easy to guess. Choose a few unrelated words instead
+activated-title = Your account is active
+activated-body = You can now sign in with your identity document and your password.
+start-activate = Activate your account with your PIN

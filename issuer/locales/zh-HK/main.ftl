@@ -104,3 +104,19 @@ signed-out-title = 您已登出
 signed-out-body = 請再次登入以查看您的健康碼。
 cross-site-title = 此表格由其他網站發出
 cross-site-body = 為保障您的安全，我們沒有處理此表格。請返回該網頁再試。
+
+# 啟動帳戶
+activate-title = 啟動您的帳戶
+activate-lead = 請輸入我們以短訊或信件發送給您的 6 位數字啟動密碼，並設定密碼。
+field-pin = 啟動密碼
+field-pin-hint = 短訊或信件上的 6 位數字。
+field-new-password = 設定密碼
+field-new-password-hint = 最少 10 個字元。以數個互不相關的字詞組成的密碼較安全。
+activate-button = 啟動帳戶
+activate-wrong = 證件號碼或啟動密碼不正確，或啟動密碼已過期。如您已嘗試 5 次，請索取新的啟動密碼。
+field-pin-invalid = 請輸入 6 位數字的啟動密碼
+field-password-length = 請輸入 10 至 128 個字元的密碼
+field-password-guessable = 此密碼太容易被猜到。請改用數個互不相關的字詞
+activated-title = 您的帳戶已啟動
+activated-body = 您現在可以使用身份證明文件及密碼登入。
+start-activate = 以啟動密碼啟動您的帳戶

@@ -205,19 +205,29 @@ pub async fn activate(
     let Json(request) = request?;
     let document = parse_document(&request.id_type, &request.id_number)?;
     check_pin_format(&request.pin)?;
-    let index = state.store.document_index(&document);
-    state.limiters.backoff.check(ip, &index)?;
-    let activated = activation::activate(
-        &state.store,
-        &document,
-        &request.pin,
-        &request.password,
-        state.now(),
-    )
-    .await;
-    count_try(&state, ip, &index, &activated);
-    activated?;
+    activate_account(&state, ip, &document, &request.pin, &request.password).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Activates `document`'s account with `pin` and a new `password`, under
+/// the per-document backoff of `client` (the per-client limit and the PIN's
+/// format are the caller's). The API and the web pages both activate here.
+///
+/// # Errors
+/// [`AppError`]: rate limited, bad credentials, a weak password, the store.
+pub async fn activate_account(
+    state: &AppState,
+    client: std::net::IpAddr,
+    document: &IdDocument,
+    pin: &str,
+    password: &str,
+) -> Result<(), AppError> {
+    let index = state.store.document_index(document);
+    state.limiters.backoff.check(client, &index)?;
+    let activated = activation::activate(&state.store, document, pin, password, state.now()).await;
+    count_try(state, client, &index, &activated);
+    activated?;
+    Ok(())
 }
 
 /// A new SMS PIN for a verified application.

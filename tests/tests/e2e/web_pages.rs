@@ -10,6 +10,7 @@ use healthcode_tests::browser::Browser;
 use serde_json::Value;
 
 use crate::{
+    accounts::import_housing,
     codes::{issuer_args, resident, start_issuer},
     issuer_server::{IssuerServer, PASSWORD, Person, RELAXED},
     support::{KeySet, json_lines, stderr},
@@ -147,11 +148,18 @@ fn sign_in_and_apply_by_keyboard(browser: &Browser, person: &Person) {
     browser.tab_to("#password", 3);
     browser.type_text(PASSWORD);
     browser.enter();
-    assert!(browser.url().ends_with("/code"), "{}", browser.url());
+    browser.wait_for_path("/code");
     assert!(!browser.has("img.qr"), "no code before applying");
     browser.assert_accessible("code page before applying");
     browser.tab_to("#apply", 12);
     browser.enter();
+    browser.wait_for_path("/code");
+    // The answer to the POST is a redirect to the page that shows the code.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !browser.has("img.qr") {
+        assert!(std::time::Instant::now() < deadline, "no code on the page");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
 }
 
 fn decode_with_zbarimg(png: &Path) -> String {
@@ -218,11 +226,66 @@ fn a_resident_signs_in_and_applies_by_keyboard_and_the_code_on_screen_verifies()
         // Sign out with the keyboard: the code page is closed again.
         browser.tab_to(".link-button", 30);
         browser.enter();
-        assert!(browser.url().ends_with("/signed-out"), "{}", browser.url());
+        browser.wait_for_path("/signed-out");
         browser.assert_accessible(&format!("signed out, {lang}"));
         browser.goto(&format!("{}/code", issuer.base));
-        assert!(browser.url().ends_with("/sign-in"), "{}", browser.url());
+        browser.wait_for_path("/sign-in");
     }
+}
+
+#[test]
+fn a_tenant_activates_with_the_sms_pin_on_the_page_and_signs_in() {
+    let keys = KeySet::new(false);
+    let server = start_issuer(&issuer_args(&keys, None, None));
+    let person = Person::hkid();
+    import_housing(&server, &person);
+    let (status, body) = server.register(&person.form(), None);
+    assert_eq!(status, 202, "{body}");
+    let pin = server
+        .sms_pin(&person.phone_e164)
+        .unwrap_or_else(|| panic!("no SMS PIN"));
+    let wrong_pin = if pin == "000000" { "111111" } else { "000000" };
+
+    let browser = Browser::start(PHONE.0, PHONE.1);
+    browser.goto(&format!("{}/?lang=zh-HK", server.base));
+    browser.click("a[href='/activate']");
+    assert_eq!(browser.text("h1"), "啟動您的帳戶");
+    assert_eq!(
+        browser.attr("#pin", "autocomplete").as_deref(),
+        Some("one-time-code")
+    );
+    assert_eq!(
+        browser.attr("#pin", "inputmode").as_deref(),
+        Some("numeric")
+    );
+    browser.assert_accessible("activation, Chinese");
+
+    let fill = |pin: &str, password: &str| {
+        browser.fill("#id_number", &person.id_number);
+        browser.fill("#pin", pin);
+        browser.fill("#password", password);
+        browser.click("button[type=submit]");
+    };
+    fill(wrong_pin, PASSWORD);
+    assert!(words(&browser.text("#id_number-error")).contains("證件號碼或啟動密碼不正確"));
+    assert_eq!(
+        browser.attr("#pin", "value").as_deref(),
+        Some(""),
+        "a PIN is never sent back"
+    );
+    browser.assert_accessible("activation refused, Chinese");
+    fill(&pin, "aaaaaaaaaa");
+    assert_eq!(
+        words(&browser.text("#password-error")),
+        "錯誤： 此密碼太容易被猜到。請改用數個互不相關的字詞"
+    );
+    browser.assert_accessible("weak password, Chinese");
+    fill(&pin, PASSWORD);
+    browser.wait_for_path("/activated");
+    assert_eq!(browser.text("h1"), "您的帳戶已啟動");
+    browser.click("main a");
+    sign_in_and_apply_by_keyboard(&browser, &person);
+    assert!(browser.has("img.qr"), "the code is on the page");
 }
 
 fn post_form(

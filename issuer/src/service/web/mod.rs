@@ -5,8 +5,10 @@
 //! - [`lang`]: the page's language and its Fluent messages.
 //! - [`frame`]: what every page shows around its content; forms and errors.
 //! - [`pages`]: the start page, signing in and out, the problem pages.
+//! - [`activation_page`]: activating an account with its PIN.
 //! - [`code_page`]: applying for today's code and showing it.
 
+pub mod activation_page;
 pub mod code_page;
 pub mod frame;
 pub mod lang;
@@ -39,6 +41,11 @@ pub fn routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/sign-in", get(pages::sign_in_form).post(pages::sign_in))
         .route("/sign-out", axum::routing::post(pages::sign_out))
         .route("/signed-out", get(pages::signed_out))
+        .route(
+            "/activate",
+            get(activation_page::form).post(activation_page::activate),
+        )
+        .route("/activated", get(activation_page::activated))
         .route("/code", get(code_page::show).post(code_page::apply))
         .route("/assets/site.css", get(stylesheet))
         .layer(from_fn_with_state(state, lang::remember_choice))

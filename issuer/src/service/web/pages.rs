@@ -53,6 +53,19 @@ pub struct MessagePage {
 }
 
 impl MessagePage {
+    /// A page titled and worded by `(path, title, body)`, linking to `(link, its text)`.
+    pub fn with_link(
+        lang: Lang,
+        (path, title, body): (&'static str, &'static str, &'static str),
+        (link, link_key): (&'static str, &'static str),
+    ) -> Self {
+        MessagePage {
+            link,
+            link_key,
+            ..MessagePage::new(lang, path, title, body)
+        }
+    }
+
     fn new(lang: Lang, path: &'static str, title: &'static str, body: &'static str) -> Self {
         MessagePage {
             frame: Frame::new(lang, path, title),
@@ -326,9 +339,9 @@ pub async fn sign_out(
 
 /// `GET /signed-out`.
 pub async fn signed_out(lang: Lang) -> MessagePage {
-    MessagePage {
-        link: "/sign-in",
-        link_key: "sign-in-title",
-        ..MessagePage::new(lang, "/signed-out", "signed-out-title", "signed-out-body")
-    }
+    MessagePage::with_link(
+        lang,
+        ("/signed-out", "signed-out-title", "signed-out-body"),
+        ("/sign-in", "sign-in-title"),
+    )
 }
