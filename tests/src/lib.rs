@@ -8,7 +8,7 @@
 //! - [`load`]: what the load tools share: servers, concurrent clients, percentiles.
 //! - [`vectors`]: the token test vectors: generation and the file format.
 //! - [`colour_vectors`], [`colour_cases`]: the colour-rule vectors, written by hand.
-//! - `src/bin/`: `photo-corpus`, `vectors`, `load-server`, `accounts-load`, `codes-load`.
+//! - `src/bin/`: `photo-corpus`, `vectors`, `load-server`, `accounts-load`, `codes-load`, `pages-load`.
 
 use std::{collections::BTreeMap, path::Path};
 

@@ -1,10 +1,12 @@
-//! What the load tools share: starting a sibling binary as a server, driving
+//! What the load tools share: development keys, starting a sibling binary as a server, driving
 //! concurrent clients, and the table rows with per-second rates and
 //! percentiles.
 
+use anyhow::Context as _;
 use std::{
-    path::PathBuf,
-    process::Child,
+    net::TcpListener,
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
     sync::atomic::{AtomicUsize, Ordering},
     time::{Duration, Instant},
 };
@@ -43,6 +45,70 @@ pub fn wait_for(url: &str, limit: Duration) -> anyhow::Result<()> {
         std::thread::sleep(Duration::from_millis(50));
     }
     Ok(())
+}
+
+/// A root, one HK issuer key, the identity master key (under `dir/keys`)
+/// and a trust list (`dir/trust.json`), made with the real `keys` binary
+/// beside this one; (the issuer key id, the key folder).
+///
+/// # Errors
+/// When a `keys` command fails.
+pub fn dev_keys(dir: &Path) -> anyhow::Result<(String, String)> {
+    let keys = sibling("keys")?;
+    let out = dir.join("keys");
+    let run = |args: &[&str]| -> anyhow::Result<String> {
+        let output = Command::new(&keys).args(args).output()?;
+        anyhow::ensure!(
+            output.status.success(),
+            "keys {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        Ok(String::from_utf8_lossy(&output.stdout).trim().to_owned())
+    };
+    let out_arg = out.to_string_lossy();
+    run(&["root-generate", "--out", &out_arg])?;
+    let kid = run(&["generate", "--issuer", "HK", "--out", &out_arg])?;
+    run(&[
+        "identity-master-key",
+        "--out",
+        &out.join("identity-master.key").to_string_lossy(),
+    ])?;
+    let root = out.join("root.secret");
+    let public = out.join(format!("{kid}.public"));
+    let trust = run(&[
+        "trust-list",
+        "--root",
+        &root.to_string_lossy(),
+        "--seq",
+        "1",
+        &public.to_string_lossy(),
+    ])?;
+    std::fs::write(dir.join("trust.json"), trust)?;
+    Ok((kid, out_arg.into_owned()))
+}
+
+/// Starts the sibling `binary` with `args` and waits for `url` to answer.
+///
+/// # Errors
+/// When it cannot start or does not answer within a minute.
+pub fn start(binary: &str, args: &[String], url: &str) -> anyhow::Result<Server> {
+    let child = Command::new(sibling(binary)?)
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .spawn()
+        .with_context(|| format!("start target/release/{binary} (cargo build --release --bins)"))?;
+    let server = Server(child);
+    wait_for(url, Duration::from_secs(60))?;
+    Ok(server)
+}
+
+/// A free port on loopback.
+///
+/// # Errors
+/// When none can be bound.
+pub fn free_port() -> anyhow::Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
 /// Runs `total` calls of `call` over `clients` threads; (seconds, sorted latencies).
@@ -88,6 +154,58 @@ pub fn drive(
     }
     all.sort();
     Ok((elapsed, all))
+}
+
+/// Runs `total` calls of `call` at a fixed `rate` per second over `clients`
+/// threads: call `n` is due at `n / rate` seconds, and its latency counts
+/// from when it was due, so a slow answer that delays the next calls is
+/// charged to them too (no coordinated omission). (seconds, sorted latencies).
+///
+/// # Errors
+/// The first error of a call.
+pub fn paced(
+    total: usize,
+    rate: f64,
+    clients: usize,
+    call: impl Fn(usize) -> anyhow::Result<()> + Sync,
+) -> anyhow::Result<Run> {
+    let next = AtomicUsize::new(0);
+    let start = Instant::now();
+    let due = |n: usize| start + Duration::from_secs_f64(n as f64 / rate);
+    let results: Vec<anyhow::Result<Vec<Duration>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..clients)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut latencies = Vec::new();
+                    loop {
+                        let n = next.fetch_add(1, Ordering::Relaxed);
+                        if n >= total {
+                            return Ok(latencies);
+                        }
+                        let due = due(n);
+                        if let Some(wait) = due.checked_duration_since(Instant::now()) {
+                            std::thread::sleep(wait);
+                        }
+                        call(n)?;
+                        latencies.push(due.elapsed());
+                    }
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(anyhow::anyhow!("client panicked")))
+            })
+            .collect()
+    });
+    let elapsed = start.elapsed().as_secs_f64();
+    let mut all = Vec::with_capacity(total);
+    for result in results {
+        all.extend(result?);
+    }
+    Ok((elapsed, sorted(all)))
 }
 
 /// Times `total` serial calls of `call`.

@@ -9,6 +9,10 @@ pub struct RefusedRecord {
     pub index: usize,
     /// Why.
     pub reason: String,
+    /// Why, as a stable code (for pages that say it in the reader's
+    /// language), where the kind of record has codes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<&'static str>,
 }
 
 impl RefusedRecord {
@@ -17,6 +21,15 @@ impl RefusedRecord {
         RefusedRecord {
             index,
             reason: problem.to_string(),
+            code: None,
+        }
+    }
+
+    /// Record `index`, refused for `problem`, whose stable code is `code`.
+    pub fn coded(index: usize, code: &'static str, problem: impl std::fmt::Display) -> Self {
+        RefusedRecord {
+            code: Some(code),
+            ..RefusedRecord::new(index, problem)
         }
     }
 }

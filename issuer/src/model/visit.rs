@@ -79,6 +79,21 @@ pub enum VisitProblem {
     CheckOutChanged,
 }
 
+impl VisitProblem {
+    /// A stable code for the problem: `too_old`, `in_future` ...
+    pub fn code(&self) -> &'static str {
+        match self {
+            VisitProblem::NotARecord(_) => "not_a_record",
+            VisitProblem::VenueId(_) => "venue_id",
+            VisitProblem::Time { .. } => "time",
+            VisitProblem::TooOld => "too_old",
+            VisitProblem::InFuture { .. } => "in_future",
+            VisitProblem::CheckOutBeforeCheckIn => "check_out_before_check_in",
+            VisitProblem::CheckOutChanged => "check_out_changed",
+        }
+    }
+}
+
 impl VisitRecord {
     /// Checks one record (as JSON, so that a record with a missing field is
     /// refused on its own) against the window `(now − 31 days, now]`.

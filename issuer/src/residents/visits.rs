@@ -51,15 +51,14 @@ pub async fn upload(
                 good.push(record);
                 positions.push(index);
             }
-            Err(problem) => refused.push(RefusedRecord::new(index, problem)),
+            Err(problem) => refused.push(RefusedRecord::coded(index, problem.code(), problem)),
         }
     }
     let conflicts = store.store_visits(account_id, &good, now).await?;
-    refused.extend(
-        conflicts
-            .iter()
-            .map(|&i| RefusedRecord::new(positions[i], VisitProblem::CheckOutChanged)),
-    );
+    refused.extend(conflicts.iter().map(|&i| {
+        let problem = VisitProblem::CheckOutChanged;
+        RefusedRecord::coded(positions[i], problem.code(), problem)
+    }));
     refused.sort_by_key(|r| r.index);
     Ok(UploadSummary {
         received,

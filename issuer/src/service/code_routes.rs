@@ -123,6 +123,7 @@ pub async fn issue_for(state: &AppState, account_id: &str) -> Result<CodeAnswer,
     })
 }
 
+/// Today's newest code, and whether it still stands.
 #[utoipa::path(
     get, path = "/v1/codes/today", tag = "codes", security(("session" = [])),
     responses(

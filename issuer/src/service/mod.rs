@@ -64,7 +64,9 @@ pub fn app(state: Arc<AppState>) -> Router {
     use resident_routes as r;
     use staff_routes as s;
     let registration = Router::new().route("/v1/registrations", post(r::register));
-    let visits = Router::new().route("/v1/visits", post(r::upload_visits).get(r::list_visits));
+    let visits = Router::new()
+        .route("/v1/visits", post(r::upload_visits).get(r::list_visits))
+        .merge(web::upload_routes(state.clone()));
     let feeds = Router::new().route(
         "/v1/feeds/{kind}",
         post(f::submit_feed).get(f::list_designations),

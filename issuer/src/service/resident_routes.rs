@@ -471,6 +471,16 @@ pub async fn list_visits(
     State(state): State<Arc<AppState>>,
     resident: Resident,
 ) -> Result<Json<Visits>, AppError> {
+    let visits = held_visits(&state, &resident.account_id).await?;
+    Ok(Json(Visits { visits }))
+}
+
+/// The visits held for `account_id` (the past 31 days), oldest first: the
+/// API and the web pages both list them here.
+///
+/// # Errors
+/// [`AppError`] when the store fails.
+pub async fn held_visits(state: &AppState, account_id: &str) -> Result<Vec<StoredVisit>, AppError> {
     let since: OffsetDateTime = state.now() - VISIT_WINDOW;
     let mut conn = state
         .store
@@ -478,9 +488,8 @@ pub async fn list_visits(
         .acquire()
         .await
         .map_err(crate::Error::from)?;
-    let visits = state
+    Ok(state
         .store
-        .visits_since(&mut conn, &resident.account_id, since)
-        .await?;
-    Ok(Json(Visits { visits }))
+        .visits_since(&mut conn, account_id, since)
+        .await?)
 }

@@ -16,9 +16,7 @@
 
 use std::{
     collections::BTreeSet,
-    net::TcpListener,
     path::Path,
-    process::{Command, Stdio},
     sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
@@ -42,7 +40,7 @@ use healthcode_keys::{Colour, IdDocument, TokenId, hktime};
 use healthcode_service_kit::redis::RevocationStore;
 use healthcode_tests::{
     accounts::hkid,
-    load::{Server, commit_floor, drive, row, serial, sibling, wait_for},
+    load::{commit_floor, dev_keys, drive, free_port, row, serial, start},
     redis_server::RedisServer,
 };
 use serde_json::{Value, json};
@@ -72,40 +70,6 @@ const VISITS_EACH: usize = 5;
 const HOT_VENUE: &str = "venue-hot";
 /// Other venues the residents visited.
 const VENUES: usize = 20_000;
-
-fn keys(dir: &Path) -> anyhow::Result<(String, String)> {
-    let keys = sibling("keys")?;
-    let out = dir.join("keys");
-    let run = |args: &[&str]| -> anyhow::Result<String> {
-        let output = Command::new(&keys).args(args).output()?;
-        anyhow::ensure!(
-            output.status.success(),
-            "keys {args:?}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        Ok(String::from_utf8_lossy(&output.stdout).trim().to_owned())
-    };
-    let out_arg = out.to_string_lossy();
-    run(&["root-generate", "--out", &out_arg])?;
-    let kid = run(&["generate", "--issuer", "HK", "--out", &out_arg])?;
-    run(&[
-        "identity-master-key",
-        "--out",
-        &out.join("identity-master.key").to_string_lossy(),
-    ])?;
-    let root = out.join("root.secret");
-    let public = out.join(format!("{kid}.public"));
-    let trust = run(&[
-        "trust-list",
-        "--root",
-        &root.to_string_lossy(),
-        "--seq",
-        "1",
-        &public.to_string_lossy(),
-    ])?;
-    std::fs::write(dir.join("trust.json"), trust)?;
-    Ok((kid, out_arg.into_owned()))
-}
 
 fn application(n: usize) -> anyhow::Result<Application> {
     let document: IdDocument = format!("HKID:{}", hkid('L', n as u32)).parse()?;
@@ -233,22 +197,6 @@ async fn seed(
     Ok(accounts)
 }
 
-fn start(binary: &str, args: &[String], url: &str) -> anyhow::Result<Server> {
-    let child = Command::new(sibling(binary)?)
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .spawn()
-        .with_context(|| format!("start target/release/{binary} (cargo build --release --bins)"))?;
-    let server = Server(child);
-    wait_for(url, Duration::from_secs(60))?;
-    Ok(server)
-}
-
-fn free_port() -> anyhow::Result<u16> {
-    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
-}
-
 fn health(base: &str) -> Value {
     ureq::get(&format!("{base}/healthz"))
         .call()
@@ -329,7 +277,7 @@ fn main() -> anyhow::Result<()> {
     );
     let dir = tempfile::tempdir()?;
     let redis = RedisServer::start()?;
-    let (kid, keys_dir) = keys(dir.path())?;
+    let (kid, keys_dir) = dev_keys(dir.path())?;
     let signing_key = format!("{keys_dir}/{kid}.secret");
     let identity_key = format!("{keys_dir}/identity-master.key");
     let data = dir.path().join("data");

@@ -7,10 +7,10 @@
 use std::{path::Path, process::Command};
 
 use healthcode_tests::browser::Browser;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::{
-    accounts::import_housing,
+    accounts::{import_housing, rfc3339},
     codes::{issuer_args, resident, start_issuer},
     issuer_server::{IssuerServer, PASSWORD, Person, RELAXED},
     support::{KeySet, json_lines, stderr},
@@ -286,6 +286,100 @@ fn a_tenant_activates_with_the_sms_pin_on_the_page_and_signs_in() {
     browser.click("main a");
     sign_in_and_apply_by_keyboard(&browser, &person);
     assert!(browser.has("img.qr"), "the code is on the page");
+}
+
+#[test]
+fn visit_records_are_uploaded_on_the_page_from_two_phones_and_refusals_are_said() {
+    let server = IssuerServer::start(RELAXED);
+    let (person, _) = resident(&server, &[]);
+    let now = time::OffsetDateTime::now_utc();
+    let hours_ago = |h: i64| rfc3339(now - time::Duration::hours(h));
+    let phone1 = json!({"records": [
+        {"venue_id": "venue-web-1", "check_in": hours_ago(30), "check_out": hours_ago(29)},
+        {"venue_id": "venue-web-2", "check_in": hours_ago(5)},
+        {"venue_id": "venue-web-3", "check_in": hours_ago(24 * 40)},
+    ]});
+    let phone2 = json!([{"venue_id": "no spaces allowed", "check_in": hours_ago(3)}]);
+    let files: Vec<String> = [
+        ("phone1.json", phone1.to_string()),
+        ("phone2.json", phone2.to_string()),
+        ("photo.json", "not json".to_owned()),
+    ]
+    .iter()
+    .map(|(name, text)| {
+        let path = server.dir.path().join(name);
+        std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
+        path.to_string_lossy().into_owned()
+    })
+    .collect();
+
+    let browser = Browser::start(1024, 900);
+    browser.goto(&format!("{}/sign-in", server.base));
+    browser.fill("#id_number", &person.id_number);
+    browser.fill("#password", PASSWORD);
+    browser.click("button[type=submit]");
+    browser.click("a[href='/visits']");
+    assert_eq!(
+        browser.text("#held-none"),
+        "We hold no visit records for you."
+    );
+    browser.assert_accessible("visits, none held");
+
+    // Nothing chosen, then a file that is not the app's: said at the field.
+    browser.click("#upload");
+    assert_eq!(
+        words(&browser.text("#file-error")),
+        "Error: Choose the file that the app exported"
+    );
+    browser.fill("#file", &files[2]);
+    browser.click("#upload");
+    assert_eq!(
+        words(&browser.text("#file-error")),
+        "Error: The file is not a visit record file from the app"
+    );
+    browser.assert_accessible("visits, unreadable file");
+
+    // Two phones' files at once: each record kept or refused on its own.
+    browser.fill("#file", &format!("{}\n{}", files[0], files[1]));
+    browser.click("#upload");
+    assert_eq!(
+        words(&browser.text("[role=status]")),
+        "We received 4 records: 2 kept, 2 not kept."
+    );
+    let refused = words(&browser.text("main table"));
+    assert!(refused.contains("3 It is older than 31 days."), "{refused}");
+    assert!(
+        refused.contains("4 The place's code is not valid."),
+        "{refused}"
+    );
+    let held = words(&browser.text("main table:last-of-type tbody"));
+    assert!(
+        held.contains("venue-web-1") && held.contains("venue-web-2"),
+        "{held}"
+    );
+    assert!(
+        held.contains("Not recorded"),
+        "a missing check-out is said: {held}"
+    );
+    browser.assert_accessible("visits, after an upload");
+
+    // The same in Chinese: the records held and the reasons.
+    browser.click(".language-switch");
+    browser.fill("#file", &files[0]);
+    browser.click("#upload");
+    assert_eq!(
+        words(&browser.text("[role=status]")),
+        "我們收到 3 項紀錄：保留 2 項，沒有保留 1 項。"
+    );
+    assert!(words(&browser.text("main table")).contains("紀錄超過 31 日。"));
+    assert!(words(&browser.text("main table:last-of-type")).contains("沒有紀錄"));
+    browser.assert_accessible("visits, Chinese");
+    let (_, listed) = server.get("/v1/visits", Some(&person.login(&server)));
+    assert_eq!(
+        listed["visits"].as_array().map(Vec::len),
+        Some(2),
+        "{listed}"
+    );
 }
 
 fn post_form(

@@ -68,7 +68,7 @@ pub struct CodePage {
 }
 
 /// `2026-11-30T18:05:00+08:00` as `2026-11-30 18:05`.
-fn minute(hk: &str) -> String {
+pub fn minute(hk: &str) -> String {
     hk.get(..16).unwrap_or(hk).replacen('T', " ", 1)
 }
 

@@ -87,10 +87,10 @@ impl Lang {
     }
 
     /// The message `key` with its `{ $name }` arguments.
-    pub fn t_with(self, key: &str, args: &[(&'static str, &str)]) -> String {
+    pub fn t_with(self, key: &str, args: &[(&str, &str)]) -> String {
         let args: HashMap<Cow<'static, str>, FluentValue<'_>> = args
             .iter()
-            .map(|(name, value)| (Cow::Borrowed(*name), FluentValue::from(*value)))
+            .map(|(name, value)| (Cow::Owned((*name).to_owned()), FluentValue::from(*value)))
             .collect();
         LOCALES
             .try_lookup_with_args(self.identifier(), key, &args)
@@ -201,30 +201,18 @@ pub async fn remember_choice(
 mod tests {
     use super::*;
 
-    /// Each message's key and the names of its arguments.
-    fn messages(file: &str) -> std::collections::BTreeMap<String, Vec<&'static str>> {
+    /// Each message's key and the names of its arguments (`{ $name }`).
+    fn messages(file: &str) -> std::collections::BTreeMap<String, Vec<String>> {
         file.lines()
             .filter(|l| !l.starts_with('#') && !l.starts_with(' '))
             .filter_map(|l| l.split_once(" = "))
             .map(|(key, value)| {
-                let names = [
-                    "seconds",
-                    "field",
-                    "date",
-                    "time",
-                    "colour",
-                    "place",
-                    "check_in",
-                    "check_out",
-                    "start",
-                    "end",
-                    "from",
-                    "at",
-                ];
-                let args = names
-                    .into_iter()
-                    .filter(|n| value.contains(&format!("${n} ")))
+                let mut args: Vec<String> = value
+                    .split("{ $")
+                    .skip(1)
+                    .filter_map(|rest| rest.split_once(' ').map(|(name, _)| name.to_owned()))
                     .collect();
+                args.sort();
                 (key.trim().to_owned(), args)
             })
             .collect()
@@ -237,7 +225,7 @@ mod tests {
         assert!(en.len() > 50, "{}", en.len());
         assert_eq!(en, zh, "the two files differ in keys or arguments");
         for (key, names) in &en {
-            let args: Vec<(&'static str, &str)> = names.iter().map(|n| (*n, "1")).collect();
+            let args: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), "1")).collect();
             for lang in Lang::ALL {
                 let text = lang.t_with(key, &args);
                 assert_ne!(text, *key, "{key} does not resolve in {}", lang.tag());

@@ -7,12 +7,14 @@
 //! - [`pages`]: the start page, signing in and out, the problem pages.
 //! - [`activation_page`]: activating an account with its PIN.
 //! - [`code_page`]: applying for today's code and showing it.
+//! - [`visits_page`]: uploading the check-in app's records; those held.
 
 pub mod activation_page;
 pub mod code_page;
 pub mod frame;
 pub mod lang;
 pub mod pages;
+pub mod visits_page;
 
 use std::sync::Arc;
 
@@ -34,20 +36,35 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self';
 
 const STYLESHEET: &str = include_str!("../../../assets/site.css");
 
-/// The pages' routes.
+/// The pages' routes that take small forms.
 pub fn routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
-    Router::new()
-        .route("/", get(pages::start))
-        .route("/sign-in", get(pages::sign_in_form).post(pages::sign_in))
-        .route("/sign-out", axum::routing::post(pages::sign_out))
-        .route("/signed-out", get(pages::signed_out))
-        .route(
-            "/activate",
-            get(activation_page::form).post(activation_page::activate),
-        )
-        .route("/activated", get(activation_page::activated))
-        .route("/code", get(code_page::show).post(code_page::apply))
-        .route("/assets/site.css", get(stylesheet))
+    page_layers(
+        state,
+        Router::new()
+            .route("/", get(pages::start))
+            .route("/sign-in", get(pages::sign_in_form).post(pages::sign_in))
+            .route("/sign-out", axum::routing::post(pages::sign_out))
+            .route("/signed-out", get(pages::signed_out))
+            .route(
+                "/activate",
+                get(activation_page::form).post(activation_page::activate),
+            )
+            .route("/activated", get(activation_page::activated))
+            .route("/code", get(code_page::show).post(code_page::apply))
+            .route("/assets/site.css", get(stylesheet)),
+    )
+}
+
+/// The page that takes visit-record files (the visit upload's body limit).
+pub fn upload_routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
+    page_layers(
+        state,
+        Router::new().route("/visits", get(visits_page::show).post(visits_page::upload)),
+    )
+}
+
+fn page_layers(state: Arc<AppState>, routes: Router<Arc<AppState>>) -> Router<Arc<AppState>> {
+    routes
         .layer(from_fn_with_state(state, lang::remember_choice))
         .layer(from_fn(page_headers))
 }

@@ -1,0 +1,163 @@
+//! `pages-load`: the resident web pages under a fixed request rate against a
+//! real `issuer serve` (release build, SQLite), p50/p99 latency counted from
+//! when each request was due, beside `GET /healthz` (HTTP + `SELECT 1`) at
+//! the same rate in the same run; and what each page weighs (its HTML and
+//! the one stylesheet; a page loads nothing else).
+//!
+//! `cargo build --release --bins && target/release/pages-load`
+
+use std::process::Command;
+
+use anyhow::Context as _;
+use clap::Parser;
+use healthcode_tests::{
+    accounts::{hkid, multipart, pin_in},
+    load::{dev_keys, free_port, paced, row, sibling, start},
+};
+use serde_json::{Value, json};
+
+#[derive(Parser)]
+struct Args {
+    /// Requests per page.
+    #[arg(long, default_value_t = 4000)]
+    requests: usize,
+    /// Requests per second.
+    #[arg(long, default_value_t = 200.0)]
+    rate: f64,
+    /// Concurrent clients (enough that a slow answer does not hold the rate back).
+    #[arg(long, default_value_t = 16)]
+    clients: usize,
+}
+
+const PASSWORD: &str = "pages load password";
+
+fn issuer_cli(data: &str, args: &[&str]) -> anyhow::Result<String> {
+    let output = Command::new(sibling("issuer")?)
+        .args(args)
+        .args(["--data", data])
+        .output()?;
+    anyhow::ensure!(
+        output.status.success(),
+        "issuer {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+/// A public-housing resident registered, activated and signed in through
+/// the API, with today's code: the session token.
+fn resident(base: &str, data: &str, dir: &std::path::Path) -> anyhow::Result<String> {
+    let number = hkid('P', 424_242);
+    let address = "Flat 1, 1/F, Block A, Pages Estate";
+    let csv = dir.join("housing.csv");
+    std::fs::write(
+        &csv,
+        format!(
+            "id_document,address,building_id,phone\n\"HKID:{number}\",\"{address}\",bldg-pages-a,+85291112222\n"
+        ),
+    )?;
+    issuer_cli(data, &["housing", "import", &csv.to_string_lossy()])?;
+    let fields = [
+        ("name", "PAGES Load"),
+        ("id_type", "HKID"),
+        ("id_number", number.as_str()),
+        ("date_of_issue", "2018-03-01"),
+        ("phone", "9111 2222"),
+        ("address", address),
+    ];
+    let (content_type, body) = multipart(&fields, None);
+    ureq::post(&format!("{base}/v1/registrations"))
+        .set("content-type", &content_type)
+        .send_bytes(&body)?;
+    let outbox = issuer_cli(data, &["sms", "outbox"])?;
+    let pin = outbox
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find_map(|m| pin_in(m["body"].as_str().unwrap_or_default()))
+        .context("no PIN in the SMS outbox")?;
+    let who = json!({"id_type": "HKID", "id_number": number});
+    let mut activation = who.clone();
+    activation["pin"] = json!(pin);
+    activation["password"] = json!(PASSWORD);
+    ureq::post(&format!("{base}/v1/activation")).send_json(activation)?;
+    let mut login = who;
+    login["password"] = json!(PASSWORD);
+    let session: Value = ureq::post(&format!("{base}/v1/login"))
+        .send_json(login)?
+        .into_json()?;
+    let token = session["token"].as_str().context("no session")?.to_owned();
+    ureq::post(&format!("{base}/v1/codes"))
+        .set("authorization", &format!("Bearer {token}"))
+        .call()?;
+    Ok(token)
+}
+
+fn get(url: &str, cookie: Option<&str>) -> anyhow::Result<usize> {
+    let mut request = ureq::get(url);
+    if let Some(cookie) = cookie {
+        request = request.set("cookie", cookie);
+    }
+    let body = request.call()?.into_string()?;
+    Ok(body.len())
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let dir = tempfile::tempdir()?;
+    let (kid, keys_dir) = dev_keys(dir.path())?;
+    let data = dir.path().join("data").to_string_lossy().into_owned();
+    let port = free_port()?;
+    let base = format!("http://127.0.0.1:{port}");
+    let _issuer = start(
+        "issuer",
+        &[
+            "serve",
+            "--data",
+            &data,
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--insecure-cookies",
+            "--signing-key",
+            &format!("{keys_dir}/{kid}.secret"),
+            "--identity-master-key",
+            &format!("{keys_dir}/identity-master.key"),
+        ]
+        .map(str::to_owned),
+        &format!("{base}/healthz"),
+    )?;
+    let session = resident(&base, &data, dir.path())?;
+    let cookie = format!("hc_session={session}");
+    let pages: [(&str, &str, Option<&str>); 4] = [
+        ("floor: GET /healthz (HTTP + SELECT 1)", "/healthz", None),
+        ("start page /", "/", None),
+        ("sign-in page /sign-in", "/sign-in", None),
+        (
+            "code page /code (session, QR inline)",
+            "/code",
+            Some(cookie.as_str()),
+        ),
+    ];
+    let stylesheet = get(&format!("{base}/assets/site.css"), None)?;
+    println!(
+        "{} requests per page at {} per second, {} clients\n",
+        args.requests, args.rate, args.clients
+    );
+    println!(
+        "| page | requests | per second | p50 ms | p99 ms | HTML bytes | with the stylesheet |"
+    );
+    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+    for (name, path, cookie) in pages {
+        let url = format!("{base}{path}");
+        let bytes = get(&url, cookie)?;
+        let run = paced(args.requests, args.rate, args.clients, |_| {
+            get(&url, cookie).map(drop)
+        })?;
+        let weight = if path == "/healthz" {
+            bytes
+        } else {
+            bytes + stylesheet
+        };
+        println!("{} {bytes} | {weight} |", row(name, args.requests, &run));
+    }
+    Ok(())
+}
