@@ -120,40 +120,11 @@ pub fn drive(
     clients: usize,
     call: impl Fn(usize) -> anyhow::Result<()> + Sync,
 ) -> anyhow::Result<Run> {
-    let next = AtomicUsize::new(0);
-    let start = Instant::now();
-    let results: Vec<anyhow::Result<Vec<Duration>>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..clients)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut latencies = Vec::new();
-                    loop {
-                        let n = next.fetch_add(1, Ordering::Relaxed);
-                        if n >= total {
-                            return Ok(latencies);
-                        }
-                        let began = Instant::now();
-                        call(n)?;
-                        latencies.push(began.elapsed());
-                    }
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| Err(anyhow::anyhow!("client panicked")))
-            })
-            .collect()
-    });
-    let elapsed = start.elapsed().as_secs_f64();
-    let mut all = Vec::new();
-    for result in results {
-        all.extend(result?);
-    }
-    all.sort();
-    Ok((elapsed, all))
+    over_clients(total, clients, |n| {
+        let began = Instant::now();
+        call(n)?;
+        Ok(began.elapsed())
+    })
 }
 
 /// Runs `total` calls of `call` at a fixed `rate` per second over `clients`
@@ -169,9 +140,26 @@ pub fn paced(
     clients: usize,
     call: impl Fn(usize) -> anyhow::Result<()> + Sync,
 ) -> anyhow::Result<Run> {
+    let start = Instant::now();
+    over_clients(total, clients, |n| {
+        let due = start + Duration::from_secs_f64(n as f64 / rate);
+        if let Some(wait) = due.checked_duration_since(Instant::now()) {
+            std::thread::sleep(wait);
+        }
+        call(n)?;
+        Ok(due.elapsed())
+    })
+}
+
+/// Runs `timed(n)` for `n` in `0..total` over `clients` threads, each
+/// taking the next `n`; (seconds, the sorted latencies it returned).
+fn over_clients(
+    total: usize,
+    clients: usize,
+    timed: impl Fn(usize) -> anyhow::Result<Duration> + Sync,
+) -> anyhow::Result<Run> {
     let next = AtomicUsize::new(0);
     let start = Instant::now();
-    let due = |n: usize| start + Duration::from_secs_f64(n as f64 / rate);
     let results: Vec<anyhow::Result<Vec<Duration>>> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..clients)
             .map(|_| {
@@ -182,12 +170,7 @@ pub fn paced(
                         if n >= total {
                             return Ok(latencies);
                         }
-                        let due = due(n);
-                        if let Some(wait) = due.checked_duration_since(Instant::now()) {
-                            std::thread::sleep(wait);
-                        }
-                        call(n)?;
-                        latencies.push(due.elapsed());
+                        latencies.push(timed(n)?);
                     }
                 })
             })

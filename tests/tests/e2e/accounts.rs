@@ -54,18 +54,23 @@ pub fn import_housing_of(server: &IssuerServer, people: &[&Person]) {
     assert!(output.status.success(), "{}", stderr(&output));
 }
 
-#[test]
-fn public_housing_resident_activates_logs_in_and_uploads_visits() {
-    let server = IssuerServer::start(RELAXED);
+/// A new public-housing tenant, registered: verified against the housing
+/// file at once, so the PIN is in the SMS outbox; (the person, the PIN).
+pub fn registered_tenant(server: &IssuerServer) -> (Person, String) {
     let person = Person::hkid();
-    import_housing(&server, &person);
+    import_housing(server, &person);
     let (status, body) = server.register(&person.form(), None);
     assert_eq!(status, 202, "{body}");
-
-    // Verified against the housing database at once: the PIN is in the outbox.
     let pin = server
         .sms_pin(&person.phone_e164)
         .unwrap_or_else(|| panic!("no SMS PIN"));
+    (person, pin)
+}
+
+#[test]
+fn public_housing_resident_activates_logs_in_and_uploads_visits() {
+    let server = IssuerServer::start(RELAXED);
+    let (person, pin) = registered_tenant(&server);
     let (status, body) = person.activate(&server, &pin);
     assert_eq!(status, 204, "{body}");
     // Single use.

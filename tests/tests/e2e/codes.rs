@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 
 use crate::{
-    accounts::{import_housing, rfc3339},
+    accounts::{registered_tenant, rfc3339},
     issuer_server::{IssuerServer, Person, RELAXED, pin_in},
     support::{KeySet, run, stderr, stdout, token_id_of},
     verifier_service::{Verifier, redis_command, wait_connected},
@@ -45,13 +45,7 @@ pub fn start_issuer(args: &[String]) -> IssuerServer {
 /// A resident activated through the public housing route and logged in, with
 /// a visit of an hour to each `(venue, hours ago)` uploaded; their session.
 pub fn resident(server: &IssuerServer, visits: &[(&str, i64)]) -> (Person, String) {
-    let person = Person::hkid();
-    import_housing(server, &person);
-    let (status, body) = server.register(&person.form(), None);
-    assert_eq!(status, 202, "{body}");
-    let pin = server
-        .sms_pin(&person.phone_e164)
-        .unwrap_or_else(|| panic!("no SMS PIN"));
+    let (person, pin) = registered_tenant(server);
     assert_eq!(person.activate(server, &pin).0, 204);
     let session = person.login(server);
     upload_visits(server, &session, visits);

@@ -10,7 +10,7 @@ use healthcode_tests::browser::Browser;
 use serde_json::{Value, json};
 
 use crate::{
-    accounts::{import_housing, rfc3339},
+    accounts::{registered_tenant, rfc3339},
     codes::{issuer_args, resident, start_issuer},
     issuer_server::{IssuerServer, PASSWORD, Person, RELAXED},
     support::{KeySet, json_lines, stderr},
@@ -237,13 +237,7 @@ fn a_resident_signs_in_and_applies_by_keyboard_and_the_code_on_screen_verifies()
 fn a_tenant_activates_with_the_sms_pin_on_the_page_and_signs_in() {
     let keys = KeySet::new(false);
     let server = start_issuer(&issuer_args(&keys, None, None));
-    let person = Person::hkid();
-    import_housing(&server, &person);
-    let (status, body) = server.register(&person.form(), None);
-    assert_eq!(status, 202, "{body}");
-    let pin = server
-        .sms_pin(&person.phone_e164)
-        .unwrap_or_else(|| panic!("no SMS PIN"));
+    let (person, pin) = registered_tenant(&server);
     let wrong_pin = if pin == "000000" { "111111" } else { "000000" };
 
     let browser = Browser::start(PHONE.0, PHONE.1);

@@ -17,16 +17,13 @@ use super::{
     frame::{Errors, Frame},
     lang::Lang,
     // ID_TYPES: the document fields' template reads it.
-    pages::{ID_TYPES, MessagePage, bad_form, document_of, problem_page},
+    pages::{ID_TYPES, MessagePage, document_of, problem_page, same_site_form},
 };
 use crate::{
     Error,
     model::password::PasswordProblem,
     service::{
-        AppError, AppState,
-        auth::{ClientIp, same_site},
-        resident_routes::activate_account,
-        state::Limit,
+        AppError, AppState, auth::ClientIp, resident_routes::activate_account, state::Limit,
     },
 };
 
@@ -99,12 +96,9 @@ pub async fn activate(
     headers: HeaderMap,
     form: Result<Form<ActivationFields>, FormRejection>,
 ) -> Response {
-    if same_site(&headers) == Some(false) {
-        return problem_page(lang, &AppError::CrossSite);
-    }
-    let Form(form) = match form {
+    let form = match same_site_form(lang, &headers, form) {
         Ok(form) => form,
-        Err(rejection) => return bad_form(lang, &rejection),
+        Err(page) => return *page,
     };
     if state.limiters.check(Limit::Pin, ip).is_err() {
         return refused(lang, form, "id_number", lang.t("sign-in-busy"));

@@ -17,7 +17,7 @@ use healthcode_keys::IdDocument;
 use super::{
     frame::{Errors, Frame},
     lang::Lang,
-    pages::{CsrfField, form_resident, problem_page},
+    pages::{CsrfField, form_resident, problem_page, signed_in},
 };
 use crate::{
     Error,
@@ -183,10 +183,9 @@ pub async fn show(
     lang: Lang,
     resident: Result<Resident, AppError>,
 ) -> Response {
-    match resident {
+    match signed_in(lang, resident) {
         Ok(resident) => render(&state, lang, &resident, Errors::default(), StatusCode::OK).await,
-        Err(AppError::Unauthenticated) => Redirect::to("/sign-in").into_response(),
-        Err(other) => problem_page(lang, &other),
+        Err(page) => *page,
     }
 }
 

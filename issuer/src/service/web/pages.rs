@@ -218,12 +218,9 @@ pub async fn sign_in(
     headers: HeaderMap,
     form: Result<Form<SignInFields>, FormRejection>,
 ) -> Response {
-    if same_site(&headers) == Some(false) {
-        return problem_page(lang, &AppError::CrossSite);
-    }
-    let Form(form) = match form {
+    let form = match same_site_form(lang, &headers, form) {
         Ok(form) => form,
-        Err(rejection) => return bad_form(lang, &rejection),
+        Err(page) => return *page,
     };
     if state.limiters.check(Limit::Login, ip).is_err() {
         return sign_in_refused(lang, form, "sign-in-busy", None);
@@ -294,6 +291,19 @@ pub struct CsrfField {
     csrf: String,
 }
 
+/// The signed-in resident of a page; without a session, the sign-in page
+/// (a redirect); for any other refusal, its problem page.
+pub fn signed_in(
+    lang: Lang,
+    resident: Result<Resident, AppError>,
+) -> Result<Resident, Box<Response>> {
+    match resident {
+        Ok(resident) => Ok(resident),
+        Err(AppError::Unauthenticated) => Err(Box::new(Redirect::to("/sign-in").into_response())),
+        Err(other) => Err(Box::new(problem_page(lang, &other))),
+    }
+}
+
 /// The resident of a state-changing form: signed in (else the sign-in page),
 /// and the form carries the session's CSRF token (else refused).
 pub fn form_resident(
@@ -301,16 +311,27 @@ pub fn form_resident(
     resident: Result<Resident, AppError>,
     form: Result<Form<CsrfField>, FormRejection>,
 ) -> Result<Resident, Box<Response>> {
-    let resident = match resident {
-        Ok(resident) => resident,
-        Err(AppError::Unauthenticated) => {
-            return Err(Box::new(Redirect::to("/sign-in").into_response()));
-        }
-        Err(other) => return Err(Box::new(problem_page(lang, &other))),
-    };
+    let resident = signed_in(lang, resident)?;
     match form {
         Ok(Form(fields)) if csrf_matches(&fields.csrf, &resident.token) => Ok(resident),
         Ok(_) => Err(Box::new(problem_page(lang, &AppError::CrossSite))),
+        Err(rejection) => Err(Box::new(bad_form(lang, &rejection))),
+    }
+}
+
+/// The fields of a form sent before signing in (sign-in, activation):
+/// refused when the browser says another site sent it, or when it does not
+/// parse.
+pub fn same_site_form<T>(
+    lang: Lang,
+    headers: &HeaderMap,
+    form: Result<Form<T>, FormRejection>,
+) -> Result<T, Box<Response>> {
+    if same_site(headers) == Some(false) {
+        return Err(Box::new(problem_page(lang, &AppError::CrossSite)));
+    }
+    match form {
+        Ok(Form(fields)) => Ok(fields),
         Err(rejection) => Err(Box::new(bad_form(lang, &rejection))),
     }
 }

@@ -9,7 +9,7 @@ use askama_web::WebTemplate;
 use axum::{
     extract::{Multipart, State, multipart::MultipartRejection},
     http::StatusCode,
-    response::{IntoResponse, Redirect, Response},
+    response::{IntoResponse, Response},
 };
 use healthcode_keys::hktime::{format_date, format_hk, hk_date};
 use serde_json::Value;
@@ -18,7 +18,7 @@ use super::{
     code_page::minute,
     frame::{Errors, Frame},
     lang::Lang,
-    pages::problem_page,
+    pages::{problem_page, signed_in},
 };
 use crate::{
     Error,
@@ -133,13 +133,12 @@ pub async fn show(
     lang: Lang,
     resident: Result<Resident, AppError>,
 ) -> Response {
-    match resident {
+    match signed_in(lang, resident) {
         Ok(resident) => {
             let ok = (StatusCode::OK, Errors::default(), None);
             render(&state, lang, &resident, ok).await
         }
-        Err(AppError::Unauthenticated) => Redirect::to("/sign-in").into_response(),
-        Err(other) => problem_page(lang, &other),
+        Err(page) => *page,
     }
 }
 
@@ -199,10 +198,9 @@ pub async fn upload(
     resident: Result<Resident, AppError>,
     form: Result<Multipart, MultipartRejection>,
 ) -> Response {
-    let resident = match resident {
+    let resident = match signed_in(lang, resident) {
         Ok(resident) => resident,
-        Err(AppError::Unauthenticated) => return Redirect::to("/sign-in").into_response(),
-        Err(other) => return problem_page(lang, &other),
+        Err(page) => return *page,
     };
     let refuse = |key: &str| {
         let mut errors = Errors::default();
