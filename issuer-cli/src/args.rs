@@ -398,7 +398,8 @@ pub enum LettersCommand {
 /// `issuer staff`.
 #[derive(Subcommand)]
 pub enum StaffCommand {
-    /// Add a staff member; prints the API token, shown this once.
+    /// Add a staff member; prints the API token, shown this once, which also
+    /// sets up their console sign-in once (at /staff/set-up).
     Add {
         /// Where the data lives.
         #[command(flatten)]
@@ -410,7 +411,7 @@ pub enum StaffCommand {
         #[arg(long)]
         role: Role,
     },
-    /// Disable a staff member: their token stops working at once.
+    /// Disable a staff member: their token and console sessions stop working at once.
     Disable {
         /// Where the data lives.
         #[command(flatten)]
@@ -419,7 +420,8 @@ pub enum StaffCommand {
         #[arg(long)]
         name: String,
     },
-    /// Give a staff member a new token (printed, shown this once); the old one stops working.
+    /// Give a staff member a new token (printed, shown this once); the old one stops
+    /// working, and so do their console password, authenticator and sessions.
     Rotate {
         /// Where the data lives.
         #[command(flatten)]

@@ -9,7 +9,8 @@
 use healthcode_keys::IdDocument;
 use time::{Duration, OffsetDateTime};
 
-use super::{secrets, send_sms_pin};
+use super::send_sms_pin;
+use crate::secrets;
 use crate::{
     Error,
     model::{AccountStatus, Actor, phone::Phone},

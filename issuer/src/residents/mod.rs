@@ -16,7 +16,6 @@ pub mod buildings;
 pub mod housing;
 pub mod register;
 pub mod registration;
-pub mod secrets;
 pub mod venues;
 pub mod verification;
 pub mod visits;
@@ -24,7 +23,7 @@ pub mod visits;
 use time::{Duration, OffsetDateTime};
 
 use crate::{
-    Error,
+    Error, secrets,
     store::{Store, Tx, pins::Channel},
 };
 

@@ -7,7 +7,8 @@ use healthcode_keys::{IdDocument, files, hktime};
 use serde::Deserialize;
 use time::OffsetDateTime;
 
-use super::{LETTER_PIN_LIFETIME, secrets, send_sms_pin};
+use super::{LETTER_PIN_LIFETIME, send_sms_pin};
+use crate::secrets;
 use crate::{
     Error,
     model::{AccountStatus, Actor, StaffMember},

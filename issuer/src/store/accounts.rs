@@ -389,6 +389,26 @@ impl Store {
             })
     }
 
+    /// The type of an application's proof, without opening it.
+    ///
+    /// # Errors
+    /// [`Error::Db`], [`Error::Corrupt`] for a type we never store.
+    pub async fn proof_type(&self, id: &str) -> Result<Option<ProofType>, Error> {
+        let media_type: Option<String> =
+            sqlx::query_scalar("SELECT media_type FROM proofs WHERE account_id = $1")
+                .bind(id)
+                .fetch_optional(self.pool())
+                .await?;
+        media_type
+            .map(|t| {
+                ProofType::from_media_type(&t).ok_or(Error::Corrupt {
+                    what: "proof media type",
+                    value: t,
+                })
+            })
+            .transpose()
+    }
+
     /// The address proof of account `id`, decrypted.
     ///
     /// # Errors

@@ -31,6 +31,7 @@ pub mod purge;
 pub mod reevaluations;
 pub mod sessions;
 pub mod staff;
+pub mod staff_sessions;
 #[cfg(test)]
 pub(crate) mod test_support;
 pub mod venues;

@@ -24,6 +24,20 @@ impl Store {
         role: Role,
         now: OffsetDateTime,
     ) -> Result<String, Error> {
+        self.add_staff_by(&Actor::Cli, name, role, now).await
+    }
+
+    /// [`Store::add_staff`] by `actor` (an administrator in the console).
+    ///
+    /// # Errors
+    /// As `add_staff`.
+    pub async fn add_staff_by(
+        &self,
+        actor: &Actor,
+        name: &str,
+        role: Role,
+        now: OffsetDateTime,
+    ) -> Result<String, Error> {
         let token = self.new_staff_token();
         let id = self.new_id();
         let mut tx = self.write().await?;
@@ -47,7 +61,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         let detail = serde_json::json!({ "name": name, "role": role.as_str() });
-        self.audit(&mut tx, now, &Actor::Cli, "staff_added", &id, &detail)
+        self.audit(&mut tx, now, actor, "staff_added", &id, &detail)
             .await?;
         tx.commit().await?;
         Ok(token)
@@ -59,6 +73,19 @@ impl Store {
     /// # Errors
     /// [`Error::NotFound`] for no such enabled member; [`Error::Db`].
     pub async fn disable_staff(&self, name: &str, now: OffsetDateTime) -> Result<(), Error> {
+        self.disable_staff_by(&Actor::Cli, name, now).await
+    }
+
+    /// [`Store::disable_staff`] by `actor`.
+    ///
+    /// # Errors
+    /// As `disable_staff`.
+    pub async fn disable_staff_by(
+        &self,
+        actor: &Actor,
+        name: &str,
+        now: OffsetDateTime,
+    ) -> Result<(), Error> {
         let mut tx = self.write().await?;
         let id: Option<String> = sqlx::query_scalar(
             "UPDATE staff SET disabled_at = $1 WHERE name = $2 AND disabled_at IS NULL RETURNING id",
@@ -67,12 +94,25 @@ impl Store {
         .bind(name)
         .fetch_optional(&mut *tx)
         .await?;
-        self.audit_staff_change(tx, id, name, "staff_disabled", now)
+        self.end_sessions_of(&mut tx, id.as_deref()).await?;
+        self.audit_staff_change(tx, (actor, id), name, "staff_disabled", now)
             .await
     }
 
+    /// Ends every console session of staff member `id`.
+    async fn end_sessions_of(&self, tx: &mut Tx, id: Option<&str>) -> Result<(), Error> {
+        sqlx::query("DELETE FROM staff_sessions WHERE staff_id = $1")
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
+    }
+
     /// Gives the staff member named `name` a new token; the old one stops
-    /// working at once. Returns the new token, shown this once. Audited.
+    /// working at once, and so do their console password, authenticator and
+    /// sessions: they set up console sign-in again with the new token (the
+    /// way back for a lost phone or a forgotten password). Returns the new
+    /// token, shown this once. Audited.
     ///
     /// # Errors
     /// [`Error::NotFound`] for no such enabled member; [`Error::Db`].
@@ -81,16 +121,30 @@ impl Store {
         name: &str,
         now: OffsetDateTime,
     ) -> Result<String, Error> {
+        self.rotate_staff_token_by(&Actor::Cli, name, now).await
+    }
+
+    /// [`Store::rotate_staff_token`] by `actor`.
+    ///
+    /// # Errors
+    /// As `rotate_staff_token`.
+    pub async fn rotate_staff_token_by(
+        &self,
+        actor: &Actor,
+        name: &str,
+        now: OffsetDateTime,
+    ) -> Result<String, Error> {
         let token = self.new_staff_token();
         let mut tx = self.write().await?;
         let id: Option<String> = sqlx::query_scalar(
-            "UPDATE staff SET token_hash = $1 WHERE name = $2 AND disabled_at IS NULL RETURNING id",
+            "UPDATE staff SET token_hash = $1, password_hash = NULL, totp_secret_enc = NULL              WHERE name = $2 AND disabled_at IS NULL RETURNING id",
         )
         .bind(self.key().secret_hash("staff", "", &token))
         .bind(name)
         .fetch_optional(&mut *tx)
         .await?;
-        self.audit_staff_change(tx, id, name, "staff_token_rotated", now)
+        self.end_sessions_of(&mut tx, id.as_deref()).await?;
+        self.audit_staff_change(tx, (actor, id), name, "staff_token_rotated", now)
             .await?;
         Ok(token)
     }
@@ -100,7 +154,7 @@ impl Store {
     async fn audit_staff_change(
         &self,
         mut tx: Tx,
-        id: Option<String>,
+        (actor, id): (&Actor, Option<String>),
         name: &str,
         action: &str,
         now: OffsetDateTime,
@@ -109,7 +163,7 @@ impl Store {
             what: "enabled staff member",
         })?;
         let detail = serde_json::json!({ "name": name });
-        self.audit(&mut tx, now, &Actor::Cli, action, &id, &detail)
+        self.audit(&mut tx, now, actor, action, &id, &detail)
             .await?;
         tx.commit().await?;
         Ok(())

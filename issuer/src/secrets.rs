@@ -1,4 +1,5 @@
-//! The applicant's secrets: random PINs and argon2id password hashes.
+//! Secrets people type: random PINs and argon2id password hashes (of
+//! residents and of staff).
 
 use argon2::{
     Argon2, PasswordHash, PasswordHasher as _, PasswordVerifier as _, password_hash::SaltString,
