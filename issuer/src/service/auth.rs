@@ -163,6 +163,42 @@ fn check_same_origin(headers: &HeaderMap, session_token: &str) -> Result<(), App
     }
 }
 
+/// The console session cookie's name (sent only to `/staff` pages).
+pub const STAFF_SESSION_COOKIE: &str = "hc_staff";
+
+/// A staff member signed in to a web console (the `hc_staff` cookie); a
+/// state change must come from this site's own pages.
+#[derive(Debug, Clone)]
+pub struct ConsoleStaff {
+    /// Who.
+    pub member: StaffMember,
+    /// The console session token presented.
+    pub token: String,
+}
+
+impl FromRequestParts<Arc<AppState>> for ConsoleStaff {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, AppError> {
+        let token = cookie(&parts.headers, STAFF_SESSION_COOKIE)
+            .filter(|t| !t.is_empty() && t.len() <= MAX_TOKEN_LEN)
+            .ok_or(AppError::Unauthenticated)?;
+        if !parts.method.is_safe() {
+            check_same_origin(&parts.headers, token)?;
+        }
+        let token = token.to_owned();
+        let member = state
+            .store
+            .staff_for_session(&token, state.now())
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
+        Ok(ConsoleStaff { member, token })
+    }
+}
+
 /// An authenticated staff member (`Authorization: Bearer hcstaff_...`).
 #[derive(Debug, Clone)]
 pub struct Staff(pub StaffMember);

@@ -67,10 +67,12 @@ pub fn app(state: Arc<AppState>) -> Router {
     let visits = Router::new()
         .route("/v1/visits", post(r::upload_visits).get(r::list_visits))
         .merge(web::upload_routes(state.clone()));
-    let feeds = Router::new().route(
-        "/v1/feeds/{kind}",
-        post(f::submit_feed).get(f::list_designations),
-    );
+    let feeds = Router::new()
+        .route(
+            "/v1/feeds/{kind}",
+            post(f::submit_feed).get(f::list_designations),
+        )
+        .merge(web::feed_upload_routes(state.clone()));
     let small = Router::new()
         .route("/v1/activation", post(r::activate))
         .route("/v1/activation/pin", post(r::resend_pin))

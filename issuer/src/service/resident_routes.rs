@@ -347,7 +347,9 @@ pub async fn sign_in(
     Ok(logged_in?)
 }
 
-fn count_try<T>(
+/// Counts a try of a secret for `index` from `client` in the back-off:
+/// a wrong one slows the next, a right one clears the count.
+pub fn count_try<T>(
     state: &AppState,
     client: std::net::IpAddr,
     index: &str,

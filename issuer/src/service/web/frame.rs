@@ -9,22 +9,56 @@ pub struct Frame {
     /// The page's language.
     pub lang: Lang,
     /// The page's path, for the language switch that keeps the place.
-    pub path: &'static str,
+    pub path: String,
     /// The page's title, `Error: ` first when the page shows errors.
     pub title: String,
     /// The session's CSRF token, when signed in: the sign-out form needs it.
     pub csrf: Option<String>,
+    /// Whether the page is a staff console's (its own home and sign-out).
+    pub console: bool,
 }
 
 impl Frame {
     /// The frame of the page at `path` titled by message `title_key`.
-    pub fn new(lang: Lang, path: &'static str, title_key: &str) -> Frame {
+    pub fn new(lang: Lang, path: impl Into<String>, title_key: &str) -> Frame {
         Frame {
             lang,
-            path,
+            path: path.into(),
             title: lang.t(title_key),
             csrf: None,
+            console: false,
         }
+    }
+
+    /// The frame of a staff console's page (signed in or not).
+    pub fn console(lang: Lang, path: impl Into<String>, title_key: &str) -> Frame {
+        Frame {
+            console: true,
+            ..Frame::new(lang, path, title_key)
+        }
+    }
+
+    /// Where the service's name links to.
+    pub fn home(&self) -> &'static str {
+        if self.console { "/staff" } else { "/" }
+    }
+
+    /// Where the sign-out form posts.
+    pub fn sign_out_path(&self) -> &'static str {
+        if self.console {
+            "/staff/sign-out"
+        } else {
+            "/sign-out"
+        }
+    }
+
+    /// The service's name as the masthead shows it.
+    pub fn service_name(&self) -> String {
+        self.t(if self.console {
+            "console-name"
+        } else {
+            "service-name"
+        })
     }
 
     /// The frame of a signed-in resident's page.

@@ -220,8 +220,14 @@ mod tests {
 
     #[test]
     fn every_message_exists_in_both_languages() {
-        let en = messages(include_str!("../../../locales/en/main.ftl"));
-        let zh = messages(include_str!("../../../locales/zh-HK/main.ftl"));
+        let en = messages(concat!(
+            include_str!("../../../locales/en/main.ftl"),
+            include_str!("../../../locales/en/console.ftl")
+        ));
+        let zh = messages(concat!(
+            include_str!("../../../locales/zh-HK/main.ftl"),
+            include_str!("../../../locales/zh-HK/console.ftl")
+        ));
         assert!(en.len() > 50, "{}", en.len());
         assert_eq!(en, zh, "the two files differ in keys or arguments");
         for (key, names) in &en {

@@ -8,9 +8,11 @@
 //! - [`activation_page`]: activating an account with its PIN.
 //! - [`code_page`]: applying for today's code and showing it.
 //! - [`visits_page`]: uploading the check-in app's records; those held.
+//! - [`console`]: the staff consoles (reviewer, post office, administrator).
 
 pub mod activation_page;
 pub mod code_page;
+pub mod console;
 pub mod frame;
 pub mod lang;
 pub mod pages;
@@ -51,8 +53,14 @@ pub fn routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
             )
             .route("/activated", get(activation_page::activated))
             .route("/code", get(code_page::show).post(code_page::apply))
-            .route("/assets/site.css", get(stylesheet)),
+            .route("/assets/site.css", get(stylesheet))
+            .merge(console::routes()),
     )
+}
+
+/// The console page that takes feed files (the feeds' body limit).
+pub fn feed_upload_routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
+    page_layers(state, console::upload_routes())
 }
 
 /// The page that takes visit-record files (the visit upload's body limit).

@@ -22,7 +22,7 @@ use crate::{
     Error,
     service::{
         AppError, AppState,
-        auth::{ClientIp, Resident, csrf_matches, same_site},
+        auth::{ClientIp, ConsoleStaff, Resident, csrf_matches, same_site},
         resident_routes::{session_cookie, sign_in as check_sign_in},
         state::Limit,
     },
@@ -81,6 +81,9 @@ impl MessagePage {
 pub fn problem_page(lang: Lang, error: &AppError) -> Response {
     let response = error.status();
     let page = match response {
+        _ if matches!(error, AppError::Domain(Error::Forbidden { .. })) => {
+            MessagePage::new(lang, "/", "forbidden-title", "forbidden-body")
+        }
         StatusCode::NOT_FOUND => MessagePage::new(lang, "/", "not-found-title", "not-found-body"),
         StatusCode::FORBIDDEN => MessagePage::new(lang, "/", "cross-site-title", "cross-site-body"),
         _ => {
@@ -291,32 +294,73 @@ pub struct CsrfField {
     csrf: String,
 }
 
-/// The signed-in resident of a page; without a session, the sign-in page
+/// A form that carries the session's CSRF token among its fields.
+pub trait CsrfForm {
+    /// The token as sent.
+    fn csrf(&self) -> &str;
+}
+
+impl CsrfForm for CsrfField {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+/// Someone signed in to the pages: a resident, or a staff member in a console.
+pub trait Session {
+    /// Where someone without a session is sent.
+    const SIGN_IN: &'static str;
+    /// The session's token, from which its CSRF token derives.
+    fn token(&self) -> &str;
+}
+
+impl Session for Resident {
+    const SIGN_IN: &'static str = "/sign-in";
+    fn token(&self) -> &str {
+        &self.token
+    }
+}
+
+impl Session for ConsoleStaff {
+    const SIGN_IN: &'static str = "/staff/sign-in";
+    fn token(&self) -> &str {
+        &self.token
+    }
+}
+
+/// The signed-in visitor of a page; without a session, the sign-in page
 /// (a redirect); for any other refusal, its problem page.
-pub fn signed_in(
-    lang: Lang,
-    resident: Result<Resident, AppError>,
-) -> Result<Resident, Box<Response>> {
-    match resident {
-        Ok(resident) => Ok(resident),
-        Err(AppError::Unauthenticated) => Err(Box::new(Redirect::to("/sign-in").into_response())),
+pub fn signed_in<S: Session>(lang: Lang, session: Result<S, AppError>) -> Result<S, Box<Response>> {
+    match session {
+        Ok(session) => Ok(session),
+        Err(AppError::Unauthenticated) => Err(Box::new(Redirect::to(S::SIGN_IN).into_response())),
         Err(other) => Err(Box::new(problem_page(lang, &other))),
     }
 }
 
-/// The resident of a state-changing form: signed in (else the sign-in page),
-/// and the form carries the session's CSRF token (else refused).
+/// The visitor and fields of a state-changing form: signed in (else the
+/// sign-in page), and the form carries the session's CSRF token (else
+/// refused).
+pub fn session_form<S: Session, F: CsrfForm>(
+    lang: Lang,
+    session: Result<S, AppError>,
+    form: Result<Form<F>, FormRejection>,
+) -> Result<(S, F), Box<Response>> {
+    let session = signed_in(lang, session)?;
+    match form {
+        Ok(Form(fields)) if csrf_matches(fields.csrf(), session.token()) => Ok((session, fields)),
+        Ok(_) => Err(Box::new(problem_page(lang, &AppError::CrossSite))),
+        Err(rejection) => Err(Box::new(bad_form(lang, &rejection))),
+    }
+}
+
+/// The resident of a form that carries only the CSRF token.
 pub fn form_resident(
     lang: Lang,
     resident: Result<Resident, AppError>,
     form: Result<Form<CsrfField>, FormRejection>,
 ) -> Result<Resident, Box<Response>> {
-    let resident = signed_in(lang, resident)?;
-    match form {
-        Ok(Form(fields)) if csrf_matches(&fields.csrf, &resident.token) => Ok(resident),
-        Ok(_) => Err(Box::new(problem_page(lang, &AppError::CrossSite))),
-        Err(rejection) => Err(Box::new(bad_form(lang, &rejection))),
-    }
+    session_form(lang, resident, form).map(|(resident, _)| resident)
 }
 
 /// The fields of a form sent before signing in (sign-in, activation):

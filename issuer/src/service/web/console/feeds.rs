@@ -1,0 +1,291 @@
+//! The health authority's and immigration's console: upload a feed file
+//! (CSV with a header row, or JSON) of the kinds the role may submit, and
+//! see per row what was stored and what was refused and why; the health
+//! authority also sees the designations that count now. The upload is the
+//! CLI's import (`feeds::import::import_reader`): the same checks, one
+//! audited batch per submission, re-evaluation woken at once.
+
+use std::sync::Arc;
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::{
+    extract::{Multipart, State, multipart::MultipartRejection},
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
+use healthcode_keys::hktime::format_hk;
+
+use super::sign_in::csrf_of;
+use crate::{
+    Error,
+    feeds::{
+        Submitter,
+        import::{Format, ImportSummary, RefusedRow, import_reader},
+    },
+    model::{FeedKind, Role},
+    service::{
+        AppError, AppState,
+        auth::{ConsoleStaff, Staff, csrf_matches},
+        web::{
+            code_page::minute,
+            frame::{Errors, Frame},
+            lang::Lang,
+            pages::{problem_page, signed_in},
+        },
+    },
+};
+
+const FEED_STAFF: &[Role] = &[Role::HealthAuthority, Role::Immigration];
+
+/// The feed kinds, in the order the form lists them.
+const KINDS: [FeedKind; 3] = [
+    FeedKind::Statuses,
+    FeedKind::Designations,
+    FeedKind::Arrivals,
+];
+
+/// What an upload did.
+#[derive(Debug)]
+pub struct UploadResult {
+    said: String,
+    refused: Vec<RefusedRow>,
+}
+
+/// The feeds page.
+#[derive(Debug, Template, WebTemplate)]
+#[template(path = "console/feeds.html")]
+pub struct FeedsPage {
+    frame: Frame,
+    errors: Errors,
+    kinds: Vec<(&'static str, String)>,
+    result: Option<UploadResult>,
+    designations: Option<Vec<(String, String, String)>>,
+    csrf: String,
+}
+
+/// The kinds `role` may submit, with their names in `lang`.
+fn kinds_of(lang: Lang, role: Role) -> Vec<(&'static str, String)> {
+    KINDS
+        .into_iter()
+        .filter(|k| k.roles().contains(&role))
+        .map(|k| (k.as_str(), lang.t(&format!("feeds-kind-{}", k.as_str()))))
+        .collect()
+}
+
+async fn render(
+    state: &AppState,
+    lang: Lang,
+    staff: &ConsoleStaff,
+    (status, errors, result): (StatusCode, Errors, Option<UploadResult>),
+) -> Response {
+    let designations = if staff.member.role == Role::HealthAuthority {
+        let since = state.now() - time::Duration::days(21);
+        match state.store.current_designations(since, 500).await {
+            Ok(list) => Some(
+                list.into_iter()
+                    .map(|d| {
+                        let end = d.end.map_or_else(
+                            || lang.t("feeds-in-force"),
+                            |end| minute(&format_hk(end)),
+                        );
+                        (d.place, minute(&format_hk(d.start)), end)
+                    })
+                    .collect(),
+            ),
+            Err(error) => return problem_page(lang, &AppError::Domain(error)),
+        }
+    } else {
+        None
+    };
+    let page = FeedsPage {
+        frame: Frame::console(lang, "/staff/feeds", "feeds-title")
+            .signed_in(&staff.token)
+            .with(&errors),
+        errors,
+        kinds: kinds_of(lang, staff.member.role),
+        result,
+        designations,
+        csrf: csrf_of(staff),
+    };
+    (status, page).into_response()
+}
+
+async fn allowed(
+    state: &AppState,
+    lang: Lang,
+    staff: Result<ConsoleStaff, AppError>,
+) -> Result<ConsoleStaff, Box<Response>> {
+    let staff = signed_in(lang, staff)?;
+    match Staff(staff.member.clone())
+        .require(state, FEED_STAFF, "feeds_console")
+        .await
+    {
+        Ok(()) => Ok(staff),
+        Err(error) => Err(Box::new(problem_page(lang, &error))),
+    }
+}
+
+/// `GET /staff/feeds`.
+pub async fn show(
+    State(state): State<Arc<AppState>>,
+    lang: Lang,
+    staff: Result<ConsoleStaff, AppError>,
+) -> Response {
+    match allowed(&state, lang, staff).await {
+        Ok(staff) => {
+            render(
+                &state,
+                lang,
+                &staff,
+                (StatusCode::OK, Errors::default(), None),
+            )
+            .await
+        }
+        Err(page) => *page,
+    }
+}
+
+/// The upload as sent.
+#[derive(Debug, Default)]
+struct Upload {
+    csrf: String,
+    kind: String,
+    name: String,
+    bytes: Vec<u8>,
+}
+
+async fn read_upload(mut form: Multipart) -> Option<Upload> {
+    let mut upload = Upload::default();
+    while let Ok(Some(field)) = form.next_field().await {
+        let name = field.name().unwrap_or_default().to_owned();
+        let file_name = field.file_name().unwrap_or_default().to_owned();
+        let bytes = field.bytes().await.ok()?;
+        match name.as_str() {
+            "csrf" => upload.csrf = String::from_utf8_lossy(&bytes).into_owned(),
+            "kind" => upload.kind = String::from_utf8_lossy(&bytes).into_owned(),
+            "file" => {
+                upload.name = file_name;
+                upload.bytes = bytes.to_vec();
+            }
+            _ => return None,
+        }
+    }
+    Some(upload)
+}
+
+/// JSON when the content starts as JSON does; else CSV.
+fn format_of(bytes: &[u8]) -> Format {
+    match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'[' | b'{') => Format::Json,
+        _ => Format::Csv,
+    }
+}
+
+/// `POST /staff/feeds`: imports the file; the page lists each refused row.
+pub async fn upload(
+    State(state): State<Arc<AppState>>,
+    lang: Lang,
+    staff: Result<ConsoleStaff, AppError>,
+    form: Result<Multipart, MultipartRejection>,
+) -> Response {
+    let staff = match allowed(&state, lang, staff).await {
+        Ok(staff) => staff,
+        Err(page) => return *page,
+    };
+    let refuse = |field: &'static str, key: &str| {
+        let mut errors = Errors::default();
+        errors.add(field, lang.t(key));
+        (StatusCode::UNPROCESSABLE_ENTITY, errors, None)
+    };
+    let upload = match form {
+        Ok(form) => read_upload(form).await,
+        Err(_) => None,
+    };
+    let Some(upload) = upload else {
+        return render(
+            &state,
+            lang,
+            &staff,
+            refuse("file", "feeds-file-unreadable"),
+        )
+        .await;
+    };
+    if !csrf_matches(&upload.csrf, &staff.token) {
+        return problem_page(lang, &AppError::CrossSite);
+    }
+    let kind = KINDS
+        .into_iter()
+        .find(|k| k.as_str() == upload.kind && k.roles().contains(&staff.member.role));
+    let Some(kind) = kind else {
+        return render(&state, lang, &staff, refuse("kind", "feeds-kind-invalid")).await;
+    };
+    if upload.bytes.is_empty() {
+        return render(&state, lang, &staff, refuse("file", "feeds-file-missing")).await;
+    }
+    let actor = staff.member.actor();
+    let source = format!(
+        "console:{}",
+        upload.name.chars().take(100).collect::<String>()
+    );
+    let submitter = Submitter {
+        actor: &actor,
+        source: &source,
+    };
+    let outcome = import_reader(
+        &state.store,
+        kind,
+        format_of(&upload.bytes),
+        upload.bytes.as_slice(),
+        std::path::Path::new(&upload.name),
+        submitter,
+        state.now(),
+    )
+    .await;
+    match outcome {
+        Ok(summary) => {
+            if !summary.batches.is_empty() {
+                state.wake.reevaluate.notify_one();
+            }
+            let result = Some(result_of(lang, summary));
+            render(
+                &state,
+                lang,
+                &staff,
+                (StatusCode::OK, Errors::default(), result),
+            )
+            .await
+        }
+        Err(Error::ImportFile { problem, .. }) => {
+            let mut errors = Errors::default();
+            errors.add(
+                "file",
+                lang.t_with("feeds-file-refused", &[("problem", &problem.to_string())]),
+            );
+            render(
+                &state,
+                lang,
+                &staff,
+                (StatusCode::UNPROCESSABLE_ENTITY, errors, None),
+            )
+            .await
+        }
+        Err(other) => problem_page(lang, &AppError::Domain(other)),
+    }
+}
+
+fn result_of(lang: Lang, summary: ImportSummary) -> UploadResult {
+    let count = |n: usize| n.to_string();
+    UploadResult {
+        said: lang.t_with(
+            "feeds-result",
+            &[
+                ("received", &count(summary.received)),
+                ("stored", &count(summary.stored)),
+                ("unchanged", &count(summary.unchanged)),
+                ("refused", &count(summary.refused.len())),
+            ],
+        ),
+        refused: summary.refused,
+    }
+}

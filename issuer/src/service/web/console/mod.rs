@@ -1,0 +1,60 @@
+//! The staff consoles: each role's whole job in a browser, over the same
+//! workflows, role checks and audit as the API. Staff sign in with a name,
+//! a password and an authenticator app's one-time code; the session cookie
+//! goes only to `/staff` pages.
+//!
+//! - [`sign_in`]: setting up, signing in and out, the console's home.
+//! - [`review`]: the reviewer's queue, an application and its proof, decisions.
+//! - [`post_office`]: the post-office identity check.
+//! - [`feeds`]: the health authority's and immigration's file uploads.
+//! - [`admin`]: staff, the audit chain, letters waiting, the SMS outbox.
+
+pub mod admin;
+pub mod feeds;
+pub mod post_office;
+pub mod review;
+pub mod sign_in;
+
+use std::sync::Arc;
+
+use axum::{
+    Router,
+    routing::{get, post},
+};
+
+use crate::service::AppState;
+
+/// The feed upload page (the feeds' body limit).
+pub fn upload_routes() -> Router<Arc<AppState>> {
+    Router::new().route("/staff/feeds", get(feeds::show).post(feeds::upload))
+}
+
+/// The consoles' routes (small forms only).
+pub fn routes() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/staff", get(sign_in::home))
+        .route(
+            "/staff/sign-in",
+            get(sign_in::sign_in_form).post(sign_in::sign_in),
+        )
+        .route(
+            "/staff/set-up",
+            get(sign_in::set_up_form).post(sign_in::set_up),
+        )
+        .route("/staff/sign-out", post(sign_in::sign_out))
+        .route("/staff/signed-out", get(sign_in::signed_out))
+        .route("/staff/review", get(review::queue))
+        .route("/staff/review/{reference}", get(review::application))
+        .route("/staff/review/{reference}/proof", get(review::proof))
+        .route("/staff/review/{reference}/approve", post(review::approve))
+        .route("/staff/review/{reference}/reject", post(review::reject))
+        .route(
+            "/staff/post-office",
+            get(post_office::form).post(post_office::confirm),
+        )
+        .route("/staff/admin", get(admin::show))
+        .route("/staff/admin/staff", post(admin::add))
+        .route("/staff/admin/staff/{name}/disable", post(admin::disable))
+        .route("/staff/admin/staff/{name}/rotate", post(admin::rotate))
+        .route("/staff/admin/outbox", get(admin::outbox))
+}
