@@ -1,8 +1,10 @@
-//! `pages-load`: the resident web pages under a fixed request rate against a
+//! `pages-load`: the resident web pages and the review queue under a fixed request rate against a
 //! real `issuer serve` (release build, SQLite), p50/p99 latency counted from
 //! when each request was due, beside `GET /healthz` (HTTP + `SELECT 1`) at
 //! the same rate in the same run; and what each page weighs (its HTML and
-//! the one stylesheet; a page loads nothing else).
+//! the one stylesheet; a page loads nothing else); then the first contentful
+//! paint of the start and code pages in headless Chromium (median of 20
+//! loads each).
 //!
 //! `cargo build --release --bins && target/release/pages-load`
 
@@ -10,8 +12,10 @@ use std::process::Command;
 
 use anyhow::Context as _;
 use clap::Parser;
+use healthcode_issuer::totp;
 use healthcode_tests::{
     accounts::{hkid, multipart, pin_in},
+    browser::Browser,
     load::{dev_keys, free_port, paced, row, sibling, start},
 };
 use serde_json::{Value, json};
@@ -44,10 +48,15 @@ fn issuer_cli(data: &str, args: &[&str]) -> anyhow::Result<String> {
     Ok(String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
+/// The document number of the resident that [`resident`] registers.
+fn resident_number() -> String {
+    hkid('P', 424_242)
+}
+
 /// A public-housing resident registered, activated and signed in through
 /// the API, with today's code: the session token.
 fn resident(base: &str, data: &str, dir: &std::path::Path) -> anyhow::Result<String> {
-    let number = hkid('P', 424_242);
+    let number = resident_number();
     let address = "Flat 1, 1/F, Block A, Pages Estate";
     let csv = dir.join("housing.csv");
     std::fs::write(
@@ -92,6 +101,108 @@ fn resident(base: &str, data: &str, dir: &std::path::Path) -> anyhow::Result<Str
     Ok(token)
 }
 
+/// A reviewer set up through the console's own forms (the authenticator code
+/// computed from the secret the page shows), with `applications` proof
+/// applications in the queue: the console cookie.
+fn reviewer(base: &str, data: &str, applications: u32) -> anyhow::Result<String> {
+    let token = issuer_cli(
+        data,
+        &[
+            "staff",
+            "add",
+            "--name",
+            "load-reviewer",
+            "--role",
+            "reviewer",
+        ],
+    )?;
+    let token = token.trim();
+    let agent = ureq::AgentBuilder::new().redirects(0).build();
+    let page = agent
+        .post(&format!("{base}/staff/set-up"))
+        .send_form(&[("name", "load-reviewer"), ("token", token)])?
+        .into_string()?;
+    let secret_text = page
+        .split("id=\"totp-secret\">")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .context("no secret on the set-up page")?;
+    let secret = base32_decode(secret_text);
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let code = totp::code(&secret, totp::step_at(now), totp::DIGITS);
+    let answer = agent.post(&format!("{base}/staff/set-up")).send_form(&[
+        ("name", "load-reviewer"),
+        ("token", token),
+        ("password", "violet harbour tram quietly 1862"),
+        ("code", &code),
+    ])?;
+    let cookie = answer
+        .header("set-cookie")
+        .and_then(|c| c.split(';').next())
+        .context("no console cookie")?
+        .to_owned();
+    for n in 0..applications {
+        let number = hkid('Q', 500_000 + n);
+        let fields = [
+            ("name", "QUEUE Load"),
+            ("id_type", "HKID"),
+            ("id_number", number.as_str()),
+            ("date_of_issue", "2018-03-01"),
+            ("phone", "9111 3333"),
+            ("address", "Flat 2, 2/F, Queue Building"),
+        ];
+        let (content_type, body) = multipart(&fields, Some(("bill.pdf", b"%PDF-1.7 a bill")));
+        ureq::post(&format!("{base}/v1/registrations"))
+            .set("content-type", &content_type)
+            .send_bytes(&body)?;
+    }
+    Ok(cookie)
+}
+
+/// Base32 as an authenticator app reads it (spaces ignored).
+fn base32_decode(text: &str) -> Vec<u8> {
+    const ALPHABET: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let (mut bits, mut count, mut bytes) = (0u64, 0, Vec::new());
+    for value in text.chars().filter_map(|c| ALPHABET.find(c)) {
+        bits = (bits << 5) | value as u64;
+        count += 5;
+        if count >= 8 {
+            count -= 8;
+            bytes.push((bits >> count) as u8);
+        }
+    }
+    bytes
+}
+
+/// The first contentful paint of `paths` (ms, median of `loads`), signed in
+/// as the resident on the sign-in page of a phone-sized headless Chromium.
+fn paints(base: &str, paths: &[&str], loads: usize) -> Vec<(String, f64)> {
+    let browser = Browser::start(412, 915);
+    browser.goto(&format!("{base}/sign-in"));
+    browser.fill("#id_number", &resident_number());
+    browser.fill("#password", PASSWORD);
+    browser.click("button[type=submit]");
+    paths
+        .iter()
+        .map(|path| {
+            let mut times: Vec<f64> = (0..loads)
+                .map(|_| {
+                    browser.goto(&format!("{base}{path}"));
+                    browser
+                        .script(
+                            "const p = performance.getEntriesByName('first-contentful-paint')[0]; \
+                             return p ? p.startTime : -1;",
+                        )
+                        .as_f64()
+                        .unwrap_or(-1.0)
+                })
+                .collect();
+            times.sort_by(f64::total_cmp);
+            ((*path).to_owned(), times[times.len() / 2])
+        })
+        .collect()
+}
+
 fn get(url: &str, cookie: Option<&str>) -> anyhow::Result<usize> {
     let mut request = ureq::get(url);
     if let Some(cookie) = cookie {
@@ -117,6 +228,8 @@ fn main() -> anyhow::Result<()> {
             "--listen",
             &format!("127.0.0.1:{port}"),
             "--insecure-cookies",
+            "--register-per-minute",
+            "10000",
             "--signing-key",
             &format!("{keys_dir}/{kid}.secret"),
             "--identity-master-key",
@@ -127,7 +240,8 @@ fn main() -> anyhow::Result<()> {
     )?;
     let session = resident(&base, &data, dir.path())?;
     let cookie = format!("hc_session={session}");
-    let pages: [(&str, &str, Option<&str>); 4] = [
+    let console = reviewer(&base, &data, 50)?;
+    let pages: [(&str, &str, Option<&str>); 5] = [
         ("floor: GET /healthz (HTTP + SELECT 1)", "/healthz", None),
         ("start page /", "/", None),
         ("sign-in page /sign-in", "/sign-in", None),
@@ -135,6 +249,11 @@ fn main() -> anyhow::Result<()> {
             "code page /code (session, QR inline)",
             "/code",
             Some(cookie.as_str()),
+        ),
+        (
+            "review queue /staff/review (50 waiting)",
+            "/staff/review",
+            Some(console.as_str()),
         ),
     ];
     let stylesheet = get(&format!("{base}/assets/site.css"), None)?;
@@ -158,6 +277,11 @@ fn main() -> anyhow::Result<()> {
             bytes + stylesheet
         };
         println!("{} {bytes} | {weight} |", row(name, args.requests, &run));
+    }
+    println!("\n| page | first contentful paint, median of 20 loads (ms) |");
+    println!("| --- | ---: |");
+    for (path, fcp) in paints(&base, &["/", "/code"], 20) {
+        println!("| {path} | {fcp:.0} |");
     }
     Ok(())
 }

@@ -9,6 +9,7 @@ mod api_descriptions;
 mod architecture;
 mod checkpoint;
 mod codes;
+mod consoles;
 mod feeds;
 mod issuer_server;
 mod keys_cli;

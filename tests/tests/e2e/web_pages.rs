@@ -29,13 +29,13 @@ fn assert_only_from(browser: &Browser, base: &str) {
 }
 
 /// Text as read aloud: runs of white space as one space.
-fn words(text: &str) -> String {
+pub fn words(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// Saves a screenshot as `docs/screens/NAME.png` when `HEALTHCODE_SCREENS`
 /// names that folder (`HEALTHCODE_SCREENS=docs/screens cargo test ... web_pages`).
-fn keep_screen(browser: &Browser, name: &str) {
+pub fn keep_screen(browser: &Browser, name: &str) {
     if let Ok(folder) = std::env::var("HEALTHCODE_SCREENS") {
         let path = Path::new(&folder).join(format!("{name}.png"));
         std::fs::write(&path, browser.screenshot()).unwrap_or_else(|e| panic!("{e}"));
@@ -142,7 +142,7 @@ fn the_start_and_sign_in_pages_are_bilingual_accessible_and_say_what_is_wrong() 
 }
 
 /// Signs in on the page with the keyboard alone, then applies with it.
-fn sign_in_and_apply_by_keyboard(browser: &Browser, person: &Person) {
+pub fn sign_in_and_apply_by_keyboard(browser: &Browser, person: &Person) {
     browser.tab_to("#id_number", 12);
     browser.type_text(&person.id_number);
     browser.tab_to("#password", 3);

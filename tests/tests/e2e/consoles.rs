@@ -1,0 +1,402 @@
+//! The staff consoles in a real headless Chromium against the real `issuer
+//! serve`: staff set up sign-in with the token `issuer staff add` printed and
+//! an authenticator code computed here from the secret the page shows (its
+//! QR read by zbarimg), then do their whole job in the browser: a reviewer
+//! approves a proof, a post-office clerk confirms a passport holder, an
+//! administrator adds and disables staff; the health authority uploads a
+//! designation file and a resident's next code is amber. Every page state passes
+//! axe-core, in English and Chinese.
+
+use std::process::Command;
+
+use healthcode_issuer::totp;
+use healthcode_tests::browser::Browser;
+use serde_json::Value;
+
+use crate::{
+    codes::{issuer_args, resident, start_issuer},
+    issuer_server::{IssuerServer, Person, RELAXED},
+    support::{KeySet, stderr},
+    web_pages::{keep_screen, sign_in_and_apply_by_keyboard, words},
+};
+
+/// A pass phrase that the password policy accepts.
+const STAFF_PASSWORD: &str = "violet harbour tram quietly 1862";
+
+/// A desk's screen.
+const DESK: (u32, u32) = (1280, 1000);
+
+/// Decodes base32 (RFC 4648, spaces ignored): the authenticator app's side.
+fn base32_decode(text: &str) -> Vec<u8> {
+    const ALPHABET: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let mut bits = 0u64;
+    let mut count = 0;
+    let mut bytes = Vec::new();
+    for c in text.chars().filter(|c| !c.is_whitespace()) {
+        let value = ALPHABET
+            .find(c)
+            .unwrap_or_else(|| panic!("{c} is not base32"));
+        bits = (bits << 5) | value as u64;
+        count += 5;
+        if count >= 8 {
+            count -= 8;
+            bytes.push((bits >> count) as u8);
+        }
+    }
+    bytes
+}
+
+/// The authenticator app's code for `secret`, `steps_ahead` steps from now.
+fn app_code(secret: &[u8], steps_ahead: i64) -> String {
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    totp::code(secret, totp::step_at(now) + steps_ahead, totp::DIGITS)
+}
+
+/// What zbarimg reads from the QR image of the set-up page.
+fn set_up_qr(browser: &Browser, dir: &std::path::Path) -> String {
+    use base64::Engine as _;
+    let src = browser.attr("img.qr-small", "src").unwrap_or_default();
+    let data = src
+        .strip_prefix("data:image/png;base64,")
+        .unwrap_or_else(|| panic!("not a PNG data URI: {src:.40}"));
+    let png = base64::engine::general_purpose::STANDARD
+        .decode(data)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let path = dir.join(format!("set-up-{}.png", crate::issuer_server::unique()));
+    std::fs::write(&path, png).unwrap_or_else(|e| panic!("{e}"));
+    let output = Command::new("zbarimg")
+        .args(["--quiet", "--raw"])
+        .arg(&path)
+        .output()
+        .unwrap_or_else(|e| panic!("zbarimg: {e}"));
+    assert!(output.status.success(), "zbarimg: {}", stderr(&output));
+    String::from_utf8_lossy(&output.stdout).trim().to_owned()
+}
+
+/// Sets up console sign-in for `name` with `token` on the pages; returns
+/// the authenticator secret. Ends signed in, on the console's home page.
+fn set_up(browser: &Browser, server: &IssuerServer, name: &str, token: &str) -> Vec<u8> {
+    browser.goto(&format!("{}/staff/sign-in", server.base));
+    browser.click("a[href='/staff/set-up']");
+    browser.fill("#name", name);
+    browser.fill("#token", token);
+    browser.click("button[type=submit]");
+    let secret = base32_decode(&browser.text("#totp-secret"));
+    assert_eq!(secret.len(), totp::SECRET_BYTES);
+    let url = set_up_qr(browser, server.dir.path());
+    assert!(url.starts_with("otpauth://totp/"), "{url}");
+    assert!(
+        url.contains(&format!("secret={}", totp::base32(&secret))),
+        "{url}"
+    );
+    browser.fill("#password", STAFF_PASSWORD);
+    browser.fill("#code", &app_code(&secret, 0));
+    browser.click("button[type=submit]");
+    browser.wait_for_path("/staff");
+    secret
+}
+
+fn sign_in(browser: &Browser, server: &IssuerServer, name: &str, code: &str) {
+    browser.goto(&format!("{}/staff/sign-in", server.base));
+    browser.fill("#name", name);
+    browser.fill("#password", STAFF_PASSWORD);
+    browser.fill("#code", code);
+    browser.click("button[type=submit]");
+}
+
+fn png_proof() -> Vec<u8> {
+    let mut proof = std::io::Cursor::new(Vec::new());
+    image::RgbImage::from_pixel(64, 48, image::Rgb([240, 240, 230]))
+        .write_to(&mut proof, image::ImageFormat::Png)
+        .unwrap_or_else(|e| panic!("{e}"));
+    proof.into_inner()
+}
+
+fn audit_actions(server: &IssuerServer, admin: &str) -> Vec<(String, String)> {
+    let (status, entries) = server.get("/v1/staff/audit?limit=200", Some(admin));
+    assert_eq!(status, 200, "{entries}");
+    entries
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|e| {
+                    let text = |k: &str| e[k].as_str().unwrap_or_default().to_owned();
+                    (text("actor"), text("action"))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn a_reviewer_sets_up_sign_in_in_chinese_and_approves_a_proof_in_english() {
+    let server = IssuerServer::start(RELAXED);
+    let token = server.staff("rita", "reviewer");
+    let admin = server.staff("ada", "admin");
+    let person = Person::hkid();
+    let (status, body) = server.register(&person.form(), Some(("bill.png", &png_proof())));
+    assert_eq!(status, 202, "{body}");
+    let reference = body["reference"].as_str().unwrap_or_default().to_owned();
+
+    let browser = Browser::start(DESK.0, DESK.1);
+    browser.goto(&format!("{}/staff/sign-in?lang=zh-HK", server.base));
+    assert_eq!(browser.text("h1"), "職員登入");
+    assert_eq!(
+        browser.attr("#code", "autocomplete").as_deref(),
+        Some("one-time-code")
+    );
+    browser.assert_accessible("staff sign-in, Chinese");
+    browser.click("a[href='/staff/set-up']");
+    browser.assert_accessible("set-up, Chinese");
+    // A wrong token: refused at its field, in the page's language.
+    browser.fill("#name", "rita");
+    browser.fill("#token", "hcstaff_not-the-token");
+    browser.click("button[type=submit]");
+    assert!(
+        words(&browser.text("#token-error")).starts_with("錯誤： 名稱或設定碼不正確"),
+        "{}",
+        browser.text("#token-error")
+    );
+    browser.assert_accessible("set-up refused, Chinese");
+    browser.fill("#token", &token);
+    browser.click("button[type=submit]");
+    let secret = base32_decode(&browser.text("#totp-secret"));
+    browser.assert_accessible("set-up secret, Chinese");
+    // A guessable password, then a wrong code: the same secret stays.
+    browser.fill("#password", "aaaaaaaaaa");
+    browser.fill("#code", &app_code(&secret, 0));
+    browser.click("button[type=submit]");
+    assert!(browser.has("#password-error"), "a weak password is refused");
+    assert_eq!(base32_decode(&browser.text("#totp-secret")), secret);
+    browser.assert_accessible("set-up weak password, Chinese");
+    browser.fill("#password", STAFF_PASSWORD);
+    browser.fill("#code", &app_code(&secret, 5));
+    browser.click("button[type=submit]");
+    assert!(
+        browser.has("#code-error"),
+        "a code of another time is refused"
+    );
+    browser.fill("#password", STAFF_PASSWORD);
+    browser.fill("#code", &app_code(&secret, 0));
+    browser.click("button[type=submit]");
+    browser.wait_for_path("/staff");
+    assert_eq!(browser.text("h1"), "你的工作");
+    assert_eq!(browser.text("#signed-in-as"), "已登入：rita (審核員)");
+    browser.assert_accessible("console home, Chinese");
+
+    // The reviewer's work, in English.
+    browser.click(".language-switch");
+    assert_eq!(browser.text("h1"), "Your work");
+    browser.click("a[href='/staff/review']");
+    assert!(browser.text("table").contains(&reference));
+    browser.assert_accessible("review queue, English");
+    keep_screen(&browser, "review-queue-en");
+    browser.click(&format!("a[href='/staff/review/{reference}']"));
+    assert_eq!(browser.text("#name"), person.name);
+    assert_eq!(browser.text("#address"), person.address);
+    assert_eq!(browser.text("#status"), "Waiting for review");
+    // The proof is drawn again by the server: a PNG of the same size.
+    let width = browser.script(
+        "const i = document.getElementById('proof-image'); \
+         return i.complete ? i.naturalWidth : -1;",
+    );
+    assert_eq!(width, Value::from(64), "the proof image is shown");
+    browser.assert_accessible("application, English");
+    browser.click("#approve");
+    assert!(
+        browser.text(".notice").contains(&reference),
+        "{}",
+        browser.text(".notice")
+    );
+    assert_eq!(
+        browser.text("#queue-empty"),
+        "No application is waiting for review."
+    );
+    browser.assert_accessible("review queue after approving, English");
+    let pin = server
+        .sms_pin(&person.phone_e164)
+        .unwrap_or_else(|| panic!("approval sends the PIN"));
+    assert_eq!(person.activate(&server, &pin).0, 204);
+
+    // Each code works once: signing out and in again with a spent code fails.
+    browser.tab_to(".link-button", 10);
+    browser.enter();
+    browser.wait_for_path("/staff/signed-out");
+    browser.goto(&format!("{}/staff/review", server.base));
+    browser.wait_for_path("/staff/sign-in");
+    let next = app_code(&secret, 1);
+    sign_in(&browser, &server, "rita", &next);
+    browser.wait_for_path("/staff");
+    browser.tab_to(".link-button", 10);
+    browser.enter();
+    browser.wait_for_path("/staff/signed-out");
+    sign_in(&browser, &server, "rita", &next);
+    assert_eq!(
+        words(&browser.text("#name-error")),
+        "Error: The name, password or code is not right"
+    );
+    browser.assert_accessible("staff sign-in refused, English");
+
+    let actions = audit_actions(&server, &admin);
+    for action in [
+        "staff_sign_in_set_up",
+        "staff_signed_in",
+        "staff_sign_in_refused",
+        "application_viewed",
+        "proof_viewed",
+        "application_approved",
+    ] {
+        assert!(
+            actions.iter().any(|(_, a)| a == action),
+            "{action} is not in the audit log: {actions:?}"
+        );
+    }
+}
+
+#[test]
+fn an_administrator_adds_and_disables_a_clerk_who_confirms_a_passport_holder() {
+    let server = IssuerServer::start(RELAXED);
+    let admin_token = server.staff("ada", "admin");
+    let admin = Browser::start(DESK.0, DESK.1);
+    set_up(&admin, &server, "ada", &admin_token);
+    admin.click("a[href='/staff/admin']");
+    assert!(
+        admin
+            .text("#audit-state")
+            .starts_with("The audit log is intact")
+    );
+    admin.assert_accessible("administration, English");
+    admin.fill("#name", "pat");
+    admin.select("#role", "post_office");
+    admin.click("#add");
+    let clerk_token = admin.text("#new-token");
+    assert!(clerk_token.starts_with("hcstaff_"), "{clerk_token}");
+    admin.assert_accessible("staff added, English");
+    keep_screen(&admin, "admin-en");
+    // The same name again, then a name with a space: said at the field.
+    for bad in ["pat", "pat smith"] {
+        admin.fill("#name", bad);
+        admin.click("#add");
+        assert!(admin.has("#name-error"), "{bad} is refused");
+    }
+    admin.assert_accessible("staff refused, English");
+
+    // A passport holder registers; the letter's PIN goes with them to the post office.
+    let person = Person {
+        id_type: "PASSPORT-GBR".into(),
+        id_number: format!("5{:08}", crate::issuer_server::unique()),
+        ..Person::hkid()
+    };
+    let (status, body) = server.register(&person.form(), None);
+    assert_eq!(status, 202, "{body}");
+    let reference = body["reference"].as_str().unwrap_or_default().to_owned();
+    let letters = server.export_letters();
+    let letter = std::fs::read_to_string(&letters[0]).unwrap_or_default();
+    let letter_pin = letter
+        .lines()
+        .find_map(|l| l.strip_prefix("PIN: "))
+        .and_then(healthcode_tests::accounts::pin_in)
+        .unwrap_or_else(|| panic!("no PIN in {letter}"));
+    let wrong_pin = if letter_pin == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
+
+    let clerk = Browser::start(DESK.0, DESK.1);
+    clerk.goto(&format!("{}/staff?lang=zh-HK", server.base));
+    clerk.wait_for_path("/staff/sign-in");
+    set_up(&clerk, &server, "pat", &clerk_token);
+    // Not an administrator: refused, and the attempt is audited.
+    clerk.goto(&format!("{}/staff/admin", server.base));
+    assert_eq!(clerk.text("h1"), "你不能進行此操作");
+    clerk.goto(&format!("{}/staff/post-office", server.base));
+    assert_eq!(clerk.text("h1"), "在郵政局核實身份");
+    clerk.assert_accessible("post office, Chinese");
+    let fill = |pin: &str| {
+        clerk.fill("#reference", &reference);
+        clerk.select("#id_type", "PASSPORT");
+        clerk.fill("#passport_country", "GBR");
+        clerk.fill("#id_number", &person.id_number);
+        clerk.fill("#letter_pin", pin);
+        clerk.click("button.button");
+    };
+    fill(wrong_pin);
+    assert_eq!(
+        words(&clerk.text("#letter_pin-error")),
+        "錯誤： 密碼與信件上的不符"
+    );
+    clerk.assert_accessible("post office refused, Chinese");
+    assert!(server.sms_pin(&person.phone_e164).is_none());
+    fill(&letter_pin);
+    assert!(clerk.text("#done").contains(&reference));
+    clerk.assert_accessible("post office confirmed, Chinese");
+    let pin = server
+        .sms_pin(&person.phone_e164)
+        .unwrap_or_else(|| panic!("the check sends the PIN"));
+    assert_eq!(person.activate(&server, &pin).0, 204);
+
+    // Disabled: the clerk's open console stops at once.
+    admin.goto(&format!("{}/staff/admin", server.base));
+    admin.click("#staff-pat form[action$='/disable'] button");
+    assert!(admin.text("#done").contains("pat"));
+    assert!(admin.text("#staff-pat").contains("Disabled"));
+    clerk.goto(&format!("{}/staff/post-office", server.base));
+    clerk.wait_for_path("/staff/sign-in");
+    let (status, _) = server.get("/v1/staff/review-queue", Some(&clerk_token));
+    assert_eq!(status, 401, "the API token stops too");
+}
+
+#[test]
+fn the_health_authority_uploads_designations_and_the_residents_next_code_is_amber() {
+    let keys = KeySet::new(false);
+    let server = start_issuer(&issuer_args(&keys, None, None));
+    let (person, _) = resident(&server, &[("venue-console-cafe", 30)]);
+    let resident_browser = Browser::start(412, 915);
+    resident_browser.goto(&format!("{}/sign-in?lang=zh-HK", server.base));
+    sign_in_and_apply_by_keyboard(&resident_browser, &person);
+    assert_eq!(words(&resident_browser.text(".code-colour")), "顏色 綠碼");
+
+    let authority_token = server.staff("hana", "health_authority");
+    let authority = Browser::start(DESK.0, DESK.1);
+    authority.goto(&format!("{}/staff/sign-in?lang=zh-HK", server.base));
+    set_up(&authority, &server, "hana", &authority_token);
+    authority.click("a[href='/staff/feeds']");
+    assert_eq!(authority.text("#designations-none"), "現時沒有指定地點。");
+    authority.assert_accessible("feeds, Chinese");
+    // Nothing chosen: said at the field.
+    authority.click("#upload");
+    assert_eq!(words(&authority.text("#file-error")), "錯誤： 請選擇檔案");
+    authority.assert_accessible("feeds, no file, Chinese");
+    let two_days_ago =
+        crate::accounts::rfc3339(time::OffsetDateTime::now_utc() - time::Duration::days(2));
+    let csv = server.dir.path().join("designations.csv");
+    std::fs::write(
+        &csv,
+        format!("place,start,end\nvenue-console-cafe,{two_days_ago},\n,not a date,\n"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    authority.select("#kind", "designations");
+    authority.fill("#file", &csv.to_string_lossy());
+    authority.click("#upload");
+    assert_eq!(
+        authority.text("#feeds-result"),
+        "已讀取 2 列：已儲存 1 列、無變更 0 列、已拒絕 1 列。"
+    );
+    assert!(authority.text("#feeds-refused").contains("line 3"));
+    assert!(
+        authority
+            .text("#designations")
+            .contains("venue-console-cafe")
+    );
+    authority.assert_accessible("feeds uploaded, Chinese");
+    keep_screen(&authority, "feeds-zh-HK");
+
+    // The resident applies again on the site: amber, with the place as the reason.
+    resident_browser.goto(&format!("{}/code", server.base));
+    resident_browser.click("#apply");
+    assert_eq!(words(&resident_browser.text(".code-colour")), "顏色 黃碼");
+    let reasons = resident_browser.text(".reasons");
+    assert!(reasons.contains("高風險"), "{reasons}");
+    resident_browser.assert_accessible("amber code, Chinese");
+}
