@@ -15,11 +15,14 @@ const RANKS: &[(&str, u8)] = &[
     ("privacy", 3),
     ("issue", 3),
     ("qr", 3),
+    ("secrets", 3),
+    ("totp", 3),
     ("store", 4),
     ("residents", 5),
     ("feeds", 5),
     ("codes", 5),
     ("vectors", 5),
+    ("staff_access", 5),
     ("service", 6),
 ];
 

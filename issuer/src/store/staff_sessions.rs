@@ -1,6 +1,6 @@
 //! Staff credentials for the web consoles (a password hash and a sealed
 //! TOTP secret) and console sessions (random tokens stored as keyed hashes).
-//! The checks themselves are in [`crate::staff_access`].
+//! The checks themselves are in the `staff_access` workflow.
 
 use healthcode_keys::b64;
 use rand::RngCore as _;
