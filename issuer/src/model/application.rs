@@ -16,6 +16,10 @@ pub struct FieldError {
     pub field: String,
     /// What is wrong, for the applicant to read.
     pub message: String,
+    /// What is wrong as a stable code ([`FieldProblem::code`]), for pages
+    /// that say it in the reader's language.
+    #[serde(skip)]
+    pub code: Option<&'static str>,
 }
 
 impl FieldError {
@@ -24,6 +28,15 @@ impl FieldError {
         FieldError {
             field: field.to_owned(),
             message: problem.to_string(),
+            code: None,
+        }
+    }
+
+    /// An error for `field` that keeps the code of `problem`.
+    pub fn of(field: &str, problem: FieldProblem) -> Self {
+        FieldError {
+            code: Some(problem.code()),
+            ..FieldError::new(field, problem)
         }
     }
 }
@@ -83,6 +96,34 @@ pub enum FieldProblem {
     Proof(#[from] ProofProblem),
 }
 
+impl FieldProblem {
+    /// A stable code for the problem: `required`, `too_long`, `phone_country`, `proof_pdf`...
+    pub fn code(&self) -> &'static str {
+        match self {
+            FieldProblem::Required => "required",
+            FieldProblem::TooLong { .. } => "too_long",
+            FieldProblem::TooShort { .. } => "too_short",
+            FieldProblem::HiddenCharacter { .. } => "hidden_character",
+            FieldProblem::NoLetters => "no_letters",
+            FieldProblem::NotADate { .. } => "not_a_date",
+            FieldProblem::DateInFuture => "date_in_future",
+            FieldProblem::DateTooEarly => "date_too_early",
+            FieldProblem::Document(_) => "document",
+            FieldProblem::Phone(PhoneProblem::CountryCode) => "phone_country",
+            FieldProblem::Phone(_) => "phone",
+            FieldProblem::Proof(problem) => match problem {
+                ProofProblem::Empty => "proof_empty",
+                ProofProblem::TooLarge { .. } => "proof_too_large",
+                ProofProblem::NotAccepted { .. } => "proof_type",
+                ProofProblem::ActivePdf { .. }
+                | ProofProblem::EncryptedPdf
+                | ProofProblem::UnreadablePdf => "proof_pdf",
+                ProofProblem::UnreadableImage | ProofProblem::Dimensions { .. } => "proof_image",
+            },
+        }
+    }
+}
+
 /// The form fields as received (text), before checking.
 #[derive(Debug, Default)]
 pub struct RawApplication {
@@ -129,7 +170,7 @@ impl RawApplication {
         let mut take = |field: &str, value: Option<String>| {
             let value = value.map(|v| v.trim().to_owned()).unwrap_or_default();
             if value.is_empty() {
-                errors.push(FieldError::new(field, FieldProblem::Required));
+                errors.push(FieldError::of(field, FieldProblem::Required));
             }
             value
         };
@@ -145,7 +186,7 @@ impl RawApplication {
         );
         let mut check = |field: &str, result: Result<(), FieldProblem>| {
             if let Err(problem) = result {
-                errors.push(FieldError::new(field, problem));
+                errors.push(FieldError::of(field, problem));
             }
         };
         if !name.is_empty() {

@@ -22,6 +22,7 @@ pub mod audit;
 pub mod audit_anchor;
 pub mod buildings;
 pub mod codes;
+pub mod drafts;
 pub mod feed_audit;
 pub mod feeds;
 pub mod in_force;
