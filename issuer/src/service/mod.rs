@@ -63,7 +63,9 @@ pub fn app(state: Arc<AppState>) -> Router {
     use feed_routes as f;
     use resident_routes as r;
     use staff_routes as s;
-    let registration = Router::new().route("/v1/registrations", post(r::register));
+    let registration = Router::new()
+        .route("/v1/registrations", post(r::register))
+        .merge(web::register_upload_routes(state.clone()));
     let visits = Router::new()
         .route("/v1/visits", post(r::upload_visits).get(r::list_visits))
         .merge(web::upload_routes(state.clone()));

@@ -10,7 +10,7 @@ use healthcode_tests::browser::Browser;
 use serde_json::{Value, json};
 
 use crate::{
-    accounts::{registered_tenant, rfc3339},
+    accounts::{import_housing, registered_tenant, rfc3339},
     codes::{issuer_args, resident, start_issuer},
     issuer_server::{IssuerServer, PASSWORD, Person, RELAXED},
     support::{KeySet, json_lines, stderr},
@@ -497,4 +497,154 @@ fn forms_refuse_other_sites_and_hostile_input_with_a_page_and_no_5xx() {
     let _ = std::io::Read::read_to_string(&mut stream, &mut answer);
     assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
     assert!(!issuer.log().contains("panicked"), "{}", issuer.log());
+}
+
+#[test]
+fn a_tenant_registers_in_three_parts_by_keyboard_in_chinese_and_gets_a_code_on_screen() {
+    let keys = KeySet::new(false);
+    let server = start_issuer(&issuer_args(&keys, None, None));
+    let person = Person::hkid();
+    import_housing(&server, &person);
+    let browser = Browser::start(PHONE.0, PHONE.1);
+    browser.goto(&format!("{}/?lang=zh-HK", server.base));
+    browser.click("#start-register");
+    browser.wait_for_path("/register/identity");
+    assert_eq!(browser.text("h1"), "您的身份");
+    browser.assert_accessible("registration part 1, Chinese");
+
+    // Nothing given: every field of the part says what it needs.
+    browser.click("button[type=submit]");
+    assert!(title(&browser).starts_with("錯誤："), "{}", title(&browser));
+    for field in ["id_number", "date_of_issue", "name", "phone"] {
+        assert!(
+            browser.has(&format!("#{field}-error")),
+            "{field} has no error"
+        );
+    }
+    browser.assert_accessible("registration part 1 errors, Chinese");
+    keep_screen(&browser, "register-errors-zh-HK");
+
+    // The keyboard alone, from here to the confirmation.
+    for (field, text) in [
+        ("#id_number", person.id_number.as_str()),
+        ("#date_of_issue", person.date_of_issue.as_str()),
+        ("#name", person.name.as_str()),
+        ("#phone", "12345"),
+    ] {
+        browser.tab_to(field, 20);
+        browser.type_text(text);
+    }
+    browser.enter();
+    assert_eq!(
+        words(&browser.text("#phone-error")),
+        "錯誤： 請輸入手提電話號碼：香港 8 位數字（4 至 9 字頭）、內地 11 位數字、澳門 8 位數字"
+    );
+    assert_eq!(
+        browser.attr("#name", "value").as_deref(),
+        Some(person.name.as_str()),
+        "what was typed stays"
+    );
+    browser.fill("#phone", "");
+    browser.tab_to("#phone", 20);
+    browser.type_text(&person.phone);
+    browser.enter();
+    browser.wait_for_path("/register/address");
+    assert_eq!(browser.text("h1"), "您的住址");
+    browser.assert_accessible("registration part 2, Chinese");
+    browser.tab_to("#address", 20);
+    browser.type_text(&person.address);
+    browser.tab_to("button[type=submit]", 5);
+    browser.enter();
+    browser.wait_for_path("/register/check");
+    let answers = browser.text("#answers");
+    for given in [&person.id_number, &person.name, &person.address] {
+        assert!(answers.contains(given.as_str()), "{given} not in {answers}");
+    }
+    assert!(answers.contains("沒有"), "no proof: {answers}");
+    browser.assert_accessible("check answers, Chinese");
+    keep_screen(&browser, "register-check-zh-HK");
+
+    // A change link leads back with the answers kept; continuing returns here.
+    browser.click("a[href='/register/identity#name']");
+    assert_eq!(
+        browser.attr("#phone", "value").as_deref(),
+        Some(person.phone.as_str())
+    );
+    browser.click("button[type=submit]");
+    browser.wait_for_path("/register/check");
+    browser.tab_to("#send", 30);
+    browser.enter();
+    assert_eq!(browser.text("h1"), "已收到申請");
+    let reference = browser.text("#reference");
+    assert!(!reference.is_empty());
+    browser.assert_accessible("application received, Chinese");
+    keep_screen(&browser, "register-done-zh-HK");
+
+    // The draft is gone: the check page starts again.
+    browser.goto(&format!("{}/register/check", server.base));
+    browser.wait_for_path("/register/identity");
+
+    let pin = server
+        .sms_pin(&person.phone_e164)
+        .unwrap_or_else(|| panic!("the housing route sends a PIN"));
+    assert_eq!(person.activate(&server, &pin).0, 204);
+    browser.goto(&format!("{}/sign-in", server.base));
+    sign_in_and_apply_by_keyboard(&browser, &person);
+    assert_eq!(words(&browser.text(".code-colour")), "顏色 綠碼");
+}
+
+#[test]
+fn a_proof_is_uploaded_at_registration_and_a_hostile_one_is_refused_at_its_field() {
+    let server = IssuerServer::start(RELAXED);
+    let reviewer = server.staff("rita", "reviewer");
+    let person = Person::hkid();
+    let program = server.dir.path().join("bill.pdf");
+    std::fs::write(&program, b"\x7fELF\x02\x01\x01 not a bill").unwrap_or_else(|e| panic!("{e}"));
+    let photo = server.dir.path().join("bill.png");
+    let mut png = std::io::Cursor::new(Vec::new());
+    image::RgbImage::from_pixel(64, 48, image::Rgb([240, 240, 230]))
+        .write_to(&mut png, image::ImageFormat::Png)
+        .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&photo, png.into_inner()).unwrap_or_else(|e| panic!("{e}"));
+
+    let browser = Browser::start(1024, 900);
+    browser.goto(&format!("{}/register/address?lang=en", server.base));
+    browser.wait_for_path("/register/identity");
+    browser.fill("#id_number", &person.id_number);
+    browser.fill("#date_of_issue", "2999-01-01");
+    browser.fill("#name", &person.name);
+    browser.fill("#phone", &person.phone);
+    browser.click("button[type=submit]");
+    assert_eq!(
+        words(&browser.text("#date_of_issue-error")),
+        "Error: The date of issue must be today or in the past"
+    );
+    browser.fill("#date_of_issue", &person.date_of_issue);
+    browser.click("button[type=submit]");
+    browser.wait_for_path("/register/address");
+    browser.fill("#address", &person.address);
+    browser.fill("#proof", &program.to_string_lossy());
+    browser.click("button[type=submit]");
+    assert_eq!(
+        words(&browser.text("#proof-error")),
+        "Error: The file must be a PDF, JPEG or PNG"
+    );
+    browser.assert_accessible("registration proof refused, English");
+    browser.fill("#proof", &photo.to_string_lossy());
+    browser.click("button[type=submit]");
+    browser.wait_for_path("/register/check");
+    assert!(browser.text("#answers").contains("bill.png"));
+    browser.assert_accessible("check answers, English");
+    keep_screen(&browser, "register-check-en");
+    browser.click("#send");
+    let reference = browser.text("#reference");
+
+    // The reviewer sees it with the proof, as an API registration would be.
+    let (status, queue) = server.get("/v1/staff/review-queue", Some(&reviewer));
+    assert_eq!(status, 200);
+    let item = queue
+        .as_array()
+        .and_then(|q| q.iter().find(|i| i["reference"] == reference.as_str()))
+        .unwrap_or_else(|| panic!("{reference} not in {queue}"));
+    assert_eq!(item["has_proof"], Value::Bool(true), "{item}");
 }

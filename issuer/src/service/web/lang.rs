@@ -222,11 +222,13 @@ mod tests {
     fn every_message_exists_in_both_languages() {
         let en = messages(concat!(
             include_str!("../../../locales/en/main.ftl"),
-            include_str!("../../../locales/en/console.ftl")
+            include_str!("../../../locales/en/console.ftl"),
+            include_str!("../../../locales/en/register.ftl")
         ));
         let zh = messages(concat!(
             include_str!("../../../locales/zh-HK/main.ftl"),
-            include_str!("../../../locales/zh-HK/console.ftl")
+            include_str!("../../../locales/zh-HK/console.ftl"),
+            include_str!("../../../locales/zh-HK/register.ftl")
         ));
         assert!(en.len() > 50, "{}", en.len());
         assert_eq!(en, zh, "the two files differ in keys or arguments");

@@ -5,6 +5,7 @@
 //! - [`lang`]: the page's language and its Fluent messages.
 //! - [`frame`]: what every page shows around its content; forms and errors.
 //! - [`pages`]: the start page, signing in and out, the problem pages.
+//! - [`register_page`]: registering in three parts, with answers to check.
 //! - [`activation_page`]: activating an account with its PIN.
 //! - [`code_page`]: applying for today's code and showing it.
 //! - [`visits_page`]: uploading the check-in app's records; those held.
@@ -16,6 +17,7 @@ pub mod console;
 pub mod frame;
 pub mod lang;
 pub mod pages;
+pub mod register_page;
 pub mod visits_page;
 
 use std::sync::Arc;
@@ -52,9 +54,29 @@ pub fn routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
                 get(activation_page::form).post(activation_page::activate),
             )
             .route("/activated", get(activation_page::activated))
+            .route("/register", get(register_page::start))
+            .route(
+                "/register/identity",
+                get(register_page::identity_form).post(register_page::identity),
+            )
+            .route(
+                "/register/check",
+                get(register_page::check_form).post(register_page::send),
+            )
             .route("/code", get(code_page::show).post(code_page::apply))
             .route("/assets/site.css", get(stylesheet))
             .merge(console::routes()),
+    )
+}
+
+/// The registration page that takes the address proof (the registration's body limit).
+pub fn register_upload_routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
+    page_layers(
+        state,
+        Router::new().route(
+            "/register/address",
+            get(register_page::address_form).post(register_page::address),
+        ),
     )
 }
 
