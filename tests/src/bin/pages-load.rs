@@ -188,19 +188,28 @@ fn paints(base: &str, paths: &[&str], loads: usize) -> Vec<(String, f64)> {
             let mut times: Vec<f64> = (0..loads)
                 .map(|_| {
                     browser.goto(&format!("{base}{path}"));
-                    browser
-                        .script(
-                            "const p = performance.getEntriesByName('first-contentful-paint')[0]; \
-                             return p ? p.startTime : -1;",
-                        )
-                        .as_f64()
-                        .unwrap_or(-1.0)
+                    first_paint(&browser)
                 })
                 .collect();
             times.sort_by(f64::total_cmp);
             ((*path).to_owned(), times[times.len() / 2])
         })
         .collect()
+}
+
+/// The page's first contentful paint (ms from navigation), once the
+/// browser has recorded it (it may come a moment after the load event).
+fn first_paint(browser: &Browser) -> f64 {
+    let script = "const p = performance.getEntriesByType('paint')\
+                  .find(e => e.name === 'first-contentful-paint'); \
+                  return p ? p.startTime : null;";
+    for _ in 0..100 {
+        if let Some(ms) = browser.script(script).as_f64() {
+            return ms;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    f64::NAN
 }
 
 fn get(url: &str, cookie: Option<&str>) -> anyhow::Result<usize> {
