@@ -117,7 +117,14 @@ fn read_anchor_file(path: &Path) -> Result<Option<String>, Error> {
 /// renames it over `path`: a crash leaves the old anchor or the new one.
 fn write_atomically(path: &Path, contents: &[u8]) -> Result<(), Error> {
     use std::io::Write as _;
-    let temporary = path.with_extension("json.tmp");
+    // A temporary file of this writer's own: the service's worker and an
+    // `issuer` command advance the anchor at the same time, and with one
+    // shared name the second rename found the file already moved. The last
+    // rename wins; an anchor a step behind is moved up at the next advance.
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let temporary = path.with_extension(format!("json.{}.{nanos}.tmp", std::process::id()));
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]
@@ -144,6 +151,31 @@ mod tests {
     use crate::model::Actor;
 
     const AT: OffsetDateTime = datetime!(2022-12-10 01:00 UTC);
+
+    /// The service and a command advance the anchor at once: neither fails.
+    #[test]
+    fn writers_at_the_same_time_each_succeed() -> Result<(), Error> {
+        let dir = tempfile::tempdir().map_err(io_error(Path::new("tempdir")))?;
+        let path = dir.path().join("audit-anchor.json");
+        let writers: Vec<_> = (0..4)
+            .map(|n| {
+                let path = path.clone();
+                std::thread::spawn(move || {
+                    (0..50).try_for_each(|i| write_atomically(&path, format!("{n}/{i}").as_bytes()))
+                })
+            })
+            .collect();
+        for writer in writers {
+            writer.join().map_err(|_| Error::TaskFailed)??;
+        }
+        let left: Vec<_> = std::fs::read_dir(dir.path())
+            .map_err(io_error(dir.path()))?
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
+        assert_eq!(left, ["audit-anchor.json"], "no temporary file is left");
+        Ok(())
+    }
 
     async fn entries(store: &Store, n: usize) -> Result<(), Error> {
         let mut tx = store.write().await?;
