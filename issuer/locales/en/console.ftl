@@ -22,6 +22,7 @@ console-set-up-lead = Enter your staff name and the set-up code that your admini
 console-field-token = Set-up code
 console-field-token-hint = Given to you once when your account was added or reset.
 console-set-up-continue = Continue
+console-code-wrong = The code is not right. Enter the code that the app shows now for this account
 console-set-up-wrong = The name or set-up code is not right, or sign-in is already set up. Ask your administrator to reset your sign-in
 console-set-up-scan = Scan this QR code with your authenticator app (for example Google Authenticator or Microsoft Authenticator).
 console-set-up-qr-alt = QR code to add your staff account to an authenticator app

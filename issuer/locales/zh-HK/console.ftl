@@ -22,6 +22,7 @@ console-set-up-lead = 請輸入你的職員名稱及管理員提供的設定碼�
 console-field-token = 設定碼
 console-field-token-hint = 在新增或重設你的帳戶時提供一次。
 console-set-up-continue = 繼續
+console-code-wrong = 驗證碼不正確。請輸入應用程式現時為此帳戶顯示的驗證碼
 console-set-up-wrong = 名稱或設定碼不正確，或已設定登入方式。請要求管理員重設你的登入方式
 console-set-up-scan = 請以身份驗證應用程式（例如 Google Authenticator 或 Microsoft Authenticator）掃描此二維碼。
 console-set-up-qr-alt = 將你的職員帳戶加入身份驗證應用程式的二維碼

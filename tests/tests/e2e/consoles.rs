@@ -172,10 +172,20 @@ fn a_reviewer_sets_up_sign_in_in_chinese_and_approves_a_proof_in_english() {
     browser.fill("#password", STAFF_PASSWORD);
     browser.fill("#code", &app_code(&secret, 5));
     browser.click("button[type=submit]");
-    assert!(
-        browser.has("#code-error"),
+    assert_eq!(
+        words(&browser.text("#code-error")),
+        "錯誤： 驗證碼不正確。請輸入應用程式現時為此帳戶顯示的驗證碼",
         "a code of another time is refused"
     );
+    // An empty second page is refused, and the secret shown stays the same.
+    browser.fill("#password", "");
+    browser.fill("#code", "");
+    browser.click("button[type=submit]");
+    assert!(
+        browser.has("#password-error"),
+        "an empty password is refused"
+    );
+    assert_eq!(base32_decode(&browser.text("#totp-secret")), secret);
     browser.fill("#password", STAFF_PASSWORD);
     browser.fill("#code", &app_code(&secret, 0));
     browser.click("button[type=submit]");

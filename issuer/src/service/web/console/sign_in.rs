@@ -168,6 +168,9 @@ pub struct SetUpFields {
     token: String,
     password: String,
     code: String,
+    /// `finish` on the second page, so that an empty second page is
+    /// refused rather than taken for the first (which would make a new secret).
+    step: String,
 }
 
 /// The first set-up page (name and token), or the second (the secret, a
@@ -237,7 +240,7 @@ pub async fn set_up(
     {
         return set_up_refused(lang, name, "token", &AppError::Domain(error));
     }
-    if form.password.is_empty() && form.code.is_empty() {
+    if form.step != "finish" {
         let outcome = staff_access::begin_setup(&state.store, &name, &form.token).await;
         count_try(&state, ip, &index, &outcome);
         return match outcome {
@@ -277,7 +280,11 @@ async fn finish_set_up(
             match staff_access::pending_secret(&state.store, &name, &form.token).await {
                 Ok(secret) => {
                     let mut errors = Errors::default();
-                    errors.add(field, refusal_text(lang, &error));
+                    let text = match &error {
+                        AppError::Domain(Error::BadCredentials) => lang.t("console-code-wrong"),
+                        other => refusal_text(lang, other),
+                    };
+                    errors.add(field, text);
                     let view = secret_view(&name, &form.token, &secret);
                     let status = refusal_status(&error).unwrap_or(StatusCode::UNAUTHORIZED);
                     (status, set_up_page(lang, errors, name, view)).into_response()
