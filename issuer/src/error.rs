@@ -103,6 +103,9 @@ pub enum Error {
     /// An ID document, PIN or password is wrong (which one is not said).
     #[error("the ID document number, PIN or password is not correct, or the PIN has expired")]
     BadCredentials,
+    /// The sign-in code has expired, was used, or was tried too often.
+    #[error("the sign-in code has expired or was tried too often: sign in again for a new one")]
+    SignInCodeSpent,
     /// Too many wrong PINs.
     #[error("too many wrong PINs: this PIN is locked; ask for a new one")]
     PinLocked,

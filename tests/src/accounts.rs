@@ -39,3 +39,39 @@ pub fn hkid(letter: char, n: u32) -> String {
     let check = healthcode_keys::identity::hkid_check_digit(&body).unwrap_or('?');
     format!("{body}({check})")
 }
+
+/// Logs in over the API at `base`: the password, then the SMS code that
+/// `newest_code` reads from the outbox (the caller knows where the data
+/// lives); the session token.
+///
+/// # Errors
+/// A refused step, or no code in the outbox.
+pub fn log_in(
+    base: &str,
+    who: &serde_json::Value,
+    password: &str,
+    newest_code: impl FnOnce() -> anyhow::Result<String>,
+) -> anyhow::Result<String> {
+    let mut login = who.clone();
+    login["password"] = serde_json::json!(password);
+    let challenge: serde_json::Value = ureq::post(&format!("{base}/v1/login"))
+        .send_json(login)?
+        .into_json()?;
+    let code = newest_code()?;
+    let session: serde_json::Value = ureq::post(&format!("{base}/v1/login/code"))
+        .send_json(serde_json::json!({"challenge": challenge["challenge"], "code": code}))?
+        .into_json()?;
+    session["token"]
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| anyhow::anyhow!("no session: {session}"))
+}
+
+/// The code of the newest `purpose` SMS in `outbox` (JSON lines, newest first).
+pub fn newest_sms_code(outbox: &str, purpose: &str) -> Option<String> {
+    outbox
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|m| m["purpose"] == purpose)
+        .find_map(|m| pin_in(m["body"].as_str().unwrap_or_default()))
+}

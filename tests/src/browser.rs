@@ -202,6 +202,14 @@ impl Browser {
         });
     }
 
+    /// Clicks the control `css` that does not load a page (a radio button).
+    pub fn choose(&self, css: &str) {
+        let client = self.client();
+        self.run(css, async {
+            client.find(Locator::Css(css)).await?.click().await
+        });
+    }
+
     /// Runs `act`, which leads to a new page, and waits until the new
     /// document has loaded: WebDriver does not always wait for a form's
     /// answer, and the old page would be read in its place.

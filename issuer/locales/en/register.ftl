@@ -52,3 +52,5 @@ register-proof-too-large = The file must be smaller than 10 MB
 register-proof-type = The file must be a PDF, JPEG or PNG
 register-proof-pdf = This PDF cannot be accepted. Print it to a new PDF, or send a photo of the document
 register-proof-image = This image cannot be read or is too large. Take a new photo
+register-language-hint = We will send text messages and letters in this language
+register-language = Choose English or Traditional Chinese

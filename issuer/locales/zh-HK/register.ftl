@@ -52,3 +52,5 @@ register-proof-too-large = 檔案須小於 10 MB
 register-proof-type = 檔案須為 PDF、JPEG 或 PNG
 register-proof-pdf = 此 PDF 不獲接納。請列印成新的 PDF，或傳送文件的相片
 register-proof-image = 無法讀取此圖像或圖像過大。請重新拍攝
+register-language-hint = 我們會以此語言發送短訊及信件
+register-language = 請選擇英文或繁體中文

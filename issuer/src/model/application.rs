@@ -5,6 +5,7 @@ use serde::Serialize;
 use time::{Date, OffsetDateTime, macros::format_description};
 
 use super::{
+    Lang,
     phone::{Phone, PhoneProblem},
     proof::{Proof, ProofProblem, ProofType},
 };
@@ -94,6 +95,9 @@ pub enum FieldProblem {
     /// The proof file is refused.
     #[error("{0}")]
     Proof(#[from] ProofProblem),
+    /// Not one of the service's languages.
+    #[error("the language is en or zh-HK")]
+    Language,
 }
 
 impl FieldProblem {
@@ -120,6 +124,7 @@ impl FieldProblem {
                 | ProofProblem::UnreadablePdf => "proof_pdf",
                 ProofProblem::UnreadableImage | ProofProblem::Dimensions { .. } => "proof_image",
             },
+            FieldProblem::Language => "language",
         }
     }
 }
@@ -141,6 +146,8 @@ pub struct RawApplication {
     pub address: Option<String>,
     /// The proof file's bytes, if one was attached.
     pub proof: Option<Vec<u8>>,
+    /// `en` or `zh-HK`, for SMS and letters; English when absent.
+    pub language: Option<String>,
 }
 
 /// A registration whose every field is valid.
@@ -158,6 +165,8 @@ pub struct Application {
     pub address: String,
     /// The address proof, if any.
     pub proof: Option<Proof>,
+    /// The language of the applicant's SMS and letters.
+    pub language: Lang,
 }
 
 impl RawApplication {
@@ -211,8 +220,15 @@ impl RawApplication {
             .map_err(|e| check("proof", Err(e.into())))
             .ok()
             .flatten();
-        match (document, date, phone, address) {
-            (Some(document), Some(date_of_issue), Some(phone), Some(address))
+        let language = match self.language.as_deref().map(str::trim) {
+            None | Some("") => Some(Lang::En),
+            Some(tag) => Lang::from_tag(tag).or_else(|| {
+                check("language", Err(FieldProblem::Language));
+                None
+            }),
+        };
+        match (document, date, phone, address, language) {
+            (Some(document), Some(date_of_issue), Some(phone), Some(address), Some(language))
                 if errors.is_empty() =>
             {
                 Ok(Application {
@@ -222,6 +238,7 @@ impl RawApplication {
                     phone,
                     address,
                     proof,
+                    language,
                 })
             }
             _ => Err(errors),
@@ -351,6 +368,7 @@ mod tests {
             phone: Some("9123 4567".into()),
             address: Some("Flat 12, 3/F\n  Block A, Kwai Chung Estate\n".into()),
             proof: None,
+            language: None,
         }
     }
 
@@ -363,6 +381,29 @@ mod tests {
         assert_eq!(app.document.normalised(), "HKID:A1234563");
         assert_eq!(app.phone.e164(), "+85291234567");
         assert_eq!(app.address, "Flat 12, 3/F\nBlock A, Kwai Chung Estate");
+        assert_eq!(app.language, Lang::En);
+    }
+
+    #[test]
+    fn the_language_is_one_of_the_two_or_refused_at_its_field() {
+        let chinese = RawApplication {
+            language: Some("zh-HK".into()),
+            ..raw()
+        };
+        assert_eq!(
+            chinese.check(NOW).map(|a| a.language).ok(),
+            Some(Lang::ZhHk)
+        );
+        for bad in ["fr", "zh-TW", "en\u{202e}"] {
+            let app = RawApplication {
+                language: Some(bad.into()),
+                ..raw()
+            };
+            let errors = app.check(NOW).err().unwrap_or_default();
+            assert_eq!(errors.len(), 1, "{bad}");
+            assert_eq!(errors[0].field, "language");
+            assert_eq!(errors[0].code, Some("language"));
+        }
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! Activation with a PIN, PIN resends, and login.
+//! Activation with a PIN, and PIN resends.
 //!
 //! Wrong ID numbers, wrong, expired and dead PINs all get the same answer,
 //! after the same work (an argon2 hash, then one audited write), so the
@@ -198,32 +198,4 @@ async fn letter_allowed(
     let dead = store.pin_is_dead(tx, account_id, Channel::Letter).await?;
     let last = store.last_letter_at(tx, account_id).await?;
     Ok(dead || last.is_none_or(|last| last + LETTER_RESEND_INTERVAL <= now))
-}
-
-/// Logs in the holder of `document`; returns the session token and its expiry.
-///
-/// # Errors
-/// [`Error::BadCredentials`] for an unknown document, an account not active
-/// or a wrong password (all alike, and alike in time); [`Error::Db`].
-pub async fn login(
-    store: &Store,
-    document: &IdDocument,
-    password: &str,
-    now: OffsetDateTime,
-) -> Result<(String, OffsetDateTime), Error> {
-    let id_index = store.document_index(document);
-    let accounts = store.accounts_for_document(store.pool(), &id_index).await?;
-    let active = accounts
-        .into_iter()
-        .find(|a| a.status == AccountStatus::Active);
-    let hash = active.as_ref().and_then(|a| a.password_hash.clone());
-    let owned = password.to_owned();
-    let matches =
-        tokio::task::spawn_blocking(move || secrets::verify_password(&owned, hash.as_deref()))
-            .await
-            .map_err(|_| Error::TaskFailed)?;
-    match active {
-        Some(account) if matches => store.create_session(&account.id, now).await,
-        _ => Err(Error::BadCredentials),
-    }
 }

@@ -4,18 +4,24 @@
 //! # Layout
 //! - [`registration`]: choosing the verification route for an application.
 //! - [`verification`]: staff review, the post-office identity check, letters.
-//! - [`activation`]: PINs, passwords, login.
+//! - [`activation`]: PINs and passwords.
+//! - [`sign_in`]: the password, then a one-time code by SMS.
+//! - [`account`]: what the holder changes: language, phone, password.
+//! - [`sms_texts`]: the SMS in each language.
 //! - [`visits`]: visit records from the check-in app.
 //! - [`housing`]: importing the public housing resident database.
 //! - [`register`]: importing the register of identity cards.
 //! - [`buildings`]: the building directory that maps addresses to building place ids.
 //! - [`venues`]: the venue registry, the only source of venue names.
 
+pub mod account;
 pub mod activation;
 pub mod buildings;
 pub mod housing;
 pub mod register;
 pub mod registration;
+pub mod sign_in;
+pub mod sms_texts;
 pub mod venues;
 pub mod verification;
 pub mod visits;
@@ -46,6 +52,7 @@ pub async fn send_sms_pin(
     now: OffsetDateTime,
 ) -> Result<(), Error> {
     let details = store.details_of(&mut **tx, account_id).await?;
+    let language = store.language_of(&mut **tx, account_id).await?;
     let pin = store.with_rng(secrets::new_pin);
     store
         .put_pin(
@@ -57,11 +64,7 @@ pub async fn send_sms_pin(
             now,
         )
         .await?;
-    let body = format!(
-        "Hong Kong Health Code: your activation PIN is {}. It expires in {} minutes. Never share it.",
-        pin.as_str(),
-        SMS_PIN_LIFETIME.whole_minutes()
-    );
+    let body = sms_texts::activation_pin(language, &pin, SMS_PIN_LIFETIME.whole_minutes());
     store
         .queue_sms(tx, account_id, "pin", &details.phone, &body, now)
         .await

@@ -304,6 +304,7 @@ mod tests {
             building_id: None,
             register_check: RegisterCheck::Unchecked,
             created_at: datetime!(2022-12-10 01:00 UTC),
+            language: crate::model::Lang::En,
         }
     }
 

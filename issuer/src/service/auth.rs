@@ -7,7 +7,8 @@ use std::{
 
 use axum::{
     extract::{ConnectInfo, FromRequestParts},
-    http::{HeaderMap, header, request::Parts},
+    http::{HeaderMap, HeaderValue, header, request::Parts},
+    response::Response,
 };
 
 use super::{AppError, AppState};
@@ -16,8 +17,64 @@ use crate::{
     store::staff::STAFF_TOKEN_PREFIX,
 };
 
-/// The session cookie's name.
-pub const SESSION_COOKIE: &str = "hc_session";
+/// A cookie this service sets: its name and the paths it goes to. Every
+/// one is HttpOnly and SameSite=Strict, and Secure when served over TLS.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionCookie {
+    /// The cookie's name.
+    pub name: &'static str,
+    path: &'static str,
+}
+
+/// A resident's session (the API and the resident pages).
+pub const RESIDENT_SESSION: SessionCookie = SessionCookie {
+    name: "hc_session",
+    path: "/",
+};
+
+/// A console session, sent only to `/staff` pages.
+pub const STAFF_SESSION: SessionCookie = SessionCookie {
+    name: "hc_staff",
+    path: "/staff",
+};
+
+/// A sign-in waiting for its SMS code, sent only to `/sign-in` pages.
+pub const SIGN_IN_CHALLENGE: SessionCookie = SessionCookie {
+    name: "hc_sign_in",
+    path: "/sign-in",
+};
+
+/// A registration draft, sent only to `/register` pages.
+pub const REGISTRATION_DRAFT: SessionCookie = SessionCookie {
+    name: "hc_draft",
+    path: "/register",
+};
+
+impl SessionCookie {
+    /// The `Set-Cookie` value carrying `token` for `lifetime`; a zero
+    /// lifetime and an empty token remove the cookie.
+    pub fn header(self, token: &str, lifetime: time::Duration, secure: bool) -> String {
+        let secure = if secure { "; Secure" } else { "" };
+        format!(
+            "{}={token}; Max-Age={}; Path={}; HttpOnly; SameSite=Strict{secure}",
+            self.name,
+            lifetime.whole_seconds().max(0),
+            self.path,
+        )
+    }
+
+    /// Adds the cookie to `response` (see [`Self::header`]).
+    pub fn set(self, response: &mut Response, token: &str, lifetime: time::Duration, secure: bool) {
+        if let Ok(value) = HeaderValue::from_str(&self.header(token, lifetime, secure)) {
+            response.headers_mut().append(header::SET_COOKIE, value);
+        }
+    }
+
+    /// Removes the cookie from the browser.
+    pub fn clear(self, response: &mut Response, secure: bool) {
+        self.set(response, "", time::Duration::ZERO, secure);
+    }
+}
 
 /// No token we issue is longer; a longer one is refused before any lookup.
 const MAX_TOKEN_LEN: usize = 128;
@@ -72,6 +129,8 @@ pub struct Resident {
     pub account_id: String,
     /// The session token presented.
     pub token: String,
+    /// When the session ends unless extended.
+    pub expires_at: time::OffsetDateTime,
 }
 
 impl FromRequestParts<Arc<AppState>> for Resident {
@@ -84,7 +143,7 @@ impl FromRequestParts<Arc<AppState>> for Resident {
         let (token, from_cookie) = match bearer(&parts.headers) {
             Some(token) => (token, false),
             None => (
-                cookie(&parts.headers, SESSION_COOKIE).ok_or(AppError::Unauthenticated)?,
+                cookie(&parts.headers, RESIDENT_SESSION.name).ok_or(AppError::Unauthenticated)?,
                 true,
             ),
         };
@@ -97,12 +156,16 @@ impl FromRequestParts<Arc<AppState>> for Resident {
             check_same_origin(&parts.headers, token)?;
         }
         let token = token.to_owned();
-        let account_id = state
+        let session = state
             .store
             .session_account(&token, state.now())
             .await?
             .ok_or(AppError::Unauthenticated)?;
-        Ok(Resident { account_id, token })
+        Ok(Resident {
+            account_id: session.account_id,
+            token,
+            expires_at: session.expires_at,
+        })
     }
 }
 
@@ -163,9 +226,6 @@ fn check_same_origin(headers: &HeaderMap, session_token: &str) -> Result<(), App
     }
 }
 
-/// The console session cookie's name (sent only to `/staff` pages).
-pub const STAFF_SESSION_COOKIE: &str = "hc_staff";
-
 /// A staff member signed in to a web console (the `hc_staff` cookie); a
 /// state change must come from this site's own pages.
 #[derive(Debug, Clone)]
@@ -183,7 +243,7 @@ impl FromRequestParts<Arc<AppState>> for ConsoleStaff {
         parts: &mut Parts,
         state: &Arc<AppState>,
     ) -> Result<Self, AppError> {
-        let token = cookie(&parts.headers, STAFF_SESSION_COOKIE)
+        let token = cookie(&parts.headers, STAFF_SESSION.name)
             .filter(|t| !t.is_empty() && t.len() <= MAX_TOKEN_LEN)
             .ok_or(AppError::Unauthenticated)?;
         if !parts.method.is_safe() {
@@ -270,7 +330,7 @@ mod tests {
             header::COOKIE,
             HeaderValue::from_static("a=1; hc_session=tok; b=2"),
         );
-        assert_eq!(cookie(&headers, SESSION_COOKIE), Some("tok"));
+        assert_eq!(cookie(&headers, RESIDENT_SESSION.name), Some("tok"));
         assert_eq!(cookie(&headers, "hc"), None);
         headers.insert(
             header::AUTHORIZATION,

@@ -137,6 +137,7 @@ fn domain_status(error: &Error) -> (StatusCode, &'static str) {
     match error {
         Error::BadCredentials => (StatusCode::UNAUTHORIZED, "bad_credentials"),
         Error::PinLocked => (StatusCode::LOCKED, "pin_locked"),
+        Error::SignInCodeSpent => (StatusCode::GONE, "sign_in_code_spent"),
         Error::WeakPassword(_) => (StatusCode::UNPROCESSABLE_ENTITY, "weak_password"),
         Error::DocumentMismatch => (StatusCode::UNPROCESSABLE_ENTITY, "document_mismatch"),
         Error::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),

@@ -5,6 +5,7 @@
 //! - [`auth`]: client address, resident sessions, staff tokens and roles.
 //! - [`client`]: the client behind trusted proxies, and the key it is limited by.
 //! - [`resident_routes`], [`staff_routes`]: the account handlers.
+//! - [`account_routes`]: what a resident changes: language, phone, password.
 //! - [`code_routes`], [`feed_routes`]: applying for codes; the health feeds.
 //! - [`workers`]: re-evaluation, delivering revocations, key reloads.
 //! - [`sms`]: delivering the SMS outbox through a webhook gateway.
@@ -12,6 +13,7 @@
 //! - [`web`]: the resident web site, pages over the same workflows.
 //! - [`AppError`]: how a handler refuses a request.
 
+pub mod account_routes;
 pub mod auth;
 pub mod client;
 pub mod code_routes;
@@ -32,7 +34,7 @@ use axum::{
     extract::DefaultBodyLimit,
     http::StatusCode,
     response::IntoResponse as _,
-    routing::{get, post},
+    routing::{get, post, put},
 };
 pub use error::{AppError, ErrorBody, ErrorDetail, JsonBodyRefusals, StaffRefusals};
 use healthcode_service_kit::http::ConnectionLimits;
@@ -59,6 +61,7 @@ pub const FEED_BODY: usize = 4 * 1024 * 1024;
 
 /// The service's routes over `state`.
 pub fn app(state: Arc<AppState>) -> Router {
+    use account_routes as a;
     use code_routes as c;
     use feed_routes as f;
     use resident_routes as r;
@@ -79,6 +82,12 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/v1/activation", post(r::activate))
         .route("/v1/activation/pin", post(r::resend_pin))
         .route("/v1/login", post(r::login))
+        .route("/v1/login/code", post(r::login_code))
+        .route("/v1/session", post(r::extend_session))
+        .route("/v1/account/language", put(a::set_language))
+        .route("/v1/account/password", post(a::change_password))
+        .route("/v1/account/phone", post(a::request_phone_change))
+        .route("/v1/account/phone/confirm", post(a::confirm_phone))
         .route("/v1/logout", post(r::logout))
         .route("/v1/me", get(r::me))
         .route("/v1/codes", post(c::apply_for_code))

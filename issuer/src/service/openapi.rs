@@ -8,7 +8,7 @@ use utoipa::{
     openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
 };
 
-use super::{code_routes, feed_routes, resident_routes, staff_routes};
+use super::{account_routes, code_routes, feed_routes, resident_routes, staff_routes};
 
 /// The issuer's API.
 #[derive(OpenApi)]
@@ -16,7 +16,10 @@ use super::{code_routes, feed_routes, resident_routes, staff_routes};
     info(title = "Hong Kong Health Code issuer", description = "Resident accounts: registration, verification, activation, visit records; applying for a code; the health authority's and immigration department's records; and the staff who verify and submit them."),
     paths(
         resident_routes::register, resident_routes::activate, resident_routes::resend_pin,
-        resident_routes::login, resident_routes::logout, resident_routes::me,
+        resident_routes::login, resident_routes::login_code, resident_routes::extend_session,
+        resident_routes::logout, resident_routes::me,
+        account_routes::set_language, account_routes::change_password,
+        account_routes::request_phone_change, account_routes::confirm_phone,
         resident_routes::upload_visits, resident_routes::list_visits,
         staff_routes::review_queue, staff_routes::application, staff_routes::proof,
         staff_routes::approve, staff_routes::reject, staff_routes::post_office_confirm,

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use axum::{
     Json,
     extract::{Multipart, State, rejection::JsonRejection},
-    http::{HeaderValue, StatusCode, header},
+    http::StatusCode,
     response::{IntoResponse, Response},
 };
 use healthcode_keys::{IdDocument, hktime::format_utc};
@@ -14,7 +14,7 @@ use time::OffsetDateTime;
 
 use super::{
     AppError, AppState,
-    auth::{ClientIp, Resident, SESSION_COOKIE, csrf_token},
+    auth::{ClientIp, RESIDENT_SESSION, Resident, csrf_token},
     state::Limit,
 };
 use crate::{
@@ -25,7 +25,7 @@ use crate::{
         visit::RawVisit,
     },
     residents::{
-        activation, registration,
+        self, activation, registration,
         visits::{self, UploadSummary},
     },
     store::visits::StoredVisit,
@@ -54,6 +54,9 @@ pub struct RegistrationForm {
     /// Optional address proof: PDF, JPEG or PNG, at most 10 MiB.
     #[schema(value_type = Option<String>, format = Binary)]
     proof: Option<Vec<u8>>,
+    /// The language of SMS and letters: `en` (the default) or `zh-HK`.
+    #[schema(pattern = "^(en|zh-HK)$", example = "zh-HK")]
+    language: Option<String>,
 }
 
 /// The answer to every accepted registration, whatever it led to.
@@ -97,6 +100,7 @@ async fn read_form(mut form: Multipart) -> Result<RawApplication, AppError> {
             "date_of_issue" => &mut raw.date_of_issue,
             "phone" => &mut raw.phone,
             "address" => &mut raw.address,
+            "language" => &mut raw.language,
             _ => {
                 return Err(AppError::Fields(vec![FieldError::new(
                     &name,
@@ -295,42 +299,131 @@ pub struct Session {
     pub csrf_token: String,
 }
 
-/// Log in.
+/// A right password's answer: a code is on its way by SMS.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SignInChallenge {
+    /// Send it back with the code to `/v1/login/code`.
+    pub challenge: String,
+    /// When the code expires (UTC).
+    pub expires_at: String,
+    /// The last four digits of the phone the code went to.
+    pub phone_ending: String,
+}
+
+/// Log in, step one: the document and password. The one-time code goes by
+/// SMS to the verified phone.
 #[utoipa::path(
     post, path = "/v1/login", tag = "residents", request_body = LoginRequest,
     responses(super::JsonBodyRefusals,
-        (status = 200, description = "Logged in", body = Session),
+        (status = 202, description = "Right: a code was sent by SMS", body = SignInChallenge),
         (status = 401, description = "Not correct (not said which part)", body = super::ErrorBody),
-        (status = 429, description = "Too many tries from this client (per minute), or of this document from this client (a wait that doubles)", body = super::ErrorBody)
+        (status = 429, description = "Too many tries from this client (per minute), or of this document from this client (a wait that doubles), or too many codes this hour", body = super::ErrorBody)
     )
 )]
 pub async fn login(
     State(state): State<Arc<AppState>>,
     ClientIp(ip): ClientIp,
     request: Result<Json<LoginRequest>, JsonRejection>,
-) -> Result<Response, AppError> {
+) -> Result<(StatusCode, Json<SignInChallenge>), AppError> {
     state.limiters.check(Limit::Login, ip)?;
     let Json(request) = request?;
     let document = parse_document(&request.id_type, &request.id_number)?;
-    let (token, expires_at) = sign_in(&state, ip, &document, &request.password).await?;
-    let cookie = session_cookie(&token, expires_at - state.now(), state.secure_cookies);
+    let challenge = sign_in(&state, ip, &document, &request.password).await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(SignInChallenge {
+            challenge: challenge.token,
+            expires_at: format_utc(challenge.expires_at),
+            phone_ending: challenge.phone_ending,
+        }),
+    ))
+}
+
+/// Log in, step two: the code from the SMS.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CodeRequest {
+    /// From `/v1/login`.
+    #[schema(max_length = 128)]
+    pub challenge: String,
+    /// The six digits of the SMS.
+    #[schema(pattern = "^[0-9]{6}$", example = "123456")]
+    pub code: String,
+}
+
+/// Log in with the SMS code.
+#[utoipa::path(
+    post, path = "/v1/login/code", tag = "residents", request_body = CodeRequest,
+    responses(super::JsonBodyRefusals,
+        (status = 200, description = "Logged in", body = Session),
+        (status = 401, description = "The code is not correct", body = super::ErrorBody),
+        (status = 410, description = "The code expired, was used, or was tried 5 times: log in again", body = super::ErrorBody),
+        (status = 429, description = "Too many tries from this client", body = super::ErrorBody)
+    )
+)]
+pub async fn login_code(
+    State(state): State<Arc<AppState>>,
+    ClientIp(ip): ClientIp,
+    request: Result<Json<CodeRequest>, JsonRejection>,
+) -> Result<Response, AppError> {
+    state.limiters.check(Limit::Pin, ip)?;
+    let Json(request) = request?;
+    let (token, expires_at) = check_code(&state, &request.challenge, &request.code).await?;
+    Ok(session_response(&state, token, expires_at))
+}
+
+/// Checks a sign-in code as both the API and the pages do.
+///
+/// # Errors
+/// [`AppError`]: a wrong or spent code, a malformed one, the store.
+pub async fn check_code(
+    state: &AppState,
+    challenge: &str,
+    code: &str,
+) -> Result<(String, OffsetDateTime), AppError> {
+    let code = code.trim();
+    if challenge.len() > 128 || code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(AppError::Domain(crate::Error::BadCredentials));
+    }
+    Ok(residents::sign_in::check_code(&state.store, challenge, code, state.now()).await?)
+}
+
+fn session_response(state: &AppState, token: String, expires_at: OffsetDateTime) -> Response {
     let body = Session {
         csrf_token: csrf_token(&token),
-        token,
+        token: token.clone(),
         expires_at: format_utc(expires_at),
     };
     let mut response = Json(body).into_response();
-    if let Ok(value) = HeaderValue::from_str(&cookie) {
-        response.headers_mut().insert(header::SET_COOKIE, value);
-    }
-    Ok(response)
+    let lifetime = expires_at - state.now();
+    RESIDENT_SESSION.set(&mut response, &token, lifetime, state.secure_cookies);
+    response
+}
+
+/// Stay logged in: the session runs 45 minutes from now (never more than
+/// 12 hours from the login).
+#[utoipa::path(
+    post, path = "/v1/session", tag = "residents", security(("session" = [])),
+    responses((status = 200, description = "Extended", body = Session), (status = 401, body = super::ErrorBody),
+        (status = 403, description = "Sent with the session cookie from another site (CSRF)", body = super::ErrorBody))
+)]
+pub async fn extend_session(
+    State(state): State<Arc<AppState>>,
+    resident: Resident,
+) -> Result<Response, AppError> {
+    let expires_at = state
+        .store
+        .extend_session(&resident.token, state.now())
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    Ok(session_response(&state, resident.token, expires_at))
 }
 
 /// Counts a PIN or password try of the document with blind index `index`
 /// from `client`: a wrong one makes that client (only) wait longer next time.
 /// Checks `password` for `document` under the per-document backoff of
 /// `client` (the per-client limit is the caller's, checked before parsing);
-/// a new session's token and expiry. The API and the web pages both sign in here.
+/// a right one sends the SMS code. The API and the web pages both sign in here.
 ///
 /// # Errors
 /// [`AppError`]: rate limited, bad credentials, the store.
@@ -339,10 +432,11 @@ pub async fn sign_in(
     client: std::net::IpAddr,
     document: &IdDocument,
     password: &str,
-) -> Result<(String, OffsetDateTime), AppError> {
+) -> Result<residents::sign_in::Challenge, AppError> {
     let index = state.store.document_index(document);
     state.limiters.backoff.check(client, &index)?;
-    let logged_in = activation::login(&state.store, document, password, state.now()).await;
+    let logged_in =
+        residents::sign_in::check_password(&state.store, document, password, state.now()).await;
     count_try(state, client, &index, &logged_in);
     Ok(logged_in?)
 }
@@ -362,15 +456,6 @@ pub fn count_try<T>(
     }
 }
 
-/// The `Set-Cookie` value of a session (an empty token and no lifetime end it).
-pub fn session_cookie(token: &str, lifetime: time::Duration, secure: bool) -> String {
-    let secure = if secure { "; Secure" } else { "" };
-    format!(
-        "{SESSION_COOKIE}={token}; Max-Age={}; Path=/; HttpOnly; SameSite=Strict{secure}",
-        lifetime.whole_seconds().max(0)
-    )
-}
-
 /// Log out.
 #[utoipa::path(
     post, path = "/v1/logout", tag = "residents", security(("session" = [])),
@@ -383,10 +468,7 @@ pub async fn logout(
 ) -> Result<Response, AppError> {
     state.store.end_session(&resident.token).await?;
     let mut response = StatusCode::NO_CONTENT.into_response();
-    let expired = session_cookie("", time::Duration::ZERO, state.secure_cookies);
-    if let Ok(value) = HeaderValue::from_str(&expired) {
-        response.headers_mut().insert(header::SET_COOKIE, value);
-    }
+    RESIDENT_SESSION.clear(&mut response, state.secure_cookies);
     Ok(response)
 }
 
@@ -399,6 +481,12 @@ pub struct Me {
     pub doc_type: String,
     /// Always `active` for a logged-in resident.
     pub status: AccountStatus,
+    /// The language of SMS and letters: `en` or `zh-HK`.
+    pub language: String,
+    /// The last four digits of the verified phone.
+    pub phone_ending: String,
+    /// When this session ends unless extended (UTC).
+    pub session_expires_at: String,
 }
 
 /// The logged-in resident's account.
@@ -415,10 +503,17 @@ pub async fn me(
         .account(state.store.pool(), &resident.account_id)
         .await?
         .ok_or(AppError::Unauthenticated)?;
+    let details = state
+        .store
+        .details_of(state.store.pool(), &resident.account_id)
+        .await?;
     Ok(Json(Me {
         reference: account.id,
         doc_type: account.doc_type,
         status: account.status,
+        language: account.language.tag().to_owned(),
+        phone_ending: residents::sign_in::phone_ending(&details.phone),
+        session_expires_at: format_utc(resident.expires_at),
     }))
 }
 

@@ -21,7 +21,11 @@ use crate::{
         application::{FieldError, FieldProblem},
     },
     residents::verification::{self, RejectReason},
-    store::{accounts::Details, audit::AuditEntry, messages::Sms},
+    store::{
+        accounts::{Account, Details},
+        audit::AuditEntry,
+        messages::Sms,
+    },
 };
 
 const REVIEWERS: &[Role] = &[Role::Reviewer];
@@ -118,6 +122,22 @@ pub async fn application(
     staff
         .require(&state, CASE_READERS, "view_application")
         .await?;
+    let (account, details) = read_application(&state, &staff, &reference).await?;
+    Ok(Json(ApplicationView {
+        reference,
+        status: account.status,
+        route: account.route,
+        details,
+    }))
+}
+
+/// An application's account and answers, the read audited as
+/// `application_viewed` (the API's and the console's one way to read them).
+pub(super) async fn read_application(
+    state: &AppState,
+    staff: &Staff,
+    reference: &str,
+) -> Result<(Account, Details), AppError> {
     let store = &state.store;
     let not_found = || {
         AppError::Domain(Error::NotFound {
@@ -125,27 +145,22 @@ pub async fn application(
         })
     };
     let account = store
-        .account(store.pool(), &reference)
+        .account(store.pool(), reference)
         .await?
         .ok_or_else(not_found)?;
     let details = store
-        .account_details(store.pool(), &reference)
+        .account_details(store.pool(), reference)
         .await?
         .ok_or_else(not_found)?;
     staff
         .audit(
-            &state,
+            state,
             "application_viewed",
-            &reference,
+            reference,
             &serde_json::json!({}),
         )
         .await?;
-    Ok(Json(ApplicationView {
-        reference,
-        status: account.status,
-        route: account.route,
-        details,
-    }))
+    Ok((account, details))
 }
 
 /// The address proof file, decrypted, with its media type.

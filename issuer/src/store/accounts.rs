@@ -8,7 +8,9 @@ use time::OffsetDateTime;
 use super::{Store, Tx, from_db, parse_name, to_db};
 use crate::{
     Error,
-    model::{AccountStatus, RegisterCheck, Route, application::Application, proof::ProofType},
+    model::{
+        AccountStatus, Lang, RegisterCheck, Route, application::Application, proof::ProofType,
+    },
 };
 
 /// Register rows per `INSERT` (two values each: far under SQLite's 32,766).
@@ -39,6 +41,8 @@ pub struct Account {
     pub register_check: RegisterCheck,
     /// When it was received.
     pub created_at: OffsetDateTime,
+    /// The language of the holder's SMS and letters.
+    pub language: Lang,
 }
 
 /// A tenant as the public housing database has them.
@@ -74,6 +78,7 @@ struct AccountRow {
     building_id: Option<String>,
     register_check: String,
     created_at: i64,
+    language: String,
 }
 
 impl TryFrom<AccountRow> for Account {
@@ -92,6 +97,10 @@ impl TryFrom<AccountRow> for Account {
             password_hash: row.password_hash,
             building_id: row.building_id,
             created_at: from_db(row.created_at)?,
+            language: Lang::from_tag(&row.language).ok_or_else(|| Error::Corrupt {
+                what: "an account's language",
+                value: row.language.clone(),
+            })?,
         })
     }
 }
@@ -104,7 +113,7 @@ struct QueueRow {
 }
 
 const ACCOUNT_COLUMNS: &str = "id, id_index, issue_index, doc_type, route, status, priority, \
-     password_hash, building_id, register_check, created_at";
+     password_hash, building_id, register_check, created_at, language";
 
 /// The personal fields of an account, decrypted, for the staff who need them.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -166,8 +175,8 @@ impl Store {
         sqlx::query(
             "INSERT INTO accounts (id, id_index, issue_index, doc_type, name_enc, id_document_enc, \
              date_of_issue_enc, phone_enc, address_enc, route, status, priority, building_id, \
-             register_check, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15)",
+             register_check, created_at, updated_at, language) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $16)",
         )
         .bind(id)
         .bind(new.id_index)
@@ -188,6 +197,7 @@ impl Store {
         .bind(new.building_id)
         .bind(new.register_check.as_str())
         .bind(to_db(now))
+        .bind(app.language.tag())
         .execute(&mut **tx)
         .await?;
         if let Some(proof) = &app.proof {
@@ -323,6 +333,113 @@ impl Store {
         .execute(&mut **tx)
         .await?;
         Ok(())
+    }
+
+    /// The language of `id`'s SMS and letters.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`], [`Error::Corrupt`], [`Error::Db`].
+    pub async fn language_of<'e>(
+        &self,
+        executor: impl SqliteExecutor<'e>,
+        id: &str,
+    ) -> Result<Lang, Error> {
+        let tag: Option<String> = sqlx::query_scalar("SELECT language FROM accounts WHERE id = $1")
+            .bind(id)
+            .fetch_optional(executor)
+            .await?;
+        let tag = tag.ok_or(Error::NotFound { what: "account" })?;
+        Lang::from_tag(&tag).ok_or(Error::Corrupt {
+            what: "an account's language",
+            value: tag,
+        })
+    }
+
+    /// Sets the language of `id`'s SMS and letters.
+    ///
+    /// # Errors
+    /// [`Error::Db`].
+    pub async fn set_language(
+        &self,
+        tx: &mut Tx,
+        id: &str,
+        language: Lang,
+        now: OffsetDateTime,
+    ) -> Result<(), Error> {
+        sqlx::query("UPDATE accounts SET language = $1, updated_at = $2 WHERE id = $3")
+            .bind(language.tag())
+            .bind(to_db(now))
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
+    }
+
+    /// Replaces the password hash of an active account.
+    ///
+    /// # Errors
+    /// [`Error::Db`].
+    pub async fn set_password_hash(
+        &self,
+        tx: &mut Tx,
+        id: &str,
+        password_hash: &str,
+        now: OffsetDateTime,
+    ) -> Result<(), Error> {
+        sqlx::query(
+            "UPDATE accounts SET password_hash = $1, updated_at = $2 WHERE id = $3 AND status = 'active'",
+        )
+        .bind(password_hash)
+        .bind(to_db(now))
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Keeps `phone` (E.164) sealed beside the account until its PIN confirms it.
+    ///
+    /// # Errors
+    /// [`Error::Db`].
+    pub async fn set_new_phone(&self, tx: &mut Tx, id: &str, phone: &str) -> Result<(), Error> {
+        sqlx::query("UPDATE accounts SET new_phone_enc = $1 WHERE id = $2")
+            .bind(self.key().seal("accounts.new_phone", id, phone.as_bytes()))
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
+    }
+
+    /// Makes the waiting new phone the account's phone; the new number, or
+    /// `None` when none was waiting.
+    ///
+    /// # Errors
+    /// [`Error::Db`], [`Error::Undecryptable`].
+    pub async fn confirm_new_phone(
+        &self,
+        tx: &mut Tx,
+        id: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<String>, Error> {
+        let sealed: Option<Option<Vec<u8>>> =
+            sqlx::query_scalar("SELECT new_phone_enc FROM accounts WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut **tx)
+                .await?;
+        let Some(sealed) = sealed.flatten() else {
+            return Ok(None);
+        };
+        let key = self.key();
+        let phone = key.open_text("accounts.new_phone", id, &sealed)?;
+        sqlx::query(
+            "UPDATE accounts SET phone_enc = $1, new_phone_enc = NULL, updated_at = $2 WHERE id = $3",
+        )
+        .bind(key.seal("accounts.phone", id, phone.as_bytes()))
+        .bind(to_db(now))
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+        Ok(Some(phone))
     }
 
     /// The applications waiting for a reviewer, proof and housing first, then oldest first.

@@ -31,6 +31,7 @@ pub mod pins;
 pub mod purge;
 pub mod reevaluations;
 pub mod sessions;
+pub mod sign_in_codes;
 pub mod staff;
 pub mod staff_sessions;
 #[cfg(test)]

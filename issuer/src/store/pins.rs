@@ -17,6 +17,8 @@ pub enum Channel {
     Sms,
     /// In the confirmation letter: valid 30 days, as post is slow.
     Letter,
+    /// By SMS to a new phone number, confirming it: valid 10 minutes.
+    NewPhone,
 }
 
 impl Channel {
@@ -24,6 +26,7 @@ impl Channel {
         match self {
             Channel::Sms => "sms",
             Channel::Letter => "letter",
+            Channel::NewPhone => "new_phone",
         }
     }
 }

@@ -28,6 +28,7 @@ pub(crate) async fn active_resident(
         phone: Phone::parse("9123 4567").map_err(|_| Error::NotFound { what: "phone" })?,
         address: "Flat 1, Block A".into(),
         proof: None,
+        language: crate::model::Lang::En,
     };
     let (id, index) = (store.new_id(), store.document_index(&document));
     let mut tx = store.write().await?;

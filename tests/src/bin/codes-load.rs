@@ -80,6 +80,7 @@ fn application(n: usize) -> anyhow::Result<Application> {
         phone: Phone::parse(&format!("5{:07}", n % 10_000_000)).map_err(|e| anyhow::anyhow!(e))?,
         address: format!("Flat {n}, Load Test House"),
         proof: None,
+        language: healthcode_issuer::model::Lang::En,
     })
 }
 

@@ -14,7 +14,7 @@ use anyhow::Context as _;
 use clap::Parser;
 use healthcode_issuer::totp;
 use healthcode_tests::{
-    accounts::{hkid, multipart, pin_in},
+    accounts::{hkid, log_in, multipart, newest_sms_code, pin_in},
     browser::Browser,
     load::{dev_keys, free_port, paced, row, sibling, start},
 };
@@ -89,12 +89,10 @@ fn resident(base: &str, data: &str, dir: &std::path::Path) -> anyhow::Result<Str
     activation["pin"] = json!(pin);
     activation["password"] = json!(PASSWORD);
     ureq::post(&format!("{base}/v1/activation")).send_json(activation)?;
-    let mut login = who;
-    login["password"] = json!(PASSWORD);
-    let session: Value = ureq::post(&format!("{base}/v1/login"))
-        .send_json(login)?
-        .into_json()?;
-    let token = session["token"].as_str().context("no session")?.to_owned();
+    let token = log_in(base, &who, PASSWORD, || {
+        newest_sms_code(&issuer_cli(data, &["sms", "outbox"])?, "sign_in")
+            .context("no sign-in code in the SMS outbox")
+    })?;
     ureq::post(&format!("{base}/v1/codes"))
         .set("authorization", &format!("Bearer {token}"))
         .call()?;

@@ -328,6 +328,9 @@ fn the_served_api_description_is_the_checked_in_one() {
         "/v1/registrations",
         "/v1/activation",
         "/v1/login",
+        "/v1/login/code",
+        "/v1/session",
+        "/v1/account/phone",
         "/v1/visits",
         "/v1/staff/review-queue",
     ] {
@@ -563,9 +566,16 @@ fn a_cross_site_request_with_the_session_cookie_is_refused() {
         .sms_pin(&person.phone_e164)
         .unwrap_or_else(|| panic!("no SMS PIN"));
     assert_eq!(person.activate(&server, &pin).0, 204);
-    let (status, session) = server.post(
+    let (status, challenge) = server.post(
         "/v1/login",
         &person.with(json!({"password": crate::issuer_server::PASSWORD})),
+        None,
+    );
+    assert_eq!(status, 202, "{challenge}");
+    let code = server.sms_code(&person.phone_e164).unwrap_or_default();
+    let (status, session) = server.post(
+        "/v1/login/code",
+        &json!({"challenge": challenge["challenge"], "code": code}),
         None,
     );
     assert_eq!(status, 200, "{session}");
@@ -1138,8 +1148,8 @@ fn an_impostor_who_knows_a_tenants_document_and_address_gets_no_pin() {
     assert!(messages_to(&server, &caller.phone_e164).is_empty());
     assert_eq!(
         messages_to(&server, &victim.phone_e164).len(),
-        3,
-        "pin, then two notices"
+        4,
+        "the PIN, the sign-in code, then two notices"
     );
 }
 
@@ -1314,7 +1324,7 @@ fn activation_resend_and_login_answer_alike_and_lock_no_holder_out() {
     let right = active.with(json!({"password": crate::issuer_server::PASSWORD}));
     assert_eq!(
         post_as(&server, holder, "/v1/login", &right).0,
-        200,
-        "the holder gets in"
+        202,
+        "the holder's password is right, and the SMS code is on its way"
     );
 }

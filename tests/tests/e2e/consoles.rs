@@ -364,7 +364,7 @@ fn the_health_authority_uploads_designations_and_the_residents_next_code_is_ambe
     let (person, _) = resident(&server, &[("venue-console-cafe", 30)]);
     let resident_browser = Browser::start(412, 915);
     resident_browser.goto(&format!("{}/sign-in?lang=zh-HK", server.base));
-    sign_in_and_apply_by_keyboard(&resident_browser, &person);
+    sign_in_and_apply_by_keyboard(&resident_browser, &server, &person);
     assert_eq!(words(&resident_browser.text(".code-colour")), "顏色 綠碼");
 
     let authority_token = server.staff("hana", "health_authority");

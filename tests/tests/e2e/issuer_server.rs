@@ -101,7 +101,7 @@ impl IssuerServer {
         }
     }
 
-    fn url(&self, path: &str) -> String {
+    pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
 
@@ -174,6 +174,14 @@ impl IssuerServer {
         self.outbox()
             .into_iter()
             .filter(|m| m["phone"] == phone && m["purpose"] == "pin")
+            .find_map(|m| pin_in(m["body"].as_str().unwrap_or_default()))
+    }
+
+    /// The newest sign-in code sent by SMS to `phone` (E.164), if any.
+    pub fn sms_code(&self, phone: &str) -> Option<String> {
+        self.outbox()
+            .into_iter()
+            .filter(|m| m["phone"] == phone && m["purpose"] == "sign_in")
             .find_map(|m| pin_in(m["body"].as_str().unwrap_or_default()))
     }
 
@@ -287,15 +295,26 @@ impl Person {
         )
     }
 
-    /// Logs in; the session token.
+    /// Logs in: the password, then the code the SMS brought; the session token.
     pub fn login(&self, server: &IssuerServer) -> String {
         let (status, body) = server.post(
             "/v1/login",
             &self.with(serde_json::json!({ "password": PASSWORD })),
             None,
         );
-        assert_eq!(status, 200, "{body}");
-        body["token"].as_str().unwrap_or_default().to_owned()
+        assert_eq!(status, 202, "{body}");
+        let ending = &self.phone_e164[self.phone_e164.len() - 4..];
+        assert_eq!(body["phone_ending"], ending, "{body}");
+        let code = server
+            .sms_code(&self.phone_e164)
+            .unwrap_or_else(|| panic!("no sign-in code for {}", self.phone_e164));
+        let (status, session) = server.post(
+            "/v1/login/code",
+            &serde_json::json!({ "challenge": body["challenge"], "code": code }),
+            None,
+        );
+        assert_eq!(status, 200, "{session}");
+        session["token"].as_str().unwrap_or_default().to_owned()
     }
 }
 

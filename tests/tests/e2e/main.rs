@@ -15,6 +15,7 @@ mod issuer_server;
 mod keys_cli;
 mod photos;
 mod qr_images;
+mod resident_account;
 mod revocation;
 mod rules;
 mod scanner_cli;

@@ -141,14 +141,37 @@ fn the_start_and_sign_in_pages_are_bilingual_accessible_and_say_what_is_wrong() 
     browser.assert_accessible("404 page");
 }
 
-/// Signs in on the page with the keyboard alone, then applies with it.
-pub fn sign_in_and_apply_by_keyboard(browser: &Browser, person: &Person) {
+/// On "check your phone": types the code the SMS brought, by keyboard.
+pub fn enter_sign_in_code(browser: &Browser, server: &IssuerServer, person: &Person) {
+    browser.wait_for_path("/sign-in/code");
+    let ending = &person.phone_e164[person.phone_e164.len() - 4..];
+    assert!(
+        browser.text("main p").contains(ending),
+        "where the code went"
+    );
+    assert_eq!(
+        browser.attr("#code", "autocomplete").as_deref(),
+        Some("one-time-code")
+    );
+    browser.assert_accessible("sign-in code");
+    let code = server
+        .sms_code(&person.phone_e164)
+        .unwrap_or_else(|| panic!("no sign-in code by SMS"));
+    browser.tab_to("#code", 12);
+    browser.type_text(&code);
+    browser.enter();
+    browser.wait_for_path("/code");
+}
+
+/// Signs in on the page with the keyboard alone (password, then the SMS
+/// code), then applies with it.
+pub fn sign_in_and_apply_by_keyboard(browser: &Browser, server: &IssuerServer, person: &Person) {
     browser.tab_to("#id_number", 12);
     browser.type_text(&person.id_number);
     browser.tab_to("#password", 3);
     browser.type_text(PASSWORD);
     browser.enter();
-    browser.wait_for_path("/code");
+    enter_sign_in_code(browser, server, person);
     assert!(!browser.has("img.qr"), "no code before applying");
     browser.assert_accessible("code page before applying");
     browser.tab_to("#apply", 12);
@@ -183,7 +206,7 @@ fn a_resident_signs_in_and_applies_by_keyboard_and_the_code_on_screen_verifies()
         let (person, session) = resident(&issuer, &[]);
         let browser = Browser::start(PHONE.0, PHONE.1);
         browser.goto(&format!("{}/sign-in?lang={lang}", issuer.base));
-        sign_in_and_apply_by_keyboard(&browser, &person);
+        sign_in_and_apply_by_keyboard(&browser, &issuer, &person);
 
         assert_eq!(html_lang(&browser), lang);
         assert_eq!(words(&browser.text(".code-colour")), colour_word);
@@ -278,7 +301,7 @@ fn a_tenant_activates_with_the_sms_pin_on_the_page_and_signs_in() {
     browser.wait_for_path("/activated");
     assert_eq!(browser.text("h1"), "您的帳戶已啟動");
     browser.click("main a");
-    sign_in_and_apply_by_keyboard(&browser, &person);
+    sign_in_and_apply_by_keyboard(&browser, &server, &person);
     assert!(browser.has("img.qr"), "the code is on the page");
 }
 
@@ -312,6 +335,7 @@ fn visit_records_are_uploaded_on_the_page_from_two_phones_and_refusals_are_said(
     browser.fill("#id_number", &person.id_number);
     browser.fill("#password", PASSWORD);
     browser.click("button[type=submit]");
+    enter_sign_in_code(&browser, &server, &person);
     browser.click("a[href='/visits']");
     assert_eq!(
         browser.text("#held-none"),
@@ -561,6 +585,10 @@ fn a_tenant_registers_in_three_parts_by_keyboard_in_chinese_and_gets_a_code_on_s
         assert!(answers.contains(given.as_str()), "{given} not in {answers}");
     }
     assert!(answers.contains("沒有"), "no proof: {answers}");
+    assert!(
+        answers.contains("繁體中文"),
+        "the page's language is the SMS language unless chosen: {answers}"
+    );
     browser.assert_accessible("check answers, Chinese");
     keep_screen(&browser, "register-check-zh-HK");
 
@@ -587,9 +615,19 @@ fn a_tenant_registers_in_three_parts_by_keyboard_in_chinese_and_gets_a_code_on_s
     let pin = server
         .sms_pin(&person.phone_e164)
         .unwrap_or_else(|| panic!("the housing route sends a PIN"));
+    let text = server
+        .outbox()
+        .into_iter()
+        .find(|m| m["phone"] == person.phone_e164.as_str() && m["purpose"] == "pin")
+        .and_then(|m| m["body"].as_str().map(str::to_owned))
+        .unwrap_or_default();
+    assert!(
+        text.starts_with("香港健康碼：你的啟用密碼是"),
+        "in the chosen language: {text}"
+    );
     assert_eq!(person.activate(&server, &pin).0, 204);
     browser.goto(&format!("{}/sign-in", server.base));
-    sign_in_and_apply_by_keyboard(&browser, &person);
+    sign_in_and_apply_by_keyboard(&browser, &server, &person);
     assert_eq!(words(&browser.text(".code-colour")), "顏色 綠碼");
 }
 
@@ -647,4 +685,139 @@ fn a_proof_is_uploaded_at_registration_and_a_hostile_one_is_refused_at_its_field
         .and_then(|q| q.iter().find(|i| i["reference"] == reference.as_str()))
         .unwrap_or_else(|| panic!("{reference} not in {queue}"));
     assert_eq!(item["has_proof"], Value::Bool(true), "{item}");
+}
+
+/// The newest SMS of `purpose` to `phone`: its code.
+fn sms_code_of(server: &IssuerServer, phone: &str, purpose: &str) -> String {
+    server
+        .outbox()
+        .into_iter()
+        .filter(|m| m["phone"] == phone && m["purpose"] == purpose)
+        .find_map(|m| crate::issuer_server::pin_in(m["body"].as_str().unwrap_or_default()))
+        .unwrap_or_else(|| panic!("no {purpose} SMS to {phone}"))
+}
+
+#[test]
+fn a_resident_stays_signed_in_and_changes_language_phone_and_password_on_the_account_pages() {
+    let keys = KeySet::new(false);
+    let server = start_issuer(&issuer_args(&keys, None, None));
+    let (person, _) = resident(&server, &[]);
+    let browser = Browser::start(1024, 900);
+    browser.goto(&format!("{}/sign-in?lang=zh-HK", server.base));
+    browser.tab_to("#id_number", 12);
+    browser.type_text(&person.id_number);
+    browser.tab_to("#password", 3);
+    browser.type_text(PASSWORD);
+    browser.enter();
+    // A wrong code is said at its field, in Chinese.
+    browser.wait_for_path("/sign-in/code");
+    browser.fill("#code", "12345x");
+    browser.click("main button[type=submit]");
+    assert_eq!(
+        words(&browser.text("#code-error")),
+        "錯誤： 驗證碼不正確。請查看短訊後再試"
+    );
+    assert!(title(&browser).starts_with("錯誤："), "{}", title(&browser));
+    browser.assert_accessible("sign-in code refused, Chinese");
+    enter_sign_in_code(&browser, &server, &person);
+
+    // The session bar says when it ends; staying signed in keeps the place.
+    assert!(
+        browser.text("#session-bar").contains("香港時間"),
+        "{}",
+        browser.text("#session-bar")
+    );
+    assert!(browser.has("#session-warning[hidden]"), "no warning yet");
+    browser.tab_to("#session-extend", 20);
+    browser.enter();
+    browser.wait_for_path("/code");
+    assert_only_from(&browser, &server.base);
+
+    browser.tab_to("a[href='/account']", 10);
+    browser.enter();
+    browser.wait_for_path("/account");
+    let ending = &person.phone_e164[person.phone_e164.len() - 4..];
+    assert!(
+        browser
+            .text("#account")
+            .contains(&format!("尾數為 {ending} 的手機"))
+    );
+    browser.assert_accessible("account, Chinese");
+    keep_screen(&browser, "account-zh-HK");
+
+    // Language, by keyboard: English for SMS and letters.
+    browser.tab_to("a[href='/account/language']", 20);
+    browser.enter();
+    browser.wait_for_path("/account/language");
+    browser.assert_accessible("language change, Chinese");
+    browser.choose("#language-en");
+    browser.click("main button[type=submit]");
+    browser.wait_for_path("/account");
+    assert_eq!(words(&browser.text(".notice")), "已儲存短訊及信件的語言");
+
+    // Phone: the password again (a wrong one said at its field), then the
+    // PIN from the new phone.
+    browser.click("a[href='/account/phone']");
+    browser.wait_for_path("/account/phone");
+    browser.fill("#password", "not the password at all");
+    browser.fill("#phone", "6123 4567");
+    browser.click("main button[type=submit]");
+    assert_eq!(words(&browser.text("#password-error")), "錯誤： 密碼不正確");
+    browser.assert_accessible("phone change refused, Chinese");
+    browser.fill("#password", PASSWORD);
+    browser.fill("#phone", "6123 4567");
+    browser.click("main button[type=submit]");
+    browser.wait_for_path("/account/phone/confirm");
+    assert_eq!(
+        browser.attr("#pin", "autocomplete").as_deref(),
+        Some("one-time-code")
+    );
+    browser.assert_accessible("new phone PIN, Chinese");
+    let pin = sms_code_of(&server, "+85261234567", "new_phone");
+    browser.fill("#pin", &pin);
+    browser.click("main button[type=submit]");
+    browser.wait_for_path("/account");
+    assert_eq!(words(&browser.text(".notice")), "您的手機號碼已更改");
+    assert!(browser.text("#account").contains("尾數為 4567 的手機"));
+
+    // Password, in English: a weak one is refused at its field.
+    browser.goto(&format!("{}/account/password?lang=en", server.base));
+    browser.fill("#current_password", PASSWORD);
+    browser.fill("#new_password", "aaaaaaaaaa");
+    browser.click("main button[type=submit]");
+    assert_eq!(
+        words(&browser.text("#new_password-error")),
+        "Error: Choose a password of at least 10 characters that is harder to guess"
+    );
+    browser.assert_accessible("password change refused, English");
+    browser.fill("#current_password", PASSWORD);
+    browser.fill("#new_password", "violet tram harbour lantern");
+    browser.click("main button[type=submit]");
+    browser.wait_for_path("/account");
+    assert_eq!(
+        words(&browser.text(".notice")),
+        "Your password has been changed. Other sessions have been signed out"
+    );
+    browser.assert_accessible("account after changes, English");
+
+    // The next sign-in code goes to the new phone, in English.
+    let (status, challenge) = server.post(
+        "/v1/login",
+        &person.with(json!({"password": "violet tram harbour lantern"})),
+        None,
+    );
+    assert_eq!(
+        (status, challenge["phone_ending"].as_str()),
+        (202, Some("4567"))
+    );
+    let text = server
+        .outbox()
+        .into_iter()
+        .find(|m| m["phone"] == "+85261234567" && m["purpose"] == "sign_in")
+        .and_then(|m| m["body"].as_str().map(str::to_owned))
+        .unwrap_or_default();
+    assert!(
+        text.starts_with("Hong Kong Health Code: your sign-in code"),
+        "{text}"
+    );
 }

@@ -169,7 +169,7 @@ async fn render(
     let page = CodePage {
         frame: Frame::new(lang, "/code", "code-title")
             .with(&errors)
-            .signed_in(&resident.token),
+            .resident(resident, state.now()),
         errors,
         code,
         csrf: csrf_token(&resident.token),

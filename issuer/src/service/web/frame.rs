@@ -1,7 +1,11 @@
 //! What every page shows around its content (title, language switch, sign
 //! out), and the errors of a form, each tied to its field.
 
+use healthcode_keys::hktime::format_hk;
+use time::OffsetDateTime;
+
 use super::lang::Lang;
+use crate::service::auth::Resident;
 
 /// The frame of a page.
 #[derive(Debug, Clone)]
@@ -16,6 +20,17 @@ pub struct Frame {
     pub csrf: Option<String>,
     /// Whether the page is a staff console's (its own home and sign-out).
     pub console: bool,
+    /// When a resident's session ends, for the warning and the extension.
+    pub session_ends: Option<SessionEnds>,
+}
+
+/// When a resident's session ends, as the page says it.
+#[derive(Debug, Clone)]
+pub struct SessionEnds {
+    /// `HH:MM`, Hong Kong time.
+    pub time: String,
+    /// Seconds left when the page was made (the browser's clock may be wrong).
+    pub seconds_left: i64,
 }
 
 impl Frame {
@@ -27,6 +42,7 @@ impl Frame {
             title: lang.t(title_key),
             csrf: None,
             console: false,
+            session_ends: None,
         }
     }
 
@@ -66,6 +82,18 @@ impl Frame {
     pub fn signed_in(mut self, session_token: &str) -> Frame {
         self.csrf = Some(crate::service::auth::csrf_token(session_token));
         self
+    }
+
+    /// The frame of a signed-in resident's page: sign-out, and the time
+    /// the session ends with the button that extends it.
+    #[must_use]
+    pub fn resident(mut self, resident: &Resident, now: OffsetDateTime) -> Frame {
+        let hk = format_hk(resident.expires_at);
+        self.session_ends = Some(SessionEnds {
+            time: hk.get(11..16).unwrap_or_default().to_owned(),
+            seconds_left: (resident.expires_at - now).whole_seconds().max(0),
+        });
+        self.signed_in(&resident.token)
     }
 
     /// Says in the title that the page shows `errors`, as screen readers

@@ -27,14 +27,7 @@ fluent_templates::static_loader! {
 /// The cookie that remembers the chosen language.
 pub const LANG_COOKIE: &str = "hc_lang";
 
-/// A language of the site.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lang {
-    /// English.
-    En,
-    /// Traditional Chinese as written in Hong Kong.
-    ZhHk,
-}
+pub use crate::model::Lang;
 
 static EN: LazyLock<LanguageIdentifier> = LazyLock::new(|| identifier("en"));
 static ZH_HK: LazyLock<LanguageIdentifier> = LazyLock::new(|| identifier("zh-HK"));
@@ -45,32 +38,6 @@ fn identifier(tag: &str) -> LanguageIdentifier {
 }
 
 impl Lang {
-    /// Both, in the order of the language switch.
-    pub const ALL: [Lang; 2] = [Lang::En, Lang::ZhHk];
-
-    /// The BCP 47 tag: `en`, `zh-HK`.
-    pub fn tag(self) -> &'static str {
-        match self {
-            Lang::En => "en",
-            Lang::ZhHk => "zh-HK",
-        }
-    }
-
-    /// The language of a `lang` value or cookie, exactly as we write them.
-    pub fn from_tag(tag: &str) -> Option<Lang> {
-        Lang::ALL
-            .into_iter()
-            .find(|l| l.tag().eq_ignore_ascii_case(tag))
-    }
-
-    /// The other language, offered by the switch.
-    pub fn other(self) -> Lang {
-        match self {
-            Lang::En => Lang::ZhHk,
-            Lang::ZhHk => Lang::En,
-        }
-    }
-
     fn identifier(self) -> &'static LanguageIdentifier {
         match self {
             Lang::En => &EN,
@@ -223,12 +190,14 @@ mod tests {
         let en = messages(concat!(
             include_str!("../../../locales/en/main.ftl"),
             include_str!("../../../locales/en/console.ftl"),
-            include_str!("../../../locales/en/register.ftl")
+            include_str!("../../../locales/en/register.ftl"),
+            include_str!("../../../locales/en/account.ftl")
         ));
         let zh = messages(concat!(
             include_str!("../../../locales/zh-HK/main.ftl"),
             include_str!("../../../locales/zh-HK/console.ftl"),
-            include_str!("../../../locales/zh-HK/register.ftl")
+            include_str!("../../../locales/zh-HK/register.ftl"),
+            include_str!("../../../locales/zh-HK/account.ftl")
         ));
         assert!(en.len() > 50, "{}", en.len());
         assert_eq!(en, zh, "the two files differ in keys or arguments");

@@ -9,8 +9,11 @@
 //! - [`activation_page`]: activating an account with its PIN.
 //! - [`code_page`]: applying for today's code and showing it.
 //! - [`visits_page`]: uploading the check-in app's records; those held.
+//! - [`sign_in_code`]: the second step of signing in, the SMS code.
+//! - [`account_page`]: the account: language, phone, password; the session.
 //! - [`console`]: the staff consoles (reviewer, post office, administrator).
 
+pub mod account_page;
 pub mod activation_page;
 pub mod code_page;
 pub mod console;
@@ -18,6 +21,7 @@ pub mod frame;
 pub mod lang;
 pub mod pages;
 pub mod register_page;
+pub mod sign_in_code;
 pub mod visits_page;
 
 use std::sync::Arc;
@@ -33,12 +37,14 @@ use axum::{
 
 use super::AppState;
 
-/// No script from anywhere, styles and images from this service only, no
-/// framing, forms post only here.
-pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; \
+/// Scripts, styles and images from this service only (no inline script),
+/// no framing, forms post only here.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
      img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 const STYLESHEET: &str = include_str!("../../../assets/site.css");
+
+const SESSION_SCRIPT: &str = include_str!("../../../assets/session.js");
 
 /// The pages' routes that take small forms.
 pub fn routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
@@ -47,7 +53,29 @@ pub fn routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
         Router::new()
             .route("/", get(pages::start))
             .route("/sign-in", get(pages::sign_in_form).post(pages::sign_in))
+            .route(
+                "/sign-in/code",
+                get(sign_in_code::form).post(sign_in_code::check),
+            )
             .route("/sign-out", axum::routing::post(pages::sign_out))
+            .route("/session/extend", axum::routing::post(account_page::extend))
+            .route("/account", get(account_page::show))
+            .route(
+                "/account/language",
+                get(account_page::language_form).post(account_page::set_language),
+            )
+            .route(
+                "/account/phone",
+                get(account_page::phone_form).post(account_page::request_phone),
+            )
+            .route(
+                "/account/phone/confirm",
+                get(account_page::phone_pin_form).post(account_page::confirm_phone),
+            )
+            .route(
+                "/account/password",
+                get(account_page::password_form).post(account_page::change_password),
+            )
             .route("/signed-out", get(pages::signed_out))
             .route(
                 "/activate",
@@ -65,6 +93,7 @@ pub fn routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
             )
             .route("/code", get(code_page::show).post(code_page::apply))
             .route("/assets/site.css", get(stylesheet))
+            .route("/assets/session.js", get(session_script))
             .merge(console::routes()),
     )
 }
@@ -106,6 +135,17 @@ async fn stylesheet() -> Response {
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         STYLESHEET,
+    )
+        .into_response()
+}
+
+async fn session_script() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        SESSION_SCRIPT,
     )
         .into_response()
 }

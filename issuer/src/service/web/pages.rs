@@ -8,7 +8,7 @@ use askama_web::WebTemplate;
 use axum::{
     Form,
     extract::{State, rejection::FormRejection},
-    http::{HeaderMap, HeaderValue, StatusCode, header},
+    http::{HeaderMap, StatusCode},
     response::{IntoResponse, Redirect, Response},
 };
 use healthcode_keys::IdDocument;
@@ -22,8 +22,11 @@ use crate::{
     Error,
     service::{
         AppError, AppState,
-        auth::{ClientIp, ConsoleStaff, Resident, csrf_matches, same_site},
-        resident_routes::{session_cookie, sign_in as check_sign_in},
+        auth::{
+            ClientIp, ConsoleStaff, RESIDENT_SESSION, Resident, SIGN_IN_CHALLENGE, csrf_matches,
+            same_site,
+        },
+        resident_routes::sign_in as check_sign_in,
         state::Limit,
     },
 };
@@ -249,12 +252,11 @@ pub async fn sign_in(
         return sign_in_refused(lang, form, "sign-in-wrong", None);
     }
     match check_sign_in(&state, ip, &document, &form.password).await {
-        Ok((token, expires_at)) => {
-            let cookie = session_cookie(&token, expires_at - state.now(), state.secure_cookies);
-            let mut response = Redirect::to("/code").into_response();
-            if let Ok(value) = HeaderValue::from_str(&cookie) {
-                response.headers_mut().append(header::SET_COOKIE, value);
-            }
+        Ok(challenge) => {
+            let mut response = Redirect::to("/sign-in/code").into_response();
+            let lifetime = challenge.expires_at - state.now();
+            let secure = state.secure_cookies;
+            SIGN_IN_CHALLENGE.set(&mut response, &challenge.token, lifetime, secure);
             response
         }
         Err(AppError::Domain(Error::RateLimited {
@@ -272,7 +274,13 @@ pub async fn sign_in(
     }
 }
 
-fn sign_in_refused(lang: Lang, form: SignInFields, key: &str, seconds: Option<String>) -> Response {
+/// The sign-in page again, its document field saying `key`.
+pub fn sign_in_refused(
+    lang: Lang,
+    form: SignInFields,
+    key: &str,
+    seconds: Option<String>,
+) -> Response {
     let mut errors = Errors::default();
     let message = match &seconds {
         Some(seconds) => lang.t_with(key, &[("seconds", seconds)]),
@@ -394,11 +402,8 @@ pub async fn sign_out(
     if let Err(error) = state.store.end_session(&resident.token).await {
         return problem_page(lang, &AppError::Domain(error));
     }
-    let expired = session_cookie("", time::Duration::ZERO, state.secure_cookies);
     let mut response = Redirect::to("/signed-out").into_response();
-    if let Ok(value) = HeaderValue::from_str(&expired) {
-        response.headers_mut().append(header::SET_COOKIE, value);
-    }
+    RESIDENT_SESSION.clear(&mut response, state.secure_cookies);
     response
 }
 

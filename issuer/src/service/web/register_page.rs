@@ -13,7 +13,7 @@ use askama_web::WebTemplate;
 use axum::{
     Form,
     extract::{Multipart, State, multipart::MultipartRejection, rejection::FormRejection},
-    http::{HeaderMap, HeaderValue, StatusCode, header},
+    http::{HeaderMap, StatusCode},
     response::{IntoResponse, Redirect, Response},
 };
 use rand::RngCore as _;
@@ -33,14 +33,11 @@ use crate::{
     residents::registration,
     service::{
         AppError, AppState,
-        auth::{ClientIp, cookie, same_site},
+        auth::{ClientIp, REGISTRATION_DRAFT, cookie, same_site},
         state::Limit,
     },
     store::drafts::DRAFT_LIFETIME,
 };
-
-/// The draft cookie, sent only to the registration pages.
-const DRAFT_COOKIE: &str = "hc_draft";
 
 /// The longest text any field takes (the API's limit for a form field).
 const MAX_TEXT: usize = 1024;
@@ -58,6 +55,8 @@ pub struct Answers {
     address: String,
     /// The proof's file name as chosen, when one is kept.
     proof_name: String,
+    /// `en` or `zh-HK`: the language of SMS and letters.
+    language: String,
 }
 
 impl Answers {
@@ -82,12 +81,14 @@ impl Answers {
             phone: Some(self.phone.clone()),
             address: Some(self.address.clone()),
             proof,
+            language: Some(self.language.clone()),
         }
     }
 }
 
-/// A field problem, by its code, in the page's language.
-fn problem_text(lang: Lang, field: &str, code: &str) -> String {
+/// A field problem, by its code, in the page's language (the account
+/// pages say theirs in the same words).
+pub(super) fn problem_text(lang: Lang, field: &str, code: &str) -> String {
     let name_key = match field {
         "name" => "field-name",
         "date_of_issue" => "field-date-of-issue",
@@ -143,7 +144,7 @@ async fn draft_of(
     state: &AppState,
     headers: &HeaderMap,
 ) -> Result<Option<(String, Answers, bool)>, Error> {
-    let Some(token) = cookie(headers, DRAFT_COOKIE).filter(|t| t.len() <= 128) else {
+    let Some(token) = cookie(headers, REGISTRATION_DRAFT.name).filter(|t| t.len() <= 128) else {
         return Ok(None);
     };
     let Some((answers, proof)) = state.store.draft(token, state.now()).await? else {
@@ -173,19 +174,8 @@ async fn save(
         .save_draft(&token, &encoded, proof, state.now())
         .await?;
     let mut response = Redirect::to(next).into_response();
-    let cookie = draft_cookie(&token, DRAFT_LIFETIME, state.secure_cookies);
-    if let Ok(value) = HeaderValue::from_str(&cookie) {
-        response.headers_mut().append(header::SET_COOKIE, value);
-    }
+    REGISTRATION_DRAFT.set(&mut response, &token, DRAFT_LIFETIME, state.secure_cookies);
     Ok(response)
-}
-
-fn draft_cookie(token: &str, lifetime: time::Duration, secure: bool) -> String {
-    let secure = if secure { "; Secure" } else { "" };
-    format!(
-        "{DRAFT_COOKIE}={token}; Max-Age={}; Path=/register; HttpOnly; SameSite=Strict{secure}",
-        lifetime.whole_seconds().max(0)
-    )
 }
 
 /// `GET /register`.
@@ -222,6 +212,9 @@ pub async fn identity_form(
             if form.id_type.is_empty() {
                 form.id_type = "HKID".to_owned();
             }
+            if form.language.is_empty() {
+                form.language = lang.tag().to_owned();
+            }
             identity_page(lang, Errors::default(), form).into_response()
         }
         Err(error) => problem_page(lang, &AppError::Domain(error)),
@@ -238,6 +231,7 @@ pub struct IdentityFields {
     date_of_issue: String,
     name: String,
     phone: String,
+    language: String,
 }
 
 /// `POST /register/identity`.
@@ -265,6 +259,10 @@ pub async fn identity(
     answers.date_of_issue = fields.date_of_issue.trim().to_owned();
     answers.name = fields.name.trim().to_owned();
     answers.phone = fields.phone.trim().to_owned();
+    answers.language = match fields.language.trim() {
+        "" => lang.tag().to_owned(),
+        chosen => chosen.to_owned(),
+    };
     let mut errors = document_of(
         lang,
         &answers.id_type,
@@ -274,7 +272,8 @@ pub async fn identity(
     .err()
     .unwrap_or_default();
     let problems = part_problems(&answers, state.now());
-    for part in errors_of(lang, &problems, &["date_of_issue", "name", "phone"]).0 {
+    let fields = ["date_of_issue", "name", "phone", "language"];
+    for part in errors_of(lang, &problems, &fields).0 {
         errors.add(part.field, part.message);
     }
     // The trial filled the empty fields; each is required.
@@ -295,6 +294,7 @@ pub async fn identity(
         "date_of_issue",
         "name",
         "phone",
+        "language",
     ];
     errors
         .0
@@ -486,6 +486,13 @@ fn check_page(lang: Lang, errors: Errors, answers: &Answers) -> CheckPage {
             "/register/identity#phone",
         ),
         (
+            lang.t("account-field-language"),
+            Lang::from_tag(&answers.language).map_or_else(String::new, |l| {
+                lang.t(&format!("language-name-{}", l.tag()))
+            }),
+            "/register/identity#language",
+        ),
+        (
             lang.t("field-address"),
             answers.address.clone(),
             "/register/address#address",
@@ -532,7 +539,7 @@ pub async fn send(
     if same_site(&headers) == Some(false) {
         return problem_page(lang, &AppError::CrossSite);
     }
-    let Some(token) = cookie(&headers, DRAFT_COOKIE).filter(|t| t.len() <= 128) else {
+    let Some(token) = cookie(&headers, REGISTRATION_DRAFT.name).filter(|t| t.len() <= 128) else {
         return Redirect::to("/register/identity").into_response();
     };
     let draft = match state.store.draft(token, state.now()).await {
@@ -573,9 +580,6 @@ pub async fn send(
         reference,
     }
     .into_response();
-    let expired = draft_cookie("", time::Duration::ZERO, state.secure_cookies);
-    if let Ok(value) = HeaderValue::from_str(&expired) {
-        response.headers_mut().append(header::SET_COOKIE, value);
-    }
+    REGISTRATION_DRAFT.clear(&mut response, state.secure_cookies);
     response
 }

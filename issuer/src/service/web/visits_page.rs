@@ -118,7 +118,7 @@ async fn render(
     let page = VisitsPage {
         frame: Frame::new(lang, "/visits", "visits-title")
             .with(&errors)
-            .signed_in(&resident.token),
+            .resident(resident, state.now()),
         errors,
         result,
         held: held.into_iter().map(|v| held_visit(lang, v)).collect(),

@@ -16,7 +16,7 @@ use axum::{
 use healthcode_keys::hktime::format_hk;
 use serde::Deserialize;
 
-use super::sign_in::csrf_of;
+use super::{allowed, sign_in::csrf_of};
 use crate::{
     Error,
     model::Role,
@@ -27,7 +27,7 @@ use crate::{
             code_page::minute,
             frame::{Errors, Frame},
             lang::Lang,
-            pages::{CsrfField, CsrfForm, problem_page, session_form, signed_in},
+            pages::{CsrfField, CsrfForm, problem_page, session_form},
         },
     },
     store::{messages::Sms, staff_sessions::StaffListing},
@@ -82,21 +82,6 @@ pub struct AdminPage {
     csrf: String,
 }
 
-async fn allowed(
-    state: &AppState,
-    lang: Lang,
-    staff: ConsoleStaff,
-    action: &str,
-) -> Result<ConsoleStaff, Box<Response>> {
-    match Staff(staff.member.clone())
-        .require(state, ADMINS, action)
-        .await
-    {
-        Ok(()) => Ok(staff),
-        Err(error) => Err(Box::new(problem_page(lang, &error))),
-    }
-}
-
 async fn admin_page(
     state: &AppState,
     lang: Lang,
@@ -130,11 +115,7 @@ pub async fn show(
     lang: Lang,
     staff: Result<ConsoleStaff, AppError>,
 ) -> Response {
-    let staff = match signed_in(lang, staff) {
-        Ok(staff) => staff,
-        Err(page) => return *page,
-    };
-    let staff = match allowed(&state, lang, staff, "staff_list").await {
+    let staff = match allowed(&state, lang, staff, ADMINS, "staff_list").await {
         Ok(staff) => staff,
         Err(page) => return *page,
     };
@@ -173,7 +154,7 @@ pub async fn add(
         Ok(checked) => checked,
         Err(page) => return *page,
     };
-    let staff = match allowed(&state, lang, staff, "staff_add").await {
+    let staff = match allowed(&state, lang, Ok(staff), ADMINS, "staff_add").await {
         Ok(staff) => staff,
         Err(page) => return *page,
     };
@@ -278,7 +259,7 @@ async fn change(
         Change::Disable => "staff_disable",
         Change::Rotate => "staff_rotate",
     };
-    let staff = match allowed(&state, lang, staff, action).await {
+    let staff = match allowed(&state, lang, Ok(staff), ADMINS, action).await {
         Ok(staff) => staff,
         Err(page) => return *page,
     };
@@ -329,11 +310,7 @@ pub async fn outbox(
     lang: Lang,
     staff: Result<ConsoleStaff, AppError>,
 ) -> Response {
-    let staff = match signed_in(lang, staff) {
-        Ok(staff) => staff,
-        Err(page) => return *page,
-    };
-    let staff = match allowed(&state, lang, staff, "sms_outbox").await {
+    let staff = match allowed(&state, lang, staff, ADMINS, "sms_outbox").await {
         Ok(staff) => staff,
         Err(page) => return *page,
     };

@@ -16,7 +16,7 @@ use axum::{
 };
 use healthcode_keys::hktime::format_hk;
 
-use super::sign_in::csrf_of;
+use super::{allowed, sign_in::csrf_of};
 use crate::{
     Error,
     feeds::{
@@ -26,12 +26,12 @@ use crate::{
     model::{FeedKind, Role},
     service::{
         AppError, AppState,
-        auth::{ConsoleStaff, Staff, csrf_matches},
+        auth::{ConsoleStaff, csrf_matches},
         web::{
             code_page::minute,
             frame::{Errors, Frame},
             lang::Lang,
-            pages::{problem_page, signed_in},
+            pages::problem_page,
         },
     },
 };
@@ -111,28 +111,13 @@ async fn render(
     (status, page).into_response()
 }
 
-async fn allowed(
-    state: &AppState,
-    lang: Lang,
-    staff: Result<ConsoleStaff, AppError>,
-) -> Result<ConsoleStaff, Box<Response>> {
-    let staff = signed_in(lang, staff)?;
-    match Staff(staff.member.clone())
-        .require(state, FEED_STAFF, "feeds_console")
-        .await
-    {
-        Ok(()) => Ok(staff),
-        Err(error) => Err(Box::new(problem_page(lang, &error))),
-    }
-}
-
 /// `GET /staff/feeds`.
 pub async fn show(
     State(state): State<Arc<AppState>>,
     lang: Lang,
     staff: Result<ConsoleStaff, AppError>,
 ) -> Response {
-    match allowed(&state, lang, staff).await {
+    match allowed(&state, lang, staff, FEED_STAFF, "feeds_console").await {
         Ok(staff) => {
             render(
                 &state,
@@ -189,7 +174,7 @@ pub async fn upload(
     staff: Result<ConsoleStaff, AppError>,
     form: Result<Multipart, MultipartRejection>,
 ) -> Response {
-    let staff = match allowed(&state, lang, staff).await {
+    let staff = match allowed(&state, lang, staff, FEED_STAFF, "feeds_console").await {
         Ok(staff) => staff,
         Err(page) => return *page,
     };

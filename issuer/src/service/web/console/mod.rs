@@ -19,10 +19,21 @@ use std::sync::Arc;
 
 use axum::{
     Router,
+    response::Response,
     routing::{get, post},
 };
 
-use crate::service::AppState;
+use crate::{
+    model::Role,
+    service::{
+        AppError, AppState,
+        auth::{ConsoleStaff, Staff},
+        web::{
+            lang::Lang,
+            pages::{problem_page, signed_in},
+        },
+    },
+};
 
 /// The feed upload page (the feeds' body limit).
 pub fn upload_routes() -> Router<Arc<AppState>> {
@@ -57,4 +68,23 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/staff/admin/staff/{name}/disable", post(admin::disable))
         .route("/staff/admin/staff/{name}/rotate", post(admin::rotate))
         .route("/staff/admin/outbox", get(admin::outbox))
+}
+
+/// The one gate of every console page: signed in, and in one of `roles`.
+/// A refusal is audited under `action`, as the API's role check does.
+pub(super) async fn allowed(
+    state: &AppState,
+    lang: Lang,
+    staff: Result<ConsoleStaff, AppError>,
+    roles: &'static [Role],
+    action: &str,
+) -> Result<ConsoleStaff, Box<Response>> {
+    let staff = signed_in(lang, staff)?;
+    match Staff(staff.member.clone())
+        .require(state, roles, action)
+        .await
+    {
+        Ok(()) => Ok(staff),
+        Err(error) => Err(Box::new(problem_page(lang, &error))),
+    }
 }

@@ -14,18 +14,18 @@ use axum::{
 };
 use serde::Deserialize;
 
-use super::sign_in::csrf_of;
+use super::{allowed, sign_in::csrf_of};
 use crate::{
     Error,
     model::Role,
     residents::verification,
     service::{
         AppError, AppState,
-        auth::{ConsoleStaff, Staff},
+        auth::ConsoleStaff,
         web::{
             frame::{Errors, Frame},
             lang::Lang,
-            pages::{CsrfForm, ID_TYPES, document_of, problem_page, session_form, signed_in},
+            pages::{CsrfForm, ID_TYPES, document_of, problem_page, session_form},
         },
     },
 };
@@ -75,32 +75,13 @@ fn page(lang: Lang, staff: &ConsoleStaff, errors: Errors, mut form: CheckFields)
     }
 }
 
-async fn allowed(
-    state: &AppState,
-    lang: Lang,
-    staff: ConsoleStaff,
-    action: &str,
-) -> Result<ConsoleStaff, Box<Response>> {
-    match Staff(staff.member.clone())
-        .require(state, POST_OFFICE, action)
-        .await
-    {
-        Ok(()) => Ok(staff),
-        Err(error) => Err(Box::new(problem_page(lang, &error))),
-    }
-}
-
 /// `GET /staff/post-office`.
 pub async fn form(
     State(state): State<Arc<AppState>>,
     lang: Lang,
     staff: Result<ConsoleStaff, AppError>,
 ) -> Response {
-    let staff = match signed_in(lang, staff) {
-        Ok(staff) => staff,
-        Err(page) => return *page,
-    };
-    match allowed(&state, lang, staff, "post_office_confirm").await {
+    match allowed(&state, lang, staff, POST_OFFICE, "post_office_confirm").await {
         Ok(staff) => {
             let form = CheckFields {
                 id_type: "HKID".to_owned(),
@@ -124,7 +105,7 @@ pub async fn confirm(
         Ok(checked) => checked,
         Err(page) => return *page,
     };
-    let staff = match allowed(&state, lang, staff, "post_office_confirm").await {
+    let staff = match allowed(&state, lang, Ok(staff), POST_OFFICE, "post_office_confirm").await {
         Ok(staff) => staff,
         Err(page) => return *page,
     };

@@ -17,7 +17,7 @@ use axum::{
 use healthcode_keys::hktime::format_hk;
 use serde::Deserialize;
 
-use super::sign_in::csrf_of;
+use super::{allowed, sign_in::csrf_of};
 use crate::{
     Error,
     model::{Role, proof::ProofType},
@@ -25,11 +25,12 @@ use crate::{
     service::{
         AppError, AppState,
         auth::{ConsoleStaff, Staff},
+        staff_routes::read_application,
         web::{
             code_page::minute,
             frame::Frame,
             lang::Lang,
-            pages::{CsrfField, CsrfForm, problem_page, session_form, signed_in},
+            pages::{CsrfField, CsrfForm, problem_page, session_form},
         },
     },
     store::accounts::Details,
@@ -74,7 +75,7 @@ pub async fn queue(
     staff: Result<ConsoleStaff, AppError>,
     done: Result<Query<Done>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
-    let staff = match allowed(&state, lang, staff, "review_queue").await {
+    let staff = match allowed(&state, lang, staff, REVIEWERS, "review_queue").await {
         Ok(staff) => staff,
         Err(page) => return *page,
     };
@@ -104,24 +105,6 @@ pub async fn queue(
         done,
     }
     .into_response()
-}
-
-/// The signed-in staff member, if their role may do `action` (a refusal is
-/// audited and answered with its page).
-async fn allowed(
-    state: &AppState,
-    lang: Lang,
-    staff: Result<ConsoleStaff, AppError>,
-    action: &str,
-) -> Result<ConsoleStaff, Box<Response>> {
-    let staff = signed_in(lang, staff)?;
-    match Staff(staff.member.clone())
-        .require(state, REVIEWERS, action)
-        .await
-    {
-        Ok(()) => Ok(staff),
-        Err(error) => Err(Box::new(problem_page(lang, &error))),
-    }
 }
 
 /// An application as the reviewer sees it.
@@ -154,7 +137,7 @@ pub async fn application(
     staff: Result<ConsoleStaff, AppError>,
     Path(reference): Path<String>,
 ) -> Response {
-    let staff = match allowed(&state, lang, staff, "view_application").await {
+    let staff = match allowed(&state, lang, staff, REVIEWERS, "view_application").await {
         Ok(staff) => staff,
         Err(page) => return *page,
     };
@@ -170,29 +153,9 @@ async fn application_page(
     staff: &ConsoleStaff,
     reference: String,
 ) -> Result<ApplicationPage, AppError> {
-    let store = &state.store;
-    let not_found = || {
-        AppError::Domain(Error::NotFound {
-            what: "application",
-        })
-    };
-    let account = store
-        .account(store.pool(), &reference)
-        .await?
-        .ok_or_else(not_found)?;
-    let details = store
-        .account_details(store.pool(), &reference)
-        .await?
-        .ok_or_else(not_found)?;
-    let proof = store.proof_type(&reference).await?;
-    Staff(staff.member.clone())
-        .audit(
-            state,
-            "application_viewed",
-            &reference,
-            &serde_json::json!({}),
-        )
-        .await?;
+    let (account, details) =
+        read_application(state, &Staff(staff.member.clone()), &reference).await?;
+    let proof = state.store.proof_type(&reference).await?;
     Ok(ApplicationPage {
         frame: Frame::console(
             lang,
@@ -221,7 +184,7 @@ pub async fn proof(
     staff: Result<ConsoleStaff, AppError>,
     Path(reference): Path<String>,
 ) -> Response {
-    let staff = match allowed(&state, lang, staff, "view_proof").await {
+    let staff = match allowed(&state, lang, staff, REVIEWERS, "view_proof").await {
         Ok(staff) => staff,
         Err(page) => return *page,
     };
@@ -350,6 +313,6 @@ async fn decided_by<F: CsrfForm>(
     action: &str,
 ) -> Result<(ConsoleStaff, F), Box<Response>> {
     let (staff, fields) = session_form(lang, staff, form)?;
-    let staff = allowed(state, lang, Ok(staff), action).await?;
+    let staff = allowed(state, lang, Ok(staff), REVIEWERS, action).await?;
     Ok((staff, fields))
 }

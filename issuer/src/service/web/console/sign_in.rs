@@ -10,7 +10,7 @@ use askama_web::WebTemplate;
 use axum::{
     Form,
     extract::{State, rejection::FormRejection},
-    http::{HeaderMap, HeaderValue, StatusCode, header},
+    http::{HeaderMap, StatusCode},
     response::{IntoResponse, Redirect, Response},
 };
 use serde::Deserialize;
@@ -21,7 +21,7 @@ use crate::{
     model::{Role, password::PasswordProblem},
     service::{
         AppError, AppState,
-        auth::{ClientIp, ConsoleStaff, STAFF_SESSION_COOKIE, csrf_token},
+        auth::{ClientIp, ConsoleStaff, STAFF_SESSION, csrf_token},
         resident_routes::count_try,
         state::Limit,
         web::{
@@ -143,20 +143,10 @@ fn required(lang: Lang, fields: &[(&'static str, &str, &str)]) -> Errors {
 }
 
 /// The `Set-Cookie` value of a console session, sent only to `/staff` pages.
-fn staff_cookie(token: &str, lifetime: time::Duration, secure: bool) -> String {
-    let secure = if secure { "; Secure" } else { "" };
-    format!(
-        "{STAFF_SESSION_COOKIE}={token}; Max-Age={}; Path=/staff; HttpOnly; SameSite=Strict{secure}",
-        lifetime.whole_seconds().max(0)
-    )
-}
-
 fn start_session(state: &AppState, token: &str, expires_at: OffsetDateTime) -> Response {
-    let cookie = staff_cookie(token, expires_at - state.now(), state.secure_cookies);
     let mut response = Redirect::to("/staff").into_response();
-    if let Ok(value) = HeaderValue::from_str(&cookie) {
-        response.headers_mut().append(header::SET_COOKIE, value);
-    }
+    let lifetime = expires_at - state.now();
+    STAFF_SESSION.set(&mut response, token, lifetime, state.secure_cookies);
     response
 }
 
@@ -392,11 +382,8 @@ pub async fn sign_out(
     if let Err(error) = state.store.end_staff_session(&staff.token).await {
         return problem_page(lang, &AppError::Domain(error));
     }
-    let expired = staff_cookie("", time::Duration::ZERO, state.secure_cookies);
     let mut response = Redirect::to("/staff/signed-out").into_response();
-    if let Ok(value) = HeaderValue::from_str(&expired) {
-        response.headers_mut().append(header::SET_COOKIE, value);
-    }
+    STAFF_SESSION.clear(&mut response, state.secure_cookies);
     response
 }
 

@@ -1,0 +1,55 @@
+# Signing in: the code by SMS
+sign-in-code-title = Check your phone
+sign-in-code-lead = We have sent a 6-digit code by text message to your phone ending { $ending }. It expires in { $minutes } minutes.
+field-sign-in-code = Code from the text message
+field-sign-in-code-hint = The 6 digits, for example 482910
+sign-in-code-again = Not received it? Sign in again for a new code
+sign-in-code-wrong = The code is not correct. Check the text message and try again
+sign-in-code-spent = The code has expired or was tried too many times. Sign in again for a new code
+
+# The session
+session-ends = You are signed in until { $time } (Hong Kong time).
+session-warning = You will be signed out in less than 5 minutes. Stay signed in to keep your answers.
+session-extend = Stay signed in
+
+# The account
+account-link = Your account
+account-title = Your account
+account-reference = Application reference
+account-status = Status
+account-status-active = Active: you can apply for a code
+account-document = Identity document
+account-phone-ending = Mobile phone ending { $ending }
+account-to-code = Go to today's code
+account-to-visits = Go to your visit records
+account-back = Back to your account
+account-field-language = Language for text messages and letters
+account-field-phone = Mobile phone
+account-field-phone-hint = A Hong Kong, Mainland (+86) or Macao (+853) mobile number
+account-field-password = Your password
+account-field-pin = PIN from the text message
+account-field-pin-hint = The 6 digits sent to your new phone
+account-field-current_password = Your current password
+account-field-new_password = New password
+account-field-new_password-hint = At least 10 characters. A few unrelated words are easy to remember and hard to guess
+language-name-en = English
+language-name-zh-HK = 繁體中文
+account-language-title = Change the language of text messages and letters
+account-language-lead = We will write to you in this language. The web site follows the language you choose at the top of each page.
+account-language-button = Save language
+account-phone-title = Change your mobile phone
+account-phone-lead = Enter your password and the new number. We will send a PIN to the new number to check that it is yours, and tell your old number that it changed.
+account-phone-button = Send PIN to the new number
+account-phone-pin-title = Check your new phone
+account-phone-pin-lead = Enter the PIN we sent to your new phone. It expires in 10 minutes.
+account-phone-pin-button = Use this phone
+account-password-title = Change your password
+account-password-lead = Everyone else signed in to your account will be signed out.
+account-password-button = Change password
+account-done-language = The language of your text messages and letters is saved
+account-done-phone = Your mobile phone number has been changed
+account-done-password = Your password has been changed. Other sessions have been signed out
+account-pin-wrong = The PIN is not correct or has expired
+account-pin-locked = The PIN was tried too many times. Ask for a new one
+account-password-wrong = The password is not correct
+account-password-weak = Choose a password of at least 10 characters that is harder to guess

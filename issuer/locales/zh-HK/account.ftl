@@ -1,0 +1,55 @@
+# 登入：短訊驗證碼
+sign-in-code-title = 請查看您的手機
+sign-in-code-lead = 我們已把 6 位數字驗證碼以短訊發送至您尾數為 { $ending } 的手機，驗證碼 { $minutes } 分鐘內有效。
+field-sign-in-code = 短訊驗證碼
+field-sign-in-code-hint = 6 位數字，例如 482910
+sign-in-code-again = 收不到短訊？請重新登入以取得新的驗證碼
+sign-in-code-wrong = 驗證碼不正確。請查看短訊後再試
+sign-in-code-spent = 驗證碼已過期或嘗試次數過多。請重新登入以取得新的驗證碼
+
+# 登入時段
+session-ends = 您的登入時段至 { $time }（香港時間）。
+session-warning = 您將於 5 分鐘內被登出。請延長登入時段以保留您的資料。
+session-extend = 延長登入時段
+
+# 帳戶
+account-link = 您的帳戶
+account-title = 您的帳戶
+account-reference = 申請編號
+account-status = 狀態
+account-status-active = 已啟動：您可申請健康碼
+account-document = 身份證明文件
+account-phone-ending = 尾數為 { $ending } 的手機
+account-to-code = 前往今日的健康碼
+account-to-visits = 前往您的到訪紀錄
+account-back = 返回您的帳戶
+account-field-language = 短訊及信件的語言
+account-field-phone = 手機號碼
+account-field-phone-hint = 香港、內地（+86）或澳門（+853）的手機號碼
+account-field-password = 您的密碼
+account-field-pin = 短訊密碼
+account-field-pin-hint = 發送至您新手機的 6 位數字
+account-field-current_password = 您現時的密碼
+account-field-new_password = 新密碼
+account-field-new_password-hint = 最少 10 個字元。幾個互不相關的詞語容易記住而難以猜中
+language-name-en = English
+language-name-zh-HK = 繁體中文
+account-language-title = 更改短訊及信件的語言
+account-language-lead = 我們會以此語言與您聯絡。網站的語言可在每頁頂部選擇。
+account-language-button = 儲存語言
+account-phone-title = 更改您的手機號碼
+account-phone-lead = 請輸入您的密碼及新號碼。我們會把密碼發送至新號碼以核實號碼屬於您，並通知您的舊號碼已更改。
+account-phone-button = 發送密碼至新號碼
+account-phone-pin-title = 請查看您的新手機
+account-phone-pin-lead = 請輸入我們發送至您新手機的密碼，密碼 10 分鐘內有效。
+account-phone-pin-button = 使用此手機
+account-password-title = 更改您的密碼
+account-password-lead = 所有其他已登入您帳戶的裝置將被登出。
+account-password-button = 更改密碼
+account-done-language = 已儲存短訊及信件的語言
+account-done-phone = 您的手機號碼已更改
+account-done-password = 您的密碼已更改，其他登入時段已被登出
+account-pin-wrong = 密碼不正確或已過期
+account-pin-locked = 密碼嘗試次數過多。請申請新的密碼
+account-password-wrong = 密碼不正確
+account-password-weak = 請選擇一個最少 10 個字元而較難猜中的密碼

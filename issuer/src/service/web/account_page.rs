@@ -1,0 +1,569 @@
+//! The account page: where the application stands, the language of SMS
+//! and letters, the phone (a PIN to the new number), the password, and
+//! the session's extension. Each change goes through the API's own
+//! workflow and checks; each form page shares one template of fields.
+
+use std::sync::Arc;
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::{
+    Form,
+    extract::{
+        Query, State,
+        rejection::{FormRejection, QueryRejection},
+    },
+    http::StatusCode,
+    response::{IntoResponse, Redirect, Response},
+};
+use serde::Deserialize;
+
+use super::{
+    frame::{Errors, Frame},
+    lang::Lang,
+    pages::{CsrfForm, problem_page, session_form, signed_in},
+    register_page::problem_text,
+};
+use crate::{
+    Error,
+    model::{application::FieldError, phone::Phone},
+    residents::{account, sign_in::phone_ending},
+    service::{
+        AppError, AppState,
+        account_routes::{checked_password, confirm_pin, parse_language},
+        auth::{ClientIp, RESIDENT_SESSION, Resident, csrf_token},
+    },
+};
+
+/// The account's summary.
+#[derive(Debug, Template, WebTemplate)]
+#[template(path = "account.html")]
+pub struct AccountPage {
+    frame: Frame,
+    reference: String,
+    status_key: String,
+    document: String,
+    language_tag: &'static str,
+    language_name: String,
+    phone_ending: String,
+    done_key: Option<&'static str>,
+}
+
+/// Which change was just made, for the summary to say so.
+#[derive(Debug, Deserialize)]
+pub struct Done {
+    done: Option<String>,
+}
+
+/// `GET /account`.
+pub async fn show(
+    State(state): State<Arc<AppState>>,
+    lang: Lang,
+    resident: Result<Resident, AppError>,
+    done: Result<Query<Done>, QueryRejection>,
+) -> Response {
+    let resident = match signed_in(lang, resident) {
+        Ok(resident) => resident,
+        Err(page) => return *page,
+    };
+    let done_key = done
+        .ok()
+        .and_then(|Query(d)| d.done)
+        .and_then(|d| match d.as_str() {
+            "language" => Some("account-done-language"),
+            "phone" => Some("account-done-phone"),
+            "password" => Some("account-done-password"),
+            _ => None,
+        });
+    match summary(&state, lang, &resident, done_key).await {
+        Ok(page) => page.into_response(),
+        Err(error) => problem_page(lang, &error),
+    }
+}
+
+async fn summary(
+    state: &AppState,
+    lang: Lang,
+    resident: &Resident,
+    done_key: Option<&'static str>,
+) -> Result<AccountPage, AppError> {
+    let store = &state.store;
+    let account = store
+        .account(store.pool(), &resident.account_id)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    let details = store.details_of(store.pool(), &resident.account_id).await?;
+    let document = details
+        .id_document
+        .parse::<healthcode_keys::IdDocument>()
+        .map(|d| d.masked())
+        .unwrap_or_default();
+    Ok(AccountPage {
+        frame: Frame::new(lang, "/account", "account-title").resident(resident, state.now()),
+        reference: account.id,
+        status_key: format!("account-status-{}", account.status.as_str()),
+        document,
+        language_tag: account.language.tag(),
+        language_name: lang.t(&format!("language-name-{}", account.language.tag())),
+        phone_ending: phone_ending(&details.phone),
+        done_key,
+    })
+}
+
+/// One field of a change form.
+#[derive(Debug, Clone)]
+pub struct Field {
+    id: &'static str,
+    label: String,
+    hint: Option<String>,
+    kind: &'static str,
+    autocomplete: &'static str,
+    numeric: bool,
+    /// For radios: (value, label, checked).
+    choices: Vec<(String, String, bool)>,
+}
+
+impl Field {
+    fn input(
+        lang: Lang,
+        id: &'static str,
+        kind: &'static str,
+        autocomplete: &'static str,
+    ) -> Field {
+        let hint_key = format!("account-field-{id}-hint");
+        let hint = lang.t(&hint_key);
+        Field {
+            id,
+            label: lang.t(&format!("account-field-{id}")),
+            hint: (hint != hint_key).then_some(hint),
+            kind,
+            autocomplete,
+            numeric: false,
+            choices: Vec::new(),
+        }
+    }
+}
+
+/// A change form: its heading, lead, fields and button.
+#[derive(Debug, Template, WebTemplate)]
+#[template(path = "account_form.html")]
+pub struct FormPage {
+    frame: Frame,
+    errors: Errors,
+    heading: String,
+    lead: String,
+    action: &'static str,
+    fields: Vec<Field>,
+    button: String,
+    csrf: String,
+}
+
+/// The change forms, each at its own path.
+#[derive(Debug, Clone, Copy)]
+enum Change {
+    Language,
+    Phone,
+    PhonePin,
+    Password,
+}
+
+impl Change {
+    fn path(self) -> &'static str {
+        match self {
+            Change::Language => "/account/language",
+            Change::Phone => "/account/phone",
+            Change::PhonePin => "/account/phone/confirm",
+            Change::Password => "/account/password",
+        }
+    }
+
+    fn key(self) -> &'static str {
+        match self {
+            Change::Language => "account-language",
+            Change::Phone => "account-phone",
+            Change::PhonePin => "account-phone-pin",
+            Change::Password => "account-password",
+        }
+    }
+
+    fn fields(self, lang: Lang, current: Lang) -> Vec<Field> {
+        match self {
+            Change::Language => vec![Field {
+                choices: Lang::ALL
+                    .iter()
+                    .map(|l| {
+                        let name = lang.t(&format!("language-name-{}", l.tag()));
+                        (l.tag().to_owned(), name, *l == current)
+                    })
+                    .collect(),
+                ..Field::input(lang, "language", "radio", "off")
+            }],
+            Change::Phone => vec![
+                Field::input(lang, "password", "password", "current-password"),
+                Field::input(lang, "phone", "tel", "tel"),
+            ],
+            Change::PhonePin => vec![Field {
+                numeric: true,
+                ..Field::input(lang, "pin", "text", "one-time-code")
+            }],
+            Change::Password => vec![
+                Field::input(lang, "current_password", "password", "current-password"),
+                Field::input(lang, "new_password", "password", "new-password"),
+            ],
+        }
+    }
+
+    fn page(
+        self,
+        lang: Lang,
+        resident: &Resident,
+        now: time::OffsetDateTime,
+        errors: Errors,
+        current: Lang,
+    ) -> Response {
+        let key = self.key();
+        let status = if errors.is_empty() {
+            StatusCode::OK
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        };
+        let page = FormPage {
+            frame: Frame::new(lang, self.path(), &format!("{key}-title"))
+                .with(&errors)
+                .resident(resident, now),
+            errors,
+            heading: lang.t(&format!("{key}-title")),
+            lead: lang.t(&format!("{key}-lead")),
+            action: self.path(),
+            fields: self.fields(lang, current),
+            button: lang.t(&format!("{key}-button")),
+            csrf: csrf_token(&resident.token),
+        };
+        (status, page).into_response()
+    }
+}
+
+async fn form_of(
+    state: &AppState,
+    lang: Lang,
+    resident: Result<Resident, AppError>,
+    change: Change,
+) -> Response {
+    let resident = match signed_in(lang, resident) {
+        Ok(resident) => resident,
+        Err(page) => return *page,
+    };
+    match state
+        .store
+        .language_of(state.store.pool(), &resident.account_id)
+        .await
+    {
+        Ok(current) => change.page(lang, &resident, state.now(), Errors::default(), current),
+        Err(error) => problem_page(lang, &AppError::Domain(error)),
+    }
+}
+
+/// `GET /account/language`.
+pub async fn language_form(
+    State(state): State<Arc<AppState>>,
+    lang: Lang,
+    resident: Result<Resident, AppError>,
+) -> Response {
+    form_of(&state, lang, resident, Change::Language).await
+}
+
+/// `GET /account/phone`.
+pub async fn phone_form(
+    State(state): State<Arc<AppState>>,
+    lang: Lang,
+    resident: Result<Resident, AppError>,
+) -> Response {
+    form_of(&state, lang, resident, Change::Phone).await
+}
+
+/// `GET /account/phone/confirm`.
+pub async fn phone_pin_form(
+    State(state): State<Arc<AppState>>,
+    lang: Lang,
+    resident: Result<Resident, AppError>,
+) -> Response {
+    form_of(&state, lang, resident, Change::PhonePin).await
+}
+
+/// `GET /account/password`.
+pub async fn password_form(
+    State(state): State<Arc<AppState>>,
+    lang: Lang,
+    resident: Result<Resident, AppError>,
+) -> Response {
+    form_of(&state, lang, resident, Change::Password).await
+}
+
+/// Every change form as sent (each uses its own fields).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ChangeFields {
+    csrf: String,
+    language: String,
+    password: String,
+    phone: String,
+    pin: String,
+    current_password: String,
+    new_password: String,
+}
+
+impl CsrfForm for ChangeFields {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+/// What a change's refusal says, and at which field.
+fn refusal(lang: Lang, change: Change, error: &AppError) -> Option<Errors> {
+    let mut errors = Errors::default();
+    match error {
+        AppError::Fields(fields) => {
+            for field in fields {
+                let code = field.code.unwrap_or("field-invalid");
+                errors.add(
+                    field_id(&field.field)?,
+                    problem_text(lang, &field.field, code),
+                );
+            }
+        }
+        AppError::Domain(Error::BadCredentials) => {
+            let (field, key) = match change {
+                Change::PhonePin => ("pin", "account-pin-wrong"),
+                Change::Password => ("current_password", "account-password-wrong"),
+                _ => ("password", "account-password-wrong"),
+            };
+            errors.add(field, lang.t(key));
+        }
+        AppError::Domain(Error::PinLocked) => errors.add("pin", lang.t("account-pin-locked")),
+        AppError::Domain(Error::WeakPassword(_)) => {
+            errors.add("new_password", lang.t("account-password-weak"));
+        }
+        AppError::Domain(Error::RateLimited {
+            retry_after_seconds,
+        }) => {
+            let field = change.fields(lang, Lang::En).first()?.id;
+            let seconds = retry_after_seconds.to_string();
+            errors.add(
+                field,
+                lang.t_with("sign-in-slow-down", &[("seconds", &seconds)]),
+            );
+        }
+        _ => return None,
+    }
+    Some(errors)
+}
+
+fn field_id(name: &str) -> Option<&'static str> {
+    [
+        "language",
+        "password",
+        "phone",
+        "pin",
+        "current_password",
+        "new_password",
+    ]
+    .into_iter()
+    .find(|id| *id == name)
+}
+
+/// `POST /account/...`: the change through the API's workflow; a refusal
+/// shown at its field, success back on the summary.
+async fn change(
+    state: &AppState,
+    lang: Lang,
+    ip: std::net::IpAddr,
+    resident: Result<Resident, AppError>,
+    form: Result<Form<ChangeFields>, FormRejection>,
+    change: Change,
+) -> Response {
+    let (resident, fields) = match session_form(lang, resident, form) {
+        Ok(checked) => checked,
+        Err(page) => return *page,
+    };
+    let outcome = apply(state, ip, &resident, &fields, change).await;
+    let next = match (change, &outcome) {
+        (Change::Phone, Ok(())) => "/account/phone/confirm",
+        (Change::Language, Ok(())) => "/account?done=language",
+        (Change::PhonePin, Ok(())) => "/account?done=phone",
+        (Change::Password, Ok(())) => "/account?done=password",
+        (_, Err(error)) => {
+            let Some(errors) = refusal(lang, change, error) else {
+                return problem_page(lang, error);
+            };
+            let current = Lang::from_tag(&fields.language).unwrap_or(lang);
+            return change.page(lang, &resident, state.now(), errors, current);
+        }
+    };
+    Redirect::to(next).into_response()
+}
+
+async fn apply(
+    state: &AppState,
+    ip: std::net::IpAddr,
+    resident: &Resident,
+    fields: &ChangeFields,
+    change: Change,
+) -> Result<(), AppError> {
+    let now = state.now();
+    let store = &state.store;
+    let id = &resident.account_id;
+    match change {
+        Change::Language => {
+            let language = parse_language(&fields.language)?;
+            Ok(account::set_language(store, id, language, now).await?)
+        }
+        Change::Phone => {
+            let phone = Phone::parse(&fields.phone)
+                .map_err(|e| AppError::Fields(vec![FieldError::of("phone", e.into())]))?;
+            checked_password(state, ip, resident, &fields.password, |password| {
+                account::request_phone_change(store, id, password, &phone, now)
+            })
+            .await
+        }
+        Change::PhonePin => confirm_pin(state, resident, &fields.pin).await,
+        Change::Password => {
+            checked_password(state, ip, resident, &fields.current_password, |current| {
+                account::change_password(
+                    store,
+                    id,
+                    &resident.token,
+                    current,
+                    &fields.new_password,
+                    now,
+                )
+            })
+            .await
+        }
+    }
+}
+
+/// `POST /account/language`.
+pub async fn set_language(
+    State(state): State<Arc<AppState>>,
+    lang: Lang,
+    ClientIp(ip): ClientIp,
+    resident: Result<Resident, AppError>,
+    form: Result<Form<ChangeFields>, FormRejection>,
+) -> Response {
+    change(&state, lang, ip, resident, form, Change::Language).await
+}
+
+/// `POST /account/phone`.
+pub async fn request_phone(
+    State(state): State<Arc<AppState>>,
+    lang: Lang,
+    ClientIp(ip): ClientIp,
+    resident: Result<Resident, AppError>,
+    form: Result<Form<ChangeFields>, FormRejection>,
+) -> Response {
+    change(&state, lang, ip, resident, form, Change::Phone).await
+}
+
+/// `POST /account/phone/confirm`.
+pub async fn confirm_phone(
+    State(state): State<Arc<AppState>>,
+    lang: Lang,
+    ClientIp(ip): ClientIp,
+    resident: Result<Resident, AppError>,
+    form: Result<Form<ChangeFields>, FormRejection>,
+) -> Response {
+    change(&state, lang, ip, resident, form, Change::PhonePin).await
+}
+
+/// `POST /account/password`.
+pub async fn change_password(
+    State(state): State<Arc<AppState>>,
+    lang: Lang,
+    ClientIp(ip): ClientIp,
+    resident: Result<Resident, AppError>,
+    form: Result<Form<ChangeFields>, FormRejection>,
+) -> Response {
+    change(&state, lang, ip, resident, form, Change::Password).await
+}
+
+/// The extension form: the session's CSRF token and the page to go back to.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ExtendFields {
+    csrf: String,
+    back: String,
+}
+
+impl CsrfForm for ExtendFields {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+/// A path of this site's own resident pages, or the code page: a form
+/// cannot send the browser elsewhere.
+fn local_page(back: &str) -> &str {
+    let plain = back.starts_with('/')
+        && !back.starts_with("//")
+        && back.len() <= 64
+        && back
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"/-".contains(&b));
+    if plain { back } else { "/code" }
+}
+
+/// `POST /session/extend`: 45 more minutes (never past 12 hours from the
+/// sign-in), then back to the page.
+pub async fn extend(
+    State(state): State<Arc<AppState>>,
+    lang: Lang,
+    resident: Result<Resident, AppError>,
+    form: Result<Form<ExtendFields>, FormRejection>,
+) -> Response {
+    let (resident, fields) = match session_form(lang, resident, form) {
+        Ok(checked) => checked,
+        Err(page) => return *page,
+    };
+    match state
+        .store
+        .extend_session(&resident.token, state.now())
+        .await
+    {
+        Ok(Some(expires_at)) => {
+            let mut response = Redirect::to(local_page(&fields.back)).into_response();
+            let lifetime = expires_at - state.now();
+            RESIDENT_SESSION.set(
+                &mut response,
+                &resident.token,
+                lifetime,
+                state.secure_cookies,
+            );
+            response
+        }
+        Ok(None) => Redirect::to("/sign-in").into_response(),
+        Err(error) => problem_page(lang, &AppError::Domain(error)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_page;
+
+    #[test]
+    fn only_a_plain_local_path_is_gone_back_to() {
+        for good in ["/code", "/visits", "/account/phone/confirm"] {
+            assert_eq!(local_page(good), good);
+        }
+        for bad in [
+            "//evil.example",
+            "https://evil.example",
+            "/code?x=1",
+            "",
+            "code",
+            "/\\evil",
+            "/CODE",
+        ] {
+            assert_eq!(local_page(bad), "/code", "{bad}");
+        }
+    }
+}

@@ -1,0 +1,301 @@
+//! Issue 14's account pieces over the API against a real `issuer serve`:
+//! the SMS code at sign-in, the session's extension, and what a resident
+//! changes (language, phone, password), with the SMS read from the real
+//! outbox and the audit from the real log.
+
+use serde_json::{Value, json};
+
+use crate::{
+    accounts::registered_tenant,
+    issuer_server::{IssuerServer, PASSWORD, Person, RELAXED, pin_in},
+};
+
+/// PUTs JSON as the holder of `session`.
+fn put(server: &IssuerServer, path: &str, body: &Value, session: &str) -> (u16, Value) {
+    match ureq::put(&server.url(path))
+        .set("authorization", &format!("Bearer {session}"))
+        .send_json(body.clone())
+    {
+        Ok(r) | Err(ureq::Error::Status(_, r)) => {
+            let status = r.status();
+            (status, r.into_json().unwrap_or(Value::Null))
+        }
+        Err(e) => panic!("transport error: {e}"),
+    }
+}
+
+/// The newest SMS of `purpose` to `phone`: its body.
+fn newest_sms(server: &IssuerServer, phone: &str, purpose: &str) -> Option<String> {
+    server
+        .outbox()
+        .into_iter()
+        .find(|m| m["phone"] == phone && m["purpose"] == purpose)
+        .and_then(|m| m["body"].as_str().map(str::to_owned))
+}
+
+fn challenge(server: &IssuerServer, person: &Person, password: &str) -> (u16, Value) {
+    server.post(
+        "/v1/login",
+        &person.with(json!({ "password": password })),
+        None,
+    )
+}
+
+fn code(server: &IssuerServer, challenge: &Value, code: &str) -> (u16, Value) {
+    server.post(
+        "/v1/login/code",
+        &json!({ "challenge": challenge["challenge"], "code": code }),
+        None,
+    )
+}
+
+fn activated(server: &IssuerServer) -> Person {
+    let (person, pin) = registered_tenant(server);
+    assert_eq!(person.activate(server, &pin).0, 204);
+    person
+}
+
+#[test]
+fn the_sms_code_is_bound_to_its_challenge_works_once_and_dies_after_five_wrong_tries() {
+    let server = IssuerServer::start(RELAXED);
+    let person = activated(&server);
+
+    // A wrong password sends nothing.
+    assert_eq!(
+        challenge(&server, &person, "not the password at all").0,
+        401
+    );
+    assert_eq!(newest_sms(&server, &person.phone_e164, "sign_in"), None);
+
+    let (status, first) = challenge(&server, &person, PASSWORD);
+    assert_eq!(status, 202, "{first}");
+    assert!(
+        first.get("token").is_none(),
+        "no session before the code: {first}"
+    );
+    let text = newest_sms(&server, &person.phone_e164, "sign_in").unwrap_or_default();
+    assert!(
+        text.starts_with("Hong Kong Health Code: your sign-in code is"),
+        "{text}"
+    );
+    let right = pin_in(&text).unwrap_or_default();
+    let wrong = if right == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
+
+    // Malformed answers are refused without a try counted against the code.
+    assert_eq!(code(&server, &first, "12ab56").0, 401);
+    assert_eq!(
+        code(&server, &json!({"challenge": "x".repeat(200)}), &right).0,
+        401
+    );
+    let (status, _) = server.post(
+        "/v1/login/code",
+        &json!({"challenge": first["challenge"], "code": right, "extra": 1}),
+        None,
+    );
+    assert_eq!(status, 422, "unknown fields are refused");
+    // The code is not good for another challenge.
+    assert_eq!(code(&server, &json!({"challenge": "AAAA"}), &right).0, 410);
+
+    // Four wrong tries are told as wrong; the fifth kills the challenge, and
+    // then even the right code opens nothing.
+    for _ in 0..4 {
+        assert_eq!(code(&server, &first, wrong).0, 401);
+    }
+    let (status, body) = code(&server, &first, wrong);
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (410, Some("sign_in_code_spent")),
+        "{body}"
+    );
+    assert_eq!(code(&server, &first, &right).0, 410);
+
+    // A new sign-in: a new code; the right one opens a session, once.
+    let (_, second) = challenge(&server, &person, PASSWORD);
+    let fresh = pin_in(&newest_sms(&server, &person.phone_e164, "sign_in").unwrap_or_default())
+        .unwrap_or_default();
+    let (status, session) = code(&server, &second, &fresh);
+    assert_eq!(status, 200, "{session}");
+    assert_eq!(code(&server, &second, &fresh).0, 410, "a code works once");
+    let token = session["token"].as_str().unwrap_or_default();
+    let (status, me) = server.get("/v1/me", Some(token));
+    assert_eq!(status, 200, "{me}");
+    assert_eq!(me["language"], "en");
+    assert_eq!(
+        me["phone_ending"],
+        &person.phone_e164[person.phone_e164.len() - 4..]
+    );
+}
+
+fn minutes_left(me: &Value) -> i64 {
+    let ends = me["session_expires_at"].as_str().unwrap_or_default();
+    let ends = time::OffsetDateTime::parse(ends, &time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|e| panic!("{ends}: {e}"));
+    (ends - time::OffsetDateTime::now_utc()).whole_minutes()
+}
+
+#[test]
+fn a_session_lasts_45_minutes_and_is_extended_on_request() {
+    let server = IssuerServer::start(RELAXED);
+    let person = activated(&server);
+    let session = person.login(&server);
+    let (_, me) = server.get("/v1/me", Some(&session));
+    let left = minutes_left(&me);
+    assert!((43..=45).contains(&left), "{left} minutes: {me}");
+    let (status, extended) = server.post("/v1/session", &json!({}), Some(&session));
+    assert_eq!(status, 200, "{extended}");
+    assert_eq!(extended["token"], session.as_str(), "the same session");
+    assert!(extended["expires_at"].as_str() >= me["session_expires_at"].as_str());
+    assert_eq!(server.post("/v1/session", &json!({}), Some("nope")).0, 401);
+    assert_eq!(server.post("/v1/logout", &json!({}), Some(&session)).0, 204);
+    assert_eq!(
+        server.post("/v1/session", &json!({}), Some(&session)).0,
+        401,
+        "an ended session cannot be brought back"
+    );
+}
+
+#[test]
+fn a_resident_changes_language_phone_and_password_and_each_is_checked_and_audited() {
+    let server = IssuerServer::start(RELAXED);
+    let person = activated(&server);
+    let session = person.login(&server);
+    let other = person.login(&server);
+
+    // Language: only the two; the next SMS is in Chinese.
+    let (status, body) = put(
+        &server,
+        "/v1/account/language",
+        &json!({"language": "fr"}),
+        &session,
+    );
+    assert_eq!(
+        (status, body["error"]["fields"][0]["field"].as_str()),
+        (422, Some("language")),
+        "{body}"
+    );
+    assert_eq!(
+        put(
+            &server,
+            "/v1/account/language",
+            &json!({"language": "zh-HK"}),
+            &session
+        )
+        .0,
+        204
+    );
+    assert_eq!(challenge(&server, &person, PASSWORD).0, 202);
+    let text = newest_sms(&server, &person.phone_e164, "sign_in").unwrap_or_default();
+    assert!(text.starts_with("香港健康碼：你的登入驗證碼是"), "{text}");
+    assert!(
+        text.encode_utf16().count() <= 70,
+        "one UCS-2 message: {text}"
+    );
+
+    // Phone: the password again, then the PIN sent to the new number.
+    let new_phone = "+85261234567";
+    let ask = |password: &str| {
+        server.post(
+            "/v1/account/phone",
+            &json!({"password": password, "phone": "6123 4567"}),
+            Some(&session),
+        )
+    };
+    assert_eq!(ask("not the password at all").0, 401);
+    assert_eq!(
+        newest_sms(&server, new_phone, "new_phone"),
+        None,
+        "nothing sent"
+    );
+    let (status, body) = server.post(
+        "/v1/account/phone",
+        &json!({"password": PASSWORD, "phone": "2123 4567"}),
+        Some(&session),
+    );
+    assert_eq!(
+        (status, body["error"]["fields"][0]["field"].as_str()),
+        (422, Some("phone")),
+        "a landline: {body}"
+    );
+    assert_eq!(ask(PASSWORD).0, 202);
+    let pin = pin_in(&newest_sms(&server, new_phone, "new_phone").unwrap_or_default())
+        .unwrap_or_else(|| panic!("no PIN to the new phone"));
+    let wrong = if pin == "000000" { "111111" } else { "000000" };
+    let confirm = |pin: &str| {
+        server
+            .post(
+                "/v1/account/phone/confirm",
+                &json!({"pin": pin}),
+                Some(&session),
+            )
+            .0
+    };
+    assert_eq!(confirm(wrong), 401);
+    assert_eq!(confirm(&pin), 204);
+    assert_eq!(confirm(&pin), 401, "the PIN works once");
+    let notice = newest_sms(&server, &person.phone_e164, "notice").unwrap_or_default();
+    assert!(
+        notice.contains("電話號碼已更改"),
+        "the old phone is told: {notice}"
+    );
+    let (_, me) = server.get("/v1/me", Some(&session));
+    assert_eq!(me["phone_ending"], "4567");
+    assert_eq!(me["language"], "zh-HK");
+    let (_, fresh) = challenge(&server, &person, PASSWORD);
+    assert_eq!(
+        fresh["phone_ending"], "4567",
+        "the next code goes to the new phone"
+    );
+
+    // Password: the current one, a strong new one; the other session ends.
+    let change = |current: &str, new: &str| {
+        server.post(
+            "/v1/account/password",
+            &json!({"current_password": current, "new_password": new}),
+            Some(&session),
+        )
+    };
+    let stronger = "violet tram harbour lantern";
+    assert_eq!(change("not the password at all", stronger).0, 401);
+    let (status, body) = change(PASSWORD, "aaaaaaaaaa");
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (422, Some("weak_password")),
+        "{body}"
+    );
+    assert_eq!(change(PASSWORD, stronger).0, 204);
+    assert_eq!(
+        server.get("/v1/me", Some(&other)).0,
+        401,
+        "the other session ended"
+    );
+    assert_eq!(
+        server.get("/v1/me", Some(&session)).0,
+        200,
+        "this one goes on"
+    );
+    assert_eq!(
+        challenge(&server, &person, PASSWORD).0,
+        401,
+        "the old password is dead"
+    );
+    assert_eq!(challenge(&server, &person, stronger).0, 202);
+
+    let admin = server.staff("ada", "admin");
+    let (_, audit) = server.get("/v1/staff/audit?limit=50", Some(&admin));
+    let actions: Vec<&str> = audit
+        .as_array()
+        .map(|a| a.iter().filter_map(|e| e["action"].as_str()).collect())
+        .unwrap_or_default();
+    for action in [
+        "language_changed",
+        "phone_change_requested",
+        "phone_changed",
+        "password_changed",
+    ] {
+        assert!(actions.contains(&action), "{action} not in {actions:?}");
+    }
+}
