@@ -3,7 +3,9 @@
 
 use time::OffsetDateTime;
 
-use super::{Store, Tx, codes::LiveCode, parse_name, to_db};
+use sqlx::{QueryBuilder, Sqlite};
+
+use super::{Store, Tx, codes::LiveCode, from_db, parse_name, push_list, to_db};
 use crate::{
     Error,
     model::{FeedKind, VISIT_WINDOW},
@@ -22,6 +24,25 @@ pub struct Reevaluation {
     pub starts_after: Option<i64>,
     /// Only records starting by this instant (Unix seconds).
     pub run_at: i64,
+}
+
+/// A re-evaluation as staff see it: the batch it followed and what it did.
+#[derive(Debug, Clone)]
+pub struct ReevaluationRun {
+    /// The feed of the batch.
+    pub kind: FeedKind,
+    /// Where the batch came from (`api`, `import:<file>`, `console:<file>`).
+    pub source: String,
+    /// Records in the batch.
+    pub records: i64,
+    /// When it was due.
+    pub run_at: OffsetDateTime,
+    /// When it finished; `None` while owed.
+    pub done_at: Option<OffsetDateTime>,
+    /// Codes looked at.
+    pub examined: Option<i64>,
+    /// Codes revoked.
+    pub revoked: Option<i64>,
 }
 
 /// Codes of the persons whom a batch of `table` (statuses or arrivals,
@@ -132,5 +153,49 @@ impl Store {
         .execute(&mut **tx)
         .await?;
         Ok(())
+    }
+}
+
+impl Store {
+    /// The newest `limit` re-evaluations of the batches of `kinds`, newest first.
+    ///
+    /// # Errors
+    /// [`Error::Db`], [`Error::Corrupt`].
+    pub async fn reevaluation_runs(
+        &self,
+        kinds: &[FeedKind],
+        limit: i64,
+    ) -> Result<Vec<ReevaluationRun>, Error> {
+        type Row = (
+            String,
+            String,
+            i64,
+            i64,
+            Option<i64>,
+            Option<i64>,
+            Option<i64>,
+        );
+        let names: Vec<String> = kinds.iter().map(|k| k.as_str().to_owned()).collect();
+        let mut query = QueryBuilder::<Sqlite>::new(
+            "SELECT b.kind, b.source, b.records, r.run_at, r.done_at, r.examined, r.revoked \
+             FROM reevaluations r JOIN feed_batches b ON b.id = r.batch_id WHERE b.kind IN ",
+        );
+        push_list(&mut query, &names);
+        query.push(" ORDER BY r.run_at DESC, r.id DESC LIMIT ");
+        query.push_bind(limit);
+        let rows: Vec<Row> = query.build_query_as().fetch_all(self.pool()).await?;
+        let mut runs = Vec::with_capacity(rows.len());
+        for (kind, source, records, run_at, done_at, examined, revoked) in rows {
+            runs.push(ReevaluationRun {
+                kind: parse_name(&kind)?,
+                source,
+                records,
+                run_at: from_db(run_at)?,
+                done_at: done_at.map(from_db).transpose()?,
+                examined,
+                revoked,
+            });
+        }
+        Ok(runs)
     }
 }

@@ -11,7 +11,7 @@ use std::process::Command;
 
 use healthcode_issuer::totp;
 use healthcode_tests::browser::Browser;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::{
     codes::{issuer_args, resident, start_issuer},
@@ -371,8 +371,21 @@ fn the_health_authority_uploads_designations_and_the_residents_next_code_is_ambe
     let authority = Browser::start(DESK.0, DESK.1);
     authority.goto(&format!("{}/staff/sign-in?lang=zh-HK", server.base));
     set_up(&authority, &server, "hana", &authority_token);
-    authority.click("a[href='/staff/feeds']");
+    authority.click("a[href='/staff/records']");
     assert_eq!(authority.text("#designations-none"), "現時沒有指定地點。");
+    assert_eq!(authority.text("#runs-none"), "尚未進行任何重新評估。");
+    authority.assert_accessible("records, none, Chinese");
+    // A person's statuses, found by the document typed: none yet; a bad
+    // number is said at its field.
+    authority.fill("#id_number", "A123456(4)");
+    authority.click("#find");
+    assert!(authority.has("#id_number-error"), "a bad check digit");
+    authority.assert_accessible("records, bad document, Chinese");
+    authority.fill("#id_number", &person.id_number);
+    authority.click("#find");
+    assert_eq!(authority.text("#person-none"), "此證件現時沒有此類紀錄。");
+    authority.goto(&format!("{}/staff", server.base));
+    authority.click("a[href='/staff/feeds']");
     authority.assert_accessible("feeds, Chinese");
     // Nothing chosen: said at the field.
     authority.click("#upload");
@@ -394,13 +407,28 @@ fn the_health_authority_uploads_designations_and_the_residents_next_code_is_ambe
         "已讀取 2 列：已儲存 1 列、無變更 0 列、已拒絕 1 列。"
     );
     assert!(authority.text("#feeds-refused").contains("line 3"));
+    authority.assert_accessible("feeds uploaded, Chinese");
+    keep_screen(&authority, "feeds-zh-HK");
+
+    // The records in force hold the designation, and the re-evaluation run
+    // it caused revoked the resident's green code.
+    authority.click("a[href='/staff/records']");
     assert!(
         authority
             .text("#designations")
             .contains("venue-console-cafe")
     );
-    authority.assert_accessible("feeds uploaded, Chinese");
-    keep_screen(&authority, "feeds-zh-HK");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while !authority.has("#runs") || authority.text("#runs .revoked") != "1" {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no run revoked the green code"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        authority.goto(&format!("{}/staff/records", server.base));
+    }
+    authority.assert_accessible("records with a run, Chinese");
+    keep_screen(&authority, "records-zh-HK");
 
     // The resident applies again on the site: amber, with the place as the reason.
     resident_browser.goto(&format!("{}/code", server.base));
@@ -409,4 +437,48 @@ fn the_health_authority_uploads_designations_and_the_residents_next_code_is_ambe
     let reasons = resident_browser.text(".reasons");
     assert!(reasons.contains("高風險"), "{reasons}");
     resident_browser.assert_accessible("amber code, Chinese");
+
+    // Entered in error: withdrawn on the records page, the next code is green.
+    authority.click("#designations button");
+    assert_eq!(
+        authority.text("#records-done"),
+        "紀錄已撤回。受影響的健康碼正在重新評估。"
+    );
+    assert_eq!(authority.text("#designations-none"), "現時沒有指定地點。");
+    authority.assert_accessible("records, withdrawn, Chinese");
+    resident_browser.click("#apply");
+    assert_eq!(words(&resident_browser.text(".code-colour")), "顏色 綠碼");
+
+    // A close-contact status sent by the API is found by the resident's
+    // document and withdrawn from the page.
+    let yesterday =
+        crate::accounts::rfc3339(time::OffsetDateTime::now_utc() - time::Duration::days(1));
+    let status = json!({"records": [{"id_document": format!("HKID:{}", person.id_number),
+        "kind": "close_contact", "start": yesterday, "end": null}]});
+    let (code, body) = server.post("/v1/feeds/statuses", &status, Some(&authority_token));
+    assert_eq!(code, 200, "{body}");
+    authority.fill("#id_number", &person.id_number);
+    authority.click("#find");
+    assert!(authority.text("#person-records").contains("密切接觸者"));
+    authority.assert_accessible("records, a person's status, Chinese");
+    authority.click("#person-records button");
+    assert_eq!(
+        authority.text("#records-done"),
+        "紀錄已撤回。受影響的健康碼正在重新評估。"
+    );
+    authority.fill("#id_number", &person.id_number);
+    authority.click("#find");
+    assert_eq!(authority.text("#person-none"), "此證件現時沒有此類紀錄。");
+    let (_, audit) = server.get(
+        "/v1/staff/audit?limit=100",
+        Some(&server.staff("ada", "admin")),
+    );
+    let sources: Vec<String> = audit
+        .as_array()
+        .map(|a| a.iter().map(|e| e["detail"].to_string()).collect())
+        .unwrap_or_default();
+    assert!(
+        sources.iter().any(|d| d.contains("console:withdrawal")),
+        "the withdrawal is an audited batch: {sources:?}"
+    );
 }

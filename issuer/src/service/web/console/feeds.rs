@@ -1,7 +1,7 @@
 //! The health authority's and immigration's console: upload a feed file
 //! (CSV with a header row, or JSON) of the kinds the role may submit, and
-//! see per row what was stored and what was refused and why; the health
-//! authority also sees the designations that count now. The upload is the
+//! see per row what was stored and what was refused and why (the records
+//! in force are on [`super::records`]'s page). The upload is the
 //! CLI's import (`feeds::import::import_reader`): the same checks, one
 //! audited batch per submission, re-evaluation woken at once.
 
@@ -14,7 +14,6 @@ use axum::{
     http::StatusCode,
     response::{IntoResponse, Response},
 };
-use healthcode_keys::hktime::format_hk;
 
 use super::{allowed, sign_in::csrf_of};
 use crate::{
@@ -28,7 +27,6 @@ use crate::{
         AppError, AppState,
         auth::{ConsoleStaff, csrf_matches},
         web::{
-            code_page::minute,
             frame::{Errors, Frame},
             lang::Lang,
             pages::problem_page,
@@ -60,7 +58,6 @@ pub struct FeedsPage {
     errors: Errors,
     kinds: Vec<(&'static str, String)>,
     result: Option<UploadResult>,
-    designations: Option<Vec<(String, String, String)>>,
     csrf: String,
 }
 
@@ -73,31 +70,11 @@ fn kinds_of(lang: Lang, role: Role) -> Vec<(&'static str, String)> {
         .collect()
 }
 
-async fn render(
-    state: &AppState,
+fn render(
     lang: Lang,
     staff: &ConsoleStaff,
     (status, errors, result): (StatusCode, Errors, Option<UploadResult>),
 ) -> Response {
-    let designations = if staff.member.role == Role::HealthAuthority {
-        let since = state.now() - time::Duration::days(21);
-        match state.store.current_designations(since, 500).await {
-            Ok(list) => Some(
-                list.into_iter()
-                    .map(|d| {
-                        let end = d.end.map_or_else(
-                            || lang.t("feeds-in-force"),
-                            |end| minute(&format_hk(end)),
-                        );
-                        (d.place, minute(&format_hk(d.start)), end)
-                    })
-                    .collect(),
-            ),
-            Err(error) => return problem_page(lang, &AppError::Domain(error)),
-        }
-    } else {
-        None
-    };
     let page = FeedsPage {
         frame: Frame::console(lang, "/staff/feeds", "feeds-title")
             .signed_in(&staff.token)
@@ -105,7 +82,6 @@ async fn render(
         errors,
         kinds: kinds_of(lang, staff.member.role),
         result,
-        designations,
         csrf: csrf_of(staff),
     };
     (status, page).into_response()
@@ -118,15 +94,7 @@ pub async fn show(
     staff: Result<ConsoleStaff, AppError>,
 ) -> Response {
     match allowed(&state, lang, staff, FEED_STAFF, "feeds_console").await {
-        Ok(staff) => {
-            render(
-                &state,
-                lang,
-                &staff,
-                (StatusCode::OK, Errors::default(), None),
-            )
-            .await
-        }
+        Ok(staff) => render(lang, &staff, (StatusCode::OK, Errors::default(), None)),
         Err(page) => *page,
     }
 }
@@ -188,13 +156,7 @@ pub async fn upload(
         Err(_) => None,
     };
     let Some(upload) = upload else {
-        return render(
-            &state,
-            lang,
-            &staff,
-            refuse("file", "feeds-file-unreadable"),
-        )
-        .await;
+        return render(lang, &staff, refuse("file", "feeds-file-unreadable"));
     };
     if !csrf_matches(&upload.csrf, &staff.token) {
         return problem_page(lang, &AppError::CrossSite);
@@ -203,10 +165,10 @@ pub async fn upload(
         .into_iter()
         .find(|k| k.as_str() == upload.kind && k.roles().contains(&staff.member.role));
     let Some(kind) = kind else {
-        return render(&state, lang, &staff, refuse("kind", "feeds-kind-invalid")).await;
+        return render(lang, &staff, refuse("kind", "feeds-kind-invalid"));
     };
     if upload.bytes.is_empty() {
-        return render(&state, lang, &staff, refuse("file", "feeds-file-missing")).await;
+        return render(lang, &staff, refuse("file", "feeds-file-missing"));
     }
     let actor = staff.member.actor();
     let source = format!(
@@ -233,13 +195,7 @@ pub async fn upload(
                 state.wake.reevaluate.notify_one();
             }
             let result = Some(result_of(lang, summary));
-            render(
-                &state,
-                lang,
-                &staff,
-                (StatusCode::OK, Errors::default(), result),
-            )
-            .await
+            render(lang, &staff, (StatusCode::OK, Errors::default(), result))
         }
         Err(Error::ImportFile { problem, .. }) => {
             let mut errors = Errors::default();
@@ -248,12 +204,10 @@ pub async fn upload(
                 lang.t_with("feeds-file-refused", &[("problem", &problem.to_string())]),
             );
             render(
-                &state,
                 lang,
                 &staff,
                 (StatusCode::UNPROCESSABLE_ENTITY, errors, None),
             )
-            .await
         }
         Err(other) => problem_page(lang, &AppError::Domain(other)),
     }

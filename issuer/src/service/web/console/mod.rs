@@ -7,11 +7,13 @@
 //! - [`review`]: the reviewer's queue, an application and its proof, decisions.
 //! - [`post_office`]: the post-office identity check.
 //! - [`feeds`]: the health authority's and immigration's file uploads.
+//! - [`records`]: the records in force with their withdrawal; re-evaluation runs.
 //! - [`admin`]: staff, the audit chain, letters waiting, the SMS outbox.
 
 pub mod admin;
 pub mod feeds;
 pub mod post_office;
+pub mod records;
 pub mod review;
 pub mod sign_in;
 
@@ -63,6 +65,9 @@ pub fn routes() -> Router<Arc<AppState>> {
             "/staff/post-office",
             get(post_office::form).post(post_office::confirm),
         )
+        .route("/staff/records", get(records::show))
+        .route("/staff/records/person", post(records::person))
+        .route("/staff/records/withdraw", post(records::withdraw))
         .route("/staff/admin", get(admin::show))
         .route("/staff/admin/staff", post(admin::add))
         .route("/staff/admin/staff/{name}/disable", post(admin::disable))
