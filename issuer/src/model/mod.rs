@@ -27,6 +27,7 @@ pub mod language;
 pub mod password;
 pub mod phone;
 pub mod place;
+pub mod poster;
 pub mod proof;
 pub mod refused;
 pub mod text;

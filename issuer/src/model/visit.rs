@@ -5,7 +5,10 @@ use healthcode_keys::hktime::parse_rfc3339;
 use serde::Deserialize;
 use time::{Duration, OffsetDateTime};
 
-use super::place::{InvalidPlaceId, PlaceId};
+use super::{
+    place::{InvalidPlaceId, PlaceId},
+    poster::{PosterProblem, venue_of_poster},
+};
 
 /// How far back records are kept and read: the window of the check-in app,
 /// longer than any window of the colour rules.
@@ -14,8 +17,14 @@ pub const VISIT_WINDOW: Duration = Duration::days(31);
 /// One record as the app sends it.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct RawVisit {
-    /// The venue's place id, e.g. `venue-0001`.
-    pub venue_id: String,
+    /// The venue's place id, e.g. `venue-0001`; or give `venue_qr`.
+    #[serde(default)]
+    pub venue_id: Option<String>,
+    /// The payload of the venue's QR poster as the app scanned it
+    /// (`HKEN:...`), in place of (or agreeing with) `venue_id`.
+    #[serde(default)]
+    #[schema(max_length = 2048)]
+    pub venue_qr: Option<String>,
     /// Ignored: venue names come from the operator's venue registry, never
     /// from an upload (accepted so that the check-in app's export loads as it is).
     #[serde(default)]
@@ -51,6 +60,15 @@ pub enum VisitProblem {
     /// The venue id is not a place id.
     #[error("venue_id: 1 to 64 letters, digits, '.', '_', ':' or '-'")]
     VenueId(#[source] InvalidPlaceId),
+    /// Neither a venue id nor a poster payload.
+    #[error("venue_id or venue_qr: one of them is needed")]
+    NoVenue,
+    /// The poster payload names no venue.
+    #[error("{0}")]
+    Poster(#[source] PosterProblem),
+    /// The venue id and the poster name different venues.
+    #[error("venue_id: not the venue that venue_qr names")]
+    VenueDisagrees,
     /// A time that is not RFC 3339 with an offset.
     #[error("{field}: {source}")]
     Time {
@@ -85,6 +103,9 @@ impl VisitProblem {
         match self {
             VisitProblem::NotARecord(_) => "not_a_record",
             VisitProblem::VenueId(_) => "venue_id",
+            VisitProblem::NoVenue => "no_venue",
+            VisitProblem::Poster(_) => "venue_qr",
+            VisitProblem::VenueDisagrees => "venue_disagrees",
             VisitProblem::Time { .. } => "time",
             VisitProblem::TooOld => "too_old",
             VisitProblem::InFuture { .. } => "in_future",
@@ -102,7 +123,7 @@ impl VisitRecord {
     /// The [`VisitProblem`].
     pub fn check(value: serde_json::Value, now: OffsetDateTime) -> Result<Self, VisitProblem> {
         let raw: RawVisit = serde_json::from_value(value).map_err(VisitProblem::NotARecord)?;
-        let venue_id = PlaceId::parse(&raw.venue_id).map_err(VisitProblem::VenueId)?;
+        let venue_id = venue_of(&raw)?;
         let time = |field, text: &str| {
             parse_rfc3339(text).map_err(|source| VisitProblem::Time { field, source })
         };
@@ -126,6 +147,22 @@ impl VisitRecord {
                 check_in,
                 check_out,
             }),
+        }
+    }
+}
+
+/// The venue of a record: its id, or the one its poster payload names
+/// (both, when given, must agree).
+fn venue_of(raw: &RawVisit) -> Result<PlaceId, VisitProblem> {
+    match (&raw.venue_id, &raw.venue_qr) {
+        (None, None) => Err(VisitProblem::NoVenue),
+        (Some(id), None) => PlaceId::parse(id).map_err(VisitProblem::VenueId),
+        (id, Some(payload)) => {
+            let venue = venue_of_poster(payload).map_err(VisitProblem::Poster)?;
+            match id {
+                Some(id) if id != venue.as_str() => Err(VisitProblem::VenueDisagrees),
+                _ => Ok(venue),
+            }
         }
     }
 }
@@ -196,5 +233,35 @@ mod tests {
         );
         assert!(bad_id.starts_with("venue_id"));
         assert!(VisitRecord::check(json!(42), NOW).is_err());
+        assert_eq!(
+            message(json!({"check_in": "2022-12-09T10:00:00Z"})),
+            "venue_id or venue_qr: one of them is needed"
+        );
+    }
+
+    #[test]
+    fn a_poster_payload_names_the_venue_and_must_agree_with_an_id() {
+        let poster = crate::model::poster::tests::poster("venue-0042");
+        let at = "2022-12-09T10:00:00Z";
+        let read = |value| {
+            VisitRecord::check(value, NOW)
+                .map(|v| v.venue_id.to_string())
+                .ok()
+        };
+        assert_eq!(
+            read(json!({"venue_qr": poster, "check_in": at})),
+            Some("venue-0042".to_owned())
+        );
+        assert_eq!(
+            read(json!({"venue_id": "venue-0042", "venue_qr": poster, "check_in": at})),
+            Some("venue-0042".to_owned())
+        );
+        let other = VisitRecord::check(
+            json!({"venue_id": "venue-9", "venue_qr": poster, "check_in": at}),
+            NOW,
+        );
+        assert_eq!(other.err().map(|e| e.code()), Some("venue_disagrees"));
+        let broken = VisitRecord::check(json!({"venue_qr": "HKEN:nonsense", "check_in": at}), NOW);
+        assert_eq!(broken.err().map(|e| e.code()), Some("venue_qr"));
     }
 }

@@ -316,7 +316,18 @@ fn visit_records_are_uploaded_on_the_page_from_two_phones_and_refusals_are_said(
         {"venue_id": "venue-web-2", "check_in": hours_ago(5)},
         {"venue_id": "venue-web-3", "check_in": hours_ago(24 * 40)},
     ]});
-    let phone2 = json!([{"venue_id": "no spaces allowed", "check_in": hours_ago(3)}]);
+    // The app may keep a scanned poster's payload in place of the venue id.
+    let poster = json!({"hash": "venue-web-poster", "nameZh": "海報茶餐廳", "nameEn": "Poster Cafe",
+        "type": "IMPORT", "metadata": {"typeEn": "Restaurant", "typeZh": "餐廳"}});
+    let poster = format!(
+        "HKEN:012345678{}",
+        healthcode_keys::b64::encode(poster.to_string().as_bytes())
+    );
+    let phone2 = json!([
+        {"venue_id": "no spaces allowed", "check_in": hours_ago(3)},
+        {"venue_qr": poster, "check_in": hours_ago(2)},
+        {"venue_qr": "HKEN:not a poster", "check_in": hours_ago(1)},
+    ]);
     let files: Vec<String> = [
         ("phone1.json", phone1.to_string()),
         ("phone2.json", phone2.to_string()),
@@ -362,7 +373,7 @@ fn visit_records_are_uploaded_on_the_page_from_two_phones_and_refusals_are_said(
     browser.click("#upload");
     assert_eq!(
         words(&browser.text("[role=status]")),
-        "We received 4 records: 2 kept, 2 not kept."
+        "We received 6 records: 3 kept, 3 not kept."
     );
     let refused = words(&browser.text("main table"));
     assert!(refused.contains("3 It is older than 31 days."), "{refused}");
@@ -370,10 +381,22 @@ fn visit_records_are_uploaded_on_the_page_from_two_phones_and_refusals_are_said(
         refused.contains("4 The place's code is not valid."),
         "{refused}"
     );
+    assert!(
+        refused.contains("6 The scanned poster cannot be read as a LeaveHomeSafe venue poster."),
+        "{refused}"
+    );
     let held = words(&browser.text("main table:last-of-type tbody"));
     assert!(
         held.contains("venue-web-1") && held.contains("venue-web-2"),
         "{held}"
+    );
+    assert!(
+        held.contains("venue-web-poster"),
+        "the poster's venue: {held}"
+    );
+    assert!(
+        !held.contains("Poster Cafe"),
+        "names come from the registry only: {held}"
     );
     assert!(
         held.contains("Not recorded"),
@@ -395,7 +418,7 @@ fn visit_records_are_uploaded_on_the_page_from_two_phones_and_refusals_are_said(
     let (_, listed) = server.get("/v1/visits", Some(&person.login(&server)));
     assert_eq!(
         listed["visits"].as_array().map(Vec::len),
-        Some(2),
+        Some(3),
         "{listed}"
     );
 }
