@@ -844,3 +844,65 @@ fn a_resident_stays_signed_in_and_changes_language_phone_and_password_on_the_acc
         "{text}"
     );
 }
+
+#[test]
+fn an_hkid_holder_on_the_letter_route_registers_activates_with_the_letters_pin_and_gets_a_code_in_both_languages()
+ {
+    let keys = KeySet::new(false);
+    let server = start_issuer(&issuer_args(&keys, None, None));
+    for (lang, activated, green) in [
+        ("en", "Your account is active", "Colour Green"),
+        ("zh-HK", "您的帳戶已啟動", "顏色 綠碼"),
+    ] {
+        // Not a tenant, no proof: the application goes by letter.
+        let person = Person::hkid();
+        let browser = Browser::start(PHONE.0, PHONE.1);
+        browser.goto(&format!("{}/register/identity?lang={lang}", server.base));
+        browser.fill("#id_number", &person.id_number);
+        browser.fill("#date_of_issue", &person.date_of_issue);
+        browser.fill("#name", &person.name);
+        browser.fill("#phone", &person.phone);
+        browser.click("main button[type=submit]");
+        browser.wait_for_path("/register/address");
+        browser.fill("#address", &person.address);
+        browser.click("main button[type=submit]");
+        browser.wait_for_path("/register/check");
+        browser.click("#send");
+        let reference = browser.text("#reference");
+        assert!(!reference.is_empty());
+        assert!(
+            server.sms_pin(&person.phone_e164).is_none(),
+            "no SMS PIN: the address is not verified online"
+        );
+
+        // The letter, as `issuer letters export` writes it for the printer.
+        let letters = server.export_letters();
+        assert_eq!(letters.len(), 1, "{letters:?}");
+        let letter = std::fs::read_to_string(&letters[0]).unwrap_or_default();
+        assert!(
+            letter.contains(&person.name) && letter.contains(&reference),
+            "{letter}"
+        );
+        let pin = letter
+            .lines()
+            .find_map(|l| l.strip_prefix("PIN: "))
+            .and_then(crate::issuer_server::pin_in)
+            .unwrap_or_else(|| panic!("no PIN in {letter}"));
+
+        // The letter's PIN on the activation page, then sign in and apply.
+        browser.click("a[href='/activate']");
+        browser.wait_for_path("/activate");
+        browser.assert_accessible(&format!("activation from the letter, {lang}"));
+        browser.fill("#id_number", &person.id_number);
+        browser.fill("#pin", &pin);
+        browser.fill("#password", PASSWORD);
+        browser.click("main button[type=submit]");
+        browser.wait_for_path("/activated");
+        assert_eq!(browser.text("h1"), activated);
+        browser.click("main a");
+        sign_in_and_apply_by_keyboard(&browser, &server, &person);
+        assert_eq!(words(&browser.text(".code-colour")), green);
+        assert_eq!(html_lang(&browser), lang);
+        browser.assert_accessible(&format!("code from the letter route, {lang}"));
+    }
+}
