@@ -30,12 +30,14 @@ pub struct PurgeCounts {
     pub letters: i64,
     /// Expired sessions.
     pub sessions: i64,
+    /// Expired sign-in challenges (the SMS code's keyed hash).
+    pub sign_in_codes: i64,
 }
 
 impl PurgeCounts {
     /// Rows in all.
     pub fn total(&self) -> i64 {
-        self.visits + self.sms + self.letters + self.sessions
+        self.visits + self.sms + self.letters + self.sessions + self.sign_in_codes
     }
 }
 
@@ -67,6 +69,11 @@ const SESSIONS: Rule = Rule {
     past: "expires_at <= $1",
     kept: Duration::ZERO,
 };
+const SIGN_IN_CODES: Rule = Rule {
+    table: "sign_in_codes",
+    past: "expires_at <= $1",
+    kept: Duration::ZERO,
+};
 
 /// Rows deleted per write transaction: a purge of millions of visits must
 /// not hold the single writer (and every application behind it) for seconds.
@@ -93,6 +100,7 @@ impl Store {
             sms: run(&SMS).await?,
             letters: run(&LETTERS).await?,
             sessions: run(&SESSIONS).await?,
+            sign_in_codes: run(&SIGN_IN_CODES).await?,
         };
         if dry_run {
             return Ok(counts);
@@ -247,6 +255,20 @@ mod tests {
             0
         );
         assert_eq!(at(check_in + VISIT_WINDOW).await?.visits, 1);
+
+        // Sessions and sign-in challenges go at their expiry.
+        let (_, ends) = store.create_session(&resident.id, NOW).await?;
+        let mut tx = store.write().await?;
+        store
+            .start_sign_in_code(&mut tx, &resident.id, "123456", NOW)
+            .await?;
+        tx.commit().await?;
+        let code_ends = NOW + crate::store::sign_in_codes::SIGN_IN_CODE_LIFETIME;
+        let before = at(code_ends - Duration::SECOND).await?;
+        assert_eq!((before.sign_in_codes, before.sessions), (0, 0));
+        assert_eq!(at(code_ends).await?.sign_in_codes, 1);
+        assert_eq!(at(ends - Duration::SECOND).await?.sessions, 0);
+        assert_eq!(at(ends).await?.sessions, 1);
         Ok(())
     }
 

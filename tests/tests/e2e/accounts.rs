@@ -519,7 +519,7 @@ fn the_purge_command_counts_deletes_nothing_early_and_is_audited() {
     };
     let dry = purge(&["purge", "--dry-run"]);
     assert_eq!(dry["dry_run"], true, "{dry}");
-    for kind in ["visits", "sms", "letters", "sessions"] {
+    for kind in ["visits", "sms", "letters", "sessions", "sign_in_codes"] {
         assert_eq!(
             dry["purged"][kind], 0,
             "nothing is past its time yet: {dry}"
