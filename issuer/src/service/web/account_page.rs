@@ -10,7 +10,7 @@ use askama_web::WebTemplate;
 use axum::{
     Form,
     extract::{
-        Query, State,
+        MatchedPath, Query, State,
         rejection::{FormRejection, QueryRejection},
     },
     http::StatusCode,
@@ -168,6 +168,18 @@ enum Change {
 }
 
 impl Change {
+    const ALL: [Change; 4] = [
+        Change::Language,
+        Change::Phone,
+        Change::PhonePin,
+        Change::Password,
+    ];
+
+    /// The change whose form is at `path`.
+    fn at(path: &str) -> Option<Change> {
+        Change::ALL.into_iter().find(|c| c.path() == path)
+    }
+
     fn path(self) -> &'static str {
         match self {
             Change::Language => "/account/language",
@@ -263,40 +275,18 @@ async fn form_of(
     }
 }
 
-/// `GET /account/language`.
-pub async fn language_form(
+/// `GET` of a change form (`/account/language`, `/account/phone`,
+/// `/account/phone/confirm`, `/account/password`).
+pub async fn change_form(
     State(state): State<Arc<AppState>>,
     lang: Lang,
+    path: MatchedPath,
     resident: Result<Resident, AppError>,
 ) -> Response {
-    form_of(&state, lang, resident, Change::Language).await
-}
-
-/// `GET /account/phone`.
-pub async fn phone_form(
-    State(state): State<Arc<AppState>>,
-    lang: Lang,
-    resident: Result<Resident, AppError>,
-) -> Response {
-    form_of(&state, lang, resident, Change::Phone).await
-}
-
-/// `GET /account/phone/confirm`.
-pub async fn phone_pin_form(
-    State(state): State<Arc<AppState>>,
-    lang: Lang,
-    resident: Result<Resident, AppError>,
-) -> Response {
-    form_of(&state, lang, resident, Change::PhonePin).await
-}
-
-/// `GET /account/password`.
-pub async fn password_form(
-    State(state): State<Arc<AppState>>,
-    lang: Lang,
-    resident: Result<Resident, AppError>,
-) -> Response {
-    form_of(&state, lang, resident, Change::Password).await
+    match Change::at(path.as_str()) {
+        Some(change) => form_of(&state, lang, resident, change).await,
+        None => Redirect::to("/account").into_response(),
+    }
 }
 
 /// Every change form as sent (each uses its own fields).
@@ -442,48 +432,19 @@ async fn apply(
     }
 }
 
-/// `POST /account/language`.
-pub async fn set_language(
+/// `POST` of a change form: the change through the API's workflow.
+pub async fn submit(
     State(state): State<Arc<AppState>>,
     lang: Lang,
     ClientIp(ip): ClientIp,
+    path: MatchedPath,
     resident: Result<Resident, AppError>,
     form: Result<Form<ChangeFields>, FormRejection>,
 ) -> Response {
-    change(&state, lang, ip, resident, form, Change::Language).await
-}
-
-/// `POST /account/phone`.
-pub async fn request_phone(
-    State(state): State<Arc<AppState>>,
-    lang: Lang,
-    ClientIp(ip): ClientIp,
-    resident: Result<Resident, AppError>,
-    form: Result<Form<ChangeFields>, FormRejection>,
-) -> Response {
-    change(&state, lang, ip, resident, form, Change::Phone).await
-}
-
-/// `POST /account/phone/confirm`.
-pub async fn confirm_phone(
-    State(state): State<Arc<AppState>>,
-    lang: Lang,
-    ClientIp(ip): ClientIp,
-    resident: Result<Resident, AppError>,
-    form: Result<Form<ChangeFields>, FormRejection>,
-) -> Response {
-    change(&state, lang, ip, resident, form, Change::PhonePin).await
-}
-
-/// `POST /account/password`.
-pub async fn change_password(
-    State(state): State<Arc<AppState>>,
-    lang: Lang,
-    ClientIp(ip): ClientIp,
-    resident: Result<Resident, AppError>,
-    form: Result<Form<ChangeFields>, FormRejection>,
-) -> Response {
-    change(&state, lang, ip, resident, form, Change::Password).await
+    match Change::at(path.as_str()) {
+        Some(what) => change(&state, lang, ip, resident, form, what).await,
+        None => Redirect::to("/account").into_response(),
+    }
 }
 
 /// The extension form: the session's CSRF token and the page to go back to.

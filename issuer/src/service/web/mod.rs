@@ -62,19 +62,19 @@ pub fn routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
             .route("/account", get(account_page::show))
             .route(
                 "/account/language",
-                get(account_page::language_form).post(account_page::set_language),
+                get(account_page::change_form).post(account_page::submit),
             )
             .route(
                 "/account/phone",
-                get(account_page::phone_form).post(account_page::request_phone),
+                get(account_page::change_form).post(account_page::submit),
             )
             .route(
                 "/account/phone/confirm",
-                get(account_page::phone_pin_form).post(account_page::confirm_phone),
+                get(account_page::change_form).post(account_page::submit),
             )
             .route(
                 "/account/password",
-                get(account_page::password_form).post(account_page::change_password),
+                get(account_page::change_form).post(account_page::submit),
             )
             .route("/signed-out", get(pages::signed_out))
             .route(

@@ -16,7 +16,7 @@ use axum::{
 use healthcode_keys::hktime::format_hk;
 use serde::Deserialize;
 
-use super::{allowed, sign_in::csrf_of};
+use super::{allowed, allowed_form, sign_in::csrf_of};
 use crate::{
     Error,
     model::Role,
@@ -27,7 +27,7 @@ use crate::{
             code_page::minute,
             frame::{Errors, Frame},
             lang::Lang,
-            pages::{CsrfField, CsrfForm, problem_page, session_form},
+            pages::{CsrfField, CsrfForm, problem_page},
         },
     },
     store::{messages::Sms, staff_sessions::StaffListing},
@@ -150,12 +150,9 @@ pub async fn add(
     staff: Result<ConsoleStaff, AppError>,
     form: Result<Form<AddFields>, FormRejection>,
 ) -> Response {
-    let (staff, fields) = match session_form(lang, staff, form) {
+    let (staff, fields) = match allowed_form(&state, lang, staff, form, (ADMINS, "staff_add")).await
+    {
         Ok(checked) => checked,
-        Err(page) => return *page,
-    };
-    let staff = match allowed(&state, lang, Ok(staff), ADMINS, "staff_add").await {
-        Ok(staff) => staff,
         Err(page) => return *page,
     };
     let name = fields.name.trim().to_owned();
@@ -251,16 +248,12 @@ async fn change(
     form: Result<Form<CsrfField>, FormRejection>,
     what: Change,
 ) -> Response {
-    let staff = match session_form(lang, staff, form) {
-        Ok((staff, _)) => staff,
-        Err(page) => return *page,
-    };
     let action = match what {
         Change::Disable => "staff_disable",
         Change::Rotate => "staff_rotate",
     };
-    let staff = match allowed(&state, lang, Ok(staff), ADMINS, action).await {
-        Ok(staff) => staff,
+    let staff = match allowed_form(&state, lang, staff, form, (ADMINS, action)).await {
+        Ok((staff, _)) => staff,
         Err(page) => return *page,
     };
     let actor = staff.member.actor();

@@ -20,7 +20,8 @@ pub mod sign_in;
 use std::sync::Arc;
 
 use axum::{
-    Router,
+    Form, Router,
+    extract::rejection::FormRejection,
     response::Response,
     routing::{get, post},
 };
@@ -32,7 +33,7 @@ use crate::{
         auth::{ConsoleStaff, Staff},
         web::{
             lang::Lang,
-            pages::{problem_page, signed_in},
+            pages::{CsrfForm, problem_page, session_form, signed_in},
         },
     },
 };
@@ -92,4 +93,18 @@ pub(super) async fn allowed(
         Ok(()) => Ok(staff),
         Err(error) => Err(Box::new(problem_page(lang, &error))),
     }
+}
+
+/// The gate of every console form that changes something: signed in, the
+/// session's CSRF token in the form, then [`allowed`]; the fields.
+pub(super) async fn allowed_form<F: CsrfForm>(
+    state: &AppState,
+    lang: Lang,
+    staff: Result<ConsoleStaff, AppError>,
+    form: Result<Form<F>, FormRejection>,
+    (roles, action): (&'static [Role], &str),
+) -> Result<(ConsoleStaff, F), Box<Response>> {
+    let (staff, fields) = session_form(lang, staff, form)?;
+    let staff = allowed(state, lang, Ok(staff), roles, action).await?;
+    Ok((staff, fields))
 }

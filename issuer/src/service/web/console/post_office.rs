@@ -14,7 +14,7 @@ use axum::{
 };
 use serde::Deserialize;
 
-use super::{allowed, sign_in::csrf_of};
+use super::{allowed, allowed_form, sign_in::csrf_of};
 use crate::{
     Error,
     model::Role,
@@ -25,7 +25,7 @@ use crate::{
         web::{
             frame::{Errors, Frame},
             lang::Lang,
-            pages::{CsrfForm, ID_TYPES, document_of, problem_page, session_form},
+            pages::{CsrfForm, ID_TYPES, document_of, problem_page},
         },
     },
 };
@@ -101,12 +101,9 @@ pub async fn confirm(
     staff: Result<ConsoleStaff, AppError>,
     form: Result<Form<CheckFields>, FormRejection>,
 ) -> Response {
-    let (staff, fields) = match session_form(lang, staff, form) {
+    let gate = (POST_OFFICE, "post_office_confirm");
+    let (staff, fields) = match allowed_form(&state, lang, staff, form, gate).await {
         Ok(checked) => checked,
-        Err(page) => return *page,
-    };
-    let staff = match allowed(&state, lang, Ok(staff), POST_OFFICE, "post_office_confirm").await {
-        Ok(staff) => staff,
         Err(page) => return *page,
     };
     let document = document_of(

@@ -19,7 +19,7 @@ use healthcode_keys::{IdDocument, hktime::format_hk};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{allowed, sign_in::csrf_of};
+use super::{allowed, allowed_form, sign_in::csrf_of};
 use crate::{
     feeds::{self, Submitter},
     model::{FeedKind, Role},
@@ -30,7 +30,7 @@ use crate::{
             code_page::minute,
             frame::{Errors, Frame},
             lang::Lang,
-            pages::{CsrfForm, ID_TYPES, document_of, problem_page, session_form},
+            pages::{CsrfForm, ID_TYPES, document_of, problem_page},
         },
     },
 };
@@ -288,12 +288,9 @@ pub async fn person(
     staff: Result<ConsoleStaff, AppError>,
     form: Result<Form<PersonFields>, FormRejection>,
 ) -> Response {
-    let (staff, fields) = match session_form(lang, staff, form) {
+    let gate = (RECORD_STAFF, "records_console");
+    let (staff, fields) = match allowed_form(&state, lang, staff, form, gate).await {
         Ok(checked) => checked,
-        Err(page) => return *page,
-    };
-    let staff = match allowed(&state, lang, Ok(staff), RECORD_STAFF, "records_console").await {
-        Ok(staff) => staff,
         Err(page) => return *page,
     };
     let document = match document_of(
@@ -376,12 +373,9 @@ pub async fn withdraw(
     staff: Result<ConsoleStaff, AppError>,
     form: Result<Form<WithdrawFields>, FormRejection>,
 ) -> Response {
-    let (staff, fields) = match session_form(lang, staff, form) {
+    let gate = (RECORD_STAFF, "records_console");
+    let (staff, fields) = match allowed_form(&state, lang, staff, form, gate).await {
         Ok(checked) => checked,
-        Err(page) => return *page,
-    };
-    let staff = match allowed(&state, lang, Ok(staff), RECORD_STAFF, "records_console").await {
-        Ok(staff) => staff,
         Err(page) => return *page,
     };
     let Ok(kind) = fields.kind.parse::<FeedKind>() else {

@@ -17,7 +17,7 @@ use axum::{
 use healthcode_keys::hktime::format_hk;
 use serde::Deserialize;
 
-use super::{allowed, sign_in::csrf_of};
+use super::{allowed, allowed_form, sign_in::csrf_of};
 use crate::{
     Error,
     model::{Role, proof::ProofType},
@@ -30,7 +30,7 @@ use crate::{
             code_page::minute,
             frame::Frame,
             lang::Lang,
-            pages::{CsrfField, CsrfForm, problem_page, session_form},
+            pages::{CsrfField, CsrfForm, problem_page},
         },
     },
     store::accounts::Details,
@@ -249,7 +249,7 @@ pub async fn approve(
     Path(reference): Path<String>,
     form: Result<Form<CsrfField>, FormRejection>,
 ) -> Response {
-    let staff = match decided_by(&state, lang, staff, form, "approve").await {
+    let staff = match allowed_form(&state, lang, staff, form, (REVIEWERS, "approve")).await {
         Ok((staff, _)) => staff,
         Err(page) => return *page,
     };
@@ -281,7 +281,8 @@ pub async fn reject(
     Path(reference): Path<String>,
     form: Result<Form<RejectFields>, FormRejection>,
 ) -> Response {
-    let (staff, fields) = match decided_by(&state, lang, staff, form, "reject").await {
+    let (staff, fields) = match allowed_form(&state, lang, staff, form, (REVIEWERS, "reject")).await
+    {
         Ok(decided) => decided,
         Err(page) => return *page,
     };
@@ -303,16 +304,4 @@ pub async fn reject(
         Ok(()) => Redirect::to(&format!("/staff/review?rejected={reference}")).into_response(),
         Err(error) => problem_page(lang, &AppError::Domain(error)),
     }
-}
-
-async fn decided_by<F: CsrfForm>(
-    state: &AppState,
-    lang: Lang,
-    staff: Result<ConsoleStaff, AppError>,
-    form: Result<Form<F>, FormRejection>,
-    action: &str,
-) -> Result<(ConsoleStaff, F), Box<Response>> {
-    let (staff, fields) = session_form(lang, staff, form)?;
-    let staff = allowed(state, lang, Ok(staff), REVIEWERS, action).await?;
-    Ok((staff, fields))
 }
