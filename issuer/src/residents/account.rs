@@ -12,7 +12,7 @@ use crate::{
     model::{Actor, Lang, password, phone::Phone},
     secrets,
     store::{
-        Store,
+        Store, Tx,
         pins::{Channel, PinCheck},
     },
 };
@@ -38,15 +38,21 @@ pub async fn set_language(
         .set_language(&mut tx, account_id, language, now)
         .await?;
     let detail = serde_json::json!({ "language": language.tag() });
+    committed_with_audit(store, tx, account_id, "language_changed", &detail, now).await
+}
+
+/// Audits `action` on `account_id` as the applicant's, then commits `tx`:
+/// the change and its audit entry land together.
+async fn committed_with_audit(
+    store: &Store,
+    mut tx: Tx,
+    account_id: &str,
+    action: &str,
+    detail: &serde_json::Value,
+    now: OffsetDateTime,
+) -> Result<(), Error> {
     store
-        .audit(
-            &mut tx,
-            now,
-            &Actor::Applicant,
-            "language_changed",
-            account_id,
-            &detail,
-        )
+        .audit(&mut tx, now, &Actor::Applicant, action, account_id, detail)
         .await?;
     tx.commit().await?;
     Ok(())
@@ -98,18 +104,7 @@ pub async fn change_password(
         .end_other_sessions(&mut tx, account_id, session_token)
         .await?;
     let detail = serde_json::json!({ "other_sessions_ended": ended });
-    store
-        .audit(
-            &mut tx,
-            now,
-            &Actor::Applicant,
-            "password_changed",
-            account_id,
-            &detail,
-        )
-        .await?;
-    tx.commit().await?;
-    Ok(())
+    committed_with_audit(store, tx, account_id, "password_changed", &detail, now).await
 }
 
 /// Sends a PIN to `phone`, given the password; the number replaces the
@@ -164,18 +159,15 @@ pub async fn request_phone_change(
     store
         .queue_sms(&mut tx, account_id, "new_phone", phone.e164(), &body, now)
         .await?;
-    store
-        .audit(
-            &mut tx,
-            now,
-            &Actor::Applicant,
-            "phone_change_requested",
-            account_id,
-            &serde_json::json!({}),
-        )
-        .await?;
-    tx.commit().await?;
-    Ok(())
+    committed_with_audit(
+        store,
+        tx,
+        account_id,
+        "phone_change_requested",
+        &serde_json::json!({}),
+        now,
+    )
+    .await
 }
 
 /// Confirms the new phone with the PIN sent to it; the old phone is told.
@@ -214,16 +206,13 @@ pub async fn confirm_phone(
     store
         .queue_sms(&mut tx, account_id, "notice", &old, &notice, now)
         .await?;
-    store
-        .audit(
-            &mut tx,
-            now,
-            &Actor::Applicant,
-            "phone_changed",
-            account_id,
-            &serde_json::json!({}),
-        )
-        .await?;
-    tx.commit().await?;
-    Ok(())
+    committed_with_audit(
+        store,
+        tx,
+        account_id,
+        "phone_changed",
+        &serde_json::json!({}),
+        now,
+    )
+    .await
 }
