@@ -469,6 +469,12 @@ fn the_health_authority_uploads_designations_and_the_residents_next_code_is_ambe
     authority.fill("#id_number", &person.id_number);
     authority.click("#find");
     assert_eq!(authority.text("#person-none"), "此證件現時沒有此類紀錄。");
+
+    // The same page in English, with both runs counted.
+    authority.goto(&format!("{}/staff/records?lang=en", server.base));
+    assert_eq!(authority.text("h1"), "Records in force");
+    assert!(authority.text("#runs").contains("Designated high-risk places"));
+    authority.assert_accessible("records, English");
     let (_, audit) = server.get(
         "/v1/staff/audit?limit=100",
         Some(&server.staff("ada", "admin")),
