@@ -320,6 +320,13 @@ fn an_administrator_adds_and_disables_a_clerk_who_confirms_a_passport_holder() {
     // Not an administrator: refused, and the attempt is audited.
     clerk.goto(&format!("{}/staff/admin", server.base));
     assert_eq!(clerk.text("h1"), "你不能進行此操作");
+    assert_eq!(
+        clerk.text(".service-name"),
+        "健康碼職員控制台",
+        "the refusal is in the console's frame"
+    );
+    assert_eq!(clerk.attr("main a", "href").as_deref(), Some("/staff"));
+    clerk.assert_accessible("refused, Chinese");
     clerk.goto(&format!("{}/staff/post-office", server.base));
     assert_eq!(clerk.text("h1"), "在郵政局核實身份");
     clerk.assert_accessible("post office, Chinese");
@@ -473,7 +480,11 @@ fn the_health_authority_uploads_designations_and_the_residents_next_code_is_ambe
     // The same page in English, with both runs counted.
     authority.goto(&format!("{}/staff/records?lang=en", server.base));
     assert_eq!(authority.text("h1"), "Records in force");
-    assert!(authority.text("#runs").contains("Designated high-risk places"));
+    assert!(
+        authority
+            .text("#runs")
+            .contains("Designated high-risk places")
+    );
     authority.assert_accessible("records, English");
     let (_, audit) = server.get(
         "/v1/staff/audit?limit=100",

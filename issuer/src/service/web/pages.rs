@@ -82,20 +82,31 @@ impl MessagePage {
 /// A page's answer to a request it cannot serve: the problem in the page's
 /// language, with the API's status. The detail of a fault is logged.
 pub fn problem_page(lang: Lang, error: &AppError) -> Response {
+    problem_page_in(lang, error, false)
+}
+
+/// [`problem_page`] in the resident site's frame, or with `console` in a
+/// staff console's (its masthead, and a link to the console's home).
+pub fn problem_page_in(lang: Lang, error: &AppError, console: bool) -> Response {
     let response = error.status();
-    let page = match response {
+    let (title, body) = match response {
         _ if matches!(error, AppError::Domain(Error::Forbidden { .. })) => {
-            MessagePage::new(lang, "/", "forbidden-title", "forbidden-body")
+            ("forbidden-title", "forbidden-body")
         }
-        StatusCode::NOT_FOUND => MessagePage::new(lang, "/", "not-found-title", "not-found-body"),
-        StatusCode::FORBIDDEN => MessagePage::new(lang, "/", "cross-site-title", "cross-site-body"),
+        StatusCode::NOT_FOUND => ("not-found-title", "not-found-body"),
+        StatusCode::FORBIDDEN => ("cross-site-title", "cross-site-body"),
         _ => {
             if response.is_server_error() {
                 tracing::error!(error = %error, "a page failed");
             }
-            MessagePage::new(lang, "/", "problem-title", "problem-body")
+            ("problem-title", "problem-body")
         }
     };
+    let mut page = MessagePage::new(lang, "/", title, body);
+    if console {
+        page.frame = Frame::console(lang, "/staff", title);
+        page.link = "/staff";
+    }
     (response, page).into_response()
 }
 

@@ -16,7 +16,7 @@ use axum::{
 use healthcode_keys::hktime::format_hk;
 use serde::Deserialize;
 
-use super::{allowed, allowed_form, sign_in::csrf_of};
+use super::{allowed, allowed_form, problem_page, sign_in::csrf_of};
 use crate::{
     Error,
     model::Role,
@@ -27,7 +27,7 @@ use crate::{
             code_page::minute,
             frame::{Errors, Frame},
             lang::Lang,
-            pages::{CsrfField, CsrfForm, problem_page},
+            pages::{CsrfField, CsrfForm},
         },
     },
     store::{messages::Sms, staff_sessions::StaffListing},

@@ -15,7 +15,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-use super::{allowed, sign_in::csrf_of};
+use super::{allowed, problem_page, sign_in::csrf_of};
 use crate::{
     Error,
     feeds::{
@@ -29,7 +29,6 @@ use crate::{
         web::{
             frame::{Errors, Frame},
             lang::Lang,
-            pages::problem_page,
         },
     },
 };

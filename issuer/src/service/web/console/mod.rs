@@ -33,7 +33,7 @@ use crate::{
         auth::{ConsoleStaff, Staff},
         web::{
             lang::Lang,
-            pages::{CsrfForm, problem_page, session_form, signed_in},
+            pages::{CsrfForm, problem_page_in, session_form, signed_in},
         },
     },
 };
@@ -74,6 +74,12 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/staff/admin/staff/{name}/disable", post(admin::disable))
         .route("/staff/admin/staff/{name}/rotate", post(admin::rotate))
         .route("/staff/admin/outbox", get(admin::outbox))
+}
+
+/// A console page's answer to a request it cannot serve, in the console's
+/// frame.
+pub(super) fn problem_page(lang: Lang, error: &AppError) -> Response {
+    problem_page_in(lang, error, true)
 }
 
 /// The one gate of every console page: signed in, and in one of `roles`.

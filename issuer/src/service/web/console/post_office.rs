@@ -14,7 +14,7 @@ use axum::{
 };
 use serde::Deserialize;
 
-use super::{allowed, allowed_form, sign_in::csrf_of};
+use super::{allowed, allowed_form, problem_page, sign_in::csrf_of};
 use crate::{
     Error,
     model::Role,
@@ -25,7 +25,7 @@ use crate::{
         web::{
             frame::{Errors, Frame},
             lang::Lang,
-            pages::{CsrfForm, ID_TYPES, document_of, problem_page},
+            pages::{CsrfForm, ID_TYPES, document_of},
         },
     },
 };

@@ -19,7 +19,7 @@ use healthcode_keys::{IdDocument, hktime::format_hk};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{allowed, allowed_form, sign_in::csrf_of};
+use super::{allowed, allowed_form, problem_page, sign_in::csrf_of};
 use crate::{
     feeds::{self, Submitter},
     model::{FeedKind, Role},
@@ -30,7 +30,7 @@ use crate::{
             code_page::minute,
             frame::{Errors, Frame},
             lang::Lang,
-            pages::{CsrfForm, ID_TYPES, document_of, problem_page},
+            pages::{CsrfForm, ID_TYPES, document_of},
         },
     },
 };

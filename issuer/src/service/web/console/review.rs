@@ -17,7 +17,7 @@ use axum::{
 use healthcode_keys::hktime::format_hk;
 use serde::Deserialize;
 
-use super::{allowed, allowed_form, sign_in::csrf_of};
+use super::{allowed, allowed_form, problem_page, sign_in::csrf_of};
 use crate::{
     Error,
     model::{Role, proof::ProofType},
@@ -30,7 +30,7 @@ use crate::{
             code_page::minute,
             frame::Frame,
             lang::Lang,
-            pages::{CsrfField, CsrfForm, problem_page},
+            pages::{CsrfField, CsrfForm},
         },
     },
     store::accounts::Details,

@@ -16,6 +16,7 @@ use axum::{
 use serde::Deserialize;
 use time::OffsetDateTime;
 
+use super::problem_page;
 use crate::{
     Error,
     model::{Role, password::PasswordProblem},
@@ -27,9 +28,7 @@ use crate::{
         web::{
             frame::{Errors, Frame},
             lang::Lang,
-            pages::{
-                CsrfField, MessagePage, problem_page, same_site_form, session_form, signed_in,
-            },
+            pages::{CsrfField, MessagePage, same_site_form, session_form, signed_in},
         },
     },
     staff_access, totp,
