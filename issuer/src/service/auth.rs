@@ -53,7 +53,7 @@ pub const REGISTRATION_DRAFT: SessionCookie = SessionCookie {
 impl SessionCookie {
     /// The `Set-Cookie` value carrying `token` for `lifetime`; a zero
     /// lifetime and an empty token remove the cookie.
-    pub fn header(self, token: &str, lifetime: time::Duration, secure: bool) -> String {
+    fn header(self, token: &str, lifetime: time::Duration, secure: bool) -> String {
         let secure = if secure { "; Secure" } else { "" };
         format!(
             "{}={token}; Max-Age={}; Path={}; HttpOnly; SameSite=Strict{secure}",

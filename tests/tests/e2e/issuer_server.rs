@@ -171,17 +171,20 @@ impl IssuerServer {
 
     /// The newest PIN sent by SMS to `phone` (E.164), if any.
     pub fn sms_pin(&self, phone: &str) -> Option<String> {
-        self.outbox()
-            .into_iter()
-            .filter(|m| m["phone"] == phone && m["purpose"] == "pin")
-            .find_map(|m| pin_in(m["body"].as_str().unwrap_or_default()))
+        self.sms_code_for(phone, "pin")
     }
 
     /// The newest sign-in code sent by SMS to `phone` (E.164), if any.
     pub fn sms_code(&self, phone: &str) -> Option<String> {
+        self.sms_code_for(phone, "sign_in")
+    }
+
+    /// The code in the newest SMS of `purpose` (`pin`, `sign_in`,
+    /// `new_phone`) sent to `phone` (E.164), if any.
+    pub fn sms_code_for(&self, phone: &str, purpose: &str) -> Option<String> {
         self.outbox()
             .into_iter()
-            .filter(|m| m["phone"] == phone && m["purpose"] == "sign_in")
+            .filter(|m| m["phone"] == phone && m["purpose"] == purpose)
             .find_map(|m| pin_in(m["body"].as_str().unwrap_or_default()))
     }
 

@@ -115,8 +115,7 @@ fn the_sms_code_is_bound_to_its_challenge_works_once_and_dies_after_five_wrong_t
 
     // A new sign-in: a new code; the right one opens a session, once.
     let (_, second) = challenge(&server, &person, PASSWORD);
-    let fresh = pin_in(&newest_sms(&server, &person.phone_e164, "sign_in").unwrap_or_default())
-        .unwrap_or_default();
+    let fresh = server.sms_code(&person.phone_e164).unwrap_or_default();
     let (status, session) = code(&server, &second, &fresh);
     assert_eq!(status, 200, "{session}");
     assert_eq!(code(&server, &second, &fresh).0, 410, "a code works once");
@@ -221,7 +220,8 @@ fn a_resident_changes_language_phone_and_password_and_each_is_checked_and_audite
         "a landline: {body}"
     );
     assert_eq!(ask(PASSWORD).0, 202);
-    let pin = pin_in(&newest_sms(&server, new_phone, "new_phone").unwrap_or_default())
+    let pin = server
+        .sms_code_for(new_phone, "new_phone")
         .unwrap_or_else(|| panic!("no PIN to the new phone"));
     let wrong = if pin == "000000" { "111111" } else { "000000" };
     let confirm = |pin: &str| {

@@ -710,16 +710,6 @@ fn a_proof_is_uploaded_at_registration_and_a_hostile_one_is_refused_at_its_field
     assert_eq!(item["has_proof"], Value::Bool(true), "{item}");
 }
 
-/// The newest SMS of `purpose` to `phone`: its code.
-fn sms_code_of(server: &IssuerServer, phone: &str, purpose: &str) -> String {
-    server
-        .outbox()
-        .into_iter()
-        .filter(|m| m["phone"] == phone && m["purpose"] == purpose)
-        .find_map(|m| crate::issuer_server::pin_in(m["body"].as_str().unwrap_or_default()))
-        .unwrap_or_else(|| panic!("no {purpose} SMS to {phone}"))
-}
-
 #[test]
 fn a_resident_stays_signed_in_and_changes_language_phone_and_password_on_the_account_pages() {
     let keys = KeySet::new(false);
@@ -796,7 +786,9 @@ fn a_resident_stays_signed_in_and_changes_language_phone_and_password_on_the_acc
         Some("one-time-code")
     );
     browser.assert_accessible("new phone PIN, Chinese");
-    let pin = sms_code_of(&server, "+85261234567", "new_phone");
+    let pin = server
+        .sms_code_for("+85261234567", "new_phone")
+        .unwrap_or_else(|| panic!("no PIN to the new phone"));
     browser.fill("#pin", &pin);
     browser.click("main button[type=submit]");
     browser.wait_for_path("/account");

@@ -115,14 +115,11 @@ async fn page(
     } else {
         None
     };
-    let kinds: Vec<FeedKind> = [
-        FeedKind::Statuses,
-        FeedKind::Designations,
-        FeedKind::Arrivals,
-    ]
-    .into_iter()
-    .filter(|k| k.roles().contains(&role))
-    .collect();
+    let kinds: Vec<FeedKind> = FeedKind::ALL
+        .iter()
+        .copied()
+        .filter(|k| k.roles().contains(&role))
+        .collect();
     let runs = state.store.reevaluation_runs(&kinds, 20).await?;
     let count = |n: Option<i64>| n.map_or_else(|| lang.t("records-pending"), |n| n.to_string());
     Ok(RecordsPage {
