@@ -60,7 +60,10 @@ register-unchecked = Not checked against the register
 review-queue-title = Review queue
 review-queue-lead = Applications waiting for a proof review, in the order to work them: public housing and proofs first, then by time received.
 review-queue-empty = No application is waiting for review.
-review-queue-caption = { $count } applications waiting
+review-queue-caption = { $count ->
+    [one] 1 application waiting
+   *[other] { $count } applications waiting
+}
 review-reference = Reference
 review-document-type = Document type
 review-route = Route
@@ -108,7 +111,10 @@ post-office-pin-locked = The letter's PIN is locked after 5 wrong tries. The app
 admin-title = Staff and system
 admin-token-once = Give this set-up code to the staff member now. It is shown only this once:
 admin-system-title = System
-admin-audit-intact = The audit log is intact ({ $count } entries checked).
+admin-audit-intact = The audit log is intact ({ $count ->
+    [one] 1 entry
+   *[other] { $count } entries
+} checked).
 admin-audit-broken = The audit log does not verify. Tell the security officer now.
 admin-letters-waiting = Letters waiting to be printed: { $count }
 admin-staff-title = Staff
@@ -146,7 +152,10 @@ feeds-kind-arrivals = Arrivals into Hong Kong
 feeds-field-file = File
 feeds-field-file-hint = CSV or JSON, up to 4 MB.
 feeds-upload = Upload
-feeds-result = { $received } rows read: { $stored } stored, { $unchanged } unchanged, { $refused } refused.
+feeds-result = { $received ->
+    [one] 1 row
+   *[other] { $received } rows
+} read: { $stored } stored, { $unchanged } unchanged, { $refused } refused.
 feeds-refused-title = Rows refused (the reasons are given in English, as in the API)
 feeds-row = Row
 feeds-why = Why

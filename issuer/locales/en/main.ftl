@@ -127,7 +127,10 @@ visits-lead = Your code's colour depends on the places you visited in the past 2
 field-visits-file = Visit record file from the LeaveHomeSafe app
 field-visits-file-hint = A .json file. Uploading the same records again changes nothing.
 visits-upload-button = Upload records
-visits-received = We received { $received } records: { $stored } kept, { $refused } not kept.
+visits-received = We received { $received ->
+    [one] 1 record
+   *[other] { $received } records
+}: { $stored } kept, { $refused } not kept.
 visits-refused-title = Records we did not keep
 visits-refused-record = Record
 visits-refused-why = Why

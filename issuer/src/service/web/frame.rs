@@ -116,6 +116,11 @@ impl Frame {
         self.lang.t_with(key, &[(name, value)])
     }
 
+    /// Message `key` with one count, in its plural form.
+    pub fn t_count(&self, key: &str, name: &'static str, count: usize) -> String {
+        self.lang.t_counts(key, &[(name, count)])
+    }
+
     /// The language the switch offers.
     pub fn other(&self) -> Lang {
         self.lang.other()

@@ -64,6 +64,18 @@ impl Lang {
             .unwrap_or_else(|| key.to_owned())
     }
 
+    /// The message `key` with counts as its arguments: numbers, so that a
+    /// message can choose its plural form (`[one]`, `*[other]`).
+    pub fn t_counts(self, key: &str, counts: &[(&str, usize)]) -> String {
+        let args: HashMap<Cow<'static, str>, FluentValue<'_>> = counts
+            .iter()
+            .map(|(name, n)| (Cow::Owned((*name).to_owned()), FluentValue::from(*n)))
+            .collect();
+        LOCALES
+            .try_lookup_with_args(self.identifier(), key, &args)
+            .unwrap_or_else(|| key.to_owned())
+    }
+
     /// `2026-11-30` as people write it in this language.
     pub fn date(self, iso: &str) -> String {
         let mut parts = iso.splitn(3, '-').map(|p| p.parse::<u16>().ok());
@@ -168,11 +180,19 @@ pub async fn remember_choice(
 mod tests {
     use super::*;
 
-    /// Each message's key and the names of its arguments (`{ $name }`).
+    /// Each message's key and the names of its arguments (`{ $name }`),
+    /// continuation lines (plural variants) included.
     fn messages(file: &str) -> std::collections::BTreeMap<String, Vec<String>> {
-        file.lines()
-            .filter(|l| !l.starts_with('#') && !l.starts_with(' '))
-            .filter_map(|l| l.split_once(" = "))
+        let mut whole: Vec<(String, String)> = Vec::new();
+        for line in file.lines().filter(|l| !l.starts_with('#')) {
+            match (line.split_once(" = "), whole.last_mut()) {
+                (_, Some((_, value))) if line.starts_with([' ', '}']) => value.push_str(line),
+                (Some((key, value)), _) => whole.push((key.trim().to_owned(), value.to_owned())),
+                _ => {}
+            }
+        }
+        whole
+            .into_iter()
             .map(|(key, value)| {
                 let mut args: Vec<String> = value
                     .split("{ $")
@@ -180,9 +200,22 @@ mod tests {
                     .filter_map(|rest| rest.split_once(' ').map(|(name, _)| name.to_owned()))
                     .collect();
                 args.sort();
-                (key.trim().to_owned(), args)
+                args.dedup();
+                (key, args)
             })
             .collect()
+    }
+
+    #[test]
+    fn counts_choose_the_plural_form_in_english() {
+        let said = |n| Lang::En.t_counts("review-queue-caption", &[("count", n)]);
+        assert_eq!(said(1), "1 application waiting");
+        assert_eq!(said(2), "2 applications waiting");
+        assert_eq!(said(0), "0 applications waiting");
+        assert_eq!(
+            Lang::ZhHk.t_counts("review-queue-caption", &[("count", 1)]),
+            Lang::ZhHk.t_with("review-queue-caption", &[("count", "1")])
+        );
     }
 
     #[test]

@@ -87,18 +87,13 @@ fn refusal(lang: Lang, refused: &RefusedRecord) -> (usize, String) {
 }
 
 fn upload_result(lang: Lang, summary: &UploadSummary) -> UploadResult {
-    let counts = [
-        summary.received.to_string(),
-        summary.stored.to_string(),
-        summary.refused.len().to_string(),
-    ];
     UploadResult {
-        said: lang.t_with(
+        said: lang.t_counts(
             "visits-received",
             &[
-                ("received", &counts[0]),
-                ("stored", &counts[1]),
-                ("refused", &counts[2]),
+                ("received", summary.received),
+                ("stored", summary.stored),
+                ("refused", summary.refused.len()),
             ],
         ),
         refused: summary.refused.iter().map(|r| refusal(lang, r)).collect(),

@@ -77,8 +77,9 @@ pub struct AdminPage {
     new_name: String,
     /// What the last action did, and a token to hand over once.
     done: Option<(String, Option<String>)>,
-    audit_entries: Option<i64>,
-    letters_waiting: usize,
+    /// "The audit log is intact (n entries checked)", or `None` if broken.
+    audit_intact: Option<String>,
+    letters_waiting: String,
     csrf: String,
 }
 
@@ -92,8 +93,12 @@ async fn admin_page(
     let store = &state.store;
     let members = store.list_staff().await?;
     // A broken chain is shown as such, not as a failure of the page.
-    let audit_entries = store.verify_audit_chain().await.ok();
-    let letters_waiting = store.pending_letters().await?.len();
+    let audit_intact = store.verify_audit_chain().await.ok().map(|n| {
+        let n = usize::try_from(n).unwrap_or_default();
+        lang.t_counts("admin-audit-intact", &[("count", n)])
+    });
+    let letters = store.pending_letters().await?.len();
+    let letters_waiting = lang.t_counts("admin-letters-waiting", &[("count", letters)]);
     Ok(AdminPage {
         frame: Frame::console(lang, "/staff/admin", "admin-title")
             .signed_in(&staff.token)
@@ -103,7 +108,7 @@ async fn admin_page(
         roles: ROLES,
         new_name: String::new(),
         done,
-        audit_entries,
+        audit_intact,
         letters_waiting,
         csrf: csrf_of(staff),
     })

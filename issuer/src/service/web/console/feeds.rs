@@ -55,23 +55,29 @@ pub struct UploadResult {
 pub struct FeedsPage {
     frame: Frame,
     errors: Errors,
-    kinds: Vec<(&'static str, String)>,
+    /// Each kind's value, name, and whether it is the one chosen last.
+    kinds: Vec<(&'static str, String, bool)>,
     result: Option<UploadResult>,
     csrf: String,
 }
 
-/// The kinds `role` may submit, with their names in `lang`.
-fn kinds_of(lang: Lang, role: Role) -> Vec<(&'static str, String)> {
+/// The kinds `role` may submit, with their names in `lang`; `chosen` stays
+/// selected after an upload.
+fn kinds_of(lang: Lang, role: Role, chosen: &str) -> Vec<(&'static str, String, bool)> {
     KINDS
         .into_iter()
         .filter(|k| k.roles().contains(&role))
-        .map(|k| (k.as_str(), lang.t(&format!("feeds-kind-{}", k.as_str()))))
+        .map(|k| {
+            let name = lang.t(&format!("feeds-kind-{}", k.as_str()));
+            (k.as_str(), name, k.as_str() == chosen)
+        })
         .collect()
 }
 
 fn render(
     lang: Lang,
     staff: &ConsoleStaff,
+    chosen: &str,
     (status, errors, result): (StatusCode, Errors, Option<UploadResult>),
 ) -> Response {
     let page = FeedsPage {
@@ -79,7 +85,7 @@ fn render(
             .signed_in(&staff.token)
             .with(&errors),
         errors,
-        kinds: kinds_of(lang, staff.member.role),
+        kinds: kinds_of(lang, staff.member.role, chosen),
         result,
         csrf: csrf_of(staff),
     };
@@ -93,7 +99,7 @@ pub async fn show(
     staff: Result<ConsoleStaff, AppError>,
 ) -> Response {
     match allowed(&state, lang, staff, FEED_STAFF, "feeds_console").await {
-        Ok(staff) => render(lang, &staff, (StatusCode::OK, Errors::default(), None)),
+        Ok(staff) => render(lang, &staff, "", (StatusCode::OK, Errors::default(), None)),
         Err(page) => *page,
     }
 }
@@ -155,7 +161,7 @@ pub async fn upload(
         Err(_) => None,
     };
     let Some(upload) = upload else {
-        return render(lang, &staff, refuse("file", "feeds-file-unreadable"));
+        return render(lang, &staff, "", refuse("file", "feeds-file-unreadable"));
     };
     if !csrf_matches(&upload.csrf, &staff.token) {
         return problem_page(lang, &AppError::CrossSite);
@@ -164,10 +170,15 @@ pub async fn upload(
         .into_iter()
         .find(|k| k.as_str() == upload.kind && k.roles().contains(&staff.member.role));
     let Some(kind) = kind else {
-        return render(lang, &staff, refuse("kind", "feeds-kind-invalid"));
+        return render(lang, &staff, "", refuse("kind", "feeds-kind-invalid"));
     };
     if upload.bytes.is_empty() {
-        return render(lang, &staff, refuse("file", "feeds-file-missing"));
+        return render(
+            lang,
+            &staff,
+            &upload.kind,
+            refuse("file", "feeds-file-missing"),
+        );
     }
     let actor = staff.member.actor();
     let source = format!(
@@ -194,7 +205,12 @@ pub async fn upload(
                 state.wake.reevaluate.notify_one();
             }
             let result = Some(result_of(lang, summary));
-            render(lang, &staff, (StatusCode::OK, Errors::default(), result))
+            render(
+                lang,
+                &staff,
+                &upload.kind,
+                (StatusCode::OK, Errors::default(), result),
+            )
         }
         Err(Error::ImportFile { problem, .. }) => {
             let mut errors = Errors::default();
@@ -205,6 +221,7 @@ pub async fn upload(
             render(
                 lang,
                 &staff,
+                &upload.kind,
                 (StatusCode::UNPROCESSABLE_ENTITY, errors, None),
             )
         }
@@ -213,15 +230,14 @@ pub async fn upload(
 }
 
 fn result_of(lang: Lang, summary: ImportSummary) -> UploadResult {
-    let count = |n: usize| n.to_string();
     UploadResult {
-        said: lang.t_with(
+        said: lang.t_counts(
             "feeds-result",
             &[
-                ("received", &count(summary.received)),
-                ("stored", &count(summary.stored)),
-                ("unchanged", &count(summary.unchanged)),
-                ("refused", &count(summary.refused.len())),
+                ("received", summary.received),
+                ("stored", summary.stored),
+                ("unchanged", summary.unchanged),
+                ("refused", summary.refused.len()),
             ],
         ),
         refused: summary.refused,
