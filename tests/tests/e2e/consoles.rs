@@ -17,7 +17,7 @@ use crate::{
     codes::{issuer_args, resident, start_issuer},
     issuer_server::{IssuerServer, Person, RELAXED},
     support::{KeySet, stderr},
-    web_pages::{keep_screen, sign_in_and_apply_by_keyboard, words},
+    web_pages::{html_lang, keep_screen, sign_in_and_apply_by_keyboard, words},
 };
 
 /// A pass phrase that the password policy accepts.
@@ -129,7 +129,7 @@ fn audit_actions(server: &IssuerServer, admin: &str) -> Vec<(String, String)> {
 }
 
 #[test]
-fn a_reviewer_sets_up_sign_in_in_chinese_and_approves_a_proof_in_english() {
+fn a_reviewer_sets_up_sign_in_in_chinese_and_approves_proofs_in_both_languages() {
     let server = IssuerServer::start(RELAXED);
     let token = server.staff("rita", "reviewer");
     let admin = server.staff("ada", "admin");
@@ -228,6 +228,30 @@ fn a_reviewer_sets_up_sign_in_in_chinese_and_approves_a_proof_in_english() {
         .unwrap_or_else(|| panic!("approval sends the PIN"));
     assert_eq!(person.activate(&server, &pin).0, 204);
 
+    // The same work in Chinese, for the next applicant.
+    let next_person = Person::hkid();
+    let (status, body) = server.register(&next_person.form(), Some(("bill.png", &png_proof())));
+    assert_eq!(status, 202, "{body}");
+    let next_reference = body["reference"].as_str().unwrap_or_default().to_owned();
+    browser.click(".language-switch");
+    assert_eq!(browser.text("h1"), "審核隊列");
+    assert_eq!(browser.text("caption"), "共 1 宗申請等候處理");
+    browser.assert_accessible("review queue, Chinese");
+    keep_screen(&browser, "review-queue-zh-HK");
+    browser.click(&format!("a[href='/staff/review/{next_reference}']"));
+    assert_eq!(browser.text("#status"), "等候審核");
+    assert_eq!(html_lang(&browser), "zh-HK");
+    browser.assert_accessible("application, Chinese");
+    browser.click("#approve");
+    assert_eq!(
+        browser.text(".notice"),
+        format!("申請 {next_reference} 已批准。啟用密碼正以短訊發出。")
+    );
+    assert_eq!(browser.text("#queue-empty"), "沒有等候審核的申請。");
+    browser.assert_accessible("review queue after approving, Chinese");
+    assert!(server.sms_pin(&next_person.phone_e164).is_some());
+    browser.click(".language-switch");
+
     // Each code works once: signing out and in again with a spent code fails.
     browser.tab_to(".link-button", 10);
     browser.enter();
@@ -264,7 +288,8 @@ fn a_reviewer_sets_up_sign_in_in_chinese_and_approves_a_proof_in_english() {
 }
 
 #[test]
-fn an_administrator_adds_and_disables_a_clerk_who_confirms_a_passport_holder() {
+fn an_administrator_adds_and_disables_staff_and_a_clerk_confirms_passport_holders_in_both_languages()
+ {
     let server = IssuerServer::start(RELAXED);
     let admin_token = server.staff("ada", "admin");
     let admin = Browser::start(DESK.0, DESK.1);
@@ -353,6 +378,50 @@ fn an_administrator_adds_and_disables_a_clerk_who_confirms_a_passport_holder() {
         .unwrap_or_else(|| panic!("the check sends the PIN"));
     assert_eq!(person.activate(&server, &pin).0, 204);
 
+    // The clerk's work in English, for the next passport holder.
+    let next_person = Person {
+        id_type: "PASSPORT-GBR".into(),
+        id_number: format!("5{:08}", crate::issuer_server::unique()),
+        ..Person::hkid()
+    };
+    let (status, body) = server.register(&next_person.form(), None);
+    assert_eq!(status, 202, "{body}");
+    let next_reference = body["reference"].as_str().unwrap_or_default().to_owned();
+    let letters = server.export_letters();
+    let letter = std::fs::read_to_string(&letters[0]).unwrap_or_default();
+    let next_pin = letter
+        .lines()
+        .find_map(|l| l.strip_prefix("PIN: "))
+        .and_then(healthcode_tests::accounts::pin_in)
+        .unwrap_or_else(|| panic!("no PIN in {letter}"));
+    clerk.goto(&format!("{}/staff/post-office?lang=en", server.base));
+    assert_eq!(clerk.text("h1"), "Confirm identity at the post office");
+    clerk.assert_accessible("post office, English");
+    let fill = |reference: &str, id_number: &str, pin: &str| {
+        clerk.fill("#reference", reference);
+        clerk.select("#id_type", "PASSPORT");
+        clerk.fill("#passport_country", "GBR");
+        clerk.fill("#id_number", id_number);
+        clerk.fill("#letter_pin", pin);
+        clerk.click("button.button");
+    };
+    fill(&next_reference, &person.id_number, &next_pin);
+    assert_eq!(
+        words(&clerk.text("#id_number-error")),
+        "Error: The document does not match the application"
+    );
+    clerk.assert_accessible("post office refused, English");
+    fill(&next_reference, &next_person.id_number, &next_pin);
+    assert_eq!(
+        clerk.text("#done"),
+        format!(
+            "Identity confirmed for application {next_reference}. \
+             The activation PIN is being sent by SMS."
+        )
+    );
+    clerk.assert_accessible("post office confirmed, English");
+    assert!(server.sms_pin(&next_person.phone_e164).is_some());
+
     // Disabled: the clerk's open console stops at once.
     admin.goto(&format!("{}/staff/admin", server.base));
     admin.click("#staff-pat form[action$='/disable'] button");
@@ -362,10 +431,50 @@ fn an_administrator_adds_and_disables_a_clerk_who_confirms_a_passport_holder() {
     clerk.wait_for_path("/staff/sign-in");
     let (status, _) = server.get("/v1/staff/review-queue", Some(&clerk_token));
     assert_eq!(status, 401, "the API token stops too");
+
+    // The administrator's work in Chinese: add a reviewer, then disable them.
+    admin.click(".language-switch");
+    assert_eq!(admin.text("h1"), "職員及系統");
+    assert!(
+        admin.text("#audit-state").starts_with("審計紀錄完整"),
+        "{}",
+        admin.text("#audit-state")
+    );
+    admin.assert_accessible("administration, Chinese");
+    admin.fill("#name", "pat");
+    admin.select("#role", "reviewer");
+    admin.click("#add");
+    assert_eq!(
+        words(&admin.text("#name-error")),
+        "錯誤： 已有職員使用此名稱"
+    );
+    admin.assert_accessible("staff refused, Chinese");
+    admin.fill("#name", "sam");
+    admin.click("#add");
+    assert_eq!(admin.text("#done"), "已新增 sam。");
+    let sam_token = admin.text("#new-token");
+    assert_eq!(
+        server.get("/v1/staff/review-queue", Some(&sam_token)).0,
+        200
+    );
+    admin.assert_accessible("staff added, Chinese");
+    keep_screen(&admin, "admin-zh-HK");
+    admin.click("#staff-sam form[action$='/disable'] button");
+    assert_eq!(
+        admin.text("#done"),
+        "已停用 sam。其權杖及登入工作階段已失效。"
+    );
+    assert!(admin.text("#staff-sam").contains("停用"));
+    admin.assert_accessible("staff disabled, Chinese");
+    assert_eq!(
+        server.get("/v1/staff/review-queue", Some(&sam_token)).0,
+        401
+    );
 }
 
 #[test]
-fn the_health_authority_uploads_designations_and_the_residents_next_code_is_amber() {
+fn the_health_authority_uploads_designations_and_the_residents_next_code_is_amber_in_both_languages()
+ {
     let keys = KeySet::new(false);
     let server = start_issuer(&issuer_args(&keys, None, None));
     let (person, _) = resident(&server, &[("venue-console-cafe", 30)]);
@@ -414,6 +523,11 @@ fn the_health_authority_uploads_designations_and_the_residents_next_code_is_ambe
         "已讀取 2 列：已儲存 1 列、無變更 0 列、已拒絕 1 列。"
     );
     assert!(authority.text("#feeds-refused").contains("line 3"));
+    assert_eq!(
+        authority.script("return document.getElementById('kind').value;"),
+        Value::from("designations"),
+        "the kind chosen stays chosen"
+    );
     authority.assert_accessible("feeds uploaded, Chinese");
     keep_screen(&authority, "feeds-zh-HK");
 
@@ -486,6 +600,41 @@ fn the_health_authority_uploads_designations_and_the_residents_next_code_is_ambe
             .contains("Designated high-risk places")
     );
     authority.assert_accessible("records, English");
+
+    // The upload in English: the place is designated again, and the
+    // resident's next code, applied for in English, is amber.
+    authority.click("a[href='/staff']");
+    authority.click("a[href='/staff/feeds']");
+    assert_eq!(authority.text("h1"), "Upload health records");
+    authority.assert_accessible("feeds, English");
+    authority.click("#upload");
+    assert_eq!(
+        words(&authority.text("#file-error")),
+        "Error: Choose a file"
+    );
+    authority.assert_accessible("feeds, no file, English");
+    authority.select("#kind", "designations");
+    authority.fill("#file", &csv.to_string_lossy());
+    authority.click("#upload");
+    assert_eq!(
+        authority.text("#feeds-result"),
+        "2 rows read: 1 stored, 0 unchanged, 1 refused."
+    );
+    authority.assert_accessible("feeds uploaded, English");
+    keep_screen(&authority, "feeds-en");
+    resident_browser.click(".language-switch");
+    resident_browser.click("#apply");
+    assert_eq!(html_lang(&resident_browser), "en");
+    assert_eq!(
+        words(&resident_browser.text(".code-colour")),
+        "Colour Amber"
+    );
+    let reasons = resident_browser.text(".reasons");
+    assert!(
+        reasons.contains("You visited a place in the past 21 days while it was high-risk."),
+        "{reasons}"
+    );
+    resident_browser.assert_accessible("amber code, English");
     let (_, audit) = server.get(
         "/v1/staff/audit?limit=100",
         Some(&server.staff("ada", "admin")),

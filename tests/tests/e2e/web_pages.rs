@@ -42,7 +42,7 @@ pub fn keep_screen(browser: &Browser, name: &str) {
     }
 }
 
-fn html_lang(browser: &Browser) -> String {
+pub fn html_lang(browser: &Browser) -> String {
     browser
         .script("return document.documentElement.lang;")
         .as_str()
@@ -547,7 +547,7 @@ fn forms_refuse_other_sites_and_hostile_input_with_a_page_and_no_5xx() {
 }
 
 #[test]
-fn a_tenant_registers_in_three_parts_by_keyboard_in_chinese_and_gets_a_code_on_screen() {
+fn a_tenant_registers_in_three_parts_by_keyboard_and_gets_a_code_on_screen_in_both_languages() {
     let keys = KeySet::new(false);
     let server = start_issuer(&issuer_args(&keys, None, None));
     let person = Person::hkid();
@@ -652,6 +652,35 @@ fn a_tenant_registers_in_three_parts_by_keyboard_in_chinese_and_gets_a_code_on_s
     browser.goto(&format!("{}/sign-in", server.base));
     sign_in_and_apply_by_keyboard(&browser, &server, &person);
     assert_eq!(words(&browser.text(".code-colour")), "顏色 綠碼");
+
+    // Another tenant, in English: the PIN by SMS in English, activation on
+    // the page, and a green code.
+    let tenant = Person::hkid();
+    import_housing(&server, &tenant);
+    let browser = Browser::start(PHONE.0, PHONE.1);
+    register_on_pages(&browser, &server, &tenant, "en");
+    assert_eq!(browser.text("h1"), "Application received");
+    browser.assert_accessible("application received, English");
+    keep_screen(&browser, "register-done-en");
+    let text = server
+        .outbox()
+        .into_iter()
+        .find(|m| m["phone"] == tenant.phone_e164.as_str() && m["purpose"] == "pin")
+        .and_then(|m| m["body"].as_str().map(str::to_owned))
+        .unwrap_or_default();
+    let pin = crate::issuer_server::pin_in(&text).unwrap_or_else(|| panic!("no PIN: {text}"));
+    assert!(text.is_ascii(), "in English: {text}");
+    browser.click("a[href='/activate']");
+    assert_eq!(browser.text("h1"), "Activate your account");
+    browser.fill("#id_number", &tenant.id_number);
+    browser.fill("#pin", &pin);
+    browser.fill("#password", PASSWORD);
+    browser.click("main button[type=submit]");
+    browser.wait_for_path("/activated");
+    browser.click("main a");
+    sign_in_and_apply_by_keyboard(&browser, &server, &tenant);
+    assert_eq!(words(&browser.text(".code-colour")), "Colour Green");
+    assert_eq!(html_lang(&browser), "en");
 }
 
 #[test]
@@ -837,6 +866,30 @@ fn a_resident_stays_signed_in_and_changes_language_phone_and_password_on_the_acc
     );
 }
 
+/// Registers `person` on the three pages in `lang`, without a proof;
+/// returns the reference on the confirmation page.
+fn register_on_pages(
+    browser: &Browser,
+    server: &IssuerServer,
+    person: &Person,
+    lang: &str,
+) -> String {
+    browser.goto(&format!("{}/register/identity?lang={lang}", server.base));
+    browser.fill("#id_number", &person.id_number);
+    browser.fill("#date_of_issue", &person.date_of_issue);
+    browser.fill("#name", &person.name);
+    browser.fill("#phone", &person.phone);
+    browser.click("main button[type=submit]");
+    browser.wait_for_path("/register/address");
+    browser.fill("#address", &person.address);
+    browser.click("main button[type=submit]");
+    browser.wait_for_path("/register/check");
+    browser.click("#send");
+    let reference = browser.text("#reference");
+    assert!(!reference.is_empty(), "no reference on the confirmation");
+    reference
+}
+
 #[test]
 fn an_hkid_holder_on_the_letter_route_registers_activates_with_the_letters_pin_and_gets_a_code_in_both_languages()
  {
@@ -849,19 +902,7 @@ fn an_hkid_holder_on_the_letter_route_registers_activates_with_the_letters_pin_a
         // Not a tenant, no proof: the application goes by letter.
         let person = Person::hkid();
         let browser = Browser::start(PHONE.0, PHONE.1);
-        browser.goto(&format!("{}/register/identity?lang={lang}", server.base));
-        browser.fill("#id_number", &person.id_number);
-        browser.fill("#date_of_issue", &person.date_of_issue);
-        browser.fill("#name", &person.name);
-        browser.fill("#phone", &person.phone);
-        browser.click("main button[type=submit]");
-        browser.wait_for_path("/register/address");
-        browser.fill("#address", &person.address);
-        browser.click("main button[type=submit]");
-        browser.wait_for_path("/register/check");
-        browser.click("#send");
-        let reference = browser.text("#reference");
-        assert!(!reference.is_empty());
+        let reference = register_on_pages(&browser, &server, &person, lang);
         assert!(
             server.sms_pin(&person.phone_e164).is_none(),
             "no SMS PIN: the address is not verified online"
