@@ -143,6 +143,16 @@ impl Browser {
         }
     }
 
+    /// The value of the cookie `name` of the current site, HttpOnly ones
+    /// included: to fetch what a link downloads, with the page's session.
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        let client = self.client();
+        self.runtime
+            .block_on(client.get_named_cookie(name))
+            .ok()
+            .map(|c| c.value().to_owned())
+    }
+
     /// Runs `script` (a function body) in the page; its return value.
     pub fn script(&self, script: &str) -> Value {
         self.run("script", self.client().execute(script, Vec::new()))

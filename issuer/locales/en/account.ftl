@@ -53,3 +53,20 @@ account-pin-wrong = The PIN is not correct or has expired
 account-pin-locked = The PIN was tried too many times. Ask for a new one
 account-password-wrong = The password is not correct
 account-password-weak = Choose a password of at least 10 characters that is harder to guess
+
+# What is held about you
+account-data-title = Your data
+account-data-lead = You can download everything we hold about you: your application with the details you gave, the visit records we still hold, your codes and why they had their colour, any health records about your document, and a record of what was done with your account. The download is recorded.
+account-data-download = Download your data (a JSON file)
+account-reads-title = Staff who looked at your details
+account-reads-none = No staff member has looked at your details.
+account-reads-when = When (Hong Kong time)
+account-reads-who = Who
+account-reads-what = What they looked at
+account-read-application_viewed = Your application
+account-read-proof_viewed = Your proof of address
+account-read-person_records_viewed = The health records about your document
+role-unknown = Staff
+account-export-title = Download your data
+account-export-lead = Enter your password again. Your browser then saves a file (JSON) with everything we hold about you. Keep it safe: it holds your identity document number and address.
+account-export-button = Download

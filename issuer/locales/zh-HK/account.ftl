@@ -53,3 +53,20 @@ account-pin-wrong = 密碼不正確或已過期
 account-pin-locked = 密碼嘗試次數過多。請申請新的密碼
 account-password-wrong = 密碼不正確
 account-password-weak = 請選擇一個最少 10 個字元而較難猜中的密碼
+
+# What is held about you
+account-data-title = 您的資料
+account-data-lead = 您可以下載我們持有關於您的所有資料：您的申請及所提供的資料、我們仍持有的到訪紀錄、您的健康碼及其顏色的原因、與您證件有關的健康紀錄，以及您帳戶的操作紀錄。下載會被記錄。
+account-data-download = 下載您的資料（JSON 檔案）
+account-reads-title = 曾查看您資料的職員
+account-reads-none = 沒有職員查看過您的資料。
+account-reads-when = 時間（香港時間）
+account-reads-who = 查看者
+account-reads-what = 查看的內容
+account-read-application_viewed = 您的申請
+account-read-proof_viewed = 您的住址證明
+account-read-person_records_viewed = 與您證件有關的健康紀錄
+role-unknown = 職員
+account-export-title = 下載您的資料
+account-export-lead = 請再次輸入您的密碼，瀏覽器隨即會儲存一個載有我們持有關於您所有資料的檔案（JSON）。請妥善保管：檔案載有您的身份證明文件號碼及住址。
+account-export-button = 下載

@@ -59,7 +59,11 @@ async fn committed_with_audit(
 }
 
 /// Whether `given` is the password of `account_id` (argon2, off the runtime).
-async fn password_matches(store: &Store, account_id: &str, given: &str) -> Result<bool, Error> {
+pub(crate) async fn password_matches(
+    store: &Store,
+    account_id: &str,
+    given: &str,
+) -> Result<bool, Error> {
     let account = store
         .account(store.pool(), account_id)
         .await?

@@ -7,6 +7,7 @@
 //! - [`activation`]: PINs and passwords.
 //! - [`sign_in`]: the password, then a one-time code by SMS.
 //! - [`account`]: what the holder changes: language, phone, password.
+//! - [`export`]: everything held about a resident, for them to download.
 //! - [`sms_texts`]: the SMS in each language.
 //! - [`visits`]: visit records from the check-in app.
 //! - [`housing`]: importing the public housing resident database.
@@ -17,6 +18,7 @@
 pub mod account;
 pub mod activation;
 pub mod buildings;
+pub mod export;
 pub mod housing;
 pub mod register;
 pub mod registration;

@@ -4,7 +4,13 @@
 
 use std::sync::Arc;
 
-use axum::{Json, extract::State, extract::rejection::JsonRejection, http::StatusCode};
+use axum::{
+    Json,
+    extract::State,
+    extract::rejection::JsonRejection,
+    http::{StatusCode, header},
+    response::{IntoResponse, Response},
+};
 use serde::Deserialize;
 
 use super::{
@@ -20,7 +26,7 @@ use crate::{
         application::{FieldError, FieldProblem},
         phone::Phone,
     },
-    residents::account,
+    residents::{account, export::HeldData},
 };
 
 /// The language of SMS and letters.
@@ -109,16 +115,16 @@ pub async fn change_password(
 ///
 /// # Errors
 /// [`AppError`]: the back-off, and whatever `change` refuses.
-pub async fn checked_password<'a, F, Fut>(
+pub async fn checked_password<'a, T, F, Fut>(
     state: &AppState,
     client: std::net::IpAddr,
     resident: &Resident,
     current: &'a str,
     change: F,
-) -> Result<(), AppError>
+) -> Result<T, AppError>
 where
     F: FnOnce(&'a str) -> Fut,
-    Fut: Future<Output = Result<(), Error>>,
+    Fut: Future<Output = Result<T, Error>>,
 {
     state.limiters.check(Limit::Pin, client)?;
     state.limiters.backoff.check(client, &resident.account_id)?;
@@ -212,4 +218,73 @@ pub async fn confirm_pin(state: &AppState, resident: &Resident, pin: &str) -> Re
         return Err(AppError::Domain(Error::BadCredentials));
     }
     Ok(account::confirm_phone(&state.store, &resident.account_id, pin, state.now()).await?)
+}
+
+/// The name the download is saved under.
+pub const EXPORT_FILE_NAME: &str = "healthcode-my-data.json";
+
+/// The password, asked again before everything held is handed over.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExportRequest {
+    /// The password, asked again.
+    #[schema(max_length = 128)]
+    pub password: String,
+}
+
+/// Download everything held about the signed-in resident (the personal
+/// fields opened). The password is asked again, as for a phone change, so
+/// that a session left open is not enough; the download is audited, and
+/// staff reads of the resident's data are among the audit entries listed.
+#[utoipa::path(
+    post, path = "/v1/account/export", tag = "residents", request_body = ExportRequest,
+    security(("session" = [])),
+    responses(super::JsonBodyRefusals,
+        (status = 200, body = HeldData, description = "A JSON file to save"),
+        (status = 401, description = "The password is wrong, or no session", body = super::ErrorBody),
+        (status = 429, description = "Too many wrong passwords", body = super::ErrorBody))
+)]
+pub async fn export(
+    State(state): State<Arc<AppState>>,
+    ClientIp(ip): ClientIp,
+    resident: Resident,
+    request: Result<Json<ExportRequest>, JsonRejection>,
+) -> Result<Response, AppError> {
+    let Json(request) = request?;
+    let held = held_data_checked(&state, ip, &resident, &request.password).await?;
+    Ok(held_download(&held))
+}
+
+/// What is held about `resident`, once `password` is theirs.
+///
+/// # Errors
+/// [`AppError`]: a wrong password, the back-off, the store.
+pub async fn held_data_checked(
+    state: &AppState,
+    ip: std::net::IpAddr,
+    resident: &Resident,
+    password: &str,
+) -> Result<HeldData, AppError> {
+    checked_password(state, ip, resident, password, |password| {
+        crate::residents::export::held_data(
+            &state.store,
+            &resident.account_id,
+            password,
+            state.now(),
+        )
+    })
+    .await
+}
+
+/// `held` as a JSON file to save, never kept in a cache.
+pub fn held_download(held: &HeldData) -> Response {
+    let disposition = format!("attachment; filename=\"{EXPORT_FILE_NAME}\"");
+    (
+        [
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        Json(held),
+    )
+        .into_response()
 }

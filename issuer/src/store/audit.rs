@@ -11,11 +11,28 @@ use serde::Serialize;
 use sha2::{Digest as _, Sha256};
 use time::OffsetDateTime;
 
-use super::{Store, Tx, from_db, to_db};
+use sqlx::{QueryBuilder, Sqlite};
+
+use super::{Store, Tx, from_db, push_list, to_db};
 use crate::{Error, model::Actor};
 
 /// The hash before the first entry.
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// An entry as selected: seq, at, actor, action, subject, detail, hash.
+type EntryRow = (i64, i64, String, String, String, String, String);
+
+fn entry((seq, at, actor, action, subject, detail, hash): EntryRow) -> Result<AuditEntry, Error> {
+    Ok(AuditEntry {
+        seq,
+        at: from_db(at)?,
+        actor,
+        action,
+        subject,
+        detail,
+        hash,
+    })
+}
 
 /// One audit entry.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -171,25 +188,32 @@ impl Store {
     /// # Errors
     /// [`Error::Db`].
     pub async fn audit_entries(&self, limit: i64) -> Result<Vec<AuditEntry>, Error> {
-        let rows: Vec<(i64, i64, String, String, String, String, String)> = sqlx::query_as(
+        let rows: Vec<EntryRow> = sqlx::query_as(
             "SELECT seq, at, actor, action, subject, detail, hash FROM audit_log ORDER BY seq DESC LIMIT $1",
         )
         .bind(limit)
         .fetch_all(self.pool())
         .await?;
-        rows.into_iter()
-            .map(|(seq, at, actor, action, subject, detail, hash)| {
-                Ok(AuditEntry {
-                    seq,
-                    at: from_db(at)?,
-                    actor,
-                    action,
-                    subject,
-                    detail,
-                    hash,
-                })
-            })
-            .collect()
+        rows.into_iter().map(entry).collect()
+    }
+
+    /// The entries about any of `subjects` (an account's id and its
+    /// document's blind index), oldest first, at most `limit`.
+    ///
+    /// # Errors
+    /// [`Error::Db`].
+    pub async fn audit_about(
+        &self,
+        subjects: &[String],
+        limit: i64,
+    ) -> Result<Vec<AuditEntry>, Error> {
+        let mut query = QueryBuilder::<Sqlite>::new(
+            "SELECT seq, at, actor, action, subject, detail, hash FROM audit_log WHERE subject IN ",
+        );
+        push_list(&mut query, subjects);
+        query.push(" ORDER BY seq LIMIT ").push_bind(limit);
+        let rows: Vec<EntryRow> = query.build_query_as().fetch_all(self.pool()).await?;
+        rows.into_iter().map(entry).collect()
     }
 
     /// Walks the whole chain; returns the number of entries.

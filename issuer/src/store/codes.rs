@@ -211,6 +211,27 @@ impl Store {
         account_id: &str,
         now: OffsetDateTime,
     ) -> Result<Option<StoredCode>, Error> {
+        let codes = self.codes_valid_at(account_id, now, 1).await?;
+        Ok(codes.into_iter().next())
+    }
+
+    /// Every code of `account_id` still held, newest first: what a
+    /// resident's export lists.
+    ///
+    /// # Errors
+    /// [`Error::Db`], [`Error::Corrupt`].
+    pub async fn codes_of(&self, account_id: &str) -> Result<Vec<StoredCode>, Error> {
+        self.codes_valid_at(account_id, OffsetDateTime::UNIX_EPOCH, i64::MAX)
+            .await
+    }
+
+    /// The newest `limit` codes of `account_id` valid at or after `from`.
+    async fn codes_valid_at(
+        &self,
+        account_id: &str,
+        from: OffsetDateTime,
+        limit: i64,
+    ) -> Result<Vec<StoredCode>, Error> {
         type Row = (
             String,
             String,
@@ -222,37 +243,39 @@ impl Store {
             Option<i64>,
             Option<i64>,
         );
-        let row: Option<Row> = sqlx::query_as(
+        let rows: Vec<Row> = sqlx::query_as(
             "SELECT c.token_id, c.colour, c.reasons, c.token, c.issued_at, c.valid_until, \
              r.reason, r.revoked_at, r.until_at FROM codes c \
              LEFT JOIN revocations r ON r.token_id = c.token_id \
              WHERE c.account_id = $1 AND c.valid_until >= $2 \
-             ORDER BY c.seq DESC LIMIT 1",
+             ORDER BY c.seq DESC LIMIT $3",
         )
         .bind(account_id)
-        .bind(to_db(now))
-        .fetch_optional(self.pool())
+        .bind(to_db(from))
+        .bind(limit)
+        .fetch_all(self.pool())
         .await?;
-        let Some((token_id, colour, reasons, token, issued_at, valid_until, reason, at, until)) =
-            row
-        else {
-            return Ok(None);
-        };
-        let revocation = match (reason, at, until) {
-            (Some(reason), Some(at), Some(until)) => {
-                Some(revocation((token_id.clone(), reason, at, until))?)
-            }
-            _ => None,
-        };
-        Ok(Some(StoredCode {
-            token_id: parse_token_id(&token_id)?,
-            colour: parse_colour(&colour)?,
-            reasons: parse_reasons(&reasons)?,
-            token,
-            issued_at: from_db(issued_at)?,
-            valid_until: from_db(valid_until)?,
-            revocation,
-        }))
+        rows.into_iter()
+            .map(
+                |(token_id, colour, reasons, token, issued_at, valid_until, reason, at, until)| {
+                    let revocation = match (reason, at, until) {
+                        (Some(reason), Some(at), Some(until)) => {
+                            Some(revocation((token_id.clone(), reason, at, until))?)
+                        }
+                        _ => None,
+                    };
+                    Ok(StoredCode {
+                        token_id: parse_token_id(&token_id)?,
+                        colour: parse_colour(&colour)?,
+                        reasons: parse_reasons(&reasons)?,
+                        token,
+                        issued_at: from_db(issued_at)?,
+                        valid_until: from_db(valid_until)?,
+                        revocation,
+                    })
+                },
+            )
+            .collect()
     }
 
     /// Records `revocations` (made by `by`) for delivery to Redis. A code

@@ -275,6 +275,18 @@ impl Store {
         Ok(())
     }
 
+    /// Each staff member's role by staff id, disabled ones included: the
+    /// audit log names staff by id.
+    ///
+    /// # Errors
+    /// [`Error::Db`].
+    pub async fn staff_roles(&self) -> Result<std::collections::HashMap<String, String>, Error> {
+        let rows: Vec<(String, String)> = sqlx::query_as("SELECT id, role FROM staff")
+            .fetch_all(self.pool())
+            .await?;
+        Ok(rows.into_iter().collect())
+    }
+
     /// Every staff member, enabled first, by name.
     ///
     /// # Errors

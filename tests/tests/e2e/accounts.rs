@@ -148,11 +148,7 @@ fn proof_goes_to_review_then_approval_sends_the_pin() {
     let clerk = server.staff("pat", "post_office");
     let person = Person::hkid();
     // A photo of a bill, sent under a PDF's name: the type comes from the content.
-    let mut proof = std::io::Cursor::new(Vec::new());
-    image::RgbImage::from_pixel(64, 48, image::Rgb([240, 240, 230]))
-        .write_to(&mut proof, image::ImageFormat::Png)
-        .unwrap_or_else(|e| panic!("{e}"));
-    let proof = proof.into_inner();
+    let proof = crate::issuer_server::png_proof();
     let (status, body) = server.register(&person.form(), Some(("bill.pdf", &proof)));
     assert_eq!(status, 202, "{body}");
     let reference = body["reference"].as_str().unwrap_or_default().to_owned();

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 
 use crate::{
     codes::{issuer_args, resident, start_issuer},
-    issuer_server::{IssuerServer, Person, RELAXED},
+    issuer_server::{IssuerServer, Person, RELAXED, png_proof},
     support::{KeySet, stderr},
     web_pages::{html_lang, keep_screen, sign_in_and_apply_by_keyboard, words},
 };
@@ -102,14 +102,6 @@ fn sign_in(browser: &Browser, server: &IssuerServer, name: &str, code: &str) {
     browser.fill("#password", STAFF_PASSWORD);
     browser.fill("#code", code);
     browser.click("button[type=submit]");
-}
-
-fn png_proof() -> Vec<u8> {
-    let mut proof = std::io::Cursor::new(Vec::new());
-    image::RgbImage::from_pixel(64, 48, image::Rgb([240, 240, 230]))
-        .write_to(&mut proof, image::ImageFormat::Png)
-        .unwrap_or_else(|e| panic!("{e}"));
-    proof.into_inner()
 }
 
 fn audit_actions(server: &IssuerServer, admin: &str) -> Vec<(String, String)> {

@@ -217,6 +217,15 @@ impl Drop for IssuerServer {
     }
 }
 
+/// A 64 x 48 PNG: a photo of a bill, as a proof of address.
+pub fn png_proof() -> Vec<u8> {
+    let mut proof = std::io::Cursor::new(Vec::new());
+    image::RgbImage::from_pixel(64, 48, image::Rgb([240, 240, 230]))
+        .write_to(&mut proof, image::ImageFormat::Png)
+        .unwrap_or_else(|e| panic!("{e}"));
+    proof.into_inner()
+}
+
 /// A number unique in this test run.
 pub fn unique() -> u64 {
     use std::sync::atomic::{AtomicU64, Ordering};

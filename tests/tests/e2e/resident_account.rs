@@ -7,7 +7,9 @@ use serde_json::{Value, json};
 
 use crate::{
     accounts::registered_tenant,
-    issuer_server::{IssuerServer, PASSWORD, Person, RELAXED, pin_in},
+    codes::{issuer_args, start_issuer},
+    issuer_server::{IssuerServer, PASSWORD, Person, RELAXED, pin_in, png_proof},
+    support::KeySet,
 };
 
 /// PUTs JSON as the holder of `session`.
@@ -298,4 +300,127 @@ fn a_resident_changes_language_phone_and_password_and_each_is_checked_and_audite
     ] {
         assert!(actions.contains(&action), "{action} not in {actions:?}");
     }
+}
+
+#[test]
+fn a_resident_downloads_everything_held_about_them_with_the_staff_who_looked_by_role() {
+    let keys = KeySet::new(false);
+    let server = start_issuer(&issuer_args(&keys, None, None));
+    let reviewer = server.staff("rita", "reviewer");
+    let authority = server.staff("hana", "health_authority");
+    let admin = server.staff("ada", "admin");
+    let person = Person::hkid();
+    let (status, body) = server.register(&person.form(), Some(("bill.png", &png_proof())));
+    assert_eq!(status, 202, "{body}");
+    let reference = body["reference"].as_str().unwrap_or_default().to_owned();
+    let application = format!("/v1/staff/applications/{reference}");
+    assert_eq!(server.get(&application, Some(&reviewer)).0, 200);
+    let approve = format!("{application}/approve");
+    assert_eq!(server.post(&approve, &json!({}), Some(&reviewer)).0, 204);
+    let pin = server
+        .sms_pin(&person.phone_e164)
+        .unwrap_or_else(|| panic!("approval sends the PIN"));
+    assert_eq!(person.activate(&server, &pin).0, 204);
+    let session = person.login(&server);
+    let password = json!({ "password": PASSWORD });
+    assert_eq!(server.post("/v1/account/export", &password, None).0, 401);
+
+    let now = time::OffsetDateTime::now_utc();
+    let check_in = crate::accounts::rfc3339(now - time::Duration::days(3));
+    let visits = json!({"records": [{"venue_id": "venue-export", "check_in": check_in}]});
+    assert_eq!(server.post("/v1/visits", &visits, Some(&session)).0, 200);
+    let yesterday = crate::accounts::rfc3339(now - time::Duration::days(1));
+    let status_record = json!({"records": [{"id_document": format!("HKID:{}", person.id_number),
+        "kind": "close_contact", "start": yesterday, "end": null}]});
+    let (code, body) = server.post("/v1/feeds/statuses", &status_record, Some(&authority));
+    assert_eq!(code, 200, "{body}");
+    let (code, issued) = server.post("/v1/codes", &json!({}), Some(&session));
+    assert_eq!(code, 201, "{}", issued["error"]);
+
+    // The password is asked again: a session alone is not enough.
+    let (status, body) = server.post(
+        "/v1/account/export",
+        &json!({ "password": "not the password at all" }),
+        Some(&session),
+    );
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (401, Some("bad_credentials")),
+        "{body}"
+    );
+    let answer = ureq::post(&server.url("/v1/account/export"))
+        .set("authorization", &format!("Bearer {session}"))
+        .send_json(password.clone())
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        answer.header("content-disposition"),
+        Some("attachment; filename=\"healthcode-my-data.json\"")
+    );
+    assert_eq!(answer.header("cache-control"), Some("no-store"));
+    let text = answer.into_string().unwrap_or_default();
+    let held: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
+    let account = &held["account"];
+    assert_eq!(account["reference"], reference.as_str());
+    assert_eq!(account["name"], person.name.as_str());
+    assert_eq!(account["address"], person.address.as_str());
+    assert_eq!(account["phone"], person.phone_e164.as_str());
+    assert_eq!(account["status"], "active");
+    assert_eq!(account["route"], "proof");
+    assert!(
+        account["id_document"]
+            .as_str()
+            .is_some_and(|d| d.contains(&person.id_number[1..7])),
+        "{account}"
+    );
+    assert_eq!(held["visits"][0]["venue_id"], "venue-export");
+    assert_eq!(held["statuses"][0]["kind"], "close_contact");
+    assert_eq!(held["codes"][0]["token_id"], issued["token_id"]);
+    assert_eq!(held["codes"][0]["colour"], "red", "{}", held["codes"]);
+    assert_eq!(held["codes"][0]["reasons"][0], "close_contact");
+
+    // The reviewer's reads are listed by role; no staff name or id is given.
+    let audit = held["audit"].as_array().cloned().unwrap_or_default();
+    let reads: Vec<(&str, &str)> = audit
+        .iter()
+        .filter(|e| e["by"] == "staff")
+        .map(|e| {
+            (
+                e["role"].as_str().unwrap_or_default(),
+                e["action"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert!(
+        reads.contains(&("reviewer", "application_viewed")),
+        "{reads:?}"
+    );
+    assert!(
+        reads.contains(&("reviewer", "application_approved")),
+        "{reads:?}"
+    );
+    // The download itself is recorded, and shows in the next one.
+    let (_, again) = server.post("/v1/account/export", &password, Some(&session));
+    let again = again["audit"].as_array().cloned().unwrap_or_default();
+    assert!(
+        again
+            .iter()
+            .any(|e| e["by"] == "you" && e["action"] == "data_exported"),
+        "{again:?}"
+    );
+    assert!(!text.contains("rita"), "no staff name: {text}");
+    let (_, staff_list) = server.get("/v1/staff/audit?limit=200", Some(&admin));
+    let entries = staff_list.as_array().cloned().unwrap_or_default();
+    let reviewer_actor = entries
+        .iter()
+        .find(|e| e["action"] == "application_viewed")
+        .and_then(|e| e["actor"].as_str())
+        .unwrap_or_else(|| panic!("the read is audited"))
+        .to_owned();
+    assert!(!text.contains(&reviewer_actor), "no staff id: {text}");
+    assert!(
+        entries
+            .iter()
+            .any(|e| e["action"] == "data_exported" && e["subject"] == reference.as_str()),
+        "the download is audited"
+    );
 }

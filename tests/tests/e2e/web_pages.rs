@@ -784,8 +784,58 @@ fn a_resident_stays_signed_in_and_changes_language_phone_and_password_on_the_acc
             .text("#account")
             .contains(&format!("尾數為 {ending} 的手機"))
     );
+    assert_eq!(browser.text("#reads-none"), "沒有職員查看過您的資料。");
     browser.assert_accessible("account, Chinese");
+
+    // A reviewer opens the application: the page lists it, by role.
+    let session = person.login(&server);
+    let (_, me) = server.get("/v1/me", Some(&session));
+    let reference = me["reference"].as_str().unwrap_or_default().to_owned();
+    let reviewer = server.staff("rita", "reviewer");
+    let application = format!("/v1/staff/applications/{reference}");
+    assert_eq!(server.get(&application, Some(&reviewer)).0, 200);
+    browser.goto(&format!("{}/account", server.base));
+    let reads = words(&browser.text("#staff-reads tbody"));
+    assert!(reads.ends_with("審核員 您的申請"), "{reads}");
+    assert!(!reads.contains("rita"), "staff are named by role: {reads}");
+    browser.assert_accessible("account with a staff read, Chinese");
     keep_screen(&browser, "account-zh-HK");
+
+    // Everything held, behind the password asked again.
+    browser.click("#export");
+    browser.wait_for_path("/account/export");
+    assert_eq!(browser.text("h1"), "下載您的資料");
+    browser.assert_accessible("download, Chinese");
+    browser.fill("#password", "not the password at all");
+    browser.click("main button[type=submit]");
+    assert_eq!(words(&browser.text("#password-error")), "錯誤： 密碼不正確");
+    browser.assert_accessible("download refused, Chinese");
+    // The right password makes the browser save a file and stay on the
+    // page, so the test sends the same form with the page's cookie and token.
+    let cookie = browser
+        .cookie("hc_session")
+        .unwrap_or_else(|| panic!("no session cookie"));
+    let csrf = browser
+        .attr("input[name=csrf]", "value")
+        .unwrap_or_default();
+    let answer = ureq::post(&format!("{}/account/export", server.base))
+        .set("cookie", &format!("hc_session={cookie}"))
+        .set("origin", &server.base)
+        .send_form(&[("csrf", csrf.as_str()), ("password", PASSWORD)])
+        .unwrap_or_else(|e| match e {
+            ureq::Error::Status(code, r) => {
+                panic!("{code}: {}", r.into_string().unwrap_or_default())
+            }
+            other => panic!("{other}"),
+        });
+    assert_eq!(
+        answer.header("content-disposition"),
+        Some("attachment; filename=\"healthcode-my-data.json\"")
+    );
+    let held: Value = answer.into_json().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(held["account"]["name"], person.name.as_str());
+    assert_eq!(held["account"]["reference"], reference.as_str());
+    browser.goto(&format!("{}/account", server.base));
 
     // Language, by keyboard: English for SMS and letters.
     browser.tab_to("a[href='/account/language']", 20);
@@ -842,6 +892,8 @@ fn a_resident_stays_signed_in_and_changes_language_phone_and_password_on_the_acc
         words(&browser.text(".notice")),
         "Your password has been changed. Other sessions have been signed out"
     );
+    let reads = words(&browser.text("#staff-reads tbody"));
+    assert!(reads.ends_with("Reviewer Your application"), "{reads}");
     browser.assert_accessible("account after changes, English");
 
     // The next sign-in code goes to the new phone, in English.

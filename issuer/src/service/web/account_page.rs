@@ -18,7 +18,10 @@ use axum::{
 };
 use serde::Deserialize;
 
+use healthcode_keys::hktime::format_hk;
+
 use super::{
+    code_page::minute,
     frame::{Errors, Frame},
     lang::Lang,
     pages::{CsrfForm, problem_page, session_form, signed_in},
@@ -27,10 +30,16 @@ use super::{
 use crate::{
     Error,
     model::{application::FieldError, phone::Phone},
-    residents::{account, sign_in::phone_ending},
+    residents::{
+        account,
+        export::{HeldAuditEntry, audit_trail},
+        sign_in::phone_ending,
+    },
     service::{
         AppError, AppState,
-        account_routes::{checked_password, confirm_pin, parse_language},
+        account_routes::{
+            checked_password, confirm_pin, held_data_checked, held_download, parse_language,
+        },
         auth::{ClientIp, RESIDENT_SESSION, Resident, csrf_token},
     },
 };
@@ -47,6 +56,26 @@ pub struct AccountPage {
     language_name: String,
     phone_ending: String,
     done_key: Option<&'static str>,
+    staff_reads: Vec<StaffRead>,
+}
+
+/// A staff member's read of the resident's data, as the page lists it.
+#[derive(Debug)]
+pub struct StaffRead {
+    at: String,
+    role: String,
+    what: String,
+}
+
+impl StaffRead {
+    fn of(lang: Lang, entry: &HeldAuditEntry) -> StaffRead {
+        let role = entry.role.as_deref().unwrap_or("unknown");
+        StaffRead {
+            at: minute(&format_hk(entry.at)),
+            role: lang.t(&format!("role-{role}")),
+            what: lang.t(&format!("account-read-{}", entry.action)),
+        }
+    }
 }
 
 /// Which change was just made, for the summary to say so.
@@ -93,6 +122,13 @@ async fn summary(
         .await?
         .ok_or(AppError::Unauthenticated)?;
     let details = store.details_of(store.pool(), &resident.account_id).await?;
+    let staff_reads = audit_trail(store, &account)
+        .await?
+        .iter()
+        .rev()
+        .filter(|entry| entry.is_staff_read())
+        .map(|entry| StaffRead::of(lang, entry))
+        .collect();
     let document = details
         .id_document
         .parse::<healthcode_keys::IdDocument>()
@@ -107,6 +143,7 @@ async fn summary(
         language_name: lang.t(&format!("language-name-{}", account.language.tag())),
         phone_ending: phone_ending(&details.phone),
         done_key,
+        staff_reads,
     })
 }
 
@@ -165,14 +202,17 @@ enum Change {
     Phone,
     PhonePin,
     Password,
+    /// Not a change: the download of everything held, behind the password.
+    Export,
 }
 
 impl Change {
-    const ALL: [Change; 4] = [
+    const ALL: [Change; 5] = [
         Change::Language,
         Change::Phone,
         Change::PhonePin,
         Change::Password,
+        Change::Export,
     ];
 
     /// The change whose form is at `path`.
@@ -186,6 +226,7 @@ impl Change {
             Change::Phone => "/account/phone",
             Change::PhonePin => "/account/phone/confirm",
             Change::Password => "/account/password",
+            Change::Export => "/account/export",
         }
     }
 
@@ -195,6 +236,7 @@ impl Change {
             Change::Phone => "account-phone",
             Change::PhonePin => "account-phone-pin",
             Change::Password => "account-password",
+            Change::Export => "account-export",
         }
     }
 
@@ -222,6 +264,12 @@ impl Change {
                 Field::input(lang, "current_password", "password", "current-password"),
                 Field::input(lang, "new_password", "password", "new-password"),
             ],
+            Change::Export => vec![Field::input(
+                lang,
+                "password",
+                "password",
+                "current-password",
+            )],
         }
     }
 
@@ -375,37 +423,36 @@ async fn change(
         Ok(checked) => checked,
         Err(page) => return *page,
     };
-    let outcome = apply(state, ip, &resident, &fields, change).await;
-    let next = match (change, &outcome) {
-        (Change::Phone, Ok(())) => "/account/phone/confirm",
-        (Change::Language, Ok(())) => "/account?done=language",
-        (Change::PhonePin, Ok(())) => "/account?done=phone",
-        (Change::Password, Ok(())) => "/account?done=password",
-        (_, Err(error)) => {
-            let Some(errors) = refusal(lang, change, error) else {
-                return problem_page(lang, error);
+    match apply(state, ip, &resident, &fields, change).await {
+        Ok(next) => next,
+        Err(error) => {
+            let Some(errors) = refusal(lang, change, &error) else {
+                return problem_page(lang, &error);
             };
             let current = Lang::from_tag(&fields.language).unwrap_or(lang);
-            return change.page(lang, &resident, state.now(), errors, current);
+            change.page(lang, &resident, state.now(), errors, current)
         }
-    };
-    Redirect::to(next).into_response()
+    }
 }
 
+/// The change made, and where the browser goes next (the download itself
+/// for the export).
 async fn apply(
     state: &AppState,
     ip: std::net::IpAddr,
     resident: &Resident,
     fields: &ChangeFields,
     change: Change,
-) -> Result<(), AppError> {
+) -> Result<Response, AppError> {
     let now = state.now();
     let store = &state.store;
     let id = &resident.account_id;
+    let to = |path: &str| Redirect::to(path).into_response();
     match change {
         Change::Language => {
             let language = parse_language(&fields.language)?;
-            Ok(account::set_language(store, id, language, now).await?)
+            account::set_language(store, id, language, now).await?;
+            Ok(to("/account?done=language"))
         }
         Change::Phone => {
             let phone = Phone::parse(&fields.phone)
@@ -413,9 +460,13 @@ async fn apply(
             checked_password(state, ip, resident, &fields.password, |password| {
                 account::request_phone_change(store, id, password, &phone, now)
             })
-            .await
+            .await?;
+            Ok(to("/account/phone/confirm"))
         }
-        Change::PhonePin => confirm_pin(state, resident, &fields.pin).await,
+        Change::PhonePin => {
+            confirm_pin(state, resident, &fields.pin).await?;
+            Ok(to("/account?done=phone"))
+        }
         Change::Password => {
             checked_password(state, ip, resident, &fields.current_password, |current| {
                 account::change_password(
@@ -427,7 +478,12 @@ async fn apply(
                     now,
                 )
             })
-            .await
+            .await?;
+            Ok(to("/account?done=password"))
+        }
+        Change::Export => {
+            let held = held_data_checked(state, ip, resident, &fields.password).await?;
+            Ok(held_download(&held))
         }
     }
 }

@@ -76,6 +76,10 @@ pub fn routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
                 "/account/password",
                 get(account_page::change_form).post(account_page::submit),
             )
+            .route(
+                "/account/export",
+                get(account_page::change_form).post(account_page::submit),
+            )
             .route("/signed-out", get(pages::signed_out))
             .route(
                 "/activate",
