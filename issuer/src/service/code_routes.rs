@@ -54,18 +54,30 @@ pub struct CodeAnswer {
     pub superseded: Vec<String>,
     /// The QR code as a PNG, base64.
     pub qr_png: String,
-    /// The QR code as SVG.
+    /// The QR code as SVG (empty only inside the service, for the web page).
     pub qr_svg: String,
 }
 
-/// The QR code of `token` as (PNG base64, SVG), rendered off the async workers.
-async fn qr_codes(token: String) -> Result<(String, String), AppError> {
+/// Which images of the QR code an answer carries: the API gives both, the
+/// web page shows only the PNG, so it does not pay for the SVG.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QrImages {
+    /// The PNG only; `qr_svg` is left empty.
+    Png,
+    /// The PNG and the SVG.
+    PngAndSvg,
+}
+
+/// The QR code of `token` as (PNG base64, SVG or empty), rendered off the
+/// async workers.
+async fn qr_codes(token: String, images: QrImages) -> Result<(String, String), AppError> {
     let rendered = tokio::task::spawn_blocking(move || -> Result<_, Error> {
         let png = qr::png(&token)?;
-        Ok((
-            base64::engine::general_purpose::STANDARD.encode(png),
-            qr::svg(&token)?,
-        ))
+        let svg = match images {
+            QrImages::Png => String::new(),
+            QrImages::PngAndSvg => qr::svg(&token)?,
+        };
+        Ok((base64::engine::general_purpose::STANDARD.encode(png), svg))
     })
     .await
     .map_err(|_| Error::TaskFailed)??;
@@ -87,7 +99,7 @@ pub async fn apply_for_code(
     State(state): State<Arc<AppState>>,
     resident: Resident,
 ) -> Result<(StatusCode, Json<CodeAnswer>), AppError> {
-    let answer = issue_for(&state, &resident.account_id).await?;
+    let answer = issue_for(&state, &resident.account_id, QrImages::PngAndSvg).await?;
     Ok((StatusCode::CREATED, Json(answer)))
 }
 
@@ -95,7 +107,11 @@ pub async fn apply_for_code(
 ///
 /// # Errors
 /// [`AppError`]: no key that can sign now, the daily limit, the store.
-pub async fn issue_for(state: &AppState, account_id: &str) -> Result<CodeAnswer, AppError> {
+pub async fn issue_for(
+    state: &AppState,
+    account_id: &str,
+    images: QrImages,
+) -> Result<CodeAnswer, AppError> {
     let signer = state.signer.as_ref().ok_or(AppError::IssuingUnavailable)?;
     let issued = match apply(&state.store, signer, account_id, state.now()).await {
         Err(Error::Keys(e @ healthcode_keys::Error::KeyNotValidAtIssue { .. })) => {
@@ -107,7 +123,7 @@ pub async fn issue_for(state: &AppState, account_id: &str) -> Result<CodeAnswer,
     state.wake.deliver.notify_one();
     let claims = issued.token.insecure_claims();
     let text = issued.token.to_text();
-    let (qr_png, qr_svg) = qr_codes(text.clone()).await?;
+    let (qr_png, qr_svg) = qr_codes(text.clone(), images).await?;
     Ok(CodeAnswer {
         token: text,
         token_id: claims.token_id.to_string(),
@@ -136,7 +152,7 @@ pub async fn todays_code(
     State(state): State<Arc<AppState>>,
     resident: Resident,
 ) -> Result<Json<CodeAnswer>, AppError> {
-    let code = todays_code_of(&state, &resident.account_id)
+    let code = todays_code_of(&state, &resident.account_id, QrImages::PngAndSvg)
         .await?
         .ok_or(Error::NotFound { what: "code today" })?;
     Ok(Json(code))
@@ -149,11 +165,12 @@ pub async fn todays_code(
 pub async fn todays_code_of(
     state: &AppState,
     account_id: &str,
+    images: QrImages,
 ) -> Result<Option<CodeAnswer>, AppError> {
     let Some(code) = state.store.latest_code(account_id, state.now()).await? else {
         return Ok(None);
     };
-    let (qr_png, qr_svg) = qr_codes(code.token.clone()).await?;
+    let (qr_png, qr_svg) = qr_codes(code.token.clone(), images).await?;
     Ok(Some(CodeAnswer {
         token_id: code.token_id.to_string(),
         colour: code.colour.as_str(),

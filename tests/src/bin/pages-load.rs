@@ -131,14 +131,18 @@ fn reviewer(base: &str, data: &str, applications: u32) -> anyhow::Result<String>
     let answer = agent.post(&format!("{base}/staff/set-up")).send_form(&[
         ("name", "load-reviewer"),
         ("token", token),
+        ("step", "finish"),
         ("password", "violet harbour tram quietly 1862"),
         ("code", &code),
     ])?;
-    let cookie = answer
+    let Some(cookie) = answer
         .header("set-cookie")
         .and_then(|c| c.split(';').next())
-        .context("no console cookie")?
-        .to_owned();
+        .map(str::to_owned)
+    else {
+        let status = answer.status();
+        anyhow::bail!("no console cookie: {status} {}", answer.into_string()?);
+    };
     for n in 0..applications {
         let number = hkid('Q', 500_000 + n);
         let fields = [

@@ -25,7 +25,7 @@ use crate::{
     service::{
         AppError, AppState,
         auth::{Resident, csrf_token},
-        code_routes::{CodeAnswer, issue_for, todays_code_of},
+        code_routes::{CodeAnswer, QrImages, issue_for, todays_code_of},
     },
 };
 
@@ -158,7 +158,7 @@ async fn render(
     status: StatusCode,
 ) -> Response {
     let found = async {
-        let code = todays_code_of(state, &resident.account_id).await?;
+        let code = todays_code_of(state, &resident.account_id, QrImages::Png).await?;
         let document = document_of(state, &resident.account_id).await?;
         Ok::<_, AppError>(code.map(|c| code_view(lang, c, &document)))
     };
@@ -201,7 +201,7 @@ pub async fn apply(
         Ok(resident) => resident,
         Err(page) => return *page,
     };
-    let refusal = match issue_for(&state, &resident.account_id).await {
+    let refusal = match issue_for(&state, &resident.account_id, QrImages::Png).await {
         Ok(_) => return Redirect::to("/code").into_response(),
         Err(AppError::Domain(Error::RateLimited { .. })) => "code-refused-limit",
         Err(AppError::IssuingUnavailable) => "code-refused-unavailable",
