@@ -70,3 +70,15 @@ role-unknown = Staff
 account-export-title = Download your data
 account-export-lead = Enter your password again. Your browser then saves a file (JSON) with everything we hold about you. Keep it safe: it holds your identity document number and address.
 account-export-button = Download
+
+# Closing the account
+account-close-title = Close your account
+account-close-summary = If you no longer need a Health Code, you can close your account. Your codes stop working at once and your details and visit records are deleted.
+account-close-link = Close your account
+account-close-lead = Enter your password to close your account. Any code you hold stops working at once, at every checkpoint. Your name, document, phone, address, visit records and proof of address are deleted; a record that the account existed and what was done with it stays, without your details. You can register again later. Download your data first if you want to keep it.
+account-close-button = Close my account
+account-closed-title = Your account is closed
+account-closed-body = Your codes no longer work and your details have been deleted. To use the Health Code again, register again.
+account-closed-start = Go to the start page
+status-closed = Closed at the holder's request
+account-status-closed = Closed

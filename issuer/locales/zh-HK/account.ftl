@@ -70,3 +70,15 @@ role-unknown = 職員
 account-export-title = 下載您的資料
 account-export-lead = 請再次輸入您的密碼，瀏覽器隨即會儲存一個載有我們持有關於您所有資料的檔案（JSON）。請妥善保管：檔案載有您的身份證明文件號碼及住址。
 account-export-button = 下載
+
+# 關閉帳戶
+account-close-title = 關閉您的帳戶
+account-close-summary = 如您不再需要健康碼，可以關閉帳戶。您的健康碼會即時失效，您的資料及到訪紀錄會被刪除。
+account-close-link = 關閉您的帳戶
+account-close-lead = 請輸入密碼以關閉帳戶。您持有的健康碼會即時在所有管制站失效。您的姓名、證件、手機號碼、住址、到訪紀錄及住址證明會被刪除；帳戶曾經存在及其操作紀錄會保留，但不含您的資料。您日後可再次登記。如需保留資料，請先下載。
+account-close-button = 關閉我的帳戶
+account-closed-title = 您的帳戶已關閉
+account-closed-body = 您的健康碼已失效，您的資料已被刪除。如需再次使用健康碼，請重新登記。
+account-closed-start = 前往首頁
+status-closed = 已應持有人要求關閉
+account-status-closed = 已關閉

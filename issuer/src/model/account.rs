@@ -38,6 +38,8 @@ healthcode_keys::named_enum! {
         Refused = "refused",
         /// Another application for the same document was activated.
         Superseded = "superseded",
+        /// Closed at the holder's request: personal fields erased, history kept.
+        Closed = "closed",
     }
 }
 
@@ -64,7 +66,10 @@ impl AccountStatus {
             | AccountStatus::Letter
             | AccountStatus::PostOffice
             | AccountStatus::PinSent => true,
-            AccountStatus::Active | AccountStatus::Refused | AccountStatus::Superseded => false,
+            AccountStatus::Active
+            | AccountStatus::Refused
+            | AccountStatus::Superseded
+            | AccountStatus::Closed => false,
         }
     }
 }

@@ -220,3 +220,55 @@ pub async fn confirm_phone(
     )
     .await
 }
+
+/// What closing an account did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Closed {
+    /// Live codes revoked (reason `holder_request`), to reach every checkpoint.
+    pub codes_revoked: usize,
+    /// Rows of personal data deleted (visits, proof, PINs, sessions, ...).
+    pub rows_deleted: u64,
+}
+
+/// Closes `account_id` once `password` is its password: its live codes are
+/// revoked, its personal fields erased and its personal data deleted, in
+/// one transaction with the audit entry. The document may register again.
+///
+/// # Errors
+/// [`Error::BadCredentials`] for a wrong password; [`Error::Db`].
+pub async fn close(
+    store: &Store,
+    account_id: &str,
+    password: &str,
+    now: OffsetDateTime,
+) -> Result<Closed, Error> {
+    use healthcode_keys::revocation::RevocationReason;
+    if !password_matches(store, account_id, password).await? {
+        return Err(Error::BadCredentials);
+    }
+    let actor = Actor::Resident(account_id.to_owned());
+    let mut tx = store.write().await?;
+    let revocations: Vec<_> = store
+        .live_codes(&mut tx, account_id, now)
+        .await?
+        .iter()
+        .map(|code| crate::store::codes::revocation_of(code, RevocationReason::HolderRequest, now))
+        .collect();
+    store
+        .record_revocations(&mut tx, &revocations, &actor)
+        .await?;
+    let rows_deleted = store.close_account(&mut tx, account_id, now).await?;
+    let closed = Closed {
+        codes_revoked: revocations.len(),
+        rows_deleted,
+    };
+    let detail = serde_json::json!({
+        "codes_revoked": closed.codes_revoked,
+        "rows_deleted": closed.rows_deleted,
+    });
+    store
+        .audit(&mut tx, now, &actor, "account_closed", account_id, &detail)
+        .await?;
+    tx.commit().await?;
+    Ok(closed)
+}

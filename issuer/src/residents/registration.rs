@@ -222,7 +222,10 @@ pub async fn register(
                 notify_holder(store, &mut tx, &active.id, now).await?;
             }
         }
-        AccountStatus::Review | AccountStatus::Active | AccountStatus::Superseded => {}
+        AccountStatus::Review
+        | AccountStatus::Active
+        | AccountStatus::Superseded
+        | AccountStatus::Closed => {}
     }
     if let (true, Some(phone)) = (plan.notify_tenant, tenancy.and_then(|t| t.phone)) {
         notify_tenant(store, &mut tx, &id, &phone, now).await?;

@@ -288,3 +288,54 @@ pub fn held_download(held: &HeldData) -> Response {
     )
         .into_response()
 }
+
+/// The password, asked again before the account is closed.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CloseRequest {
+    /// The password, asked again.
+    #[schema(max_length = 128)]
+    pub password: String,
+}
+
+/// Close the account: every live code is revoked (reason `holder_request`,
+/// delivered to the checkpoints), the personal details are erased, the
+/// visits, proof and sessions deleted. The document may register again.
+#[utoipa::path(
+    post, path = "/v1/account/close", tag = "residents", request_body = CloseRequest,
+    security(("session" = [])),
+    responses(super::JsonBodyRefusals, (status = 204, description = "Closed"),
+        (status = 401, description = "The password is wrong, or no session", body = super::ErrorBody),
+        (status = 429, description = "Too many wrong passwords", body = super::ErrorBody))
+)]
+pub async fn close(
+    State(state): State<Arc<AppState>>,
+    ClientIp(ip): ClientIp,
+    resident: Resident,
+    request: Result<Json<CloseRequest>, JsonRejection>,
+) -> Result<StatusCode, AppError> {
+    let Json(request) = request?;
+    close_checked(&state, ip, &resident, &request.password).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Closes `resident`'s account once `password` is theirs, and wakes the
+/// delivery of its revocations.
+///
+/// # Errors
+/// [`AppError`]: a wrong password, the back-off, the store.
+pub async fn close_checked(
+    state: &AppState,
+    ip: std::net::IpAddr,
+    resident: &Resident,
+    password: &str,
+) -> Result<(), AppError> {
+    let closed = checked_password(state, ip, resident, password, |password| {
+        account::close(&state.store, &resident.account_id, password, state.now())
+    })
+    .await?;
+    if closed.codes_revoked > 0 {
+        state.wake.deliver.notify_one();
+    }
+    Ok(())
+}

@@ -89,6 +89,7 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/v1/account/phone", post(a::request_phone_change))
         .route("/v1/account/phone/confirm", post(a::confirm_phone))
         .route("/v1/account/export", post(a::export))
+        .route("/v1/account/close", post(a::close))
         .route("/v1/logout", post(r::logout))
         .route("/v1/me", get(r::me))
         .route("/v1/codes", post(c::apply_for_code))

@@ -20,7 +20,7 @@ use super::{account_routes, code_routes, feed_routes, resident_routes, staff_rou
         resident_routes::logout, resident_routes::me,
         account_routes::set_language, account_routes::change_password,
         account_routes::request_phone_change, account_routes::confirm_phone,
-        account_routes::export,
+        account_routes::export, account_routes::close,
         resident_routes::upload_visits, resident_routes::list_visits,
         staff_routes::review_queue, staff_routes::application, staff_routes::proof,
         staff_routes::approve, staff_routes::reject, staff_routes::post_office_confirm,

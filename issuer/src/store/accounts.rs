@@ -301,6 +301,55 @@ impl Store {
         Ok(())
     }
 
+    /// Closes account `id` at its holder's request: the personal fields are
+    /// sealed again as empty text, the password and phone change dropped;
+    /// its visits, proof, PINs, sign-in codes, sessions and unexported
+    /// letters are deleted. Codes, revocations and the audit log stay (they
+    /// hold no personal data). Returns the rows deleted.
+    ///
+    /// # Errors
+    /// [`Error::Db`].
+    pub async fn close_account(
+        &self,
+        tx: &mut Tx,
+        id: &str,
+        now: OffsetDateTime,
+    ) -> Result<u64, Error> {
+        let key = self.key();
+        let empty = |field: &str| key.seal(field, id, b"");
+        sqlx::query(
+            "UPDATE accounts SET status = $1, updated_at = $2, name_enc = $3, \
+             id_document_enc = $4, date_of_issue_enc = $5, phone_enc = $6, address_enc = $7, \
+             password_hash = NULL, new_phone_enc = NULL, building_id = NULL WHERE id = $8",
+        )
+        .bind(AccountStatus::Closed.as_str())
+        .bind(to_db(now))
+        .bind(empty("accounts.name"))
+        .bind(empty("accounts.id_document"))
+        .bind(empty("accounts.date_of_issue"))
+        .bind(empty("accounts.phone"))
+        .bind(empty("accounts.address"))
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+        let mut deleted = 0;
+        for sql in [
+            "DELETE FROM visits WHERE account_id = $1",
+            "DELETE FROM proofs WHERE account_id = $1",
+            "DELETE FROM pins WHERE account_id = $1",
+            "DELETE FROM sign_in_codes WHERE account_id = $1",
+            "DELETE FROM sessions WHERE account_id = $1",
+            "DELETE FROM letters WHERE account_id = $1 AND exported_at IS NULL",
+        ] {
+            deleted += sqlx::query(sql)
+                .bind(id)
+                .execute(&mut **tx)
+                .await?
+                .rows_affected();
+        }
+        Ok(deleted)
+    }
+
     /// Activates `account` with its password hash and supersedes every other
     /// pending application for the same document.
     ///

@@ -7,9 +7,10 @@ use serde_json::{Value, json};
 
 use crate::{
     accounts::registered_tenant,
-    codes::{issuer_args, start_issuer},
+    codes::{apply, issuer_args, resident, start_issuer},
     issuer_server::{IssuerServer, PASSWORD, Person, RELAXED, pin_in, png_proof},
     support::KeySet,
+    verifier_service::{Verifier, wait_connected},
 };
 
 /// PUTs JSON as the holder of `session`.
@@ -423,4 +424,76 @@ fn a_resident_downloads_everything_held_about_them_with_the_staff_who_looked_by_
             .any(|e| e["action"] == "data_exported" && e["subject"] == reference.as_str()),
         "the download is audited"
     );
+}
+
+#[test]
+fn a_resident_closes_their_account_and_their_code_stops_at_the_checkpoint() {
+    let redis =
+        healthcode_tests::redis_server::RedisServer::start().unwrap_or_else(|e| panic!("{e:#}"));
+    let keys = KeySet::new(false);
+    let server = start_issuer(&issuer_args(&keys, None, Some(&redis.url())));
+    let verifier = Verifier::start(&keys, &["--redis", &redis.url()]);
+    wait_connected(&verifier, true);
+    let (person, session) = resident(&server, &[("venue-closing-cafe", 5)]);
+    let code = apply(&server, &session);
+    let token = code["token"].as_str().unwrap_or_default().to_owned();
+    assert_eq!(verifier.verify(&token).1["revocation"], "not_revoked");
+    let admin = server.staff("ada", "admin");
+    let (_, me) = server.get("/v1/me", Some(&session));
+    let reference = me["reference"].as_str().unwrap_or_default().to_owned();
+
+    // No session, or a wrong password: nothing happens.
+    let close = |password: &str, session: Option<&str>| {
+        server.post(
+            "/v1/account/close",
+            &json!({ "password": password }),
+            session,
+        )
+    };
+    assert_eq!(close(PASSWORD, None).0, 401);
+    let (status, body) = close("not the password at all", Some(&session));
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (401, Some("bad_credentials"))
+    );
+    assert_eq!(server.get("/v1/me", Some(&session)).0, 200);
+
+    assert_eq!(close(PASSWORD, Some(&session)).0, 204);
+    // The code stops at the checkpoint, through Redis, within seconds.
+    let took = verifier.time_until_revoked(&token, std::time::Duration::from_secs(2));
+    eprintln!("account closed to revoked at the checkpoint: {took:?}");
+    let (_, checked) = verifier.verify(&token);
+    assert_eq!(checked["valid"], false, "{checked}");
+    // The session is gone, the password opens nothing.
+    assert_eq!(server.get("/v1/me", Some(&session)).0, 401);
+    assert_eq!(challenge(&server, &person, PASSWORD).0, 401);
+    // The details are erased: a reviewer's view shows nothing of the person.
+    let reviewer = server.staff("rita", "reviewer");
+    let (status, view) = server.get(
+        &format!("/v1/staff/applications/{reference}"),
+        Some(&reviewer),
+    );
+    assert_eq!(status, 200, "{view}");
+    assert_eq!(view["status"], "closed", "{view}");
+    assert!(!view.to_string().contains(&person.name), "{view}");
+    assert!(!view.to_string().contains(&person.address), "{view}");
+    let (_, audit) = server.get("/v1/staff/audit?limit=100", Some(&admin));
+    let closed = audit
+        .as_array()
+        .and_then(|a| a.iter().find(|e| e["action"] == "account_closed").cloned())
+        .unwrap_or_else(|| panic!("the closing is audited"));
+    assert_eq!(closed["subject"], reference.as_str());
+    let detail: Value =
+        serde_json::from_str(closed["detail"].as_str().unwrap_or("{}")).unwrap_or(Value::Null);
+    assert_eq!(detail["codes_revoked"], 1, "{detail}");
+    assert!(
+        detail["rows_deleted"].as_u64().is_some_and(|n| n >= 2),
+        "{detail}"
+    );
+    let output = server.cli(&["audit", "verify"]);
+    assert!(output.status.success(), "the chain still verifies");
+
+    // The document may register again.
+    let (status, body) = server.register(&person.form(), None);
+    assert_eq!(status, 202, "{body}");
 }

@@ -916,6 +916,30 @@ fn a_resident_stays_signed_in_and_changes_language_phone_and_password_on_the_acc
         text.starts_with("Hong Kong Health Code: your sign-in code"),
         "{text}"
     );
+
+    // Closing the account, in English: the password again, then the end.
+    browser.goto(&format!("{}/account", server.base));
+    browser.click("#close");
+    browser.wait_for_path("/account/close");
+    assert_eq!(browser.text("h1"), "Close your account");
+    browser.assert_accessible("close the account, English");
+    browser.fill("#password", PASSWORD);
+    browser.click("main button[type=submit]");
+    assert_eq!(
+        words(&browser.text("#password-error")),
+        "Error: The password is not correct"
+    );
+    browser.assert_accessible("close refused, English");
+    browser.fill("#password", "violet tram harbour lantern");
+    browser.click("main button[type=submit]");
+    browser.wait_for_path("/account/closed");
+    assert_eq!(browser.text("h1"), "Your account is closed");
+    browser.assert_accessible("account closed, English");
+    browser.click(".language-switch");
+    assert_eq!(browser.text("h1"), "您的帳戶已關閉");
+    browser.assert_accessible("account closed, Chinese");
+    browser.goto(&format!("{}/account", server.base));
+    browser.wait_for_path("/sign-in");
 }
 
 /// Registers `person` on the three pages in `lang`, without a proof;

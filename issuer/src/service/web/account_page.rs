@@ -24,7 +24,7 @@ use super::{
     code_page::minute,
     frame::{Errors, Frame},
     lang::Lang,
-    pages::{CsrfForm, problem_page, session_form, signed_in},
+    pages::{CsrfForm, MessagePage, problem_page, session_form, signed_in},
     register_page::problem_text,
 };
 use crate::{
@@ -38,7 +38,8 @@ use crate::{
     service::{
         AppError, AppState,
         account_routes::{
-            checked_password, confirm_pin, held_data_checked, held_download, parse_language,
+            checked_password, close_checked, confirm_pin, held_data_checked, held_download,
+            parse_language,
         },
         auth::{ClientIp, RESIDENT_SESSION, Resident, csrf_token},
     },
@@ -204,15 +205,18 @@ enum Change {
     Password,
     /// Not a change: the download of everything held, behind the password.
     Export,
+    /// The end: the account closed, behind the password.
+    Close,
 }
 
 impl Change {
-    const ALL: [Change; 5] = [
+    const ALL: [Change; 6] = [
         Change::Language,
         Change::Phone,
         Change::PhonePin,
         Change::Password,
         Change::Export,
+        Change::Close,
     ];
 
     /// The change whose form is at `path`.
@@ -227,6 +231,7 @@ impl Change {
             Change::PhonePin => "/account/phone/confirm",
             Change::Password => "/account/password",
             Change::Export => "/account/export",
+            Change::Close => "/account/close",
         }
     }
 
@@ -237,6 +242,7 @@ impl Change {
             Change::PhonePin => "account-phone-pin",
             Change::Password => "account-password",
             Change::Export => "account-export",
+            Change::Close => "account-close",
         }
     }
 
@@ -264,7 +270,7 @@ impl Change {
                 Field::input(lang, "current_password", "password", "current-password"),
                 Field::input(lang, "new_password", "password", "new-password"),
             ],
-            Change::Export => vec![Field::input(
+            Change::Export | Change::Close => vec![Field::input(
                 lang,
                 "password",
                 "password",
@@ -485,7 +491,26 @@ async fn apply(
             let held = held_data_checked(state, ip, resident, &fields.password).await?;
             Ok(held_download(&held))
         }
+        Change::Close => {
+            close_checked(state, ip, resident, &fields.password).await?;
+            let mut response = to("/account/closed");
+            RESIDENT_SESSION.clear(&mut response, state.secure_cookies);
+            Ok(response)
+        }
     }
+}
+
+/// `GET /account/closed`: what closing did, and how to come back.
+pub async fn closed(lang: Lang) -> MessagePage {
+    MessagePage::with_link(
+        lang,
+        (
+            "/account/closed",
+            "account-closed-title",
+            "account-closed-body",
+        ),
+        ("/", "account-closed-start"),
+    )
 }
 
 /// `POST` of a change form: the change through the API's workflow.

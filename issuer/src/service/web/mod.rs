@@ -80,6 +80,11 @@ pub fn routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
                 "/account/export",
                 get(account_page::change_form).post(account_page::submit),
             )
+            .route(
+                "/account/close",
+                get(account_page::change_form).post(account_page::submit),
+            )
+            .route("/account/closed", get(account_page::closed))
             .route("/signed-out", get(pages::signed_out))
             .route(
                 "/activate",
