@@ -292,12 +292,17 @@ impl Store {
         status: AccountStatus,
         now: OffsetDateTime,
     ) -> Result<(), Error> {
-        sqlx::query("UPDATE accounts SET status = $1, updated_at = $2 WHERE id = $3")
-            .bind(status.as_str())
-            .bind(to_db(now))
-            .bind(id)
-            .execute(&mut **tx)
-            .await?;
+        // Leaving review is the reviewer's decision: it starts the proof's
+        // appeal window (the right-hand side reads the old status).
+        sqlx::query(
+            "UPDATE accounts SET status = $1, updated_at = $2, decided_at = CASE \
+             WHEN status = 'review' AND $1 <> 'review' THEN $2 ELSE decided_at END WHERE id = $3",
+        )
+        .bind(status.as_str())
+        .bind(to_db(now))
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
         Ok(())
     }
 

@@ -19,6 +19,13 @@ pub const SMS_KEPT: Duration = Duration::days(2);
 /// rule looks back 7 days.
 pub const LETTER_KEPT: Duration = Duration::days(30);
 
+/// How long an address proof is kept after the reviewer's decision (or,
+/// for one never reviewed, after its upload): the time to contest it.
+pub const PROOF_KEPT: Duration = Duration::days(30);
+/// How long a code and its revocation are kept after the code expired: an
+/// incident at the boundary can be checked against what was issued.
+pub const CODE_KEPT: Duration = Duration::days(90);
+
 /// Rows past their time, by kind.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct PurgeCounts {
@@ -32,12 +39,25 @@ pub struct PurgeCounts {
     pub sessions: i64,
     /// Expired sign-in challenges (the SMS code's keyed hash).
     pub sign_in_codes: i64,
+    /// Address proofs 30 days after the decision.
+    pub proofs: i64,
+    /// Codes 90 days after they expired.
+    pub codes: i64,
+    /// Revocations 90 days after their code expired.
+    pub revocations: i64,
 }
 
 impl PurgeCounts {
     /// Rows in all.
     pub fn total(&self) -> i64 {
-        self.visits + self.sms + self.letters + self.sessions + self.sign_in_codes
+        self.visits
+            + self.sms
+            + self.letters
+            + self.sessions
+            + self.sign_in_codes
+            + self.proofs
+            + self.codes
+            + self.revocations
     }
 }
 
@@ -75,6 +95,23 @@ const SIGN_IN_CODES: Rule = Rule {
     kept: Duration::ZERO,
 };
 
+const PROOFS: Rule = Rule {
+    table: "proofs",
+    past: "created_at <= $1 AND account_id IN (SELECT id FROM accounts \
+           WHERE status <> 'review' AND COALESCE(decided_at, 0) <= $1)",
+    kept: PROOF_KEPT,
+};
+const CODES: Rule = Rule {
+    table: "codes",
+    past: "valid_until <= $1",
+    kept: CODE_KEPT,
+};
+const REVOCATIONS: Rule = Rule {
+    table: "revocations",
+    past: "until_at <= $1",
+    kept: CODE_KEPT,
+};
+
 /// Rows deleted per write transaction: a purge of millions of visits must
 /// not hold the single writer (and every application behind it) for seconds.
 pub const PURGE_BATCH: i64 = 10_000;
@@ -101,6 +138,9 @@ impl Store {
             letters: run(&LETTERS).await?,
             sessions: run(&SESSIONS).await?,
             sign_in_codes: run(&SIGN_IN_CODES).await?,
+            proofs: run(&PROOFS).await?,
+            codes: run(&CODES).await?,
+            revocations: run(&REVOCATIONS).await?,
         };
         if dry_run {
             return Ok(counts);
@@ -269,6 +309,85 @@ mod tests {
         assert_eq!(at(code_ends).await?.sign_in_codes, 1);
         assert_eq!(at(ends - Duration::SECOND).await?.sessions, 0);
         assert_eq!(at(ends).await?.sessions, 1);
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn a_proof_is_kept_while_in_review_and_30_days_after_the_decision() -> Result<(), Error> {
+        let (_dir, store) = Store::open_temporary().await?;
+        let resident = active_resident(&store, "HKID:A123456(3)", "bldg-a", NOW).await?;
+        sqlx::query("UPDATE accounts SET status = 'review' WHERE id = $1")
+            .bind(&resident.id)
+            .execute(store.pool())
+            .await?;
+        sqlx::query(
+            "INSERT INTO proofs (account_id, media_type, size, content_enc, created_at) \
+             VALUES ($1, 'image/png', 4, x'00010203', $2)",
+        )
+        .bind(&resident.id)
+        .bind(to_db(NOW))
+        .execute(store.pool())
+        .await?;
+        let at = |instant| store.purge(instant, true, &Actor::System);
+        let long_after = NOW + PROOF_KEPT + Duration::days(100);
+        assert_eq!(at(long_after).await?.proofs, 0, "still in review");
+        let decided = NOW + Duration::days(40);
+        let mut tx = store.write().await?;
+        store
+            .set_status(
+                &mut tx,
+                &resident.id,
+                crate::model::AccountStatus::PinSent,
+                decided,
+            )
+            .await?;
+        tx.commit().await?;
+        assert_eq!(at(decided + PROOF_KEPT - Duration::SECOND).await?.proofs, 0);
+        assert_eq!(at(decided + PROOF_KEPT).await?.proofs, 1);
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn a_code_and_its_revocation_are_kept_90_days_after_it_expired() -> Result<(), Error> {
+        use healthcode_keys::{
+            Colour, KeyId, TokenId,
+            revocation::{Revocation, RevocationReason},
+        };
+        let (_dir, store) = Store::open_temporary().await?;
+        let resident = active_resident(&store, "HKID:A123456(3)", "bldg-a", NOW).await?;
+        let valid_until = NOW + Duration::hours(6);
+        let token_id = TokenId::from_bytes([7; TokenId::LEN]);
+        let mut tx = store.write().await?;
+        store
+            .insert_code(
+                &mut tx,
+                &crate::store::codes::NewCode {
+                    token_id,
+                    account_id: &resident.id,
+                    kid: KeyId::from_bytes([1; KeyId::LEN]),
+                    colour: Colour::Green,
+                    reasons: &std::collections::BTreeSet::new(),
+                    token: "HC2:a-test-token",
+                    issued_at: NOW,
+                    valid_until,
+                },
+            )
+            .await?;
+        let revocation = Revocation {
+            token_id,
+            reason: RevocationReason::Superseded,
+            revoked_at: NOW,
+            until: valid_until,
+        };
+        store
+            .record_revocations(&mut tx, &[revocation], &Actor::System)
+            .await?;
+        tx.commit().await?;
+        let at = |instant| store.purge(instant, true, &Actor::System);
+        let before = at(valid_until + CODE_KEPT - Duration::SECOND).await?;
+        assert_eq!((before.codes, before.revocations), (0, 0));
+        let past = at(valid_until + CODE_KEPT).await?;
+        assert_eq!((past.codes, past.revocations), (1, 1));
         Ok(())
     }
 
