@@ -9,6 +9,7 @@
 //! - [`account`]: what the holder changes: language, phone, password.
 //! - [`export`]: everything held about a resident, for them to download.
 //! - [`sms_texts`]: the SMS in each language.
+//! - [`letter_texts`]: the confirmation letter, in both languages.
 //! - [`visits`]: visit records from the check-in app.
 //! - [`housing`]: importing the public housing resident database.
 //! - [`register`]: importing the register of identity cards.
@@ -20,6 +21,7 @@ pub mod activation;
 pub mod buildings;
 pub mod export;
 pub mod housing;
+pub mod letter_texts;
 pub mod register;
 pub mod registration;
 pub mod sign_in;

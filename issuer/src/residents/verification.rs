@@ -7,11 +7,15 @@ use healthcode_keys::{IdDocument, files, hktime};
 use serde::Deserialize;
 use time::OffsetDateTime;
 
-use super::{LETTER_PIN_LIFETIME, send_sms_pin};
+use super::{
+    LETTER_PIN_LIFETIME,
+    letter_texts::{self, Letter, LetterKind},
+    send_sms_pin,
+};
 use crate::secrets;
 use crate::{
     Error,
-    model::{AccountStatus, Actor, StaffMember},
+    model::{AccountStatus, Actor, Lang, StaffMember},
     store::{
         Store, Tx,
         accounts::Account,
@@ -202,7 +206,14 @@ pub async fn export_letters(
             )
             .await?;
         let path = out_dir.join(format!("letter-{:04}-{}.txt", written.len() + 1, letter.id));
-        let text = render_letter(&letter, &details.name, &details.address, &pin, now);
+        let language = store.language_of(&mut *tx, &letter.account_id).await?;
+        let text = render_letter(
+            &letter,
+            language,
+            (&details.name, &details.address),
+            &pin,
+            now,
+        );
         files::write_secret(&path, text.as_bytes())?;
         tx.commit().await?;
         written.push(path);
@@ -212,29 +223,27 @@ pub async fn export_letters(
 
 fn render_letter(
     letter: &PendingLetter,
-    name: &str,
-    address: &str,
+    lang: Lang,
+    (name, address): (&str, &str),
     pin: &str,
     now: OffsetDateTime,
 ) -> String {
     let expires = hktime::format_hk(now + LETTER_PIN_LIFETIME);
-    let instructions = if letter.kind == "post_office" {
-        "Please bring this letter and the identity document you applied with to a\n\
-         designated post office. After staff there confirm your identity, your\n\
-         activation PIN will be sent to you by SMS. The PIN below is for the\n\
-         post office staff: it does not activate your account on its own."
-    } else {
-        "Enter the PIN below with your identity document number on the\n\
-         activation page of www.healthcode.gov.hk to activate your account."
+    // 2026-12-08T18:05:00+08:00 as 2026-12-08 18:05.
+    let expires = expires.get(..16).unwrap_or(&expires).replacen('T', " ", 1);
+    let kind = match letter.kind.as_str() {
+        "post_office" => LetterKind::PostOffice,
+        _ => LetterKind::Activation,
     };
-    format!(
-        "{name}\n{address}\n\n\
-         HONG KONG HEALTH CODE: CONFIRMATION LETTER\n\n\
-         Application reference: {reference}\n\n\
-         {instructions}\n\n\
-         PIN: {pin}\n\
-         Valid until: {expires} (Hong Kong time)\n\n\
-         Never share this PIN. Enquiries: 3142 2330.\n",
-        reference = letter.account_id,
+    letter_texts::letter(
+        lang,
+        &Letter {
+            name,
+            address,
+            reference: &letter.account_id,
+            pin,
+            expires: &expires,
+            kind,
+        },
     )
 }

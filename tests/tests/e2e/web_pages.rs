@@ -992,6 +992,17 @@ fn an_hkid_holder_on_the_letter_route_registers_activates_with_the_letters_pin_a
             letter.contains(&person.name) && letter.contains(&reference),
             "{letter}"
         );
+        // Bilingual, the language chosen at registration first.
+        let [en, zh] = [
+            "HONG KONG HEALTH CODE: CONFIRMATION LETTER",
+            "香港健康碼：確認信",
+        ]
+        .map(|title| {
+            letter
+                .find(title)
+                .unwrap_or_else(|| panic!("{title}: {letter}"))
+        });
+        assert_eq!(en < zh, lang == "en", "{letter}");
         let pin = letter
             .lines()
             .find_map(|l| l.strip_prefix("PIN: "))
