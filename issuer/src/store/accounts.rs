@@ -306,11 +306,7 @@ impl Store {
         Ok(())
     }
 
-    /// Closes account `id` at its holder's request: the personal fields are
-    /// sealed again as empty text, the password and phone change dropped;
-    /// its visits, proof, PINs, sign-in codes, sessions and unexported
-    /// letters are deleted. Codes, revocations and the audit log stay (they
-    /// hold no personal data). Returns the rows deleted.
+    /// Closes account `id` at its holder's request: see [`Store::erase_account`].
     ///
     /// # Errors
     /// [`Error::Db`].
@@ -320,14 +316,35 @@ impl Store {
         id: &str,
         now: OffsetDateTime,
     ) -> Result<u64, Error> {
+        self.erase_account(tx, id, Some(AccountStatus::Closed), now)
+            .await
+    }
+
+    /// Erases account `id` (and sets its status to `status`, if given): the
+    /// personal fields are sealed again as empty text, the password and
+    /// phone change dropped; its visits, proof, PINs, sign-in codes,
+    /// sessions and unexported letters are deleted. Codes, revocations and
+    /// the audit log stay (they hold no personal data). Returns the rows
+    /// deleted.
+    ///
+    /// # Errors
+    /// [`Error::Db`].
+    pub async fn erase_account(
+        &self,
+        tx: &mut Tx,
+        id: &str,
+        status: Option<AccountStatus>,
+        now: OffsetDateTime,
+    ) -> Result<u64, Error> {
         let key = self.key();
         let empty = |field: &str| key.seal(field, id, b"");
         sqlx::query(
-            "UPDATE accounts SET status = $1, updated_at = $2, name_enc = $3, \
-             id_document_enc = $4, date_of_issue_enc = $5, phone_enc = $6, address_enc = $7, \
-             password_hash = NULL, new_phone_enc = NULL, building_id = NULL WHERE id = $8",
+            "UPDATE accounts SET status = COALESCE($1, status), updated_at = $2, erased_at = $2, \
+             name_enc = $3, id_document_enc = $4, date_of_issue_enc = $5, phone_enc = $6, \
+             address_enc = $7, password_hash = NULL, new_phone_enc = NULL, building_id = NULL \
+             WHERE id = $8",
         )
-        .bind(AccountStatus::Closed.as_str())
+        .bind(status.map(AccountStatus::as_str))
         .bind(to_db(now))
         .bind(empty("accounts.name"))
         .bind(empty("accounts.id_document"))

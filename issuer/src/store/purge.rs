@@ -26,6 +26,10 @@ pub const PROOF_KEPT: Duration = Duration::days(30);
 /// incident at the boundary can be checked against what was issued.
 pub const CODE_KEPT: Duration = Duration::days(90);
 
+/// How long a refused or superseded application keeps its personal fields
+/// after it was refused or superseded: the time to contest it.
+pub const UNDECIDED_KEPT: Duration = Duration::days(90);
+
 /// Rows past their time, by kind.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct PurgeCounts {
@@ -45,6 +49,8 @@ pub struct PurgeCounts {
     pub codes: i64,
     /// Revocations 90 days after their code expired.
     pub revocations: i64,
+    /// Refused or superseded applications erased 90 days after that.
+    pub applications_erased: i64,
 }
 
 impl PurgeCounts {
@@ -58,6 +64,7 @@ impl PurgeCounts {
             + self.proofs
             + self.codes
             + self.revocations
+            + self.applications_erased
     }
 }
 
@@ -141,6 +148,7 @@ impl Store {
             proofs: run(&PROOFS).await?,
             codes: run(&CODES).await?,
             revocations: run(&REVOCATIONS).await?,
+            applications_erased: self.erase_old_applications(now, dry_run).await?,
         };
         if dry_run {
             return Ok(counts);
@@ -156,6 +164,43 @@ impl Store {
             .execute(&self.writer)
             .await?;
         Ok(counts)
+    }
+
+    /// Counts the refused or superseded applications past their time at
+    /// `now` or, unless `dry_run`, erases them a batch per transaction (the
+    /// row stays, its personal fields sealed again as empty text).
+    async fn erase_old_applications(
+        &self,
+        now: OffsetDateTime,
+        dry_run: bool,
+    ) -> Result<i64, Error> {
+        const PAST: &str = "status IN ('refused', 'superseded') AND erased_at IS NULL \
+                            AND updated_at <= $1";
+        let cut_off = to_db(now - UNDECIDED_KEPT);
+        if dry_run {
+            let sql = format!("SELECT COUNT(*) FROM accounts WHERE {PAST}");
+            return Ok(sqlx::query_scalar(&sql)
+                .bind(cut_off)
+                .fetch_one(self.pool())
+                .await?);
+        }
+        let sql = format!("SELECT id FROM accounts WHERE {PAST} LIMIT {PURGE_BATCH}");
+        let mut erased = 0;
+        loop {
+            let mut tx = self.write().await?;
+            let ids: Vec<String> = sqlx::query_scalar(&sql)
+                .bind(cut_off)
+                .fetch_all(&mut *tx)
+                .await?;
+            for id in &ids {
+                self.erase_account(&mut tx, id, None, now).await?;
+            }
+            tx.commit().await?;
+            erased += ids.len() as i64;
+            if (ids.len() as i64) < PURGE_BATCH {
+                return Ok(erased);
+            }
+        }
     }
 
     /// Counts the rows `rule` finds past their time at `now` or, unless
@@ -344,6 +389,57 @@ mod tests {
         tx.commit().await?;
         assert_eq!(at(decided + PROOF_KEPT - Duration::SECOND).await?.proofs, 0);
         assert_eq!(at(decided + PROOF_KEPT).await?.proofs, 1);
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn a_refused_application_is_erased_90_days_after_and_its_row_stays() -> Result<(), Error>
+    {
+        let (_dir, store) = Store::open_temporary().await?;
+        let resident = active_resident(&store, "HKID:A123456(3)", "bldg-a", NOW).await?;
+        let refused_at = NOW + Duration::days(1);
+        let mut tx = store.write().await?;
+        store
+            .set_status(
+                &mut tx,
+                &resident.id,
+                crate::model::AccountStatus::Refused,
+                refused_at,
+            )
+            .await?;
+        tx.commit().await?;
+        let name = store.details_of(store.pool(), &resident.id).await?.name;
+        assert!(!name.is_empty());
+        let at = |instant| store.purge(instant, true, &Actor::System);
+        let ends = refused_at + UNDECIDED_KEPT;
+        assert_eq!(at(ends - Duration::SECOND).await?.applications_erased, 0);
+        assert_eq!(at(ends).await?.applications_erased, 1);
+        let done = store.purge(ends, false, &Actor::System).await?;
+        assert_eq!(done.applications_erased, 1);
+        let details = store.details_of(store.pool(), &resident.id).await?;
+        assert_eq!(
+            (
+                details.name.as_str(),
+                details.address.as_str(),
+                details.phone.as_str()
+            ),
+            ("", "", ""),
+            "the fields are sealed again as empty text"
+        );
+        let account = store.account(store.pool(), &resident.id).await?;
+        assert_eq!(
+            account.map(|a| a.status),
+            Some(crate::model::AccountStatus::Refused),
+            "the row and its status stay"
+        );
+        assert_eq!(
+            store
+                .purge(ends, false, &Actor::System)
+                .await?
+                .applications_erased,
+            0,
+            "erased once"
+        );
         Ok(())
     }
 
