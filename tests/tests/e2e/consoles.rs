@@ -120,6 +120,27 @@ fn audit_actions(server: &IssuerServer, admin: &str) -> Vec<(String, String)> {
         .unwrap_or_default()
 }
 
+/// A passport holder registered (the post-office route) and the PIN of the
+/// letter `issuer letters export` wrote for them: (person, reference, PIN).
+fn passport_holder_with_letter(server: &IssuerServer) -> (Person, String, String) {
+    let person = Person {
+        id_type: "PASSPORT-GBR".into(),
+        id_number: format!("5{:08}", crate::issuer_server::unique()),
+        ..Person::hkid()
+    };
+    let (status, body) = server.register(&person.form(), None);
+    assert_eq!(status, 202, "{body}");
+    let reference = body["reference"].as_str().unwrap_or_default().to_owned();
+    let letters = server.export_letters();
+    let letter = std::fs::read_to_string(&letters[0]).unwrap_or_default();
+    let pin = letter
+        .lines()
+        .find_map(|l| l.strip_prefix("PIN: "))
+        .and_then(healthcode_tests::accounts::pin_in)
+        .unwrap_or_else(|| panic!("no PIN in {letter}"));
+    (person, reference, pin)
+}
+
 #[test]
 fn a_reviewer_sets_up_sign_in_in_chinese_and_approves_proofs_in_both_languages() {
     let server = IssuerServer::start(RELAXED);
@@ -309,21 +330,7 @@ fn an_administrator_adds_and_disables_staff_and_a_clerk_confirms_passport_holder
     admin.assert_accessible("staff refused, English");
 
     // A passport holder registers; the letter's PIN goes with them to the post office.
-    let person = Person {
-        id_type: "PASSPORT-GBR".into(),
-        id_number: format!("5{:08}", crate::issuer_server::unique()),
-        ..Person::hkid()
-    };
-    let (status, body) = server.register(&person.form(), None);
-    assert_eq!(status, 202, "{body}");
-    let reference = body["reference"].as_str().unwrap_or_default().to_owned();
-    let letters = server.export_letters();
-    let letter = std::fs::read_to_string(&letters[0]).unwrap_or_default();
-    let letter_pin = letter
-        .lines()
-        .find_map(|l| l.strip_prefix("PIN: "))
-        .and_then(healthcode_tests::accounts::pin_in)
-        .unwrap_or_else(|| panic!("no PIN in {letter}"));
+    let (person, reference, letter_pin) = passport_holder_with_letter(&server);
     let wrong_pin = if letter_pin == "000000" {
         "111111"
     } else {
@@ -371,21 +378,7 @@ fn an_administrator_adds_and_disables_staff_and_a_clerk_confirms_passport_holder
     assert_eq!(person.activate(&server, &pin).0, 204);
 
     // The clerk's work in English, for the next passport holder.
-    let next_person = Person {
-        id_type: "PASSPORT-GBR".into(),
-        id_number: format!("5{:08}", crate::issuer_server::unique()),
-        ..Person::hkid()
-    };
-    let (status, body) = server.register(&next_person.form(), None);
-    assert_eq!(status, 202, "{body}");
-    let next_reference = body["reference"].as_str().unwrap_or_default().to_owned();
-    let letters = server.export_letters();
-    let letter = std::fs::read_to_string(&letters[0]).unwrap_or_default();
-    let next_pin = letter
-        .lines()
-        .find_map(|l| l.strip_prefix("PIN: "))
-        .and_then(healthcode_tests::accounts::pin_in)
-        .unwrap_or_else(|| panic!("no PIN in {letter}"));
+    let (next_person, next_reference, next_pin) = passport_holder_with_letter(&server);
     clerk.goto(&format!("{}/staff/post-office?lang=en", server.base));
     assert_eq!(clerk.text("h1"), "Confirm identity at the post office");
     clerk.assert_accessible("post office, English");

@@ -55,21 +55,24 @@ impl Lang {
 
     /// The message `key` with its `{ $name }` arguments.
     pub fn t_with(self, key: &str, args: &[(&str, &str)]) -> String {
-        let args: HashMap<Cow<'static, str>, FluentValue<'_>> = args
-            .iter()
-            .map(|(name, value)| (Cow::Owned((*name).to_owned()), FluentValue::from(*value)))
-            .collect();
-        LOCALES
-            .try_lookup_with_args(self.identifier(), key, &args)
-            .unwrap_or_else(|| key.to_owned())
+        self.t_args(key, args)
     }
 
     /// The message `key` with counts as its arguments: numbers, so that a
     /// message can choose its plural form (`[one]`, `*[other]`).
     pub fn t_counts(self, key: &str, counts: &[(&str, usize)]) -> String {
-        let args: HashMap<Cow<'static, str>, FluentValue<'_>> = counts
+        self.t_args(key, counts)
+    }
+
+    /// The message `key` with `args`, each as Fluent takes it (text, or a
+    /// number that can choose a plural form).
+    fn t_args<'v, V>(self, key: &str, args: &[(&str, V)]) -> String
+    where
+        V: Into<FluentValue<'v>> + Copy,
+    {
+        let args: HashMap<Cow<'static, str>, FluentValue<'v>> = args
             .iter()
-            .map(|(name, n)| (Cow::Owned((*name).to_owned()), FluentValue::from(*n)))
+            .map(|(name, value)| (Cow::Owned((*name).to_owned()), (*value).into()))
             .collect();
         LOCALES
             .try_lookup_with_args(self.identifier(), key, &args)
