@@ -156,7 +156,7 @@ feeds-result = { $received ->
     [one] 1 row
    *[other] { $received } rows
 } read: { $stored } stored, { $unchanged } unchanged, { $refused } refused.
-feeds-refused-title = Rows refused (the reasons are given in English, as in the API)
+feeds-refused-title = Rows refused
 feeds-row = Row
 feeds-why = Why
 feeds-file-unreadable = The upload cannot be read. Choose the file again
@@ -214,3 +214,18 @@ records-run-due = Due (Hong Kong time)
 records-run-done = Done
 records-run-examined = Codes checked
 records-run-revoked = Codes revoked
+
+# Why a feed row was refused (the English page shows the API's own words)
+feeds-line = line { $line }
+feed-problem-missing = { $field }: missing
+feed-problem-wrong_type = { $field }: the wrong type of value
+feed-problem-no_offset = { $field }: a time without an offset (write Z or +08:00)
+feed-problem-bad_time = { $field }: not an RFC 3339 time
+feed-problem-unknown_value = { $field }: a value that is not accepted
+feed-problem-end_before_start = { $field }: before the start
+feed-problem-bad_document = { $field }: not a valid identity document
+feed-problem-bad_place = { $field }: not a valid place id
+feed-problem-disagrees = disagrees with an earlier row of the same record
+feed-problem-nothing_to_withdraw = there is no such record to withdraw
+feed-problem-not_a_row = not a row of the header's columns
+feed-problem-not_utf8 = { $field }: not UTF-8 text

@@ -147,7 +147,7 @@ feeds-field-file = 檔案
 feeds-field-file-hint = CSV 或 JSON，最大 4 MB。
 feeds-upload = 上載
 feeds-result = 已讀取 { $received } 列：已儲存 { $stored } 列、無變更 { $unchanged } 列、已拒絕 { $refused } 列。
-feeds-refused-title = 被拒絕的列（原因以英文列出，與應用程式介面相同）
+feeds-refused-title = 被拒絕的列
 feeds-row = 列
 feeds-why = 原因
 feeds-file-unreadable = 無法讀取上載的檔案。請重新選擇檔案
@@ -205,3 +205,18 @@ records-run-due = 預定時間（香港時間）
 records-run-done = 完成時間
 records-run-examined = 已檢查的健康碼
 records-run-revoked = 已撤銷的健康碼
+
+# 健康紀錄列被拒絕的原因
+feeds-line = 第 { $line } 行
+feed-problem-missing = { $field }：必須填寫
+feed-problem-wrong_type = { $field }：值的類型不正確
+feed-problem-no_offset = { $field }：時間未註明時區（請寫 Z 或 +08:00）
+feed-problem-bad_time = { $field }：不是 RFC 3339 格式的時間
+feed-problem-unknown_value = { $field }：不接受此值
+feed-problem-end_before_start = { $field }：早於開始時間
+feed-problem-bad_document = { $field }：不是有效的身份證明文件
+feed-problem-bad_place = { $field }：不是有效的地點編號
+feed-problem-disagrees = 與同一紀錄較早的一列不符
+feed-problem-nothing_to_withdraw = 沒有此紀錄可撤回
+feed-problem-not_a_row = 不符合標題列的欄位
+feed-problem-not_utf8 = { $field }：不是 UTF-8 文字

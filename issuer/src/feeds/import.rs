@@ -57,6 +57,12 @@ pub struct RefusedRow {
     pub at: String,
     /// Why.
     pub reason: String,
+    /// Why, as a stable code (for pages that say it in the reader's language).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<&'static str>,
+    /// The field the problem is in, where it is in one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
 }
 
 /// What an import did.
@@ -190,9 +196,15 @@ pub async fn import_reader(
                 }),
                 Err(problem) => {
                     summary.received += 1;
+                    let (code, field) = match &problem {
+                        FeedRowProblem::NotARow(_) => ("not_a_row", None),
+                        FeedRowProblem::NotUtf8 { column } => ("not_utf8", Some(column.clone())),
+                    };
                     summary.refused.push(RefusedRow {
                         at,
                         reason: problem.to_string(),
+                        code: Some(code),
+                        field,
                     });
                 }
             }
@@ -229,6 +241,8 @@ async fn submit_chunk(
         .extend(done.refused.into_iter().map(|r| RefusedRow {
             at: chunk[r.index].at.clone(),
             reason: r.reason,
+            code: r.code,
+            field: r.field,
         }));
     Ok(())
 }

@@ -68,6 +68,33 @@ pub enum FeedProblem {
     NothingToWithdraw,
 }
 
+impl FeedProblem {
+    /// A stable code for the problem, for pages that say it in the reader's
+    /// language.
+    pub fn code(&self) -> &'static str {
+        match self {
+            FeedProblem::Fact(e) => e.problem.code(),
+            FeedProblem::Document { .. } => "bad_document",
+            FeedProblem::Place { .. } => "bad_place",
+            FeedProblem::Disagrees { .. } => "disagrees",
+            FeedProblem::NothingToWithdraw => "nothing_to_withdraw",
+        }
+    }
+
+    /// The field the problem is in, if it is in one.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            FeedProblem::Fact(e) => Some(&e.field),
+            FeedProblem::Document { field, .. } | FeedProblem::Place { field, .. } => Some(field),
+            FeedProblem::Disagrees { .. } | FeedProblem::NothingToWithdraw => None,
+        }
+    }
+
+    fn refusal(&self, index: usize) -> RefusedRecord {
+        RefusedRecord::coded(index, self.code(), self).in_field(self.field())
+    }
+}
+
 /// Checks one record of `kind` found at `path` (`records[3]`, or empty for a
 /// file's row, whose line the caller names).
 ///
@@ -172,7 +199,7 @@ pub async fn submit(
         let record = match check_feed_record(store, kind, value, path) {
             Ok(record) => record,
             Err(problem) => {
-                refused.push(RefusedRecord::new(index, problem));
+                refused.push(problem.refusal(index));
                 continue;
             }
         };
@@ -180,12 +207,12 @@ pub async fn submit(
         // disagreement is refused rather than resolved by position.
         match seen.get(&record.key()) {
             Some(&at) if checked[at].1 == record => unchanged += 1,
-            Some(&at) => refused.push(RefusedRecord::new(
-                index,
+            Some(&at) => refused.push(
                 FeedProblem::Disagrees {
                     earlier: checked[at].0,
-                },
-            )),
+                }
+                .refusal(index),
+            ),
             None => {
                 seen.insert(record.key(), checked.len());
                 checked.push((index, record));
@@ -207,7 +234,7 @@ pub async fn submit(
             Outcome::Stored => stored += 1,
             Outcome::Unchanged => unchanged += 1,
             Outcome::NothingToWithdraw => {
-                refused.push(RefusedRecord::new(*index, FeedProblem::NothingToWithdraw))
+                refused.push(FeedProblem::NothingToWithdraw.refusal(*index))
             }
         }
     }

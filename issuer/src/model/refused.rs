@@ -13,6 +13,9 @@ pub struct RefusedRecord {
     /// language), where the kind of record has codes.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<&'static str>,
+    /// The field the problem is in, where it is in one (e.g. `start`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
 }
 
 impl RefusedRecord {
@@ -22,6 +25,7 @@ impl RefusedRecord {
             index,
             reason: problem.to_string(),
             code: None,
+            field: None,
         }
     }
 
@@ -30,6 +34,15 @@ impl RefusedRecord {
         RefusedRecord {
             code: Some(code),
             ..RefusedRecord::new(index, problem)
+        }
+    }
+
+    /// The same refusal, naming the field it is in.
+    #[must_use]
+    pub fn in_field(self, field: Option<&str>) -> Self {
+        RefusedRecord {
+            field: field.map(str::to_owned),
+            ..self
         }
     }
 }

@@ -44,6 +44,21 @@ pub enum FactProblem {
     EndBeforeStart,
 }
 
+impl FactProblem {
+    /// A stable code for the problem, for pages that say it in the reader's
+    /// language.
+    pub fn code(&self) -> &'static str {
+        match self {
+            FactProblem::Missing => "missing",
+            FactProblem::WrongType { .. } => "wrong_type",
+            FactProblem::NoOffset { .. } => "no_offset",
+            FactProblem::BadTime { .. } => "bad_time",
+            FactProblem::UnknownValue { .. } => "unknown_value",
+            FactProblem::EndBeforeStart => "end_before_start",
+        }
+    }
+}
+
 impl fmt::Display for FactProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

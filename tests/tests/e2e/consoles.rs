@@ -507,7 +507,11 @@ fn the_health_authority_uploads_designations_and_the_residents_next_code_is_ambe
         authority.text("#feeds-result"),
         "已讀取 2 列：已儲存 1 列、無變更 0 列、已拒絕 1 列。"
     );
-    assert!(authority.text("#feeds-refused").contains("line 3"));
+    // The refused row in Chinese: its line and why.
+    assert_eq!(
+        words(&authority.text("#feeds-refused tbody")),
+        "第 3 行 place：值的類型不正確"
+    );
     assert_eq!(
         authority.script("return document.getElementById('kind').value;"),
         Value::from("designations"),
@@ -604,6 +608,11 @@ fn the_health_authority_uploads_designations_and_the_residents_next_code_is_ambe
     assert_eq!(
         authority.text("#feeds-result"),
         "2 rows read: 1 stored, 0 unchanged, 1 refused."
+    );
+    assert_eq!(
+        words(&authority.text("#feeds-refused tbody")),
+        "line 3 place: must be a string",
+        "the API's own words"
     );
     authority.assert_accessible("feeds uploaded, English");
     keep_screen(&authority, "feeds-en");

@@ -46,7 +46,44 @@ const KINDS: [FeedKind; 3] = [
 #[derive(Debug)]
 pub struct UploadResult {
     said: String,
-    refused: Vec<RefusedRow>,
+    refused: Vec<RowSaid>,
+}
+
+/// A refused row as the page says it.
+#[derive(Debug)]
+pub struct RowSaid {
+    /// `line 3`, 第 3 行, or `records[3]`.
+    at: String,
+    /// Why, in the page's language where the problem has a code.
+    why: String,
+    /// The language of `why` when it is not the page's (the API's English).
+    why_lang: Option<&'static str>,
+}
+
+impl RowSaid {
+    fn of(lang: Lang, row: RefusedRow) -> RowSaid {
+        let line = row.at.strip_prefix("line ").map(str::to_owned);
+        match (lang, row.code) {
+            (Lang::ZhHk, Some(code)) => RowSaid {
+                at: line.map_or(row.at, |n| lang.t_with("feeds-line", &[("line", &n)])),
+                why: lang.t_with(
+                    &format!("feed-problem-{code}"),
+                    &[("field", row.field.as_deref().unwrap_or_default())],
+                ),
+                why_lang: None,
+            },
+            (Lang::ZhHk, None) => RowSaid {
+                at: row.at,
+                why: row.reason,
+                why_lang: Some("en"),
+            },
+            (Lang::En, _) => RowSaid {
+                at: row.at,
+                why: row.reason,
+                why_lang: None,
+            },
+        }
+    }
 }
 
 /// The feeds page.
@@ -240,6 +277,63 @@ fn result_of(lang: Lang, summary: ImportSummary) -> UploadResult {
                 ("refused", summary.refused.len()),
             ],
         ),
-        refused: summary.refused,
+        refused: summary
+            .refused
+            .into_iter()
+            .map(|row| RowSaid::of(lang, row))
+            .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_refusal_code_is_said_in_chinese_with_its_field_and_line() {
+        let codes = [
+            "missing",
+            "wrong_type",
+            "no_offset",
+            "bad_time",
+            "unknown_value",
+            "end_before_start",
+            "bad_document",
+            "bad_place",
+            "disagrees",
+            "nothing_to_withdraw",
+            "not_a_row",
+            "not_utf8",
+        ];
+        for code in codes {
+            let row = RefusedRow {
+                at: "line 7".to_owned(),
+                reason: "the API's words".to_owned(),
+                code: Some(code),
+                field: Some("start".to_owned()),
+            };
+            let said = RowSaid::of(Lang::ZhHk, row.clone());
+            assert_eq!(said.at, "第 7 行");
+            assert!(!said.why.contains("feed-problem"), "{code} has no message");
+            assert!(said.why_lang.is_none());
+            let english = RowSaid::of(Lang::En, row);
+            assert_eq!(
+                (english.at.as_str(), english.why.as_str()),
+                ("line 7", "the API's words")
+            );
+        }
+        let said = RowSaid::of(
+            Lang::ZhHk,
+            RefusedRow {
+                at: "records[2]".to_owned(),
+                reason: "uncoded".to_owned(),
+                code: None,
+                field: None,
+            },
+        );
+        assert_eq!(
+            (said.at.as_str(), said.why.as_str(), said.why_lang),
+            ("records[2]", "uncoded", Some("en"))
+        );
     }
 }
