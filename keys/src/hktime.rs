@@ -103,6 +103,12 @@ pub fn format_hk(at: OffsetDateTime) -> String {
     format_at(at.to_offset(HK_OFFSET))
 }
 
+/// A time written by [`format_hk`] to the minute, as people read it:
+/// `2026-11-30T18:05:00+08:00` as `2026-11-30 18:05`.
+pub fn minute(hk: &str) -> String {
+    hk.get(..16).unwrap_or(hk).replacen('T', " ", 1)
+}
+
 fn format_at(at: OffsetDateTime) -> String {
     // Formatting a whole-second time with a 4-digit year cannot fail.
     whole_seconds(at)

@@ -228,9 +228,7 @@ fn render_letter(
     pin: &str,
     now: OffsetDateTime,
 ) -> String {
-    let expires = hktime::format_hk(now + LETTER_PIN_LIFETIME);
-    // 2026-12-08T18:05:00+08:00 as 2026-12-08 18:05.
-    let expires = expires.get(..16).unwrap_or(&expires).replacen('T', " ", 1);
+    let expires = hktime::minute(&hktime::format_hk(now + LETTER_PIN_LIFETIME));
     let kind = match letter.kind.as_str() {
         "post_office" => LetterKind::PostOffice,
         _ => LetterKind::Activation,

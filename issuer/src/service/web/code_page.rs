@@ -67,10 +67,8 @@ pub struct CodePage {
     csrf: String,
 }
 
-/// `2026-11-30T18:05:00+08:00` as `2026-11-30 18:05`.
-pub fn minute(hk: &str) -> String {
-    hk.get(..16).unwrap_or(hk).replacen('T', " ", 1)
-}
+/// `2026-11-30T18:05:00+08:00` as `2026-11-30 18:05`, for every page.
+pub use healthcode_keys::hktime::minute;
 
 fn fact_text(lang: Lang, fact: &FactView) -> String {
     match fact {
