@@ -97,6 +97,15 @@ pub enum Error {
         /// Where it must stand.
         expected: crate::model::AccountStatus,
     },
+    /// An appeal that was already decided: a decision is final.
+    #[error("the appeal is {state}; only an open appeal can be decided")]
+    AppealDecided {
+        /// Where it stands.
+        state: crate::model::AppealState,
+    },
+    /// An appeal, or a decision on one, refused at a field.
+    #[error("{0}")]
+    Appeal(crate::model::AppealProblem),
     /// The document shown is not the one applied with.
     #[error("the identity document does not match the application")]
     DocumentMismatch,

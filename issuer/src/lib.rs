@@ -13,6 +13,7 @@
 //! - [`issue`], [`qr`]: from a colour and an ID document to a signed token and its QR code.
 //! - [`secrets`], [`totp`]: PINs and password hashes; authenticator apps'
 //!   one-time codes (RFC 6238).
+//! - [`sms_texts`]: the SMS a resident receives, in each language.
 //! - [`privacy`]: the data key, field encryption and blind indexes.
 //! - [`rules`]: the colour rules, a pure function (bottom).
 //! - [`Error`]: this crate's one error type.
@@ -28,6 +29,7 @@ pub mod residents;
 pub mod rules;
 pub mod secrets;
 pub mod service;
+pub mod sms_texts;
 pub mod staff_access;
 pub mod store;
 pub mod totp;

@@ -17,6 +17,7 @@ const RANKS: &[(&str, u8)] = &[
     ("qr", 3),
     ("secrets", 3),
     ("totp", 3),
+    ("sms_texts", 3),
     ("store", 4),
     ("residents", 5),
     ("feeds", 5),

@@ -109,6 +109,26 @@ pub fn minute(hk: &str) -> String {
     hk.get(..16).unwrap_or(hk).replacen('T', " ", 1)
 }
 
+/// A Hong Kong wall-clock minute as a browser's `datetime-local` field
+/// sends it, `2022-12-09T10:00`, or with seconds; `None` for other text.
+pub fn parse_hk_minute(text: &str) -> Option<OffsetDateTime> {
+    let (date, clock) = text.split_once('T')?;
+    let date = parse_date(date).ok()?;
+    let parts: Vec<&str> = clock.split(':').collect();
+    let number = |part: &str| {
+        (part.len() == 2 && part.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| part.parse::<u8>().ok())
+            .flatten()
+    };
+    let (hour, minute, second) = match parts.as_slice() {
+        [h, m] => (number(h)?, number(m)?, 0),
+        [h, m, s] => (number(h)?, number(m)?, number(s)?),
+        _ => return None,
+    };
+    let time = Time::from_hms(hour, minute, second).ok()?;
+    Some(date.with_time(time).assume_offset(HK_OFFSET))
+}
+
 fn format_at(at: OffsetDateTime) -> String {
     // Formatting a whole-second time with a 4-digit year cannot fail.
     whole_seconds(at)
@@ -180,6 +200,30 @@ mod tests {
             parse_rfc3339("2022-12-10T09:00:00+08:00").ok(),
             Some(datetime!(2022-12-10 01:00 UTC))
         );
+    }
+
+    #[test]
+    fn a_browser_minute_is_hong_kong_time() {
+        use time::macros::datetime;
+        assert_eq!(
+            parse_hk_minute("2022-12-09T10:00"),
+            Some(datetime!(2022-12-09 02:00 UTC))
+        );
+        assert_eq!(
+            parse_hk_minute("2022-12-09T00:30:15"),
+            Some(datetime!(2022-12-08 16:30:15 UTC))
+        );
+        for bad in [
+            "",
+            "2022-12-09",
+            "2022-12-09T25:00",
+            "2022-12-09T1:00",
+            "2022-02-30T10:00",
+            "2022-12-09T10:00+08:00",
+            "2022-12-09T10:00:00:00",
+        ] {
+            assert_eq!(parse_hk_minute(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -229,3 +229,53 @@ feed-problem-disagrees = disagrees with an earlier row of the same record
 feed-problem-nothing_to_withdraw = there is no such record to withdraw
 feed-problem-not_a_row = not a row of the header's columns
 feed-problem-not_utf8 = { $field }: not UTF-8 text
+
+# Appeals
+appeals-queue-title = Appeals
+appeals-queue-lead = Residents' appeals against the records your department keeps, the nearest deadline first. Open one to see the statement, the evidence and the records held about the resident.
+appeals-queue-empty = No appeal is waiting for a decision.
+appeals-queue-caption = { $count ->
+    [one] 1 appeal waiting
+   *[other] { $count } appeals waiting
+}
+appeals-upheld = Appeal { $reference } upheld. The record was corrected and the resident is told by SMS.
+appeals-rejected = Appeal { $reference } rejected. The resident is told by SMS.
+appeal-reference = Reference
+appeal-ground = Contests
+appeal-lodged = Lodged (Hong Kong time)
+appeal-due = Decide by (Hong Kong time)
+appeal-overdue = overdue
+appeal-back = Back to the appeals
+appeal-title = Appeal
+appeal-state = State
+appeal-statement = What the resident says
+appeal-evidence = Evidence
+appeal-evidence-download = Download the PDF evidence (it is not shown here)
+appeal-evidence-alt = The evidence uploaded by the resident
+appeal-no-evidence = No evidence was uploaded.
+appeal-records = Records held about the resident
+appeal-records-hint = To uphold the appeal, choose the record to correct.
+appeal-no-records = No record of this kind is in force for the resident.
+appeal-record-designation = High-risk designation of
+appeal-record-arrival = Arrival
+appeal-decision = Decision
+appeal-uphold = Uphold: the record is wrong and is corrected
+appeal-reject = Reject: the record stands
+appeal-correction = How the record is corrected (when upheld)
+appeal-correction-withdraw = Withdraw it: it was entered in error
+appeal-correction-end = End it at the time below
+appeal-end = Ended at (Hong Kong time)
+appeal-end-hint = For example 2022-12-09 10:00. Only for "End it".
+appeal-reason = Reason for the resident
+appeal-reason-hint = The resident reads this on their account page. Do not include other people's details. At most 1,000 characters.
+appeal-decide = Record the decision
+appeal-outcome-missing = Choose whether to uphold or reject the appeal
+appeal-end-invalid = Enter when the record ended, as a date and time
+appeal-problem-empty = Enter the reason for the resident
+appeal-problem-too-long = The reason is longer than 1,000 characters
+appeal-problem-hidden-character = The reason holds a hidden character; type it again
+appeal-problem-no-such-record = Choose the record to correct
+appeal-problem-bad-end = The end is before the record starts, or changes nothing
+appeal-problem-bad-evidence = The evidence file cannot be accepted
+appeal-problem-too-many-open = Too many appeals are open
+appeal-problem-already-open = An appeal on this is already open

@@ -156,3 +156,12 @@ visit-refused-too_old = It is older than 31 days.
 visit-refused-in_future = A time is in the future.
 visit-refused-check_out_before_check_in = It was checked out before it was checked in.
 visit-refused-check_out_changed = We already hold this visit with another check-out time, which cannot be changed.
+
+# Appeals: what they contest and where they stand (the resident site and the consoles)
+appeal-ground-status = A health record about me (for example close contact)
+appeal-ground-designation = A high-risk place I visited
+appeal-ground-residence = My building's high-risk designation
+appeal-ground-arrival = My arrival into Hong Kong
+appeal-state-open = Waiting for a decision
+appeal-state-upheld = Upheld: the record was corrected
+appeal-state-rejected = Not upheld: the record stands

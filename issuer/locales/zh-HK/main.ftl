@@ -153,3 +153,12 @@ visit-refused-too_old = 紀錄超過 31 日。
 visit-refused-in_future = 有時間在未來。
 visit-refused-check_out_before_check_in = 離開時間早於進入時間。
 visit-refused-check_out_changed = 我們已持有這次到訪的另一個離開時間，不能更改。
+
+# 覆核申請：事項及狀況（市民網站及職員介面）
+appeal-ground-status = 有關我的衞生紀錄（例如密切接觸者）
+appeal-ground-designation = 我曾到訪的高風險地點
+appeal-ground-residence = 我的住宅大廈被列為高風險
+appeal-ground-arrival = 我的抵港紀錄
+appeal-state-open = 等候決定
+appeal-state-upheld = 獲接納：紀錄已更正
+appeal-state-rejected = 不獲接納：紀錄維持不變

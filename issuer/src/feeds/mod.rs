@@ -11,7 +11,10 @@
 //! - [`FeedKind`], [`FeedRecord`], [`check_record`]: one record, checked.
 //! - [`submit`]: a submission (an API call or a chunk of a file), stored.
 //! - [`import`]: bulk files (CSV or JSON) for `issuer feeds import`.
+//! - [`appeals`]: residents contest a record; its owner decides, and an
+//!   upheld appeal corrects the record as a new version.
 
+pub mod appeals;
 pub mod import;
 
 use std::collections::HashMap;

@@ -40,6 +40,14 @@ impl FieldError {
             ..FieldError::new(field, problem)
         }
     }
+
+    /// An error for `field` with a stable `code` of its own.
+    pub fn coded(field: &str, code: &'static str, problem: impl std::fmt::Display) -> Self {
+        FieldError {
+            code: Some(code),
+            ..FieldError::new(field, problem)
+        }
+    }
 }
 
 /// What is wrong with one field of a form.

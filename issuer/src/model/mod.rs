@@ -7,6 +7,7 @@
 //! - [`place`]: [`PlaceId`], the venues and buildings designations name.
 //! - [`actor`]: [`Actor`], who did something, as the audit log names them.
 //! - [`account`]: verification routes, account status, staff roles.
+//! - [`appeal`]: a resident's request to correct a record, and its checks.
 //! - [`application`], [`phone`], [`proof`]: the registration form, checked.
 //! - [`address`]: addresses as matched, however they are written.
 //! - [`audit`]: the audit chain's anchor.
@@ -20,6 +21,7 @@
 pub mod account;
 pub mod actor;
 pub mod address;
+pub mod appeal;
 pub mod application;
 pub mod audit;
 pub mod feed;
@@ -36,6 +38,7 @@ pub mod visit;
 
 pub use account::{AccountStatus, RegisterCheck, Role, Route, StaffMember};
 pub use actor::Actor;
+pub use appeal::{AppealGround, AppealProblem, AppealState};
 pub use feed::{FeedFact, FeedKind, FeedRecord};
 pub use language::Lang;
 pub use place::PlaceId;

@@ -6,7 +6,7 @@
 
 use time::{Duration, OffsetDateTime};
 
-use super::sms_texts;
+use crate::sms_texts;
 use crate::{
     Error,
     model::{Actor, Lang, password, phone::Phone},

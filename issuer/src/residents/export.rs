@@ -36,6 +36,9 @@ pub struct HeldData {
     pub statuses: Vec<HeldStatus>,
     /// The arrivals in force about the document.
     pub arrivals: Vec<HeldArrival>,
+    /// The appeals lodged, newest first, with their decisions (evidence
+    /// files are not repeated here: they are the resident's own).
+    pub appeals: Vec<HeldAppeal>,
     /// What was done with the account or the document, oldest first.
     pub audit: Vec<HeldAuditEntry>,
 }
@@ -133,6 +136,31 @@ pub struct HeldArrival {
     pub quarantine: String,
 }
 
+/// An appeal and its decision.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct HeldAppeal {
+    /// The reference.
+    pub reference: String,
+    /// `status`, `designation`, `residence`, `arrival`.
+    pub ground: String,
+    /// `open`, `upheld`, `rejected`.
+    pub state: String,
+    /// What was said.
+    pub statement: String,
+    /// Whether evidence was attached.
+    pub evidence: bool,
+    /// When lodged (UTC).
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub lodged_at: OffsetDateTime,
+    /// When decided (UTC).
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub decided_at: Option<OffsetDateTime>,
+    /// The decision's reason.
+    pub reason: Option<String>,
+}
+
 /// One audit entry about the account or its document.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct HeldAuditEntry {
@@ -226,6 +254,21 @@ pub async fn held_data(
                 origin: a.origin.as_str().to_owned(),
                 scheme: a.scheme.map(|s| s.as_str().to_owned()),
                 quarantine: a.quarantine.as_str().to_owned(),
+            })
+            .collect(),
+        appeals: store
+            .appeals_of(store.pool(), account_id)
+            .await?
+            .into_iter()
+            .map(|a| HeldAppeal {
+                reference: a.id,
+                ground: a.ground.as_str().to_owned(),
+                state: a.state.as_str().to_owned(),
+                statement: a.statement,
+                evidence: a.evidence.is_some(),
+                lodged_at: a.lodged_at,
+                decided_at: a.decided_at,
+                reason: a.reason,
             })
             .collect(),
         audit,

@@ -8,7 +8,6 @@
 //! - [`sign_in`]: the password, then a one-time code by SMS.
 //! - [`account`]: what the holder changes: language, phone, password.
 //! - [`export`]: everything held about a resident, for them to download.
-//! - [`sms_texts`]: the SMS in each language.
 //! - [`letter_texts`]: the confirmation letter, in both languages.
 //! - [`visits`]: visit records from the check-in app.
 //! - [`housing`]: importing the public housing resident database.
@@ -25,7 +24,6 @@ pub mod letter_texts;
 pub mod register;
 pub mod registration;
 pub mod sign_in;
-pub mod sms_texts;
 pub mod venues;
 pub mod verification;
 pub mod visits;
@@ -33,7 +31,7 @@ pub mod visits;
 use time::{Duration, OffsetDateTime};
 
 use crate::{
-    Error, secrets,
+    Error, secrets, sms_texts,
     store::{Store, Tx, pins::Channel},
 };
 

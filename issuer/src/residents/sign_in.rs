@@ -7,7 +7,7 @@
 use healthcode_keys::IdDocument;
 use time::{Duration, OffsetDateTime};
 
-use super::sms_texts;
+use crate::sms_texts;
 use crate::{
     Error,
     model::AccountStatus,

@@ -145,6 +145,8 @@ fn domain_status(error: &Error) -> (StatusCode, &'static str) {
         Error::Forbidden { .. } => (StatusCode::FORBIDDEN, "forbidden"),
         Error::NotFound { .. } => (StatusCode::NOT_FOUND, "not_found"),
         Error::WrongStatus { .. } => (StatusCode::CONFLICT, "wrong_status"),
+        Error::AppealDecided { .. } => (StatusCode::CONFLICT, "appeal_decided"),
+        Error::Appeal(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
         // Faults of the service, its data or its operator: the detail is logged, not sent.
         Error::Keys(_)
         | Error::Redis(_)
@@ -217,6 +219,9 @@ impl IntoResponse for AppError {
         };
         let fields = match self {
             AppError::Fields(fields) => fields,
+            AppError::Domain(Error::Appeal(problem)) => {
+                vec![FieldError::coded(problem.field(), problem.code(), &problem)]
+            }
             _ => Vec::new(),
         };
         let body = ErrorBody {

@@ -6,6 +6,7 @@
 //! - [`client`]: the client behind trusted proxies, and the key it is limited by.
 //! - [`resident_routes`], [`staff_routes`]: the account handlers.
 //! - [`account_routes`]: what a resident changes: language, phone, password.
+//! - [`appeal_routes`]: appeals: lodged by residents, decided by the record's owner.
 //! - [`code_routes`], [`feed_routes`]: applying for codes; the health feeds.
 //! - [`workers`]: re-evaluation, delivering revocations, key reloads.
 //! - [`sms`]: delivering the SMS outbox through a webhook gateway.
@@ -14,6 +15,7 @@
 //! - [`AppError`]: how a handler refuses a request.
 
 pub mod account_routes;
+pub mod appeal_routes;
 pub mod auth;
 pub mod client;
 pub mod code_routes;
@@ -50,7 +52,8 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// The body limit of most routes: JSON forms are small.
 pub const SMALL_BODY: usize = 64 * 1024;
 
-/// The body limit of a registration: the proof and the fields around it.
+/// The body limit of a registration (and an appeal): the proof (the
+/// evidence) and the fields around it.
 pub const REGISTRATION_BODY: usize = MAX_PROOF_BYTES + 64 * 1024;
 
 /// The body limit of a visit upload: 5,000 records fit.
@@ -68,6 +71,10 @@ pub fn app(state: Arc<AppState>) -> Router {
     use staff_routes as s;
     let registration = Router::new()
         .route("/v1/registrations", post(r::register))
+        .route(
+            "/v1/appeals",
+            post(appeal_routes::lodge).get(appeal_routes::list),
+        )
         .merge(web::register_upload_routes(state.clone()));
     let visits = Router::new()
         .route("/v1/visits", post(r::upload_visits).get(r::list_visits))
@@ -105,6 +112,16 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route(
             "/v1/staff/post-office/confirmations",
             post(s::post_office_confirm),
+        )
+        .route("/v1/staff/appeals", get(appeal_routes::queue))
+        .route("/v1/staff/appeals/{reference}", get(appeal_routes::case))
+        .route(
+            "/v1/staff/appeals/{reference}/evidence",
+            get(appeal_routes::evidence),
+        )
+        .route(
+            "/v1/staff/appeals/{reference}/decision",
+            post(appeal_routes::decide),
         )
         .route("/v1/staff/sms-outbox", get(s::sms_outbox))
         .route("/v1/staff/audit", get(s::audit_log))

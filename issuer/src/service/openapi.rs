@@ -8,7 +8,9 @@ use utoipa::{
     openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
 };
 
-use super::{account_routes, code_routes, feed_routes, resident_routes, staff_routes};
+use super::{
+    account_routes, appeal_routes, code_routes, feed_routes, resident_routes, staff_routes,
+};
 
 /// The issuer's API.
 #[derive(OpenApi)]
@@ -28,6 +30,8 @@ use super::{account_routes, code_routes, feed_routes, resident_routes, staff_rou
         code_routes::apply_for_code, code_routes::todays_code,
         feed_routes::submit_feed,
         feed_routes::list_designations,
+        appeal_routes::lodge, appeal_routes::list, appeal_routes::queue,
+        appeal_routes::case, appeal_routes::evidence, appeal_routes::decide,
     ),
     modifiers(&Security),
     tags(

@@ -358,6 +358,7 @@ impl Store {
         for sql in [
             "DELETE FROM visits WHERE account_id = $1",
             "DELETE FROM proofs WHERE account_id = $1",
+            "DELETE FROM appeals WHERE account_id = $1",
             "DELETE FROM pins WHERE account_id = $1",
             "DELETE FROM sign_in_codes WHERE account_id = $1",
             "DELETE FROM sessions WHERE account_id = $1",

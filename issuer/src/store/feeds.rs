@@ -238,13 +238,29 @@ impl Store {
         submission: &Submission<'_>,
         now: OffsetDateTime,
     ) -> Result<(Option<String>, Vec<Outcome>), Error> {
-        let kind = submission.kind;
         let mut tx = self.write().await?;
+        let stored = self.store_feed_in(&mut tx, submission, now).await?;
+        tx.commit().await?;
+        Ok(stored)
+    }
+
+    /// As [`Store::store_feed`], inside the caller's transaction (a
+    /// correction that commits with the decision that made it).
+    ///
+    /// # Errors
+    /// [`Error::Db`].
+    pub async fn store_feed_in(
+        &self,
+        tx: &mut Tx,
+        submission: &Submission<'_>,
+        now: OffsetDateTime,
+    ) -> Result<(Option<String>, Vec<Outcome>), Error> {
+        let kind = submission.kind;
         let mut outcomes = Vec::with_capacity(submission.records.len());
         let mut versions = Vec::new();
         for record in submission.records {
             let cells = cells(record);
-            let current = current_version(&mut tx, kind, &cells).await?;
+            let current = current_version(tx, kind, &cells).await?;
             let outcome = match current {
                 Some((_, held)) if held == cells => Outcome::Unchanged,
                 None if record.withdrawn => Outcome::NothingToWithdraw,
@@ -268,7 +284,7 @@ impl Store {
         };
         let digest = match &batch {
             Some(batch) => Some(
-                self.insert_batch(&mut tx, submission, batch, &versions, now)
+                self.insert_batch(tx, submission, batch, &versions, now)
                     .await?,
             ),
             None => None,
@@ -283,7 +299,7 @@ impl Store {
         });
         let subject = batch.as_deref().unwrap_or("none");
         self.audit(
-            &mut tx,
+            tx,
             now,
             submission.actor,
             "feed_submitted",
@@ -291,7 +307,6 @@ impl Store {
             &detail,
         )
         .await?;
-        tx.commit().await?;
         Ok((batch, outcomes))
     }
 

@@ -8,6 +8,7 @@
 //!
 //! # Layout
 //! - [`accounts`]: applications and accounts, proofs, the housing database.
+//! - [`appeals`]: residents' requests to correct a record, and the decisions.
 //! - [`pins`]: activation PINs, hashed, with expiry and failure counts.
 //! - [`messages`]: the SMS outbox and the letters waiting to be printed.
 //! - [`feeds`]: health-authority and immigration records, as versions in audited batches;
@@ -18,6 +19,7 @@
 //! - [`sessions`], [`visits`], [`staff`], [`audit`].
 
 pub mod accounts;
+pub mod appeals;
 pub mod audit;
 pub mod audit_anchor;
 pub mod buildings;

@@ -51,6 +51,8 @@ pub struct PurgeCounts {
     pub revocations: i64,
     /// Refused or superseded applications erased 90 days after that.
     pub applications_erased: i64,
+    /// Decided appeals (statement, evidence, reason) 30 days after the decision.
+    pub appeals: i64,
 }
 
 impl PurgeCounts {
@@ -65,6 +67,7 @@ impl PurgeCounts {
             + self.codes
             + self.revocations
             + self.applications_erased
+            + self.appeals
     }
 }
 
@@ -108,6 +111,11 @@ const PROOFS: Rule = Rule {
            WHERE status <> 'review' AND COALESCE(decided_at, 0) <= $1)",
     kept: PROOF_KEPT,
 };
+const APPEALS: Rule = Rule {
+    table: "appeals",
+    past: "state <> 'open' AND decided_at <= $1",
+    kept: PROOF_KEPT,
+};
 const CODES: Rule = Rule {
     table: "codes",
     past: "valid_until <= $1",
@@ -149,6 +157,7 @@ impl Store {
             codes: run(&CODES).await?,
             revocations: run(&REVOCATIONS).await?,
             applications_erased: self.erase_old_applications(now, dry_run).await?,
+            appeals: run(&APPEALS).await?,
         };
         if dry_run {
             return Ok(counts);

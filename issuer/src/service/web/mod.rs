@@ -11,10 +11,12 @@
 //! - [`visits_page`]: uploading the check-in app's records; those held.
 //! - [`sign_in_code`]: the second step of signing in, the SMS code.
 //! - [`account_page`]: the account: language, phone, password; the session.
+//! - [`appeals_page`]: lodging an appeal against a record; following it.
 //! - [`console`]: the staff consoles (reviewer, post office, administrator).
 
 pub mod account_page;
 pub mod activation_page;
+pub mod appeals_page;
 pub mod code_page;
 pub mod console;
 pub mod frame;
@@ -107,14 +109,20 @@ pub fn routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
     )
 }
 
-/// The registration page that takes the address proof (the registration's body limit).
+/// The pages that take a file as large as a proof: registration's address
+/// step and the appeals page (the registration's body limit).
 pub fn register_upload_routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
     page_layers(
         state,
-        Router::new().route(
-            "/register/address",
-            get(register_page::address_form).post(register_page::address),
-        ),
+        Router::new()
+            .route(
+                "/register/address",
+                get(register_page::address_form).post(register_page::address),
+            )
+            .route(
+                "/account/appeals",
+                get(appeals_page::show).post(appeals_page::lodge),
+            ),
     )
 }
 

@@ -8,9 +8,11 @@
 //! - [`post_office`]: the post-office identity check.
 //! - [`feeds`]: the health authority's and immigration's file uploads.
 //! - [`records`]: the records in force with their withdrawal; re-evaluation runs.
+//! - [`appeals`]: the deciders' appeal queue, an appeal, its decision.
 //! - [`admin`]: staff, the audit chain, letters waiting, the SMS outbox.
 
 pub mod admin;
+pub mod appeals;
 pub mod feeds;
 pub mod post_office;
 pub mod records;
@@ -69,6 +71,13 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/staff/records", get(records::show))
         .route("/staff/records/person", post(records::person))
         .route("/staff/records/withdraw", post(records::withdraw))
+        .route("/staff/appeals", get(appeals::queue))
+        .route("/staff/appeals/{reference}", get(appeals::case))
+        .route(
+            "/staff/appeals/{reference}/evidence",
+            get(appeals::evidence),
+        )
+        .route("/staff/appeals/{reference}/decide", post(appeals::decide))
         .route("/staff/admin", get(admin::show))
         .route("/staff/admin/staff", post(admin::add))
         .route("/staff/admin/staff/{name}/disable", post(admin::disable))

@@ -207,8 +207,21 @@ async fn proof_file(
     Staff(staff.member.clone())
         .audit(state, "proof_viewed", reference, &serde_json::json!({}))
         .await?;
+    shown_safely(kind, bytes, &format!("proof-{reference}.pdf")).await
+}
+
+/// An uploaded file as a console shows it: an image drawn again as a new
+/// PNG, a PDF only as a download named `pdf_name`.
+///
+/// # Errors
+/// [`AppError`] for an image that no longer decodes.
+pub(super) async fn shown_safely(
+    kind: ProofType,
+    bytes: Vec<u8>,
+    pdf_name: &str,
+) -> Result<Response, AppError> {
     if kind == ProofType::Pdf {
-        let disposition = format!("attachment; filename=\"proof-{reference}.pdf\"");
+        let disposition = format!("attachment; filename=\"{pdf_name}\"");
         return Ok((
             [
                 (header::CONTENT_TYPE, "application/pdf".to_owned()),

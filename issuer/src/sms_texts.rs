@@ -47,6 +47,16 @@ pub fn phone_changed(lang: Lang) -> String {
     }
 }
 
+/// The decision on an appeal: upheld (apply again) or not.
+pub fn appeal_decided(lang: Lang, upheld: bool) -> String {
+    match (lang, upheld) {
+        (Lang::En, true) => "Hong Kong Health Code: your appeal was upheld and the record corrected. Apply for a new code now. Details are on your account page.".to_owned(),
+        (Lang::En, false) => "Hong Kong Health Code: your appeal was not upheld; the record stands. The reason is on your account page.".to_owned(),
+        (Lang::ZhHk, true) => "香港健康碼：你的覆核申請獲接納，有關紀錄已更正。請重新申請健康碼。詳情見你的帳戶頁面。".to_owned(),
+        (Lang::ZhHk, false) => "香港健康碼：你的覆核申請不獲接納，有關紀錄維持不變。原因見你的帳戶頁面。".to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -65,6 +75,8 @@ mod tests {
                 sign_in_code(lang, "123456", 5),
                 phone_change_pin(lang, "123456", 10),
                 phone_changed(lang),
+                appeal_decided(lang, true),
+                appeal_decided(lang, false),
             ];
             for text in texts {
                 match lang {
