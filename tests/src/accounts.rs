@@ -4,6 +4,16 @@
 
 /// A `multipart/form-data` body: (content type, bytes).
 pub fn multipart(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> (String, Vec<u8>) {
+    multipart_with("proof", fields, file)
+}
+
+/// A `multipart/form-data` body of `fields` and, if given, a file
+/// `(filename, bytes)` in the field `file_field`; its content type.
+pub fn multipart_with(
+    file_field: &str,
+    fields: &[(&str, &str)],
+    file: Option<(&str, &[u8])>,
+) -> (String, Vec<u8>) {
     let boundary = "----healthcode-test-boundary-7d1f";
     let mut body = Vec::new();
     for (name, value) in fields {
@@ -16,7 +26,7 @@ pub fn multipart(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> (Strin
     }
     if let Some((filename, bytes)) = file {
         body.extend(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"proof\"; filename=\"{filename}\"\r\nContent-Type: application/pdf\r\n\r\n")
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{file_field}\"; filename=\"{filename}\"\r\nContent-Type: application/pdf\r\n\r\n")
                 .bytes(),
         );
         body.extend_from_slice(bytes);

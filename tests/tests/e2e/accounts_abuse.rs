@@ -36,7 +36,7 @@ fn an_executable_named_pdf_is_refused_and_nothing_is_stored() {
 fn a_50_mb_upload_is_refused_and_nothing_is_stored() {
     let server = IssuerServer::start(RELAXED);
     let reviewer = server.staff("rita", "reviewer");
-    let (status, body) = announce_upload(&server, 50 * 1024 * 1024);
+    let (status, body) = announce_upload(&server, "/v1/registrations", 50 * 1024 * 1024);
     assert_eq!(status, 413, "{body}");
     assert!(
         body.contains("\"too_large\"") && body.contains("the limit here is"),
@@ -60,12 +60,12 @@ fn a_50_mb_upload_is_refused_and_nothing_is_stored() {
 /// Announces a registration of `length` bytes with `Expect: 100-continue`, as
 /// curl does for large uploads, and sends the body only if the server asks
 /// for it; (status, body text).
-fn announce_upload(server: &IssuerServer, length: usize) -> (u16, String) {
+pub fn announce_upload(server: &IssuerServer, path: &str, length: usize) -> (u16, String) {
     use std::io::{BufRead as _, BufReader, Read as _, Write as _};
     let address = server.base.trim_start_matches("http://");
     let mut stream = std::net::TcpStream::connect(address).unwrap_or_else(|e| panic!("{e}"));
     let head = format!(
-        "POST /v1/registrations HTTP/1.1\r\nHost: {address}\r\n\
+        "POST {path} HTTP/1.1\r\nHost: {address}\r\n\
          Content-Type: multipart/form-data; boundary=x\r\nContent-Length: {length}\r\n\
          Expect: 100-continue\r\nConnection: close\r\n\r\n"
     );

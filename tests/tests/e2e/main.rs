@@ -6,6 +6,7 @@
 mod accounts;
 mod accounts_abuse;
 mod api_descriptions;
+mod appeals;
 mod architecture;
 mod checkpoint;
 mod codes;
