@@ -642,3 +642,110 @@ fn the_health_authority_uploads_designations_and_the_residents_next_code_is_ambe
         "the withdrawal is an audited batch: {sources:?}"
     );
 }
+
+#[test]
+fn a_resident_appeals_on_the_site_and_the_health_authority_upholds_it_in_the_console() {
+    let keys = KeySet::new(false);
+    let server = start_issuer(&issuer_args(&keys, None, None));
+    let (person, _) = resident(&server, &[]);
+    let authority_token = server.staff("hana", "health_authority");
+    crate::appeals::close_contact(&server, &authority_token, &person);
+    let resident_browser = Browser::start(412, 915);
+    resident_browser.goto(&format!("{}/sign-in", server.base));
+    sign_in_and_apply_by_keyboard(&resident_browser, &server, &person);
+    assert_ne!(
+        words(&resident_browser.text(".code-colour")),
+        "Colour Green"
+    );
+
+    // From the account page to the appeals; nothing chosen is said at its field.
+    resident_browser.goto(&format!("{}/account", server.base));
+    resident_browser.click("a[href='/account/appeals']");
+    assert_eq!(
+        resident_browser.text("#appeals-none"),
+        "You have not lodged an appeal."
+    );
+    resident_browser.assert_accessible("appeals, none, English");
+    resident_browser.click("#lodge");
+    assert_eq!(
+        words(&resident_browser.text("#ground-error")),
+        "Error: Choose what is wrong"
+    );
+    resident_browser.assert_accessible("appeals, nothing chosen, English");
+    resident_browser.choose("#ground");
+    resident_browser.fill(
+        "#statement",
+        "I was at work that day; my employer's letter is attached.",
+    );
+    let evidence = server.dir.path().join("letter.png");
+    std::fs::write(&evidence, png_proof()).unwrap_or_else(|e| panic!("{e}"));
+    resident_browser.fill("#evidence", &evidence.to_string_lossy());
+    resident_browser.click("#lodge");
+    let lodged = resident_browser.text("#lodged");
+    assert!(lodged.starts_with("Your appeal "), "{lodged}");
+    assert!(
+        resident_browser
+            .text("#appeals")
+            .contains("Waiting for a decision")
+    );
+    resident_browser.assert_accessible("appeals, lodged, English");
+    keep_screen(&resident_browser, "appeals-en");
+    resident_browser.goto(&format!("{}/account/appeals?lang=zh-HK", server.base));
+    assert_eq!(resident_browser.text("h1"), "覆核申請");
+    assert!(resident_browser.text("#appeals").contains("等候決定"));
+    resident_browser.assert_accessible("appeals, lodged, Chinese");
+
+    // The health authority, in Chinese: the queue, the appeal, its evidence redrawn.
+    let authority = Browser::start(DESK.0, DESK.1);
+    authority.goto(&format!("{}/staff/sign-in?lang=zh-HK", server.base));
+    set_up(&authority, &server, "hana", &authority_token);
+    authority.click("a[href='/staff/appeals']");
+    authority.assert_accessible("appeals queue, Chinese");
+    authority.click("table a");
+    assert!(
+        authority
+            .text("#statement")
+            .starts_with("I was at work that day")
+    );
+    assert!(authority.has("#evidence-image"));
+    assert!(authority.text("label[for=record]").contains("密切接觸者"));
+    authority.assert_accessible("appeal, Chinese");
+    // Neither outcome nor reason: both said at their fields.
+    authority.click("#decide");
+    assert_eq!(
+        words(&authority.text("#outcome-error")),
+        "錯誤： 請選擇接納或不接納覆核申請"
+    );
+    authority.assert_accessible("appeal, no outcome, Chinese");
+    authority.choose("#outcome");
+    authority.click("#decide");
+    assert_eq!(
+        words(&authority.text("#reason-error")),
+        "錯誤： 請輸入給申請人的理由"
+    );
+    authority.choose("#outcome");
+    authority.fill("#reason", "Your employer's letter shows you were at work.");
+    keep_screen(&authority, "appeal-zh-HK");
+    authority.click("#decide");
+    authority.wait_for_path("/staff/appeals");
+    let notice = authority.text(".notice");
+    assert!(notice.contains("已獲接納"), "{notice}");
+    assert_eq!(authority.text("#appeals-empty"), "沒有等候決定的覆核申請。");
+    authority.assert_accessible("appeals, upheld, Chinese");
+
+    // The resident sees the outcome and the reason; the next code is green.
+    resident_browser.goto(&format!("{}/account/appeals?lang=en", server.base));
+    let appeals = resident_browser.text("#appeals");
+    assert!(
+        appeals.contains("Upheld: the record was corrected"),
+        "{appeals}"
+    );
+    assert!(appeals.contains("Your employer's letter shows you were at work."));
+    resident_browser.assert_accessible("appeals, upheld, English");
+    resident_browser.goto(&format!("{}/code", server.base));
+    resident_browser.click("#apply");
+    assert_eq!(
+        words(&resident_browser.text(".code-colour")),
+        "Colour Green"
+    );
+}
