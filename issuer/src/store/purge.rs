@@ -402,6 +402,66 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn an_appeal_is_kept_while_open_and_30_days_after_the_decision() -> Result<(), Error> {
+        use crate::{
+            model::AppealGround,
+            store::appeals::{Decision, NewAppeal},
+        };
+        let (_dir, store) = Store::open_temporary().await?;
+        let resident = active_resident(&store, "HKID:A123456(3)", "bldg-a", NOW).await?;
+        let mut tx = store.write().await?;
+        let appeal = NewAppeal {
+            id: "appeal-1",
+            account_id: &resident.id,
+            ground: AppealGround::Status,
+            statement: "I was abroad.",
+            evidence: None,
+            lodged_at: NOW,
+            due_at: NOW + Duration::days(7),
+        };
+        store.insert_appeal(&mut tx, &appeal).await?;
+        tx.commit().await?;
+        let at = |instant| store.purge(instant, true, &Actor::System);
+        let long_after = NOW + PROOF_KEPT + Duration::days(100);
+        assert_eq!(at(long_after).await?.appeals, 0, "still open");
+        let decided = NOW + Duration::days(5);
+        let decision = Decision {
+            state: crate::model::AppealState::Rejected,
+            decided_by: "ha-1",
+            reason: "The record is right.",
+            corrected_batch: None,
+        };
+        let mut tx = store.write().await?;
+        assert!(
+            store
+                .decide_appeal(&mut tx, "appeal-1", &decision, decided)
+                .await?
+        );
+        assert!(
+            !store
+                .decide_appeal(&mut tx, "appeal-1", &decision, decided)
+                .await?,
+            "once"
+        );
+        tx.commit().await?;
+        assert_eq!(
+            at(decided + PROOF_KEPT - Duration::SECOND).await?.appeals,
+            0
+        );
+        assert_eq!(at(decided + PROOF_KEPT).await?.appeals, 1);
+        store
+            .purge(decided + PROOF_KEPT, false, &Actor::System)
+            .await?;
+        assert!(
+            store
+                .appeals_of(store.pool(), &resident.id)
+                .await?
+                .is_empty()
+        );
+        Ok(())
+    }
+
+    #[tokio::test]
     async fn a_refused_application_is_erased_90_days_after_and_its_row_stays() -> Result<(), Error>
     {
         let (_dir, store) = Store::open_temporary().await?;
