@@ -97,6 +97,9 @@ pub enum Error {
         /// Where it must stand.
         expected: crate::model::AccountStatus,
     },
+    /// A printable document that could not be written.
+    #[error("the PDF cannot be written: {0}")]
+    Pdf(String),
     /// An appeal that was already decided: a decision is final.
     #[error("the appeal is {state}; only an open appeal can be decided")]
     AppealDecided {

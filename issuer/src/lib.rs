@@ -11,6 +11,7 @@
 //! - [`store`]: the database (SQLite; portable to PostgreSQL), sealing personal data.
 //! - [`model`]: the types the store keeps and the workflows pass around.
 //! - [`issue`], [`qr`]: from a colour and an ID document to a signed token and its QR code.
+//! - [`pdf`]: printable, tagged documents with a CJK font subset (the code, letters).
 //! - [`secrets`], [`totp`]: PINs and password hashes; authenticator apps'
 //!   one-time codes (RFC 6238).
 //! - [`sms_texts`]: the SMS a resident receives, in each language.
@@ -23,6 +24,7 @@ mod error;
 pub mod feeds;
 pub mod issue;
 pub mod model;
+pub mod pdf;
 pub mod privacy;
 pub mod qr;
 pub mod residents;

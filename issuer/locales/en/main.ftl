@@ -165,3 +165,4 @@ appeal-ground-arrival = My arrival into Hong Kong
 appeal-state-open = Waiting for a decision
 appeal-state-upheld = Upheld: the record was corrected
 appeal-state-rejected = Not upheld: the record stands
+code-print = Download the code to print (PDF, English and Chinese)

@@ -162,3 +162,4 @@ appeal-ground-arrival = 我的抵港紀錄
 appeal-state-open = 等候決定
 appeal-state-upheld = 獲接納：紀錄已更正
 appeal-state-rejected = 不獲接納：紀錄維持不變
+code-print = 下載健康碼以供列印（PDF，中英對照）

@@ -18,7 +18,7 @@ use crate::{
 };
 
 /// A revocation, as the holder sees it.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RevocationView {
     /// `superseded`, `risk_changed`, `issued_in_error`, `holder_request` or `fraud`.
     pub reason: &'static str,
@@ -27,7 +27,7 @@ pub struct RevocationView {
 }
 
 /// A code: the token, its QR code, its colour and why.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CodeAnswer {
     /// The token text the QR code holds (`HC1:...`).
     pub token: String,
@@ -66,16 +66,21 @@ pub enum QrImages {
     Png,
     /// The PNG and the SVG.
     PngAndSvg,
+    /// Neither (a printable copy draws its own).
+    None,
 }
 
 /// The QR code of `token` as (PNG base64, SVG or empty), rendered off the
 /// async workers.
 async fn qr_codes(token: String, images: QrImages) -> Result<(String, String), AppError> {
+    if images == QrImages::None {
+        return Ok((String::new(), String::new()));
+    }
     let rendered = tokio::task::spawn_blocking(move || -> Result<_, Error> {
         let png = qr::png(&token)?;
         let svg = match images {
-            QrImages::Png => String::new(),
             QrImages::PngAndSvg => qr::svg(&token)?,
+            QrImages::Png | QrImages::None => String::new(),
         };
         Ok((base64::engine::general_purpose::STANDARD.encode(png), svg))
     })

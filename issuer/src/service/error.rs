@@ -105,6 +105,9 @@ pub enum AppError {
     /// This service has no signing key that can sign now.
     #[error("codes cannot be issued at the moment; try again later")]
     IssuingUnavailable,
+    /// The fonts of printable documents are not installed.
+    #[error("printing is unavailable at the moment; show the code on screen, or try again later")]
+    PrintingUnavailable,
     /// A refusal or failure from the workflows and the store.
     #[error(transparent)]
     Domain(#[from] Error),
@@ -127,6 +130,9 @@ impl AppError {
             AppError::CrossSite => (StatusCode::FORBIDDEN, "cross_site"),
             AppError::IssuingUnavailable => {
                 (StatusCode::SERVICE_UNAVAILABLE, "issuing_unavailable")
+            }
+            AppError::PrintingUnavailable => {
+                (StatusCode::SERVICE_UNAVAILABLE, "printing_unavailable")
             }
             AppError::Domain(e) => domain_status(e),
         }
@@ -170,7 +176,8 @@ fn domain_status(error: &Error) -> (StatusCode, &'static str) {
         | Error::StaffExists { .. }
         | Error::FeedTampered { .. }
         | Error::AuditChainBroken { .. }
-        | Error::AuditAnchor(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        | Error::AuditAnchor(_)
+        | Error::Pdf(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
     }
 }
 

@@ -9,7 +9,7 @@ use utoipa::{
 };
 
 use super::{
-    account_routes, appeal_routes, code_routes, feed_routes, resident_routes, staff_routes,
+    account_routes, appeal_routes, code_routes, feed_routes, resident_routes, staff_routes, web,
 };
 
 /// The issuer's API.
@@ -27,7 +27,7 @@ use super::{
         staff_routes::review_queue, staff_routes::application, staff_routes::proof,
         staff_routes::approve, staff_routes::reject, staff_routes::post_office_confirm,
         staff_routes::sms_outbox, staff_routes::audit_log,
-        code_routes::apply_for_code, code_routes::todays_code,
+        code_routes::apply_for_code, code_routes::todays_code, web::code_page::todays_code_pdf,
         feed_routes::submit_feed,
         feed_routes::list_designations,
         appeal_routes::lodge, appeal_routes::list, appeal_routes::queue,

@@ -230,6 +230,9 @@ pub struct AppState {
     pub wake: Wake,
     /// Delivery to Redis, when configured.
     pub delivery: std::sync::Mutex<DeliveryStatus>,
+    /// The fonts of printable codes, loaded at the first print (40 MB
+    /// read once); `None` when they cannot be (printing then answers 503).
+    pdf_fonts: std::sync::OnceLock<Option<crate::pdf::PdfFonts>>,
     clock: fn() -> OffsetDateTime,
 }
 
@@ -250,6 +253,7 @@ impl AppState {
             signer,
             wake: Wake::default(),
             delivery: std::sync::Mutex::default(),
+            pdf_fonts: std::sync::OnceLock::new(),
             clock,
         })
     }
@@ -263,6 +267,24 @@ impl AppState {
     /// Records how a delivery round ended.
     pub fn set_delivery_status(&self, status: DeliveryStatus) {
         *self.delivery.lock().unwrap_or_else(|e| e.into_inner()) = status;
+    }
+
+    /// The fonts printable documents are set in (Debian's Noto Sans CJK).
+    ///
+    /// # Errors
+    /// [`super::AppError::PrintingUnavailable`] when they cannot be loaded
+    /// (logged once, with the reason).
+    pub fn pdf_fonts(&self) -> Result<&crate::pdf::PdfFonts, super::AppError> {
+        self.pdf_fonts
+            .get_or_init(|| match crate::pdf::PdfFonts::debian() {
+                Ok(fonts) => Some(fonts),
+                Err(error) => {
+                    tracing::error!(%error, "printing is unavailable: install fonts-noto-cjk");
+                    None
+                }
+            })
+            .as_ref()
+            .ok_or(super::AppError::PrintingUnavailable)
     }
 
     /// The current instant.

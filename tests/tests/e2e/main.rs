@@ -15,6 +15,7 @@ mod feeds;
 mod issuer_server;
 mod keys_cli;
 mod photos;
+mod printing;
 mod qr_images;
 mod resident_account;
 mod revocation;

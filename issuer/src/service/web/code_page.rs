@@ -9,7 +9,7 @@ use askama_web::WebTemplate;
 use axum::{
     Form,
     extract::{State, rejection::FormRejection},
-    http::StatusCode,
+    http::{StatusCode, header},
     response::{IntoResponse, Redirect, Response},
 };
 use healthcode_keys::IdDocument;
@@ -22,6 +22,7 @@ use super::{
 use crate::{
     Error,
     codes::explain::{FactView, ReasonView},
+    pdf::{self, Block, Title},
     service::{
         AppError, AppState,
         auth::{Resident, csrf_token},
@@ -213,4 +214,163 @@ pub async fn apply(
         StatusCode::SERVICE_UNAVAILABLE
     };
     render(&state, lang, &resident, errors, status).await
+}
+
+/// The blocks of today's code as printed: the title, the QR code, the
+/// colour as words, then each language's validity, document, serial and
+/// reasons, `first` first.
+fn printed(code: &CodeAnswer, document: &IdDocument, first: Lang) -> Vec<Block> {
+    let views = [first, first.other()].map(|lang| (lang, code_view(lang, code.clone(), document)));
+    let text = |text: String, lang: Lang| Block::text(text, lang);
+    let mut blocks = vec![
+        Block::Heading {
+            level: 1,
+            text: format!(
+                "{} {}",
+                first.t("code-title"),
+                first.other().t("code-title")
+            ),
+            lang: first,
+        },
+        Block::Qr {
+            text: code.token.clone(),
+            side: 260.0,
+            alt: views[0].1.qr_alt.clone(),
+        },
+        Block::Text {
+            text: format!("{} {}", views[0].1.colour_word, views[1].1.colour_word),
+            lang: first,
+            size: 28.0,
+            bold: true,
+        },
+    ];
+    for (lang, view) in views {
+        blocks.push(Block::Gap(8.0));
+        blocks.push(Block::Text {
+            text: view.valid_until,
+            lang,
+            size: 13.0,
+            bold: true,
+        });
+        blocks.push(text(
+            format!("{}: {}", lang.t("code-document"), view.document),
+            lang,
+        ));
+        blocks.push(text(
+            format!("{}: {}", lang.t("code-serial"), view.serial),
+            lang,
+        ));
+        blocks.push(text(view.issued, lang));
+        blocks.push(Block::Gap(4.0));
+        blocks.push(Block::Heading {
+            level: 2,
+            text: view.reasons_title,
+            lang,
+        });
+        if view.reasons.is_empty() {
+            blocks.push(text(lang.t("code-reasons-none"), lang));
+        }
+        for reason in view.reasons {
+            let facts = reason
+                .facts
+                .iter()
+                .map(|f| format!("\n    {f}"))
+                .collect::<String>();
+            blocks.push(text(format!("• {}{facts}", reason.text), lang));
+        }
+    }
+    blocks
+}
+
+/// Today's valid code as a printable, bilingual, tagged PDF (the resident's
+/// `first` language first), with its file name; `None` without one.
+///
+/// # Errors
+/// [`AppError::PrintingUnavailable`] without the fonts; the store's errors.
+pub async fn code_pdf(
+    state: &AppState,
+    account_id: &str,
+    first: Lang,
+) -> Result<Option<(String, Vec<u8>)>, AppError> {
+    let Some(code) = todays_code_of(state, account_id, QrImages::None).await? else {
+        return Ok(None);
+    };
+    if code.status == "revoked" {
+        return Ok(None);
+    }
+    let document = document_of(state, account_id).await?;
+    let fonts = state.pdf_fonts()?.clone();
+    let name = format!(
+        "health-code-{}.pdf",
+        code.valid_until.get(..10).unwrap_or("today")
+    );
+    let title = Title {
+        text: first.t("code-title"),
+        lang: first,
+    };
+    let blocks = printed(&code, &document, first);
+    let pdf = tokio::task::spawn_blocking(move || pdf::render(&fonts, &title, &blocks))
+        .await
+        .map_err(|_| Error::TaskFailed)??;
+    Ok(Some((name, pdf)))
+}
+
+/// A PDF as a download that no cache keeps.
+pub fn pdf_download(name: &str, pdf: Vec<u8>) -> Response {
+    let disposition = format!("attachment; filename=\"{name}\"");
+    let headers = [
+        (header::CONTENT_TYPE, "application/pdf".to_owned()),
+        (header::CONTENT_DISPOSITION, disposition),
+        (header::CACHE_CONTROL, "no-store".to_owned()),
+    ];
+    (headers, pdf).into_response()
+}
+
+/// `GET /code.pdf`: today's code to print, in both languages.
+pub async fn download(
+    State(state): State<Arc<AppState>>,
+    lang: Lang,
+    resident: Result<Resident, AppError>,
+) -> Response {
+    let resident = match signed_in(lang, resident) {
+        Ok(resident) => resident,
+        Err(page) => return *page,
+    };
+    match code_pdf(&state, &resident.account_id, lang).await {
+        Ok(Some((name, pdf))) => pdf_download(&name, pdf),
+        Ok(None) => {
+            let none = AppError::Domain(Error::NotFound {
+                what: "valid code of today",
+            });
+            problem_page(lang, &none)
+        }
+        Err(error) => problem_page(lang, &error),
+    }
+}
+
+/// Today's code as a printable PDF in English and Traditional Chinese (the
+/// account's language first): a large QR code at level M, the colour as
+/// words, the validity, the masked document, the serial, the reasons.
+#[utoipa::path(
+    get, path = "/v1/codes/today/pdf", tag = "codes", security(("session" = [])),
+    responses(
+        (status = 200, description = "The PDF (tagged, fonts subset)", content_type = "application/pdf"),
+        (status = 401, description = "No session", body = crate::service::ErrorBody),
+        (status = 404, description = "No valid code today: apply first", body = crate::service::ErrorBody),
+        (status = 503, description = "Printing is unavailable", body = crate::service::ErrorBody))
+)]
+pub async fn todays_code_pdf(
+    State(state): State<Arc<AppState>>,
+    resident: Resident,
+) -> Result<Response, AppError> {
+    let store = &state.store;
+    let language = store
+        .language_of(store.pool(), &resident.account_id)
+        .await?;
+    let (name, pdf) = code_pdf(&state, &resident.account_id, language)
+        .await?
+        .ok_or(Error::NotFound {
+            what: "valid code of today",
+        })?;
+    Ok(pdf_download(&name, pdf))
 }

@@ -103,6 +103,7 @@ pub fn routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
                 get(register_page::check_form).post(register_page::send),
             )
             .route("/code", get(code_page::show).post(code_page::apply))
+            .route("/code.pdf", get(code_page::download))
             .route("/assets/site.css", get(stylesheet))
             .route("/assets/session.js", get(session_script))
             .merge(console::routes()),
