@@ -1,7 +1,8 @@
 //! What operators run day to day: letters, staff, the SMS outbox, the audit
 //! log, the purge.
 
-use healthcode_issuer::{model::Actor, residents::verification};
+use anyhow::Context as _;
+use healthcode_issuer::{model::Actor, pdf::PdfFonts, residents::verification};
 use time::OffsetDateTime;
 
 use crate::{
@@ -17,11 +18,17 @@ pub fn letters(
 ) -> anyhow::Result<Done> {
     let LettersCommand::Export { data, out } = command;
     let store = data.open(runtime)?;
-    let written = runtime.block_on(verification::export_letters(&store, &out, now))?;
+    let fonts = PdfFonts::debian()
+        .context("the letters' PDFs need Noto Sans CJK: install Debian's fonts-noto-cjk")?;
+    let written = runtime.block_on(verification::export_letters(&store, &out, &fonts, now))?;
     for path in &written {
         println!("{}", path.display());
     }
-    eprintln!("{} letters exported to {}", written.len(), out.display());
+    eprintln!(
+        "{} letters exported to {} (each as text and as PDF)",
+        written.len(),
+        out.display()
+    );
     Ok(Done::Succeeded)
 }
 

@@ -3,7 +3,11 @@
 //! once, on a line of its own, so that the print house and the post office
 //! read the same number.
 
-use crate::model::Lang;
+use crate::{
+    Error,
+    model::Lang,
+    pdf::{self, Block, PdfFonts, Title},
+};
 
 /// What a letter says, in each language.
 #[derive(Debug, Clone, Copy)]
@@ -64,35 +68,128 @@ pub struct Letter<'a> {
     pub kind: LetterKind,
 }
 
-/// The letter's text, `first`'s language first.
-pub fn letter(first: Lang, letter: &Letter<'_>) -> String {
-    let order = |both: Both| match first {
-        Lang::En => [both.en, both.zh],
-        Lang::ZhHk => [both.zh, both.en],
+/// What a part of the letter is, for how it is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    /// The name and address, in the window of the envelope.
+    Address,
+    /// The letter's title.
+    Title,
+    /// A paragraph.
+    Body,
+    /// The PIN, on its own.
+    Pin,
+}
+
+/// One part of the letter: its text, its language, and whether it goes on
+/// the line right after the one before (in the plain text).
+#[derive(Debug, Clone)]
+struct Part {
+    role: Role,
+    lang: Lang,
+    text: String,
+    follows: bool,
+}
+
+/// The letter's parts in reading order, `first`'s language first.
+fn parts(first: Lang, letter: &Letter<'_>) -> Vec<Part> {
+    let second = first.other();
+    let pick = |both: Both, lang: Lang| match lang {
+        Lang::En => both.en.to_owned(),
+        Lang::ZhHk => both.zh.to_owned(),
+    };
+    let part = |role, lang, text: String, follows| Part {
+        role,
+        lang,
+        text,
+        follows,
     };
     let instructions = match letter.kind {
         LetterKind::Activation => ACTIVATE,
         LetterKind::PostOffice => POST_OFFICE,
     };
-    let [title_1, title_2] = order(TITLE);
-    let [reference_1, reference_2] = order(REFERENCE);
-    let [instructions_1, instructions_2] = order(instructions);
-    let [never_1, never_2] = order(NEVER_SHARE);
-    format!(
-        "{name}\n{address}\n\n\
-         {title_1}\n{title_2}\n\n\
-         {reference_1} / {reference_2}: {reference}\n\n\
-         {instructions_1}\n\n{instructions_2}\n\n\
-         PIN: {pin}\n\
-         {valid_1}\n{valid_2}\n\n\
-         {never_1}\n{never_2}\n",
-        name = letter.name,
-        address = letter.address,
-        reference = letter.reference,
-        pin = letter.pin,
-        valid_1 = valid_until(first, letter.expires),
-        valid_2 = valid_until(first.other(), letter.expires),
-    )
+    let reference = format!(
+        "{} / {}: {}",
+        pick(REFERENCE, first),
+        pick(REFERENCE, second),
+        letter.reference
+    );
+    vec![
+        part(
+            Role::Address,
+            first,
+            format!("{}\n{}", letter.name, letter.address),
+            false,
+        ),
+        part(Role::Title, first, pick(TITLE, first), false),
+        part(Role::Title, second, pick(TITLE, second), true),
+        part(Role::Body, first, reference, false),
+        part(Role::Body, first, pick(instructions, first), false),
+        part(Role::Body, second, pick(instructions, second), false),
+        part(Role::Pin, first, format!("PIN: {}", letter.pin), false),
+        part(Role::Body, first, valid_until(first, letter.expires), true),
+        part(
+            Role::Body,
+            second,
+            valid_until(second, letter.expires),
+            true,
+        ),
+        part(Role::Body, first, pick(NEVER_SHARE, first), false),
+        part(Role::Body, second, pick(NEVER_SHARE, second), true),
+    ]
+}
+
+/// The letter's text, `first`'s language first.
+pub fn letter(first: Lang, letter: &Letter<'_>) -> String {
+    let mut text = String::new();
+    for part in parts(first, letter) {
+        if !text.is_empty() {
+            text.push_str(if part.follows { "\n" } else { "\n\n" });
+        }
+        text.push_str(&part.text);
+    }
+    text.push('\n');
+    text
+}
+
+/// The letter as a printable, tagged PDF, `first`'s language first: the
+/// title as headings, the PIN large.
+///
+/// # Errors
+/// As [`pdf::render`].
+pub fn letter_pdf(fonts: &PdfFonts, first: Lang, letter: &Letter<'_>) -> Result<Vec<u8>, Error> {
+    let blocks: Vec<Block> = parts(first, letter)
+        .into_iter()
+        .flat_map(|part| {
+            // The plain text's line breaks are for 80 columns; the PDF wraps its own.
+            let flowing = part.text.replace(" \n", " ").replace('\n', " ");
+            let block = match part.role {
+                Role::Address => Block::text(part.text, part.lang),
+                Role::Title => Block::Heading {
+                    level: if part.follows { 2 } else { 1 },
+                    text: part.text,
+                    lang: part.lang,
+                },
+                Role::Body => Block::text(flowing, part.lang),
+                Role::Pin => Block::Text {
+                    text: part.text,
+                    lang: part.lang,
+                    size: 22.0,
+                    bold: true,
+                },
+            };
+            let gap = (!part.follows).then_some(Block::Gap(10.0));
+            gap.into_iter().chain([block])
+        })
+        .collect();
+    let title = Title {
+        text: match first {
+            Lang::En => TITLE.en.to_owned(),
+            Lang::ZhHk => TITLE.zh.to_owned(),
+        },
+        lang: first,
+    };
+    pdf::render(fonts, &title, &blocks)
 }
 
 /// When the PIN expires, said in `lang`.
@@ -137,5 +234,15 @@ mod tests {
         assert!(post.contains("designated post office") && post.contains("指定郵政局"));
         let activation = letter(Lang::ZhHk, &sample(LetterKind::Activation));
         assert!(activation.contains("啟用頁面") && activation.contains("activation page"));
+    }
+
+    #[test]
+    fn the_pdf_letter_is_tagged_and_its_text_is_the_letters() {
+        let fonts = PdfFonts::debian().unwrap_or_else(|e| panic!("install fonts-noto-cjk: {e}"));
+        let pdf = letter_pdf(&fonts, Lang::ZhHk, &sample(LetterKind::PostOffice))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(pdf.starts_with(b"%PDF-"));
+        assert!(String::from_utf8_lossy(&pdf).contains("/StructTreeRoot"));
+        assert!(pdf.len() < 150_000, "{} bytes", pdf.len());
     }
 }

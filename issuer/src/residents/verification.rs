@@ -12,10 +12,9 @@ use super::{
     letter_texts::{self, Letter, LetterKind},
     send_sms_pin,
 };
-use crate::secrets;
 use crate::{
     Error,
-    model::{AccountStatus, Actor, Lang, StaffMember},
+    model::{AccountStatus, Actor, StaffMember},
     store::{
         Store, Tx,
         accounts::Account,
@@ -23,6 +22,7 @@ use crate::{
         pins::{Channel, PinCheck},
     },
 };
+use crate::{pdf::PdfFonts, secrets};
 
 /// Why a reviewer could not verify an address from its proof.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
@@ -166,16 +166,18 @@ pub async fn confirm_at_post_office(
     verified_by(store, tx, staff, id, "identity_confirmed", now).await
 }
 
-/// Writes every pending letter into `out_dir` as a printable text file (mode
-/// 0600: it holds a PIN), each with a new letter PIN, and marks them sent.
-/// A letter is marked only once its file is safely written; returns the files.
+/// Writes every pending letter into `out_dir` as a text file and a tagged,
+/// bilingual PDF beside it (mode 0600: they hold a PIN), each with a new
+/// letter PIN, and marks them sent. A letter is marked only once its files
+/// are safely written; returns the text files (`.pdf` beside each).
 ///
 /// # Errors
 /// [`Error::Keys`] if a file cannot be written (the letters not yet written
-/// stay pending), [`Error::Db`], [`Error::Undecryptable`].
+/// stay pending), [`Error::Pdf`], [`Error::Db`], [`Error::Undecryptable`].
 pub async fn export_letters(
     store: &Store,
     out_dir: &Path,
+    fonts: &PdfFonts,
     now: OffsetDateTime,
 ) -> Result<Vec<PathBuf>, Error> {
     files::ensure_dir(out_dir)?;
@@ -207,41 +209,33 @@ pub async fn export_letters(
             .await?;
         let path = out_dir.join(format!("letter-{:04}-{}.txt", written.len() + 1, letter.id));
         let language = store.language_of(&mut *tx, &letter.account_id).await?;
-        let text = render_letter(
-            &letter,
-            language,
-            (&details.name, &details.address),
-            &pin,
-            now,
-        );
-        files::write_secret(&path, text.as_bytes())?;
+        let expires = hktime::minute(&hktime::format_hk(now + LETTER_PIN_LIFETIME));
+        let fields = letter_fields(&letter, (&details.name, &details.address), &pin, &expires);
+        files::write_secret(&path, letter_texts::letter(language, &fields).as_bytes())?;
+        let pdf = letter_texts::letter_pdf(fonts, language, &fields)?;
+        files::write_secret(&path.with_extension("pdf"), &pdf)?;
         tx.commit().await?;
         written.push(path);
     }
     Ok(written)
 }
 
-fn render_letter(
-    letter: &PendingLetter,
-    lang: Lang,
-    (name, address): (&str, &str),
-    pin: &str,
-    now: OffsetDateTime,
-) -> String {
-    let expires = hktime::minute(&hktime::format_hk(now + LETTER_PIN_LIFETIME));
+fn letter_fields<'a>(
+    letter: &'a PendingLetter,
+    (name, address): (&'a str, &'a str),
+    pin: &'a str,
+    expires: &'a str,
+) -> Letter<'a> {
     let kind = match letter.kind.as_str() {
         "post_office" => LetterKind::PostOffice,
         _ => LetterKind::Activation,
     };
-    letter_texts::letter(
-        lang,
-        &Letter {
-            name,
-            address,
-            reference: &letter.account_id,
-            pin,
-            expires: &expires,
-            kind,
-        },
-    )
+    Letter {
+        name,
+        address,
+        reference: &letter.account_id,
+        pin,
+        expires,
+        kind,
+    }
 }

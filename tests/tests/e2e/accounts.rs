@@ -275,6 +275,34 @@ fn rejected_proof_and_no_proof_go_by_letter() {
             .map(|m| m.permissions().mode() & 0o777)
             .ok();
         assert_eq!(mode, Some(0o600), "a letter holds a PIN");
+        let pdf_mode = std::fs::metadata(letters[0].with_extension("pdf"))
+            .map(|m| m.permissions().mode() & 0o777)
+            .ok();
+        assert_eq!(pdf_mode, Some(0o600), "so does its PDF");
+    }
+    // The PDF beside each says what the text says, the PIN once, in both languages.
+    for (letter, text) in [(&letters[0], &first), (&letters[1], &second)] {
+        let pdf = letter.with_extension("pdf");
+        let output = std::process::Command::new("pdftotext")
+            .args([&pdf.to_string_lossy(), "-"])
+            .output()
+            .unwrap_or_else(|e| panic!("pdftotext (poppler-utils): {e}"));
+        let printed = String::from_utf8_lossy(&output.stdout)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let pin = text
+            .lines()
+            .find_map(|l| l.strip_prefix("PIN: "))
+            .unwrap_or("none");
+        assert_eq!(printed.matches(pin).count(), 1, "{printed}");
+        for expected in [
+            "HONG KONG HEALTH CODE: CONFIRMATION LETTER",
+            "香港健康碼：確認信",
+            "切勿向任何人透露此密碼",
+        ] {
+            assert!(printed.contains(expected), "{expected} in {printed}");
+        }
     }
     assert!(server.export_letters().is_empty(), "marked sent");
 
