@@ -100,6 +100,9 @@ pub enum Error {
     /// A printable document that could not be written.
     #[error("the PDF cannot be written: {0}")]
     Pdf(String),
+    /// A registration at a counter for a document that has an active account.
+    #[error("this document already has an active account: look it up instead")]
+    AlreadyRegistered,
     /// An appeal that was already decided: a decision is final.
     #[error("the appeal is {state}; only an open appeal can be decided")]
     AppealDecided {

@@ -15,7 +15,7 @@ const RANKS: &[(&str, u8)] = &[
     ("privacy", 3),
     ("issue", 3),
     ("qr", 3),
-    ("pdf", 3),
+    ("pdf", 4),
     ("secrets", 3),
     ("totp", 3),
     ("sms_texts", 3),

@@ -14,6 +14,8 @@ healthcode_keys::named_enum! {
         Letter = "letter",
         /// A letter, then an identity check at a post office (non-HKID holders).
         PostOffice = "post_office",
+        /// Registered in person at a counter, which saw the document.
+        Counter = "counter",
         /// Refused: the document already has an active account.
         Refused = "refused",
     }
@@ -87,6 +89,9 @@ healthcode_keys::named_enum! {
         HealthAuthority = "health_authority",
         /// Submits arrivals into Hong Kong (the Immigration Department).
         Immigration = "immigration",
+        /// Serves residents at a counter: finds or registers them by the
+        /// document in hand, applies for and prints their code.
+        Counter = "counter",
         /// Operates the system: reads the SMS outbox and the audit log.
         Admin = "admin",
     }

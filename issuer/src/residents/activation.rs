@@ -74,7 +74,9 @@ pub async fn activate(
             .await?
         {
             PinCheck::Accepted => {
-                store.activate_account(&mut tx, account, &hash, now).await?;
+                store
+                    .activate_account(&mut tx, account, Some(&hash), now)
+                    .await?;
                 let detail =
                     serde_json::json!({ "channel": format!("{channel:?}").to_lowercase() });
                 store

@@ -8,6 +8,7 @@
 //! - [`sign_in`]: the password, then a one-time code by SMS.
 //! - [`account`]: what the holder changes: language, phone, password.
 //! - [`export`]: everything held about a resident, for them to download.
+//! - [`counter`]: finding or registering a resident by the document in hand.
 //! - [`letter_texts`]: the confirmation letter, in both languages.
 //! - [`visits`]: visit records from the check-in app.
 //! - [`housing`]: importing the public housing resident database.
@@ -18,6 +19,7 @@
 pub mod account;
 pub mod activation;
 pub mod buildings;
+pub mod counter;
 pub mod export;
 pub mod housing;
 pub mod letter_texts;

@@ -195,7 +195,9 @@ pub async fn register(
         building_id: match plan.route {
             Route::Housing => building.as_deref(),
             Route::Refused => None,
-            Route::Proof | Route::Letter | Route::PostOffice => directory.as_deref(),
+            Route::Proof | Route::Letter | Route::PostOffice | Route::Counter => {
+                directory.as_deref()
+            }
         },
         register_check: register,
     };

@@ -152,6 +152,7 @@ fn domain_status(error: &Error) -> (StatusCode, &'static str) {
         Error::NotFound { .. } => (StatusCode::NOT_FOUND, "not_found"),
         Error::WrongStatus { .. } => (StatusCode::CONFLICT, "wrong_status"),
         Error::AppealDecided { .. } => (StatusCode::CONFLICT, "appeal_decided"),
+        Error::AlreadyRegistered => (StatusCode::CONFLICT, "already_registered"),
         Error::Appeal(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
         // Faults of the service, its data or its operator: the detail is logged, not sent.
         Error::Keys(_)

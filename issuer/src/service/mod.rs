@@ -8,6 +8,7 @@
 //! - [`account_routes`]: what a resident changes: language, phone, password.
 //! - [`appeal_routes`]: appeals: lodged by residents, decided by the record's owner.
 //! - [`code_routes`], [`feed_routes`]: applying for codes; the health feeds.
+//! - [`counter_routes`]: the counter: finding, registering, applying and printing for a resident.
 //! - [`workers`]: re-evaluation, delivering revocations, key reloads.
 //! - [`sms`]: delivering the SMS outbox through a webhook gateway.
 //! - [`openapi`]: the API description, generated from the handlers.
@@ -19,6 +20,7 @@ pub mod appeal_routes;
 pub mod auth;
 pub mod client;
 pub mod code_routes;
+pub mod counter_routes;
 mod error;
 pub mod feed_routes;
 pub mod openapi;
@@ -123,6 +125,19 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route(
             "/v1/staff/appeals/{reference}/decision",
             post(appeal_routes::decide),
+        )
+        .route("/v1/staff/counter/lookup", post(counter_routes::lookup))
+        .route(
+            "/v1/staff/counter/registrations",
+            post(counter_routes::register),
+        )
+        .route(
+            "/v1/staff/counter/{reference}/codes",
+            post(counter_routes::apply),
+        )
+        .route(
+            "/v1/staff/counter/{reference}/code.pdf",
+            get(counter_routes::print),
         )
         .route("/v1/staff/sms-outbox", get(s::sms_outbox))
         .route("/v1/staff/audit", get(s::audit_log))

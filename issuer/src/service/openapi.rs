@@ -9,7 +9,8 @@ use utoipa::{
 };
 
 use super::{
-    account_routes, appeal_routes, code_routes, feed_routes, resident_routes, staff_routes, web,
+    account_routes, appeal_routes, code_routes, counter_routes, feed_routes, resident_routes,
+    staff_routes, web,
 };
 
 /// The issuer's API.
@@ -32,6 +33,7 @@ use super::{
         feed_routes::list_designations,
         appeal_routes::lodge, appeal_routes::list, appeal_routes::queue,
         appeal_routes::case, appeal_routes::evidence, appeal_routes::decide,
+        counter_routes::lookup, counter_routes::register, counter_routes::apply, counter_routes::print,
     ),
     modifiers(&Security),
     tags(

@@ -383,12 +383,14 @@ impl Store {
         &self,
         tx: &mut Tx,
         account: &Account,
-        password_hash: &str,
+        password_hash: Option<&str>,
         now: OffsetDateTime,
     ) -> Result<(), Error> {
+        // History stays history: a closed or superseded account is not touched.
         sqlx::query(
             "UPDATE accounts SET status = 'superseded', updated_at = $1 \
-             WHERE id_index = $2 AND id <> $3 AND status NOT IN ('active', 'refused')",
+             WHERE id_index = $2 AND id <> $3 \
+             AND status NOT IN ('active', 'refused', 'closed', 'superseded')",
         )
         .bind(to_db(now))
         .bind(&account.id_index)

@@ -11,6 +11,7 @@ mod architecture;
 mod checkpoint;
 mod codes;
 mod consoles;
+mod counter;
 mod feeds;
 mod issuer_server;
 mod keys_cli;

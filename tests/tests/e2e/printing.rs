@@ -15,7 +15,7 @@ use crate::{
 };
 
 /// Runs a poppler or zbar tool; its stdout.
-fn tool(name: &str, args: &[&str]) -> String {
+pub fn tool(name: &str, args: &[&str]) -> String {
     let output = Command::new(name)
         .args(args)
         .output()
@@ -34,7 +34,7 @@ fn words(text: &str) -> String {
 }
 
 /// The PDF's first page as a PNG at `dpi`.
-fn page_image(pdf: &Path, dpi: u32) -> String {
+pub fn page_image(pdf: &Path, dpi: u32) -> String {
     let prefix = pdf.with_extension("");
     let prefix = prefix.to_string_lossy();
     tool(

@@ -42,21 +42,21 @@ use crate::{
 /// The longest text any field takes (the API's limit for a form field).
 const MAX_TEXT: usize = 1024;
 
-/// The answers so far.
+/// The answers so far (also what a counter types for a resident).
 #[derive(Debug, Default, Clone, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Answers {
-    id_type: String,
-    passport_country: String,
-    id_number: String,
-    date_of_issue: String,
-    name: String,
-    phone: String,
-    address: String,
+    pub(in crate::service::web) id_type: String,
+    pub(in crate::service::web) passport_country: String,
+    pub(in crate::service::web) id_number: String,
+    pub(in crate::service::web) date_of_issue: String,
+    pub(in crate::service::web) name: String,
+    pub(in crate::service::web) phone: String,
+    pub(in crate::service::web) address: String,
     /// The proof's file name as chosen, when one is kept.
     proof_name: String,
     /// `en` or `zh-HK`: the language of SMS and letters.
-    language: String,
+    pub(in crate::service::web) language: String,
 }
 
 impl Answers {
@@ -64,7 +64,7 @@ impl Answers {
         !self.id_number.is_empty() && !self.name.is_empty()
     }
 
-    fn raw(&self, proof: Option<Vec<u8>>) -> RawApplication {
+    pub(in crate::service::web) fn raw(&self, proof: Option<Vec<u8>>) -> RawApplication {
         let id_type = if self.id_type == "PASSPORT" {
             format!(
                 "PASSPORT-{}",
@@ -109,7 +109,11 @@ pub(super) fn problem_text(lang: Lang, field: &str, code: &str) -> String {
 }
 
 /// The errors of `fields` among `problems`, in the page's language.
-fn errors_of(lang: Lang, problems: &[FieldError], fields: &[&'static str]) -> Errors {
+pub(in crate::service::web) fn errors_of(
+    lang: Lang,
+    problems: &[FieldError],
+    fields: &[&'static str],
+) -> Errors {
     let mut errors = Errors::default();
     for &field in fields {
         if let Some(problem) = problems.iter().find(|p| p.field == field) {

@@ -36,11 +36,12 @@ use crate::{
 const ADMINS: &[Role] = &[Role::Admin];
 
 /// The roles an administrator can give, in the order the form lists them.
-const ROLES: [Role; 5] = [
+const ROLES: [Role; 6] = [
     Role::Reviewer,
     Role::PostOffice,
     Role::HealthAuthority,
     Role::Immigration,
+    Role::Counter,
     Role::Admin,
 ];
 
@@ -73,7 +74,7 @@ pub struct AdminPage {
     frame: Frame,
     errors: Errors,
     staff: Vec<StaffRow>,
-    roles: [Role; 5],
+    roles: [Role; 6],
     new_name: String,
     /// What the last action did, and a token to hand over once.
     done: Option<(String, Option<String>)>,

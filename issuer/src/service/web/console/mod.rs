@@ -8,11 +8,13 @@
 //! - [`post_office`]: the post-office identity check.
 //! - [`feeds`]: the health authority's and immigration's file uploads.
 //! - [`records`]: the records in force with their withdrawal; re-evaluation runs.
+//! - [`counter`]: finding or registering a resident in person, their code applied for and printed.
 //! - [`appeals`]: the deciders' appeal queue, an appeal, its decision.
 //! - [`admin`]: staff, the audit chain, letters waiting, the SMS outbox.
 
 pub mod admin;
 pub mod appeals;
+pub mod counter;
 pub mod feeds;
 pub mod post_office;
 pub mod records;
@@ -71,6 +73,15 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/staff/records", get(records::show))
         .route("/staff/records/person", post(records::person))
         .route("/staff/records/withdraw", post(records::withdraw))
+        .route("/staff/counter", get(counter::show))
+        .route("/staff/counter/find", post(counter::find))
+        .route(
+            "/staff/counter/register",
+            get(counter::register_form).post(counter::register),
+        )
+        .route("/staff/counter/{reference}", get(counter::resident))
+        .route("/staff/counter/{reference}/apply", post(counter::apply))
+        .route("/staff/counter/{reference}/code.pdf", get(counter::print))
         .route("/staff/appeals", get(appeals::queue))
         .route("/staff/appeals/{reference}", get(appeals::case))
         .route(
