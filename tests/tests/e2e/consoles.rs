@@ -749,3 +749,84 @@ fn a_resident_appeals_on_the_site_and_the_health_authority_upholds_it_in_the_con
         "Colour Green"
     );
 }
+
+#[test]
+fn a_counter_clerk_registers_a_resident_without_a_smartphone_and_prints_their_code_in_chinese() {
+    let keys = KeySet::new(false);
+    let server = start_issuer(&issuer_args(&keys, None, None));
+    let clerk_token = server.staff("cora", "counter");
+    let person = Person::hkid();
+    let clerk = Browser::start(DESK.0, DESK.1);
+    clerk.goto(&format!("{}/staff/sign-in?lang=zh-HK", server.base));
+    set_up(&clerk, &server, "cora", &clerk_token);
+    clerk.click("a[href='/staff/counter']");
+    clerk.assert_accessible("counter, Chinese");
+    clerk.click("#find");
+    assert!(clerk.has("#id_number-error") && clerk.has("#date_of_issue-error"));
+    clerk.assert_accessible("counter, nothing typed, Chinese");
+
+    // Registering: every problem at its field, consent included.
+    clerk.click("#register-link");
+    clerk.assert_accessible("counter registration, Chinese");
+    clerk.click("#register");
+    for field in [
+        "name",
+        "id_number",
+        "date_of_issue",
+        "phone",
+        "address",
+        "consent",
+    ] {
+        assert!(clerk.has(&format!("#{field}-error")), "{field}");
+    }
+    assert_eq!(
+        words(&clerk.text("#consent-error")),
+        "錯誤： 市民同意後，請剔選此方格"
+    );
+    clerk.assert_accessible("counter registration, errors, Chinese");
+    clerk.fill("#name", &person.name);
+    clerk.fill("#id_number", &person.id_number);
+    clerk.fill("#date_of_issue", &person.date_of_issue);
+    clerk.fill("#phone", &person.phone);
+    clerk.fill("#address", &person.address);
+    clerk.choose("#consent");
+    clerk.click("#register");
+    assert_eq!(
+        clerk.text("#done"),
+        "市民已登記，帳戶已生效。請在市民同意下申請今日的健康碼。"
+    );
+    assert_eq!(clerk.text("#name"), person.name);
+    assert_eq!(clerk.text("#todays-code"), "今日沒有有效的健康碼");
+    assert!(!clerk.has("#print"), "nothing to print yet");
+    clerk.assert_accessible("counter resident, registered, Chinese");
+
+    // Applying needs the resident's agreement, ticked.
+    clerk.click("#apply");
+    assert!(clerk.has("#consent-error"));
+    clerk.assert_accessible("counter resident, no consent, Chinese");
+    clerk.choose("#consent");
+    clerk.click("#apply");
+    assert_eq!(clerk.text("#done"), "已發出今日的健康碼。請為市民列印。");
+    assert!(
+        clerk.text("#todays-code").starts_with("綠碼"),
+        "{}",
+        clerk.text("#todays-code")
+    );
+    clerk.assert_accessible("counter resident, code issued, Chinese");
+    keep_screen(&clerk, "counter-zh-HK");
+    // The print link gives the PDF to the console's session.
+    let href = clerk.attr("#print", "href").unwrap_or_default();
+    let session = clerk.cookie("hc_staff").unwrap_or_default();
+    let printed = ureq::get(&format!("{}{href}", server.base))
+        .set("cookie", &format!("hc_staff={session}"))
+        .call()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(printed.content_type(), "application/pdf");
+
+    // Found again by the card in hand.
+    clerk.click("a[href='/staff/counter']");
+    clerk.fill("#id_number", &person.id_number);
+    clerk.fill("#date_of_issue", &person.date_of_issue);
+    clerk.click("#find");
+    assert_eq!(clerk.text("#name"), person.name);
+}
