@@ -187,7 +187,9 @@ mod tests {
             checked_text("reason", &"字".repeat(50), 50).map(|t| t.chars().count()),
             Ok(50)
         );
-        let hidden = checked_text("statement", "abc\u{202E}def", 50).unwrap_err();
+        let Err(hidden) = checked_text("statement", "abc\u{202E}def", 50) else {
+            panic!("a bidi override passes");
+        };
         assert_eq!(
             hidden.to_string(),
             "statement: holds the hidden character U+202E"

@@ -195,7 +195,13 @@ fn a_rejected_appeal_changes_nothing_and_bad_appeals_are_refused() {
     // Hostile and malformed appeals: refused by field, nothing stored.
     let good = [("ground", "status"), ("statement", "Not me.")];
     let html = b"<html><script>alert(1)</script></html>".as_slice();
-    let refusals: [(&[(&str, &str)], Option<(&str, &[u8])>, u16, (&str, &str)); 6] = [
+    type Refusal<'a> = (
+        &'a [(&'a str, &'a str)],
+        Option<(&'a str, &'a [u8])>,
+        u16,
+        (&'a str, &'a str),
+    );
+    let refusals: [Refusal<'_>; 6] = [
         (&good, Some(("x.pdf", html)), 422, ("invalid", "evidence")),
         (
             &[("ground", "colour"), ("statement", "x")],
