@@ -62,16 +62,9 @@ pub async fn lodge(
         .transpose()
         .map_err(|problem| Error::Appeal(AppealProblem::Evidence(problem.to_string())))?;
     let mut tx = store.write().await?;
-    let account = store
-        .account(&mut *tx, account_id)
-        .await?
-        .ok_or(Error::NotFound { what: "account" })?;
-    if account.status != AccountStatus::Active {
-        return Err(Error::WrongStatus {
-            status: account.status,
-            expected: AccountStatus::Active,
-        });
-    }
+    store
+        .account_in(&mut *tx, account_id, AccountStatus::Active)
+        .await?;
     let open: Vec<Appeal> = store
         .appeals_of(&mut *tx, account_id)
         .await?

@@ -17,7 +17,6 @@ use crate::{
     model::{AccountStatus, Actor, StaffMember},
     store::{
         Store, Tx,
-        accounts::Account,
         messages::PendingLetter,
         pins::{Channel, PinCheck},
     },
@@ -36,24 +35,6 @@ pub enum RejectReason {
     NotAccepted,
     /// Applications of one document disagree; the letter decides.
     Conflict,
-}
-
-async fn account_in(
-    store: &Store,
-    tx: &mut Tx,
-    id: &str,
-    expected: AccountStatus,
-) -> Result<Account, Error> {
-    let account = store.account(&mut **tx, id).await?.ok_or(Error::NotFound {
-        what: "application",
-    })?;
-    if account.status != expected {
-        return Err(Error::WrongStatus {
-            status: account.status,
-            expected,
-        });
-    }
-    Ok(account)
 }
 
 /// The address (or identity) is verified by `staff`: the activation PIN goes
@@ -95,7 +76,9 @@ pub async fn approve(
     now: OffsetDateTime,
 ) -> Result<(), Error> {
     let mut tx = store.write().await?;
-    account_in(store, &mut tx, id, AccountStatus::Review).await?;
+    store
+        .account_in(&mut *tx, id, AccountStatus::Review)
+        .await?;
     verified_by(store, tx, staff, id, "application_approved", now).await
 }
 
@@ -111,7 +94,9 @@ pub async fn reject(
     now: OffsetDateTime,
 ) -> Result<(), Error> {
     let mut tx = store.write().await?;
-    let account = account_in(store, &mut tx, id, AccountStatus::Review).await?;
+    let account = store
+        .account_in(&mut *tx, id, AccountStatus::Review)
+        .await?;
     store
         .set_status(&mut tx, id, AccountStatus::Letter, now)
         .await?;
@@ -149,7 +134,9 @@ pub async fn confirm_at_post_office(
     now: OffsetDateTime,
 ) -> Result<(), Error> {
     let mut tx = store.write().await?;
-    let account = account_in(store, &mut tx, id, AccountStatus::PostOffice).await?;
+    let account = store
+        .account_in(&mut *tx, id, AccountStatus::PostOffice)
+        .await?;
     if store.document_index(document) != account.id_index {
         return Err(Error::DocumentMismatch);
     }

@@ -190,19 +190,10 @@ pub async fn register(
 /// # Errors
 /// [`Error::NotFound`], [`Error::WrongStatus`].
 pub async fn active(state: &AppState, reference: &str) -> Result<Account, AppError> {
-    let account = state
-        .store
-        .account(state.store.pool(), reference)
-        .await?
-        .ok_or(Error::NotFound { what: "account" })?;
-    if account.status != AccountStatus::Active {
-        return Err(Error::WrongStatus {
-            status: account.status,
-            expected: AccountStatus::Active,
-        }
-        .into());
-    }
-    Ok(account)
+    let store = &state.store;
+    Ok(store
+        .account_in(store.pool(), reference, AccountStatus::Active)
+        .await?)
 }
 
 /// The resident's consent to apply on their behalf.

@@ -409,6 +409,28 @@ impl Store {
         Ok(())
     }
 
+    /// Account `id`, which must stand at `expected`.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`]; [`Error::WrongStatus`] for another status; [`Error::Db`].
+    pub async fn account_in<'e>(
+        &self,
+        executor: impl SqliteExecutor<'e>,
+        id: &str,
+        expected: AccountStatus,
+    ) -> Result<Account, Error> {
+        let account = self.account(executor, id).await?.ok_or(Error::NotFound {
+            what: "application",
+        })?;
+        if account.status != expected {
+            return Err(Error::WrongStatus {
+                status: account.status,
+                expected,
+            });
+        }
+        Ok(account)
+    }
+
     /// The language of `id`'s SMS and letters.
     ///
     /// # Errors

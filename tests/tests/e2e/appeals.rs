@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 use crate::{
     codes::{apply, brief, issuer_args, resident, start_issuer},
     issuer_server::{IssuerServer, PASSWORD, Person, png_proof},
+    resident_account::newest_sms,
     support::KeySet,
     verifier_service::{Verifier, wait_connected},
 };
@@ -44,15 +45,6 @@ pub fn close_contact(server: &IssuerServer, authority: &str, person: &Person) {
         "kind": "close_contact", "start": yesterday, "end": null}]});
     let (code, body) = server.post("/v1/feeds/statuses", &status, Some(authority));
     assert_eq!((code, &body["stored"]), (200, &json!(1)), "{body}");
-}
-
-/// The newest SMS of `purpose` to `phone`.
-fn newest_sms(server: &IssuerServer, phone: &str, purpose: &str) -> Option<String> {
-    server
-        .outbox()
-        .into_iter()
-        .find(|m| m["phone"] == phone && m["purpose"] == purpose)
-        .and_then(|m| m["body"].as_str().map(str::to_owned))
 }
 
 fn field_of(body: &Value) -> (&str, &str) {

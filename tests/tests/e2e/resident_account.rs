@@ -28,7 +28,7 @@ fn put(server: &IssuerServer, path: &str, body: &Value, session: &str) -> (u16, 
 }
 
 /// The newest SMS of `purpose` to `phone`: its body.
-fn newest_sms(server: &IssuerServer, phone: &str, purpose: &str) -> Option<String> {
+pub fn newest_sms(server: &IssuerServer, phone: &str, purpose: &str) -> Option<String> {
     server
         .outbox()
         .into_iter()
