@@ -10,6 +10,7 @@ use healthcode_keys::{
 };
 use healthcode_verifier::{
     Checker,
+    admission::Policy,
     revocation::{RevocationSet, StalenessPolicy, WhenStale},
 };
 use time::OffsetDateTime;
@@ -82,6 +83,11 @@ pub struct VerifyArgs {
     /// drills only. Without it a specimen is not valid (exit 1).
     #[arg(long)]
     pub accept_specimen: bool,
+    /// The checkpoint's admission policy (`key = value` lines, see
+    /// docs/admission.md): every verdict then says admit, secondary or
+    /// refuse, and why. A bad policy is a configuration error (exit 2).
+    #[arg(long)]
+    pub policy: Option<PathBuf>,
     /// File keeping the highest trust-list sequence seen (default:
     /// $XDG_STATE_HOME/healthcode/scanner-trust.json or ~/.local/state/...).
     #[arg(long)]
@@ -121,6 +127,8 @@ pub struct Config {
     pub revocations: Option<(RevocationSet, OffsetDateTime)>,
     /// How old the snapshot may be: a scanner shows its age and never calls it stale.
     pub staleness: StalenessPolicy,
+    /// The admission policy, when given.
+    pub policy: Option<Policy>,
 }
 
 /// A configuration problem: exit code 2.
@@ -129,12 +137,24 @@ pub struct Config {
 pub struct ConfigError {
     context: String,
     #[source]
-    source: healthcode_keys::Error,
+    source: Box<dyn std::error::Error + Send + Sync>,
 }
 
-fn context(context: impl Into<String>) -> impl FnOnce(healthcode_keys::Error) -> ConfigError {
+fn context<E: std::error::Error + Send + Sync + 'static>(
+    context: impl Into<String>,
+) -> impl FnOnce(E) -> ConfigError {
     let context = context.into();
-    move |source| ConfigError { context, source }
+    move |source| ConfigError {
+        context,
+        source: Box::new(source),
+    }
+}
+
+/// Reads and checks the admission policy at `path`.
+fn load_policy(path: &std::path::Path) -> Result<Policy, ConfigError> {
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(context(name.clone()))?;
+    Policy::parse(&text).map_err(context(name))
 }
 
 impl Config {
@@ -191,6 +211,10 @@ impl Config {
             }),
             None => None,
         };
+        let policy = match &args.policy {
+            Some(path) => Some(load_policy(path)?),
+            None => None,
+        };
         let color = match args.color {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
@@ -208,6 +232,7 @@ impl Config {
                 stale_after: None,
                 when_stale: WhenStale::Reject,
             },
+            policy,
         })
     }
 }

@@ -3,7 +3,10 @@
 use std::fmt::Write as _;
 
 use healthcode_keys::{Colour, hktime::format_hk};
-use healthcode_verifier::{Identity, Verdict};
+use healthcode_verifier::{
+    Identity, Verdict,
+    admission::{Admission, Decision, Policy},
+};
 
 const RESET: &str = "\x1b[0m";
 
@@ -80,4 +83,39 @@ pub fn human(verdict: &Verdict, color: bool) -> String {
     }
     let _ = writeln!(out, "  input:       {}", verdict.input());
     out
+}
+
+/// The verdict as one JSON line, with the policy's decision when there is one.
+pub fn json(verdict: &Verdict, decision: Option<(&Policy, Decision)>) -> String {
+    let Some((policy, decision)) = decision else {
+        return verdict.to_json();
+    };
+    let mut value: serde_json::Value =
+        serde_json::from_str(&verdict.to_json()).unwrap_or(serde_json::Value::Null);
+    if let Some(object) = value.as_object_mut() {
+        object.insert(
+            "admission".to_owned(),
+            serde_json::json!({
+                "decision": decision.admission,
+                "reason": decision.reason,
+                "policy": policy.name,
+            }),
+        );
+    }
+    value.to_string()
+}
+
+/// What the officer does, in one line: never a colour alone.
+pub fn admission(policy: &Policy, decision: Decision, color: bool) -> String {
+    let (word, style) = match decision.admission {
+        Admission::Admit => ("ADMIT", "\x1b[1;97;42m"),
+        Admission::Secondary => ("SECONDARY INSPECTION", "\x1b[1;30;43m"),
+        Admission::Refuse => ("REFUSE", "\x1b[1;97;41m"),
+    };
+    format!(
+        "{}  ({}, policy {})",
+        paint(&format!(" {word} "), style, color),
+        decision.reason,
+        policy.name
+    )
 }

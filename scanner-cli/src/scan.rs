@@ -134,9 +134,19 @@ fn emit(
         Some(ErrorCode::TrustListExpired) => outcome.unreadable += 1,
         Some(_) => outcome.invalid += 1,
     }
+    let decision = config
+        .policy
+        .as_ref()
+        .map(|policy| (policy, policy.decide(&verdict, config.now)));
     if config.json {
-        writeln!(out, "{}", verdict.to_json())
+        writeln!(out, "{}", render::json(&verdict, decision))
     } else {
-        writeln!(out, "{}", render::human(&verdict, config.color))
+        writeln!(out, "{}", render::human(&verdict, config.color))?;
+        match decision {
+            Some((policy, decision)) => {
+                writeln!(out, "{}", render::admission(policy, decision, config.color))
+            }
+            None => Ok(()),
+        }
     }
 }

@@ -11,8 +11,10 @@
 //! - [`check`]: token text or image in, [`Verdict`] out.
 //! - [`verdict`]: the verdict as people and programs read it.
 //! - [`revocation`]: revoked codes held in memory, and how they change a verdict.
+//! - [`admission`]: a checkpoint's policy: from a verdict to admit, secondary or refuse.
 //! - [`Error`]: why an image could not be loaded.
 
+pub mod admission;
 pub mod check;
 mod error;
 pub mod image;

@@ -292,3 +292,171 @@ fn blank_png() -> Vec<u8> {
         .unwrap_or_else(|e| panic!("{e}"));
     bytes
 }
+
+/// A shipped policy file.
+fn policy(name: &str) -> String {
+    format!("{}/../policies/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn a_checkpoint_policy_turns_each_verdict_into_an_admission() {
+    let set = KeySet::new(false);
+    let gd = policy("hk-exit-gd.policy");
+    let days = set.path("identity-days.key");
+    let admission = |token: &str, doc: Option<&str>| {
+        let mut args = vec!["--json", "--policy", &gd];
+        if let Some(doc) = doc {
+            args.extend([
+                "--identity-day-keys",
+                &days,
+                "--id-doc",
+                doc,
+                "--date-of-issue",
+                CARD_ISSUED,
+            ]);
+        }
+        args.push(token);
+        let report = json_lines(&set.scan(&args))[0].clone();
+        let decision = &report["admission"];
+        assert_eq!(decision["policy"], "hk-exit-gd", "{report}");
+        (
+            decision["decision"].as_str().unwrap_or_default().to_owned(),
+            decision["reason"].as_str().unwrap_or_default().to_owned(),
+        )
+    };
+    let green = set.issue("green", ALICE, &[]);
+    let cases = [
+        (green.clone(), Some(ALICE), ("admit", "colour_green")),
+        (green.clone(), None, ("secondary", "identity_unchecked")),
+        (
+            green.clone(),
+            Some("HKID:K100008(A)"),
+            ("refuse", "identity_mismatch"),
+        ),
+        (
+            set.issue("amber", ALICE, &[]),
+            Some(ALICE),
+            ("refuse", "colour_amber"),
+        ),
+        (
+            set.issue("red", ALICE, &[]),
+            Some(ALICE),
+            ("refuse", "colour_red"),
+        ),
+        (
+            set.issue("green", ALICE, &["--at", "2022-12-10T01:00:00Z"]),
+            Some(ALICE),
+            ("refuse", "expired"),
+        ),
+        (
+            "HC2:not-a-code".to_owned(),
+            None,
+            ("secondary", "malformed"),
+        ),
+    ];
+    for (token, doc, (decision, reason)) in cases {
+        assert_eq!(
+            admission(&token, doc),
+            (decision.to_owned(), reason.to_owned()),
+            "{doc:?}"
+        );
+    }
+    // People read the decision as a word, never a colour alone.
+    let human = set.scan(&[
+        "--policy",
+        &gd,
+        "--identity-day-keys",
+        &days,
+        "--id-doc",
+        ALICE,
+        "--date-of-issue",
+        CARD_ISSUED,
+        &green,
+    ]);
+    assert!(
+        stdout(&human).contains(" ADMIT ")
+            && stdout(&human).contains("(colour_green, policy hk-exit-gd)"),
+        "{}",
+        stdout(&human)
+    );
+    let unchecked = set.scan(&["--policy", &gd, &green]);
+    assert!(
+        stdout(&unchecked).contains("SECONDARY INSPECTION"),
+        "{}",
+        stdout(&unchecked)
+    );
+
+    // A specimen is refused in service, admitted in a drill.
+    let test_set = KeySet::new(true);
+    let specimen = test_set.issue("green", ALICE, &[]);
+    let report = &json_lines(&test_set.scan(&["--json", "--policy", &gd, &specimen]))[0];
+    assert_eq!(
+        (
+            &report["admission"]["decision"],
+            &report["admission"]["reason"]
+        ),
+        (&json!("refuse"), &json!("specimen"))
+    );
+    let drill = policy("drill.policy");
+    let report = &json_lines(&test_set.scan(&[
+        "--json",
+        "--accept-specimen",
+        "--policy",
+        &drill,
+        &specimen,
+    ]))[0];
+    assert_eq!(report["admission"]["decision"], "admit", "{report}");
+}
+
+#[test]
+fn macaos_self_service_lane_wants_a_code_made_within_its_hours_and_bad_policies_are_refused() {
+    let set = KeySet::new(false);
+    let lane = set.dir.path().join("lane.policy");
+    std::fs::write(&lane, "name = lane\ngreen = admit\namber = refuse\nred = refuse\nunchecked-identity = admit\nissued-within-hours = 6\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let lane = lane.to_string_lossy().into_owned();
+    let token = set.issue("green", ALICE, &["--at", "2022-12-10T01:00:00Z"]);
+    set.write_trust_list_at(2, "2022-12-09T00:00:00Z");
+    let at = |instant: &str| {
+        let report =
+            &json_lines(&set.scan(&["--json", "--policy", &lane, "--at", instant, &token]))[0];
+        report["admission"]["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert_eq!(at("2022-12-10T06:59:59Z"), "colour_green", "within 6 hours");
+    assert_eq!(
+        at("2022-12-10T07:00:01Z"),
+        "issued_too_long_ago",
+        "past 6 hours: a staffed counter"
+    );
+    assert!(
+        stdout(&set.scan(&[
+            "--policy",
+            &policy("hk-exit-mo.policy"),
+            "--at",
+            "2022-12-10T02:00:00Z",
+            &token
+        ]))
+        .contains("policy hk-exit-mo-self-service")
+    );
+
+    // A bad policy stops the scanner before it checks anything (exit 2), naming the line.
+    let bad = set.dir.path().join("bad.policy");
+    std::fs::write(&bad, "green = admit\namber = maybe\nred = refuse\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let output = set.scan(&[
+        "--policy",
+        &bad.to_string_lossy(),
+        "--at",
+        "2022-12-10T02:00:00Z",
+        &token,
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("line 2: amber: \"maybe\" is not admit, secondary or refuse"),
+        "{}",
+        stderr(&output)
+    );
+}
