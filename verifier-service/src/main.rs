@@ -19,6 +19,7 @@ use healthcode_service_kit::{
 };
 use healthcode_verifier::{
     Checker,
+    admission::Policy,
     revocation::{StalenessPolicy, WhenStale},
 };
 use healthcode_verifier_service::{
@@ -77,6 +78,11 @@ struct ServeArgs {
     /// true`): for drills only. Without it a specimen is not valid.
     #[arg(long)]
     accept_specimen: bool,
+    /// The checkpoint's admission policy (docs/admission.md): every answer
+    /// then carries `admission` (admit, secondary or refuse, and why). A bad
+    /// file stops the service at start, naming the line.
+    #[arg(long)]
+    policy: Option<PathBuf>,
     /// How long a client may take to send a request's headers (and, on a
     /// kept-alive connection, sit idle between requests) before it is cut off.
     #[arg(long, default_value = "10s", value_parser = humantime::parse_duration)]
@@ -189,8 +195,15 @@ fn configure(args: ServeArgs) -> anyhow::Result<Configured> {
                 .with_context(|| path.display().to_string())
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
+    let policy = match &args.policy {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).with_context(|| path.display().to_string())?;
+            Some(Policy::parse(&text).with_context(|| path.display().to_string())?)
+        }
+        None => None,
+    };
     let checker = Checker::new(trust, identity).accepting_specimens(args.accept_specimen);
-    let state = AppState::new(checker, settings, hktime::now);
+    let state = AppState::new(checker, settings, hktime::now).with_policy(policy);
     state.with_revocations(|held| {
         for snapshot in snapshots {
             held.set

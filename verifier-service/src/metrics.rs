@@ -12,6 +12,8 @@ pub struct Metrics {
     pub valid: AtomicU64,
     /// Verifications answered not valid.
     pub invalid: AtomicU64,
+    /// Admissions decided (with a policy): admit, secondary, refuse.
+    pub admissions: [AtomicU64; 3],
     /// Requests refused as bad (4xx).
     pub bad_requests: AtomicU64,
     /// Full revocation resyncs done.
@@ -72,6 +74,16 @@ impl Metrics {
             &[
                 ("{result=\"valid\"}".into(), get(&self.valid)),
                 ("{result=\"invalid\"}".into(), get(&self.invalid)),
+            ],
+        );
+        metric(
+            "healthcode_admissions_total",
+            "counter",
+            "Admissions decided by the checkpoint's policy, by decision.",
+            &[
+                ("{decision=\"admit\"}".into(), get(&self.admissions[0])),
+                ("{decision=\"secondary\"}".into(), get(&self.admissions[1])),
+                ("{decision=\"refuse\"}".into(), get(&self.admissions[2])),
             ],
         );
         metric(

@@ -26,7 +26,7 @@ use crate::routes;
         routes::readyz,
         routes::metrics,
     ),
-    components(schemas(ErrorBody, ErrorDetail, VerdictBody, RefusalBody, StatusBody)),
+    components(schemas(ErrorBody, ErrorDetail, VerdictBody, RefusalBody, StatusBody, AdmissionBody)),
     tags((name = "checkpoint", description = "What a checkpoint asks"))
 )]
 #[derive(Debug)]
@@ -159,6 +159,24 @@ pub struct VerdictBody {
     revocation_as_of: Option<String>,
     /// True when that is older than the verifier's limit.
     revocation_stale: bool,
+    /// What the officer does, by the checkpoint's policy: present only when
+    /// the verifier runs with `--policy` (docs/admission.md).
+    admission: Option<AdmissionBody>,
+}
+
+/// What the officer does with the traveller.
+#[derive(Debug, ToSchema)]
+#[schema(as = Admission)]
+#[allow(dead_code)]
+pub struct AdmissionBody {
+    /// `admit`, `secondary` (secondary inspection) or `refuse`.
+    #[schema(value_type = String, pattern = "^(admit|secondary|refuse)$")]
+    decision: String,
+    /// Why: `colour_green`, `identity_unchecked`, `specimen`,
+    /// `issued_too_long_ago`, or the verdict's error code.
+    reason: String,
+    /// The policy's name.
+    policy: String,
 }
 
 /// What the revocation data says of one code.
@@ -205,6 +223,8 @@ mod tests {
             .as_object()
             .map(|o| o.keys().cloned().collect())
             .unwrap_or_default();
+        // `admission` is added by the service when it runs with a policy.
+        fields.push("admission".to_owned());
         fields.sort();
         assert_eq!(schema_properties("Verdict"), fields);
     }

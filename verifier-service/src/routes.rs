@@ -15,7 +15,7 @@ use healthcode_keys::{
     hktime::{format_utc, parse_date},
 };
 
-use healthcode_verifier::{Checker, Verdict};
+use healthcode_verifier::{Checker, Verdict, admission::Admission};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -70,7 +70,7 @@ pub async fn verify(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Json<Verdict>, AppError> {
+) -> Result<Json<serde_json::Value>, AppError> {
     let answer = match body {
         Ok(body) => verify_body(&state, &headers, body).await,
         Err(rejection) => Err(AppError::Body(rejection)),
@@ -85,7 +85,7 @@ async fn verify_body(
     state: &Arc<AppState>,
     headers: &HeaderMap,
     body: Bytes,
-) -> Result<Json<Verdict>, AppError> {
+) -> Result<Json<serde_json::Value>, AppError> {
     let content_type = headers
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -120,7 +120,26 @@ async fn verify_body(
         &state.metrics.invalid
     });
     audit(&verdict);
-    Ok(Json(verdict))
+    Ok(Json(answer(state, &verdict, now)))
+}
+
+/// The verdict as JSON, with the policy's admission when the checkpoint has one.
+fn answer(state: &AppState, verdict: &Verdict, now: time::OffsetDateTime) -> serde_json::Value {
+    let mut value = serde_json::to_value(verdict).unwrap_or(serde_json::Value::Null);
+    if let (Some(policy), Some(object)) = (&state.policy, value.as_object_mut()) {
+        let decision = policy.decide(verdict, now);
+        let counter = match decision.admission {
+            Admission::Admit => 0,
+            Admission::Secondary => 1,
+            Admission::Refuse => 2,
+        };
+        bump(&state.metrics.admissions[counter]);
+        object.insert(
+            "admission".to_owned(),
+            json!({"decision": decision.admission, "reason": decision.reason, "policy": policy.name}),
+        );
+    }
+    value
 }
 
 /// The document presented in `request`, if any.

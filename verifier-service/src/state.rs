@@ -5,6 +5,7 @@ use std::sync::{Arc, RwLock};
 use healthcode_keys::{TokenId, revocation::SignedSnapshot};
 use healthcode_verifier::{
     Checker, Verdict,
+    admission::Policy,
     revocation::{self, Held, Lookup, RevocationSet, StalenessPolicy},
 };
 use time::OffsetDateTime;
@@ -104,6 +105,8 @@ pub struct AppState {
     /// MiB): as many as the machine has cores, and apart from the photos, so
     /// that an officer's check never queues behind a slow photo.
     pub identity_checks: Arc<tokio::sync::Semaphore>,
+    /// The checkpoint's admission policy, when one was given.
+    pub policy: Option<Policy>,
     clock: fn() -> OffsetDateTime,
 }
 
@@ -119,8 +122,15 @@ impl AppState {
             identity_checks: Arc::new(tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(1, |cores| cores.get()),
             )),
+            policy: None,
             clock,
         }
+    }
+
+    /// The same state deciding admissions by `policy`.
+    pub fn with_policy(mut self, policy: Option<Policy>) -> Self {
+        self.policy = policy;
+        self
     }
 
     /// The current instant.

@@ -637,3 +637,96 @@ fn tls_urls_fail_cleanly_against_a_plain_server() {
         stderr(&output)
     );
 }
+
+#[test]
+fn a_verifier_with_a_policy_answers_each_code_with_its_admission_and_counts_them() {
+    let set = KeySet::new(false);
+    let gd = format!(
+        "{}/../policies/hk-exit-gd.policy",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let verifier = Verifier::start(&set, &["--policy", &gd]);
+    let admission = |request: Value| {
+        let (status, answer) = verifier.verify_json(&request);
+        assert_eq!(status, 200, "{answer}");
+        assert_eq!(answer["admission"]["policy"], "hk-exit-gd", "{answer}");
+        (
+            answer["admission"]["decision"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+            answer["admission"]["reason"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+        )
+    };
+    let alice = "HKID:A123456(3)";
+    let green = set.issue("green", alice, &[]);
+    let checked = |token: &str, doc: &str| json!({"token": token, "id_doc": doc, "date_of_issue": crate::support::CARD_ISSUED});
+    let cases = [
+        (checked(&green, alice), ("admit", "colour_green")),
+        (json!({"token": green}), ("secondary", "identity_unchecked")),
+        (
+            checked(&green, "HKID:K100008(A)"),
+            ("refuse", "identity_mismatch"),
+        ),
+        (
+            checked(&set.issue("amber", alice, &[]), alice),
+            ("refuse", "colour_amber"),
+        ),
+        (
+            checked(&set.issue("red", alice, &[]), alice),
+            ("refuse", "colour_red"),
+        ),
+        (json!({"token": "HC2:garbage"}), ("secondary", "malformed")),
+    ];
+    for (request, (decision, reason)) in cases {
+        assert_eq!(
+            admission(request.clone()),
+            (decision.to_owned(), reason.to_owned()),
+            "{request}"
+        );
+    }
+    let metrics = ureq::get(&format!("{}/metrics", verifier.base))
+        .call()
+        .ok()
+        .and_then(|r| r.into_string().ok())
+        .unwrap_or_default();
+    for line in [
+        "healthcode_admissions_total{decision=\"admit\"} 1",
+        "healthcode_admissions_total{decision=\"secondary\"} 2",
+        "healthcode_admissions_total{decision=\"refuse\"} 3",
+    ] {
+        assert!(metrics.contains(line), "{line} in {metrics}");
+    }
+
+    // Without a policy, no admission is made up.
+    let plain = Verifier::start(&set, &[]);
+    assert!(plain.verify(&green).1.get("admission").is_none());
+
+    // A bad policy stops the service at start, naming the line.
+    let bad = set.dir.path().join("bad.policy");
+    std::fs::write(&bad, "green = admit\namber = maybe\nred = refuse\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let output = Command::new(bin("verifier"))
+        .args([
+            "serve",
+            "--trust",
+            &set.path("trust.json"),
+            "--root",
+            &set.path("root.public"),
+        ])
+        .args([
+            "--policy",
+            &bad.to_string_lossy(),
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .env("XDG_STATE_HOME", set.state())
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(output.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(said.contains("line 2: amber: \"maybe\""), "{said}");
+}
