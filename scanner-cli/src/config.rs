@@ -40,6 +40,16 @@ pub enum Command {
     /// specimen included, unless --accept-specimen); 2 usage or configuration
     /// error (unreadable file, bad or expired trust list, clock set back).
     Verify(VerifyArgs),
+    /// Run admission vector files (tests/vectors/admission/*.json): each
+    /// case's policy, verdict facts and expected decision.
+    ///
+    /// Exit codes: 0 every case passes; 1 a case decides otherwise (named
+    /// on stderr); 2 a file cannot be read.
+    AdmissionVectors {
+        /// The vector files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
 }
 
 /// Flags of `scanner verify`.

@@ -15,7 +15,10 @@ use healthcode_keys::trust_state::default_path;
 use healthcode_scanner::{Args, Config, config::Command, scan};
 
 fn main() -> ExitCode {
-    let Command::Verify(args) = Args::parse().command;
+    let args = match Args::parse().command {
+        Command::Verify(args) => args,
+        Command::AdmissionVectors { files } => return admission_vectors(&files),
+    };
     let config = match Config::from_args(
         args,
         std::io::stdout().is_terminal(),
@@ -47,6 +50,27 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// `scanner admission-vectors FILE...`: every case of every file.
+fn admission_vectors(files: &[PathBuf]) -> ExitCode {
+    for file in files {
+        let text = match std::fs::read_to_string(file) {
+            Ok(text) => text,
+            Err(e) => {
+                eprintln!("scanner: error: {}: {e}", file.display());
+                return ExitCode::from(2);
+            }
+        };
+        match healthcode_verifier::admission_vectors::check(&text) {
+            Ok(passed) => println!("{}: {passed} cases pass", file.display()),
+            Err(problem) => {
+                eprintln!("scanner: {}: {problem}", file.display());
+                return ExitCode::from(1);
+            }
+        }
+    }
+    ExitCode::SUCCESS
 }
 
 /// `$XDG_STATE_HOME/healthcode/scanner-trust.json`, else under `~/.local/state`.

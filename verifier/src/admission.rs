@@ -185,8 +185,14 @@ impl Policy {
 
     /// What to do with the traveller whose code got `verdict`, at `now`.
     pub fn decide(&self, verdict: &Verdict, now: OffsetDateTime) -> Decision {
+        self.decide_facts(&Facts::of(verdict), now)
+    }
+
+    /// What to do, from the facts of a verdict (as the verdict's JSON gives
+    /// them: the interoperability vectors feed these directly).
+    pub fn decide_facts(&self, facts: &Facts, now: OffsetDateTime) -> Decision {
         let decision = |admission, reason| Decision { admission, reason };
-        if let Some(code) = verdict.error_code() {
+        if let Some(code) = facts.error {
             return match code {
                 ErrorCode::Specimen => {
                     decision(self.specimen.max(Admission::Secondary), "specimen")
@@ -194,7 +200,7 @@ impl Policy {
                 code => decision(refused(code), code.as_str()),
             };
         }
-        let Some(colour) = verdict.colour() else {
+        let Some(colour) = facts.colour else {
             // Valid without a colour cannot happen; if it did, a person decides.
             return decision(Admission::Secondary, "no_colour");
         };
@@ -208,18 +214,46 @@ impl Policy {
                 worst = decision(admission, reason);
             }
         };
-        if verdict.is_specimen() {
+        if facts.specimen {
             consider(self.specimen, "specimen");
         }
-        if verdict.identity() == Identity::Unchecked {
+        if facts.identity == Identity::Unchecked {
             consider(self.unchecked_identity, "identity_unchecked");
         }
-        if let (Some(within), Some(issued)) = (self.issued_within, verdict.issued_at())
+        if let (Some(within), Some(issued)) = (self.issued_within, facts.issued_at)
             && issued < now - within
         {
             consider(Admission::Secondary, "issued_too_long_ago");
         }
         worst
+    }
+}
+
+/// What a decision reads of a verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Facts {
+    /// Why the code is not valid, if it is not.
+    pub error: Option<ErrorCode>,
+    /// Its colour, once the signature verified.
+    pub colour: Option<Colour>,
+    /// Signed by a test key.
+    pub specimen: bool,
+    /// Whether the holder was checked against the document.
+    pub identity: Identity,
+    /// When the code was made.
+    pub issued_at: Option<OffsetDateTime>,
+}
+
+impl Facts {
+    /// The facts of `verdict`.
+    pub fn of(verdict: &Verdict) -> Facts {
+        Facts {
+            error: verdict.error_code(),
+            colour: verdict.colour(),
+            specimen: verdict.is_specimen(),
+            identity: verdict.identity(),
+            issued_at: verdict.issued_at(),
+        }
     }
 }
 

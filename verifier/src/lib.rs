@@ -11,10 +11,12 @@
 //! - [`check`]: token text or image in, [`Verdict`] out.
 //! - [`verdict`]: the verdict as people and programs read it.
 //! - [`revocation`]: revoked codes held in memory, and how they change a verdict.
-//! - [`admission`]: a checkpoint's policy: from a verdict to admit, secondary or refuse.
+//! - [`admission`]: a checkpoint's policy: from a verdict to admit, secondary or refuse;
+//!   [`admission_vectors`] runs the language-neutral cases of it.
 //! - [`Error`]: why an image could not be loaded.
 
 pub mod admission;
+pub mod admission_vectors;
 pub mod check;
 mod error;
 pub mod image;

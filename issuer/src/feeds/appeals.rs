@@ -9,6 +9,7 @@
 use healthcode_keys::{Colour, hex, revocation::RevocationReason};
 use serde::Serialize;
 use sha2::{Digest as _, Sha256};
+use sqlx::SqliteConnection;
 use time::OffsetDateTime;
 
 use crate::{
@@ -169,25 +170,26 @@ impl HeldRecord {
 }
 
 /// The records in force about the appellant of `appeal` on its ground: the
-/// ones a decision may correct.
+/// ones a decision may correct. Read on `conn`: a reader's connection, or the
+/// deciding transaction (so the record corrected is the one read).
 ///
 /// # Errors
 /// [`Error::NotFound`] for an account gone; [`Error::Db`].
 pub async fn held_records(
     store: &Store,
-    tx: &mut Tx,
+    conn: &mut SqliteConnection,
     appeal: &Appeal,
     now: OffsetDateTime,
 ) -> Result<Vec<HeldRecord>, Error> {
     let account = store
-        .account(&mut **tx, &appeal.account_id)
+        .account(&mut *conn, &appeal.account_id)
         .await?
         .ok_or(Error::NotFound { what: "account" })?;
     let person = [account.id_index.clone()];
     let since = now - VISIT_WINDOW;
     let facts: Vec<FeedFact> = match appeal.ground {
         AppealGround::Status => store
-            .statuses_of(tx, &person)
+            .statuses_of(conn, &person)
             .await?
             .into_iter()
             .map(|(person_index, status)| FeedFact::Status {
@@ -196,7 +198,7 @@ pub async fn held_records(
             })
             .collect(),
         AppealGround::Arrival => store
-            .arrivals_of(tx, &person)
+            .arrivals_of(conn, &person)
             .await?
             .into_iter()
             .map(|(person_index, arrival)| FeedFact::Arrival {
@@ -214,7 +216,7 @@ pub async fn held_records(
                 )
             };
             store
-                .designations_for_accounts(tx, &visitor, &home, since)
+                .designations_for_accounts(conn, &visitor, &home, since)
                 .await?
                 .into_iter()
                 .map(FeedFact::Designation)
@@ -375,7 +377,7 @@ async fn corrected(
         .record
         .as_deref()
         .ok_or(problem(AppealProblem::NoSuchRecord))?;
-    let held = held_records(store, tx, appeal, now).await?;
+    let held = held_records(store, &mut **tx, appeal, now).await?;
     let mut record = held
         .into_iter()
         .find(|h| h.reference == reference)
@@ -518,7 +520,7 @@ mod tests {
     async fn statuses(store: &Store, id: &str) -> Result<usize, Error> {
         let appeal = appeal(store, id).await?;
         let mut tx = store.write().await?;
-        Ok(held_records(store, &mut tx, &appeal, NOW).await?.len())
+        Ok(held_records(store, &mut *tx, &appeal, NOW).await?.len())
     }
 
     #[tokio::test]
@@ -537,7 +539,7 @@ mod tests {
             (AppealState::Open, NOW + DECISION_DEADLINE)
         );
         let mut tx = store.write().await?;
-        let held = held_records(&store, &mut tx, &lodged, NOW).await?;
+        let held = held_records(&store, &mut *tx, &lodged, NOW).await?;
         drop(tx);
         assert_eq!(held.len(), 1);
         assert_eq!(held[0].view().kind, "close_contact");
@@ -663,7 +665,7 @@ mod tests {
             "record"
         );
         let mut tx = store.write().await?;
-        let reference = held_records(&store, &mut tx, &lodged, NOW).await?[0]
+        let reference = held_records(&store, &mut *tx, &lodged, NOW).await?[0]
             .reference
             .clone();
         drop(tx);

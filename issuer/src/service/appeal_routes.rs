@@ -264,9 +264,9 @@ pub async fn case_for(
     staff
         .require(state, appeal.ground.deciders(), action)
         .await?;
-    let mut tx = store.write().await?;
-    let held = appeals::held_records(store, &mut tx, &appeal, state.now()).await?;
-    drop(tx);
+    let mut conn = store.pool().acquire().await.map_err(Error::from)?;
+    let held = appeals::held_records(store, &mut conn, &appeal, state.now()).await?;
+    drop(conn);
     staff
         .audit(
             state,
