@@ -39,7 +39,7 @@ pub enum Command {
     /// Exit codes: 0 every input is a valid code; 1 some input is not (a
     /// specimen included, unless --accept-specimen); 2 usage or configuration
     /// error (unreadable file, bad or expired trust list, clock set back).
-    Verify(VerifyArgs),
+    Verify(Box<VerifyArgs>),
     /// Run admission vector files (tests/vectors/admission/*.json): each
     /// case's policy, verdict facts and expected decision.
     ///

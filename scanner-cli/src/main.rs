@@ -16,7 +16,7 @@ use healthcode_scanner::{Args, Config, config::Command, scan};
 
 fn main() -> ExitCode {
     let args = match Args::parse().command {
-        Command::Verify(args) => args,
+        Command::Verify(args) => *args,
         Command::AdmissionVectors { files } => return admission_vectors(&files),
     };
     let config = match Config::from_args(

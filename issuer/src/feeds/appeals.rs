@@ -377,7 +377,7 @@ async fn corrected(
         .record
         .as_deref()
         .ok_or(problem(AppealProblem::NoSuchRecord))?;
-    let held = held_records(store, &mut **tx, appeal, now).await?;
+    let held = held_records(store, tx, appeal, now).await?;
     let mut record = held
         .into_iter()
         .find(|h| h.reference == reference)
@@ -520,7 +520,7 @@ mod tests {
     async fn statuses(store: &Store, id: &str) -> Result<usize, Error> {
         let appeal = appeal(store, id).await?;
         let mut tx = store.write().await?;
-        Ok(held_records(store, &mut *tx, &appeal, NOW).await?.len())
+        Ok(held_records(store, &mut tx, &appeal, NOW).await?.len())
     }
 
     #[tokio::test]
@@ -539,7 +539,7 @@ mod tests {
             (AppealState::Open, NOW + DECISION_DEADLINE)
         );
         let mut tx = store.write().await?;
-        let held = held_records(&store, &mut *tx, &lodged, NOW).await?;
+        let held = held_records(&store, &mut tx, &lodged, NOW).await?;
         drop(tx);
         assert_eq!(held.len(), 1);
         assert_eq!(held[0].view().kind, "close_contact");
@@ -665,7 +665,7 @@ mod tests {
             "record"
         );
         let mut tx = store.write().await?;
-        let reference = held_records(&store, &mut *tx, &lodged, NOW).await?[0]
+        let reference = held_records(&store, &mut tx, &lodged, NOW).await?[0]
             .reference
             .clone();
         drop(tx);
