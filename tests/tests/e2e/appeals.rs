@@ -8,11 +8,9 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::{
-    codes::{apply, brief, issuer_args, resident, start_issuer},
+    codes::{apply, brief, resident},
     issuer_server::{IssuerServer, PASSWORD, Person, png_proof},
-    resident_account::newest_sms,
-    support::KeySet,
-    verifier_service::{Verifier, wait_connected},
+    resident_account::{issuer_to_checkpoint, newest_sms},
 };
 
 /// Lodges an appeal as the holder of `session` (multipart, as the page sends it).
@@ -58,12 +56,7 @@ fn field_of(body: &Value) -> (&str, &str) {
 
 #[test]
 fn an_upheld_appeal_corrects_the_status_and_the_code_stops_at_the_checkpoint() {
-    let redis =
-        healthcode_tests::redis_server::RedisServer::start().unwrap_or_else(|e| panic!("{e:#}"));
-    let keys = KeySet::new(false);
-    let server = start_issuer(&issuer_args(&keys, None, Some(&redis.url())));
-    let verifier = Verifier::start(&keys, &["--redis", &redis.url()]);
-    wait_connected(&verifier, true);
+    let (_redis, _keys, server, verifier) = issuer_to_checkpoint();
     let authority = server.staff("hana", "health_authority");
     let immigration = server.staff("ivan", "immigration");
     let (person, session) = resident(&server, &[]);
@@ -172,12 +165,7 @@ fn an_upheld_appeal_corrects_the_status_and_the_code_stops_at_the_checkpoint() {
 
 #[test]
 fn a_rejected_appeal_changes_nothing_and_bad_appeals_are_refused() {
-    let redis =
-        healthcode_tests::redis_server::RedisServer::start().unwrap_or_else(|e| panic!("{e:#}"));
-    let keys = KeySet::new(false);
-    let server = start_issuer(&issuer_args(&keys, None, Some(&redis.url())));
-    let verifier = Verifier::start(&keys, &["--redis", &redis.url()]);
-    wait_connected(&verifier, true);
+    let (_redis, _keys, server, verifier) = issuer_to_checkpoint();
     let authority = server.staff("hana", "health_authority");
     let (person, session) = resident(&server, &[]);
     close_contact(&server, &authority, &person);

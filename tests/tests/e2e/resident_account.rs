@@ -428,12 +428,7 @@ fn a_resident_downloads_everything_held_about_them_with_the_staff_who_looked_by_
 
 #[test]
 fn a_resident_closes_their_account_and_their_code_stops_at_the_checkpoint() {
-    let redis =
-        healthcode_tests::redis_server::RedisServer::start().unwrap_or_else(|e| panic!("{e:#}"));
-    let keys = KeySet::new(false);
-    let server = start_issuer(&issuer_args(&keys, None, Some(&redis.url())));
-    let verifier = Verifier::start(&keys, &["--redis", &redis.url()]);
-    wait_connected(&verifier, true);
+    let (_redis, _keys, server, verifier) = issuer_to_checkpoint();
     let (person, session) = resident(&server, &[("venue-closing-cafe", 5)]);
     let code = apply(&server, &session);
     let token = code["token"].as_str().unwrap_or_default().to_owned();
@@ -496,4 +491,21 @@ fn a_resident_closes_their_account_and_their_code_stops_at_the_checkpoint() {
     // The document may register again.
     let (status, body) = server.register(&person.form(), None);
     assert_eq!(status, 202, "{body}");
+}
+
+/// An issuer and a verifier joined by a real Redis, the verifier subscribed:
+/// (Redis, keys, issuer, verifier), each stopped on drop.
+pub fn issuer_to_checkpoint() -> (
+    healthcode_tests::redis_server::RedisServer,
+    KeySet,
+    IssuerServer,
+    Verifier,
+) {
+    let redis =
+        healthcode_tests::redis_server::RedisServer::start().unwrap_or_else(|e| panic!("{e:#}"));
+    let keys = KeySet::new(false);
+    let server = start_issuer(&issuer_args(&keys, None, Some(&redis.url())));
+    let verifier = Verifier::start(&keys, &["--redis", &redis.url()]);
+    wait_connected(&verifier, true);
+    (redis, keys, server, verifier)
 }
