@@ -15,7 +15,7 @@
 //! - [`keyfile`], [`files`]: key types with metadata and their 0600 files.
 //! - [`ed25519`], [`kid`], [`region`], [`colour`]: the small types;
 //!   [`names`]: the one way their names are written and parsed.
-//! - [`hktime`]: UTC instants and Hong Kong days.
+//! - [`hktime`]: UTC instants and Hong Kong days; [`lang`]: the two languages.
 //! - [`json`]: how every file of this system is written and read.
 //! - [`testkeys`]: deterministic, clearly labelled test-only keys.
 
@@ -32,6 +32,7 @@ pub mod identity;
 pub mod json;
 pub mod keyfile;
 pub mod kid;
+pub mod lang;
 pub mod names;
 pub mod presented;
 pub mod region;
@@ -48,6 +49,7 @@ pub use error::{Error, Rejection, Result};
 pub use identity::{IdDocument, IdentityBinding, IdentityKey};
 pub use keyfile::{IssuerPublicKey, IssuerSecretKey, RootPublicKey, RootSecretKey};
 pub use kid::KeyId;
+pub use lang::Lang;
 pub use presented::{IdentityCheck, IdentityKeys, Presented};
 pub use region::Region;
 pub use token::{Claims, TokenId, TokenVersion, UnverifiedToken, VerifiedToken};

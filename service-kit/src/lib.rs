@@ -9,12 +9,15 @@
 //! - [`reconnect`]: backoff between reconnects and warnings that do not flood the log.
 //! - [`signals`]: graceful shutdown on Ctrl-C or SIGTERM; reloads on SIGHUP or a file change.
 //! - `logging` (feature `logging`): the tracing subscriber every service binary installs.
+//! - `messages` (feature `pages`): a page's Fluent messages in either language.
 //! - [`Error`]: this crate's one error type.
 
 mod error;
 pub mod http;
 #[cfg(feature = "logging")]
 pub mod logging;
+#[cfg(feature = "pages")]
+pub mod messages;
 pub mod reconnect;
 pub mod redis;
 pub mod signals;

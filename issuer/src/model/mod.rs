@@ -25,7 +25,6 @@ pub mod appeal;
 pub mod application;
 pub mod audit;
 pub mod feed;
-pub mod language;
 pub mod password;
 pub mod phone;
 pub mod place;
@@ -40,7 +39,8 @@ pub use account::{AccountStatus, RegisterCheck, Role, Route, StaffMember};
 pub use actor::Actor;
 pub use appeal::{AppealGround, AppealProblem, AppealState};
 pub use feed::{FeedFact, FeedKind, FeedRecord};
-pub use language::Lang;
+/// The two languages, shared with the verifier's pages.
+pub use healthcode_keys::Lang;
 pub use place::PlaceId;
 pub use refused::RefusedRecord;
 pub use visit::{VISIT_WINDOW, VisitProblem, VisitRecord};

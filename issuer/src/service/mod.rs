@@ -204,7 +204,7 @@ async fn healthz(
 
 /// A page for a browser, JSON for the API's clients.
 async fn not_found(
-    lang: web::lang::Lang,
+    web::lang::PageLang(lang): web::lang::PageLang,
     headers: axum::http::HeaderMap,
 ) -> axum::response::Response {
     let wants_page = headers

@@ -3,6 +3,7 @@
 //! the session's extension. Each change goes through the API's own
 //! workflow and checks; each form page shares one template of fields.
 
+use crate::service::web::lang::{PageLang, Speak as _};
 use std::sync::Arc;
 
 use askama::Template;
@@ -88,7 +89,7 @@ pub struct Done {
 /// `GET /account`.
 pub async fn show(
     State(state): State<Arc<AppState>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     resident: Result<Resident, AppError>,
     done: Result<Query<Done>, QueryRejection>,
 ) -> Response {
@@ -333,7 +334,7 @@ async fn form_of(
 /// `/account/phone/confirm`, `/account/password`).
 pub async fn change_form(
     State(state): State<Arc<AppState>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     path: MatchedPath,
     resident: Result<Resident, AppError>,
 ) -> Response {
@@ -501,7 +502,7 @@ async fn apply(
 }
 
 /// `GET /account/closed`: what closing did, and how to come back.
-pub async fn closed(lang: Lang) -> MessagePage {
+pub async fn closed(PageLang(lang): PageLang) -> MessagePage {
     MessagePage::with_link(
         lang,
         (
@@ -516,7 +517,7 @@ pub async fn closed(lang: Lang) -> MessagePage {
 /// `POST` of a change form: the change through the API's workflow.
 pub async fn submit(
     State(state): State<Arc<AppState>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     ClientIp(ip): ClientIp,
     path: MatchedPath,
     resident: Result<Resident, AppError>,
@@ -558,7 +559,7 @@ fn local_page(back: &str) -> &str {
 /// sign-in), then back to the page.
 pub async fn extend(
     State(state): State<Arc<AppState>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     resident: Result<Resident, AppError>,
     form: Result<Form<ExtendFields>, FormRejection>,
 ) -> Response {

@@ -1,6 +1,7 @@
 //! Activating an account with the PIN of the SMS or the letter, and
 //! choosing a password: the API's activation, with its limits, as a page.
 
+use crate::service::web::lang::{PageLang, Speak as _};
 use std::sync::Arc;
 
 use askama::Template;
@@ -60,7 +61,7 @@ fn page(lang: Lang, status: StatusCode, errors: Errors, mut form: ActivationFiel
 }
 
 /// `GET /activate`.
-pub async fn form(lang: Lang) -> Response {
+pub async fn form(PageLang(lang): PageLang) -> Response {
     let form = ActivationFields {
         id_type: "HKID".to_owned(),
         ..ActivationFields::default()
@@ -91,7 +92,7 @@ fn refused(lang: Lang, form: ActivationFields, field: &'static str, message: Str
 /// `POST /activate`.
 pub async fn activate(
     State(state): State<Arc<AppState>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
     form: Result<Form<ActivationFields>, FormRejection>,
@@ -138,7 +139,7 @@ pub async fn activate(
 }
 
 /// `GET /activated`.
-pub async fn activated(lang: Lang) -> MessagePage {
+pub async fn activated(PageLang(lang): PageLang) -> MessagePage {
     MessagePage::with_link(
         lang,
         ("/activated", "activated-title", "activated-body"),

@@ -2,6 +2,7 @@
 //! (with a statement and, if they have it, evidence), and following each
 //! to its decision and reason.
 
+use crate::service::web::lang::{PageLang, Speak as _};
 use std::sync::Arc;
 
 use askama::Template;
@@ -102,7 +103,7 @@ async fn render(
 /// `GET /account/appeals`.
 pub async fn show(
     State(state): State<Arc<AppState>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     resident: Result<Resident, AppError>,
 ) -> Response {
     match signed_in(lang, resident) {
@@ -136,7 +137,7 @@ fn problem_key(field: &str, code: Option<&str>) -> (&'static str, String) {
 /// `POST /account/appeals`: lodges the appeal; the page lists it.
 pub async fn lodge(
     State(state): State<Arc<AppState>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     resident: Result<Resident, AppError>,
     form: Result<Multipart, MultipartRejection>,
 ) -> Response {

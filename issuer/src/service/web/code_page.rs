@@ -2,6 +2,7 @@
 //! enough to scan from a phone, the colour as a word (never colour alone),
 //! the validity, the masked document, the reasons in plain words.
 
+use crate::service::web::lang::{PageLang, Speak as _};
 use std::sync::Arc;
 
 use askama::Template;
@@ -179,7 +180,7 @@ async fn render(
 /// `GET /code`: today's code, or the button to apply.
 pub async fn show(
     State(state): State<Arc<AppState>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     resident: Result<Resident, AppError>,
 ) -> Response {
     match signed_in(lang, resident) {
@@ -192,7 +193,7 @@ pub async fn show(
 /// again).
 pub async fn apply(
     State(state): State<Arc<AppState>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     resident: Result<Resident, AppError>,
     form: Result<Form<CsrfField>, FormRejection>,
 ) -> Response {
@@ -329,7 +330,7 @@ pub fn pdf_download(name: &str, pdf: Vec<u8>) -> Response {
 /// `GET /code.pdf`: today's code to print, in both languages.
 pub async fn download(
     State(state): State<Arc<AppState>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     resident: Result<Resident, AppError>,
 ) -> Response {
     let resident = match signed_in(lang, resident) {

@@ -1,6 +1,7 @@
 //! What every page shows around its content (title, language switch, sign
 //! out), and the errors of a form, each tied to its field.
 
+use crate::service::web::lang::Speak as _;
 use healthcode_keys::hktime::format_hk;
 use time::OffsetDateTime;
 

@@ -2,7 +2,7 @@
 //! by a `?lang=` link (then remembered in a cookie), else the cookie, else
 //! the browser's preference; and the Fluent messages in that language.
 
-use std::{borrow::Cow, collections::HashMap, sync::Arc, sync::LazyLock};
+use std::sync::Arc;
 
 use axum::{
     extract::{FromRequestParts, Request},
@@ -10,7 +10,7 @@ use axum::{
     middleware::Next,
     response::Response,
 };
-use fluent_templates::{LanguageIdentifier, Loader as _, fluent_bundle::FluentValue};
+use healthcode_service_kit::messages;
 
 use crate::service::AppState;
 
@@ -29,131 +29,56 @@ pub const LANG_COOKIE: &str = "hc_lang";
 
 pub use crate::model::Lang;
 
-static EN: LazyLock<LanguageIdentifier> = LazyLock::new(|| identifier("en"));
-static ZH_HK: LazyLock<LanguageIdentifier> = LazyLock::new(|| identifier("zh-HK"));
-
-fn identifier(tag: &str) -> LanguageIdentifier {
-    tag.parse()
-        .unwrap_or_else(|_| unreachable!("{tag} is a well-formed language tag"))
-}
-
-impl Lang {
-    fn identifier(self) -> &'static LanguageIdentifier {
-        match self {
-            Lang::En => &EN,
-            Lang::ZhHk => &ZH_HK,
-        }
-    }
-
+/// A language's messages on the issuer's pages.
+pub trait Speak {
     /// The message `key`; the key itself if no language has it (a unit test
     /// keeps every key in both files).
-    pub fn t(self, key: &str) -> String {
-        LOCALES
-            .try_lookup(self.identifier(), key)
-            .unwrap_or_else(|| key.to_owned())
-    }
-
+    fn t(self, key: &str) -> String;
     /// The message `key` with its `{ $name }` arguments.
-    pub fn t_with(self, key: &str, args: &[(&str, &str)]) -> String {
-        self.t_args(key, args)
-    }
-
+    fn t_with(self, key: &str, args: &[(&str, &str)]) -> String;
     /// The message `key` with counts as its arguments: numbers, so that a
     /// message can choose its plural form (`[one]`, `*[other]`).
-    pub fn t_counts(self, key: &str, counts: &[(&str, usize)]) -> String {
-        self.t_args(key, counts)
-    }
-
-    /// The message `key` with `args`, each as Fluent takes it (text, or a
-    /// number that can choose a plural form).
-    fn t_args<'v, V>(self, key: &str, args: &[(&str, V)]) -> String
-    where
-        V: Into<FluentValue<'v>> + Copy,
-    {
-        let args: HashMap<Cow<'static, str>, FluentValue<'v>> = args
-            .iter()
-            .map(|(name, value)| (Cow::Owned((*name).to_owned()), (*value).into()))
-            .collect();
-        LOCALES
-            .try_lookup_with_args(self.identifier(), key, &args)
-            .unwrap_or_else(|| key.to_owned())
-    }
-
-    /// `2026-11-30` as people write it in this language.
-    pub fn date(self, iso: &str) -> String {
-        let mut parts = iso.splitn(3, '-').map(|p| p.parse::<u16>().ok());
-        let (Some(Some(year)), Some(Some(month)), Some(Some(day))) =
-            (parts.next(), parts.next(), parts.next())
-        else {
-            return iso.to_owned();
-        };
-        match self {
-            Lang::ZhHk => format!("{year}年{month}月{day}日"),
-            Lang::En => {
-                let name = MONTHS.get(usize::from(month).wrapping_sub(1)).copied();
-                name.map_or_else(|| iso.to_owned(), |m| format!("{day} {m} {year}"))
-            }
-        }
-    }
+    fn t_counts(self, key: &str, counts: &[(&str, usize)]) -> String;
 }
 
-const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
+impl Speak for Lang {
+    fn t(self, key: &str) -> String {
+        messages::text(&*LOCALES, self, key)
+    }
 
-fn query_lang(query: Option<&str>) -> Option<Lang> {
-    query?
-        .split('&')
-        .find_map(|pair| pair.strip_prefix("lang="))
-        .and_then(Lang::from_tag)
-}
+    fn t_with(self, key: &str, args: &[(&str, &str)]) -> String {
+        messages::text_with(&*LOCALES, self, key, args)
+    }
 
-fn cookie_lang(headers: &HeaderMap) -> Option<Lang> {
-    super::super::auth::cookie(headers, LANG_COOKIE).and_then(Lang::from_tag)
-}
-
-/// The browser's first language that we have: any Chinese reads zh-HK.
-fn accepted_lang(headers: &HeaderMap) -> Option<Lang> {
-    let accept = headers.get(header::ACCEPT_LANGUAGE)?.to_str().ok()?;
-    accept.split(',').find_map(|item| {
-        let tag = item.split(';').next()?.trim().to_ascii_lowercase();
-        if tag == "zh" || tag.starts_with("zh-") {
-            Some(Lang::ZhHk)
-        } else if tag == "en" || tag.starts_with("en-") {
-            Some(Lang::En)
-        } else {
-            None
-        }
-    })
+    fn t_counts(self, key: &str, counts: &[(&str, usize)]) -> String {
+        messages::text_with(&*LOCALES, self, key, counts)
+    }
 }
 
 /// The language of a request.
 pub fn negotiate(query: Option<&str>, headers: &HeaderMap) -> Lang {
-    query_lang(query)
-        .or_else(|| cookie_lang(headers))
-        .or_else(|| accepted_lang(headers))
-        .unwrap_or(Lang::En)
+    let accept = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok());
+    Lang::negotiate(
+        query,
+        super::super::auth::cookie(headers, LANG_COOKIE),
+        accept,
+    )
 }
 
-impl FromRequestParts<Arc<AppState>> for Lang {
+/// The language of a page request, as a handler takes it.
+#[derive(Debug, Clone, Copy)]
+pub struct PageLang(pub Lang);
+
+impl FromRequestParts<Arc<AppState>> for PageLang {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(
         parts: &mut Parts,
         _state: &Arc<AppState>,
     ) -> Result<Self, Self::Rejection> {
-        Ok(negotiate(parts.uri.query(), &parts.headers))
+        Ok(PageLang(negotiate(parts.uri.query(), &parts.headers)))
     }
 }
 
@@ -164,7 +89,7 @@ pub async fn remember_choice(
     request: Request,
     next: Next,
 ) -> Response {
-    let chosen = query_lang(request.uri().query());
+    let chosen = Lang::in_query(request.uri().query());
     let mut response = next.run(request).await;
     if let Some(lang) = chosen {
         let secure = if state.secure_cookies { "; Secure" } else { "" };
@@ -183,30 +108,8 @@ pub async fn remember_choice(
 mod tests {
     use super::*;
 
-    /// Each message's key and the names of its arguments (`{ $name }`),
-    /// continuation lines (plural variants) included.
     fn messages(file: &str) -> std::collections::BTreeMap<String, Vec<String>> {
-        let mut whole: Vec<(String, String)> = Vec::new();
-        for line in file.lines().filter(|l| !l.starts_with('#')) {
-            match (line.split_once(" = "), whole.last_mut()) {
-                (_, Some((_, value))) if line.starts_with([' ', '}']) => value.push_str(line),
-                (Some((key, value)), _) => whole.push((key.trim().to_owned(), value.to_owned())),
-                _ => {}
-            }
-        }
-        whole
-            .into_iter()
-            .map(|(key, value)| {
-                let mut args: Vec<String> = value
-                    .split("{ $")
-                    .skip(1)
-                    .filter_map(|rest| rest.split_once(' ').map(|(name, _)| name.to_owned()))
-                    .collect();
-                args.sort();
-                args.dedup();
-                (key, args)
-            })
-            .collect()
+        messages::keys_and_arguments(file)
     }
 
     #[test]
@@ -260,25 +163,11 @@ mod tests {
     }
 
     #[test]
-    fn the_language_is_the_link_then_the_cookie_then_the_browser() {
+    fn the_cookie_and_the_browser_are_read_from_the_headers() {
         let mut headers = HeaderMap::new();
-        assert_eq!(negotiate(None, &headers), Lang::En);
-        headers.insert(
-            header::ACCEPT_LANGUAGE,
-            HeaderValue::from_static("fr;q=1, zh-TW;q=0.8, en;q=0.5"),
-        );
+        headers.insert(header::ACCEPT_LANGUAGE, HeaderValue::from_static("zh-TW"));
         assert_eq!(negotiate(None, &headers), Lang::ZhHk);
         headers.insert(header::COOKIE, HeaderValue::from_static("hc_lang=en"));
         assert_eq!(negotiate(None, &headers), Lang::En);
-        assert_eq!(negotiate(Some("a=1&lang=zh-HK"), &headers), Lang::ZhHk);
-        assert_eq!(negotiate(Some("lang=xx"), &headers), Lang::En);
-    }
-
-    #[test]
-    fn dates_are_written_as_each_language_writes_them() {
-        assert_eq!(Lang::En.date("2026-11-30"), "30 November 2026");
-        assert_eq!(Lang::ZhHk.date("2026-01-05"), "2026年1月5日");
-        assert_eq!(Lang::En.date("2026-13-05"), "2026-13-05");
-        assert_eq!(Lang::En.date("junk"), "junk");
     }
 }

@@ -1,6 +1,7 @@
 //! The start page, signing in and out, and the pages that say what went
 //! wrong.
 
+use crate::service::web::lang::{PageLang, Speak as _};
 use std::sync::Arc;
 
 use askama::Template;
@@ -39,7 +40,7 @@ pub struct StartPage {
 }
 
 /// `GET /`.
-pub async fn start(lang: Lang) -> StartPage {
+pub async fn start(PageLang(lang): PageLang) -> StartPage {
     StartPage {
         frame: Frame::new(lang, "/", "start-title"),
     }
@@ -160,7 +161,7 @@ fn sign_in_page(lang: Lang, errors: Errors, mut form: SignInFields) -> SignInPag
 }
 
 /// `GET /sign-in`.
-pub async fn sign_in_form(lang: Lang) -> SignInPage {
+pub async fn sign_in_form(PageLang(lang): PageLang) -> SignInPage {
     sign_in_page(
         lang,
         Errors::default(),
@@ -230,7 +231,7 @@ pub fn document_of(
 /// pages.
 pub async fn sign_in(
     State(state): State<Arc<AppState>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
     form: Result<Form<SignInFields>, FormRejection>,
@@ -402,7 +403,7 @@ pub fn same_site_form<T>(
 /// `POST /sign-out`.
 pub async fn sign_out(
     State(state): State<Arc<AppState>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     resident: Result<Resident, AppError>,
     form: Result<Form<CsrfField>, FormRejection>,
 ) -> Response {
@@ -419,7 +420,7 @@ pub async fn sign_out(
 }
 
 /// `GET /signed-out`.
-pub async fn signed_out(lang: Lang) -> MessagePage {
+pub async fn signed_out(PageLang(lang): PageLang) -> MessagePage {
     MessagePage::with_link(
         lang,
         ("/signed-out", "signed-out-title", "signed-out-body"),

@@ -6,6 +6,7 @@
 //! draft (`store::drafts`) under a cookie sent only to `/register`; the
 //! API's own checks and registration decide, with the API's limit.
 
+use crate::service::web::lang::{PageLang, Speak as _};
 use std::sync::Arc;
 
 use askama::Template;
@@ -207,7 +208,7 @@ fn identity_page(lang: Lang, errors: Errors, form: Answers) -> IdentityPage {
 /// `GET /register/identity`.
 pub async fn identity_form(
     State(state): State<Arc<AppState>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     headers: HeaderMap,
 ) -> Response {
     match draft_of(&state, &headers).await {
@@ -241,7 +242,7 @@ pub struct IdentityFields {
 /// `POST /register/identity`.
 pub async fn identity(
     State(state): State<Arc<AppState>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     headers: HeaderMap,
     form: Result<Form<IdentityFields>, FormRejection>,
 ) -> Response {
@@ -340,7 +341,7 @@ fn address_page(lang: Lang, errors: Errors, answers: &Answers) -> AddressPage {
 /// `GET /register/address`: after the identity part only.
 pub async fn address_form(
     State(state): State<Arc<AppState>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     headers: HeaderMap,
 ) -> Response {
     match draft_of(&state, &headers).await {
@@ -383,7 +384,7 @@ async fn read_address(mut form: Multipart) -> Option<AddressUpload> {
 /// `POST /register/address`: the address, and a proof if one is chosen.
 pub async fn address(
     State(state): State<Arc<AppState>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     headers: HeaderMap,
     form: Result<Multipart, MultipartRejection>,
 ) -> Response {
@@ -513,7 +514,7 @@ fn check_page(lang: Lang, errors: Errors, answers: &Answers) -> CheckPage {
 /// `GET /register/check`.
 pub async fn check_form(
     State(state): State<Arc<AppState>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     headers: HeaderMap,
 ) -> Response {
     match draft_of(&state, &headers).await {
@@ -536,7 +537,7 @@ pub struct DonePage {
 /// `POST /register/check`: sends the application, as the API's registration.
 pub async fn send(
     State(state): State<Arc<AppState>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
 ) -> Response {

@@ -3,6 +3,7 @@
 //! `hc_sign_in` cookie (Path=/sign-in), so the code works only in the
 //! browser that gave the right password.
 
+use crate::service::web::lang::{PageLang, Speak as _};
 use std::sync::Arc;
 
 use askama::Template;
@@ -88,7 +89,11 @@ async fn page(state: &AppState, lang: Lang, token: &str, errors: Errors) -> Resp
 }
 
 /// `GET /sign-in/code`.
-pub async fn form(State(state): State<Arc<AppState>>, lang: Lang, headers: HeaderMap) -> Response {
+pub async fn form(
+    State(state): State<Arc<AppState>>,
+    PageLang(lang): PageLang,
+    headers: HeaderMap,
+) -> Response {
     match challenge(&headers) {
         Some(token) => page(&state, lang, token, Errors::default()).await,
         None => Redirect::to("/sign-in").into_response(),
@@ -99,7 +104,7 @@ pub async fn form(State(state): State<Arc<AppState>>, lang: Lang, headers: Heade
 /// today's code.
 pub async fn check(
     State(state): State<Arc<AppState>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
     form: Result<Form<CodeFields>, FormRejection>,

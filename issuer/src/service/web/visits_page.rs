@@ -2,6 +2,7 @@
 //! at once), what was kept and what was not and why, and the records held
 //! with the day each will be deleted.
 
+use crate::service::web::lang::{PageLang, Speak as _};
 use std::sync::Arc;
 
 use askama::Template;
@@ -125,7 +126,7 @@ async fn render(
 /// `GET /visits`.
 pub async fn show(
     State(state): State<Arc<AppState>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     resident: Result<Resident, AppError>,
 ) -> Response {
     match signed_in(lang, resident) {
@@ -189,7 +190,7 @@ async fn read_upload(mut form: Multipart) -> Result<Upload, &'static str> {
 /// was kept and what was not.
 pub async fn upload(
     State(state): State<Arc<AppState>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     resident: Result<Resident, AppError>,
     form: Result<Multipart, MultipartRejection>,
 ) -> Response {

@@ -3,6 +3,7 @@
 //! audit chain's state, the letters waiting, and the SMS outbox (audited:
 //! it holds PINs).
 
+use crate::service::web::lang::{PageLang, Speak as _};
 use std::sync::Arc;
 
 use askama::Template;
@@ -118,7 +119,7 @@ async fn admin_page(
 /// `GET /staff/admin`.
 pub async fn show(
     State(state): State<Arc<AppState>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     staff: Result<ConsoleStaff, AppError>,
 ) -> Response {
     let staff = match allowed(&state, lang, staff, ADMINS, "staff_list").await {
@@ -152,7 +153,7 @@ const MAX_NAME: usize = 64;
 /// `POST /staff/admin/staff`: adds a member; their token is shown this once.
 pub async fn add(
     State(state): State<Arc<AppState>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     staff: Result<ConsoleStaff, AppError>,
     form: Result<Form<AddFields>, FormRejection>,
 ) -> Response {
@@ -220,7 +221,7 @@ async fn answer(
 /// `POST /staff/admin/staff/{name}/disable`: their token and sessions stop at once.
 pub async fn disable(
     State(state): State<Arc<AppState>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     staff: Result<ConsoleStaff, AppError>,
     Path(name): Path<String>,
     form: Result<Form<CsrfField>, FormRejection>,
@@ -232,7 +233,7 @@ pub async fn disable(
 /// member sets up console sign-in again with it.
 pub async fn rotate(
     State(state): State<Arc<AppState>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     staff: Result<ConsoleStaff, AppError>,
     Path(name): Path<String>,
     form: Result<Form<CsrfField>, FormRejection>,
@@ -306,7 +307,7 @@ pub struct OutboxPage {
 /// `GET /staff/admin/outbox`: the newest 100 messages; the read is audited.
 pub async fn outbox(
     State(state): State<Arc<AppState>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     staff: Result<ConsoleStaff, AppError>,
 ) -> Response {
     let staff = match allowed(&state, lang, staff, ADMINS, "sms_outbox").await {

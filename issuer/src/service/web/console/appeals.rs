@@ -6,6 +6,7 @@
 //! record) or rejects, with a reason the resident reads. The same functions
 //! as the API's decide, check roles and audit.
 
+use crate::service::web::lang::{PageLang, Speak as _};
 use std::sync::Arc;
 
 use askama::Template;
@@ -70,7 +71,7 @@ pub struct Done {
 /// `GET /staff/appeals`.
 pub async fn queue(
     State(state): State<Arc<AppState>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     staff: Result<ConsoleStaff, AppError>,
     done: Result<Query<Done>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
@@ -221,7 +222,7 @@ async fn case_page(
 /// `GET /staff/appeals/{reference}`: audited as a read of personal data.
 pub async fn case(
     State(state): State<Arc<AppState>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     staff: Result<ConsoleStaff, AppError>,
     Path(reference): Path<String>,
 ) -> Response {
@@ -240,7 +241,7 @@ pub async fn case(
 /// `GET /staff/appeals/{reference}/evidence`.
 pub async fn evidence(
     State(state): State<Arc<AppState>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     staff: Result<ConsoleStaff, AppError>,
     Path(reference): Path<String>,
 ) -> Response {
@@ -294,7 +295,7 @@ fn ruling_of(lang: Lang, fields: &DecisionFields) -> Result<Ruling, Errors> {
 /// `POST /staff/appeals/{reference}/decide`.
 pub async fn decide(
     State(state): State<Arc<AppState>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     staff: Result<ConsoleStaff, AppError>,
     Path(reference): Path<String>,
     form: Result<Form<DecisionFields>, FormRejection>,

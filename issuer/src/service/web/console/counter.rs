@@ -3,6 +3,7 @@
 //! them; apply for today's code with their consent, and print it. The same
 //! functions as the API's counter routes: one role check, one audit.
 
+use crate::service::web::lang::{PageLang, Speak as _};
 use std::sync::Arc;
 
 use askama::Template;
@@ -75,7 +76,7 @@ fn find_page(lang: Lang, staff: &ConsoleStaff, errors: Errors, form: FindFields)
 /// `GET /staff/counter`.
 pub async fn show(
     State(state): State<Arc<AppState>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     staff: Result<ConsoleStaff, AppError>,
 ) -> Response {
     match allowed(&state, lang, staff, COUNTER, "counter_lookup").await {
@@ -110,7 +111,7 @@ fn shown_of(lang: Lang, form: &FindFields) -> Result<Shown, Errors> {
 /// `POST /staff/counter/find`: to the resident's page, or the problem at its field.
 pub async fn find(
     State(state): State<Arc<AppState>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     staff: Result<ConsoleStaff, AppError>,
     form: Result<Form<FindFields>, FormRejection>,
 ) -> Response {
@@ -220,7 +221,7 @@ async fn resident_page(
 /// `GET /staff/counter/{reference}`: audited as a read of personal data.
 pub async fn resident(
     State(state): State<Arc<AppState>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     staff: Result<ConsoleStaff, AppError>,
     Path(reference): Path<String>,
     done: Result<Query<Done>, axum::extract::rejection::QueryRejection>,
@@ -258,7 +259,7 @@ impl CsrfForm for ApplyFields {
 /// `POST /staff/counter/{reference}/apply`: today's code, with the consent.
 pub async fn apply(
     State(state): State<Arc<AppState>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     staff: Result<ConsoleStaff, AppError>,
     Path(reference): Path<String>,
     form: Result<Form<ApplyFields>, FormRejection>,
@@ -287,7 +288,7 @@ pub async fn apply(
 /// `GET /staff/counter/{reference}/code.pdf`.
 pub async fn print(
     State(state): State<Arc<AppState>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     staff: Result<ConsoleStaff, AppError>,
     Path(reference): Path<String>,
 ) -> Response {
@@ -341,7 +342,7 @@ fn register_page(lang: Lang, staff: &ConsoleStaff, errors: Errors, form: Answers
 /// `GET /staff/counter/register`.
 pub async fn register_form(
     State(state): State<Arc<AppState>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     staff: Result<ConsoleStaff, AppError>,
 ) -> Response {
     match allowed(&state, lang, staff, COUNTER, "counter_register").await {
@@ -369,7 +370,7 @@ const FIELDS: &[&str] = &[
 /// `POST /staff/counter/register`: the resident's account, active at once.
 pub async fn register(
     State(state): State<Arc<AppState>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     staff: Result<ConsoleStaff, AppError>,
     form: Result<Form<RegisterFields>, FormRejection>,
 ) -> Response {

@@ -5,6 +5,7 @@
 //! CLI's import (`feeds::import::import_reader`): the same checks, one
 //! audited batch per submission, re-evaluation woken at once.
 
+use crate::service::web::lang::{PageLang, Speak as _};
 use std::sync::Arc;
 
 use askama::Template;
@@ -132,7 +133,7 @@ fn render(
 /// `GET /staff/feeds`.
 pub async fn show(
     State(state): State<Arc<AppState>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     staff: Result<ConsoleStaff, AppError>,
 ) -> Response {
     match allowed(&state, lang, staff, FEED_STAFF, "feeds_console").await {
@@ -180,7 +181,7 @@ fn format_of(bytes: &[u8]) -> Format {
 /// `POST /staff/feeds`: imports the file; the page lists each refused row.
 pub async fn upload(
     State(state): State<Arc<AppState>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     staff: Result<ConsoleStaff, AppError>,
     form: Result<Multipart, MultipartRejection>,
 ) -> Response {

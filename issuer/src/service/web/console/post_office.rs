@@ -2,6 +2,7 @@
 //! letter, types the reference, the document and the letter's PIN, and
 //! confirms who they are; the activation PIN then goes by SMS.
 
+use crate::service::web::lang::{PageLang, Speak as _};
 use std::sync::Arc;
 
 use askama::Template;
@@ -78,7 +79,7 @@ fn page(lang: Lang, staff: &ConsoleStaff, errors: Errors, mut form: CheckFields)
 /// `GET /staff/post-office`.
 pub async fn form(
     State(state): State<Arc<AppState>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     staff: Result<ConsoleStaff, AppError>,
 ) -> Response {
     match allowed(&state, lang, staff, POST_OFFICE, "post_office_confirm").await {
@@ -97,7 +98,7 @@ pub async fn form(
 /// its field.
 pub async fn confirm(
     State(state): State<Arc<AppState>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     staff: Result<ConsoleStaff, AppError>,
     form: Result<Form<CheckFields>, FormRejection>,
 ) -> Response {

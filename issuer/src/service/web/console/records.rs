@@ -5,6 +5,7 @@
 //! record like any other (`withdrawn: true`), submitted through the same
 //! workflow, so it is versioned, audited and re-evaluated as an upload is.
 
+use crate::service::web::lang::{PageLang, Speak as _};
 use std::sync::Arc;
 
 use askama::Template;
@@ -183,7 +184,7 @@ async fn designation_rows(state: &AppState, lang: Lang) -> Result<Vec<Row>, AppE
 /// `GET /staff/records`.
 pub async fn show(
     State(state): State<Arc<AppState>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     staff: Result<ConsoleStaff, AppError>,
 ) -> Response {
     let staff = match allowed(&state, lang, staff, RECORD_STAFF, "records_console").await {
@@ -281,7 +282,7 @@ async fn person_rows(
 /// document typed.
 pub async fn person(
     State(state): State<Arc<AppState>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     staff: Result<ConsoleStaff, AppError>,
     form: Result<Form<PersonFields>, FormRejection>,
 ) -> Response {
@@ -366,7 +367,7 @@ fn withdrawal(kind: FeedKind, f: &WithdrawFields) -> Value {
 /// as a new version and wakes the re-evaluation; the page says what it did.
 pub async fn withdraw(
     State(state): State<Arc<AppState>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     staff: Result<ConsoleStaff, AppError>,
     form: Result<Form<WithdrawFields>, FormRejection>,
 ) -> Response {

@@ -4,6 +4,7 @@
 //! rejecting with a reason. Each read of personal data is audited, as the
 //! API's are.
 
+use crate::service::web::lang::{PageLang, Speak as _};
 use std::sync::Arc;
 
 use askama::Template;
@@ -71,7 +72,7 @@ pub struct Done {
 /// `GET /staff/review`.
 pub async fn queue(
     State(state): State<Arc<AppState>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     staff: Result<ConsoleStaff, AppError>,
     done: Result<Query<Done>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
@@ -133,7 +134,7 @@ const REASONS: [(&str, &str); 3] = [
 /// `GET /staff/review/{reference}`: audited as a read of personal data.
 pub async fn application(
     State(state): State<Arc<AppState>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     staff: Result<ConsoleStaff, AppError>,
     Path(reference): Path<String>,
 ) -> Response {
@@ -180,7 +181,7 @@ async fn application_page(
 /// most [`PROOF_SIDE`] on a side; a PDF as a download, never shown here.
 pub async fn proof(
     State(state): State<Arc<AppState>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     staff: Result<ConsoleStaff, AppError>,
     Path(reference): Path<String>,
 ) -> Response {
@@ -257,7 +258,7 @@ fn redrawn(bytes: &[u8]) -> Result<Vec<u8>, AppError> {
 /// `POST /staff/review/{reference}/approve`.
 pub async fn approve(
     State(state): State<Arc<AppState>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     staff: Result<ConsoleStaff, AppError>,
     Path(reference): Path<String>,
     form: Result<Form<CsrfField>, FormRejection>,
@@ -289,7 +290,7 @@ impl CsrfForm for RejectFields {
 /// `POST /staff/review/{reference}/reject`: a letter with a PIN goes instead.
 pub async fn reject(
     State(state): State<Arc<AppState>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     staff: Result<ConsoleStaff, AppError>,
     Path(reference): Path<String>,
     form: Result<Form<RejectFields>, FormRejection>,

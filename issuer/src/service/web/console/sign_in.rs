@@ -3,6 +3,7 @@
 //! and as text, then a password and the first code), signing in with name,
 //! password and a one-time code, the console's home page, signing out.
 
+use crate::service::web::lang::{PageLang, Speak as _};
 use std::sync::Arc;
 
 use askama::Template;
@@ -64,14 +65,14 @@ fn sign_in_page(lang: Lang, errors: Errors, name: String) -> SignInPage {
 }
 
 /// `GET /staff/sign-in`.
-pub async fn sign_in_form(lang: Lang) -> SignInPage {
+pub async fn sign_in_form(PageLang(lang): PageLang) -> SignInPage {
     sign_in_page(lang, Errors::default(), String::new())
 }
 
 /// `POST /staff/sign-in`: name, password and a code not used before.
 pub async fn sign_in(
     State(state): State<Arc<AppState>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
     form: Result<Form<SignInFields>, FormRejection>,
@@ -192,7 +193,7 @@ fn set_up_page(lang: Lang, errors: Errors, name: String, secret: Option<SecretVi
 }
 
 /// `GET /staff/set-up`.
-pub async fn set_up_form(lang: Lang) -> SetUpPage {
+pub async fn set_up_form(PageLang(lang): PageLang) -> SetUpPage {
     set_up_page(lang, Errors::default(), String::new(), None)
 }
 
@@ -200,7 +201,7 @@ pub async fn set_up_form(lang: Lang) -> SetUpPage {
 /// new secret; with one, checks the first code and finishes.
 pub async fn set_up(
     State(state): State<Arc<AppState>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
     form: Result<Form<SetUpFields>, FormRejection>,
@@ -354,7 +355,7 @@ pub struct HomePage {
 }
 
 /// `GET /staff`.
-pub async fn home(lang: Lang, staff: Result<ConsoleStaff, AppError>) -> Response {
+pub async fn home(PageLang(lang): PageLang, staff: Result<ConsoleStaff, AppError>) -> Response {
     match signed_in(lang, staff) {
         Ok(staff) => HomePage {
             frame: Frame::console(lang, "/staff", "console-home-title").signed_in(&staff.token),
@@ -370,7 +371,7 @@ pub async fn home(lang: Lang, staff: Result<ConsoleStaff, AppError>) -> Response
 /// `POST /staff/sign-out`.
 pub async fn sign_out(
     State(state): State<Arc<AppState>>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     staff: Result<ConsoleStaff, AppError>,
     form: Result<Form<CsrfField>, FormRejection>,
 ) -> Response {
@@ -387,7 +388,7 @@ pub async fn sign_out(
 }
 
 /// `GET /staff/signed-out`.
-pub async fn signed_out(lang: Lang) -> MessagePage {
+pub async fn signed_out(PageLang(lang): PageLang) -> MessagePage {
     MessagePage::with_link(
         lang,
         (
