@@ -280,6 +280,12 @@ impl Browser {
         self.navigating(|| self.press(&[char::from(Key::Enter)]));
     }
 
+    /// Presses Enter on a control that acts in place (a button run by the
+    /// page's script), without waiting for a new page.
+    pub fn enter_in_place(&self) {
+        self.press(&[char::from(Key::Enter)]);
+    }
+
     /// The element that has the focus, as `tag#id`.
     pub fn focused(&self) -> String {
         self.script("const e = document.activeElement; return e.tagName.toLowerCase() + (e.id ? '#' + e.id : '');")

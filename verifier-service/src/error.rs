@@ -22,6 +22,9 @@ pub enum AppError {
     /// The date of issue is not `YYYY-MM-DD`.
     #[error("date_of_issue: {0}")]
     BadDateOfIssue(#[source] healthcode_keys::Error),
+    /// A lane id (field or header) that is not 1 to 32 plain characters.
+    #[error("lane: {0}")]
+    BadLane(#[source] crate::lanes::LabelError),
     /// A date of issue without the document it belongs to.
     #[error("date_of_issue is the date printed on the ID document: send id_doc with it")]
     DateWithoutDocument,
@@ -56,6 +59,7 @@ impl IntoResponse for AppError {
             | AppError::BadIdDocument(_)
             | AppError::BadDateOfIssue(_)
             | AppError::DateWithoutDocument
+            | AppError::BadLane(_)
             | AppError::BadTokenId(_) => (StatusCode::BAD_REQUEST, "bad_request"),
             AppError::NoIdentityKey => (StatusCode::UNPROCESSABLE_ENTITY, "identity_unavailable"),
             AppError::NoSnapshot => (StatusCode::NOT_FOUND, "no_snapshot"),

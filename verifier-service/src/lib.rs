@@ -7,14 +7,18 @@
 //! - [`routes`]: the handlers.
 //! - [`sync`]: the Redis subscriber with full resyncs and reconnects.
 //! - [`trust`]: loading and reloading the trust list while serving.
-//! - [`metrics`]: counters for `/metrics`.
+//! - [`metrics`]: counters for `/metrics`; [`lanes`]: the checkpoint, its
+//!   lanes and their last minutes.
+//! - [`pages`]: the supervisor's page (English and Traditional Chinese).
 //! - [`openapi`]: the API description, served at `/openapi.json`.
 //! - [`AppError`]: how a handler refuses a request.
 
 mod error;
 pub mod identity;
+pub mod lanes;
 pub mod metrics;
 pub mod openapi;
+pub mod pages;
 pub mod routes;
 pub mod state;
 pub mod sync;
@@ -35,6 +39,15 @@ use tower_http::timeout::TimeoutLayer;
 /// How long one request may take (a photo decodes in well under a second).
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The pages and their assets, each answered with the pages' headers.
+fn page_routes() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/supervisor", get(pages::supervisor))
+        .route("/assets/verifier.css", get(pages::stylesheet))
+        .route("/assets/supervisor.js", get(pages::supervisor_script))
+        .layer(axum::middleware::from_fn(pages::page_headers))
+}
+
 /// The service's routes over `state`.
 pub fn app(state: Arc<AppState>) -> Router {
     Router::new()
@@ -45,6 +58,8 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/readyz", get(routes::readyz))
         .route("/metrics", get(routes::metrics))
         .route("/openapi.json", get(openapi::serve))
+        .route("/v1/lanes", get(pages::lanes))
+        .merge(page_routes())
         .layer(DefaultBodyLimit::max(ImageLimits::default().max_bytes))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,

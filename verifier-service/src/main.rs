@@ -83,6 +83,11 @@ struct ServeArgs {
     /// file stops the service at start, naming the line.
     #[arg(long)]
     policy: Option<PathBuf>,
+    /// This checkpoint's id (1 to 32 letters, digits, '.', '_' or '-'), in
+    /// every metric, audit line and the supervisor's page; each request
+    /// names its lane (a `lane` field or the X-Healthcode-Lane header).
+    #[arg(long, default_value = healthcode_verifier_service::state::UNNAMED_CHECKPOINT)]
+    checkpoint: String,
     /// How long a client may take to send a request's headers (and, on a
     /// kept-alive connection, sit idle between requests) before it is cut off.
     #[arg(long, default_value = "10s", value_parser = humantime::parse_duration)]
@@ -202,8 +207,11 @@ fn configure(args: ServeArgs) -> anyhow::Result<Configured> {
         }
         None => None,
     };
+    let checkpoint = args.checkpoint.parse().context("--checkpoint")?;
     let checker = Checker::new(trust, identity).accepting_specimens(args.accept_specimen);
-    let state = AppState::new(checker, settings, hktime::now).with_policy(policy);
+    let state = AppState::new(checker, settings, hktime::now)
+        .with_policy(policy)
+        .with_checkpoint(checkpoint);
     state.with_revocations(|held| {
         for snapshot in snapshots {
             held.set

@@ -25,6 +25,7 @@ use crate::routes;
         routes::healthz,
         routes::readyz,
         routes::metrics,
+        crate::pages::lanes,
     ),
     components(schemas(ErrorBody, ErrorDetail, VerdictBody, RefusalBody, StatusBody, AdmissionBody)),
     tags((name = "checkpoint", description = "What a checkpoint asks"))

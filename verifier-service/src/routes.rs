@@ -1,6 +1,9 @@
 //! The handlers: verify, code status, health, metrics.
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use axum::{
     Json,
@@ -15,12 +18,16 @@ use healthcode_keys::{
     hktime::{format_utc, parse_date},
 };
 
-use healthcode_verifier::{Checker, Verdict, admission::Admission};
+use healthcode_verifier::{
+    Checker, Verdict,
+    admission::{Admission, Decision},
+};
 use serde::Deserialize;
 use serde_json::json;
 
 use crate::{
     AppError, AppState,
+    lanes::{LANE_HEADER, LabelError, Outcome, PlaceLabel},
     metrics::{Gauges, bump},
 };
 
@@ -41,6 +48,11 @@ pub struct VerifyRequest {
     /// codes bind it, and cannot be checked without it.
     #[schema(format = Date, example = "2018-03-01")]
     pub date_of_issue: Option<String>,
+    /// The lane that checked the code (as the `X-Healthcode-Lane` header
+    /// does for photos): counted in `/metrics`, the audit log and the
+    /// supervisor's page.
+    #[schema(pattern = "^[A-Za-z0-9._-]{1,32}$", example = "car-07")]
+    pub lane: Option<String>,
 }
 
 /// Verify a code: a JSON token, or a photo of the code.
@@ -57,7 +69,7 @@ pub struct VerifyRequest {
     )),
     responses(
         (status = 200, description = "The verdict (valid or not)", body = crate::openapi::VerdictBody),
-        (status = 400, description = "The JSON, the ID document or its date of issue does not parse, or a date of issue comes without a document", body = crate::openapi::ErrorBody),
+        (status = 400, description = "The JSON, the ID document, its date of issue or the lane does not parse, or a date of issue comes without a document", body = crate::openapi::ErrorBody),
         (status = 408, description = "The request took longer than 10 s"),
         (status = 413, description = "Over 16 MiB", body = crate::openapi::ErrorBody),
         (status = 415, description = "Neither JSON nor PNG/JPEG", body = crate::openapi::ErrorBody),
@@ -71,8 +83,9 @@ pub async fn verify(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<serde_json::Value>, AppError> {
+    let started = Instant::now();
     let answer = match body {
-        Ok(body) => verify_body(&state, &headers, body).await,
+        Ok(body) => verify_body(&state, &headers, body, started).await,
         Err(rejection) => Err(AppError::Body(rejection)),
     };
     if answer.is_err() {
@@ -85,6 +98,7 @@ async fn verify_body(
     state: &Arc<AppState>,
     headers: &HeaderMap,
     body: Bytes,
+    started: Instant,
 ) -> Result<Json<serde_json::Value>, AppError> {
     let content_type = headers
         .get(CONTENT_TYPE)
@@ -98,10 +112,14 @@ async fn verify_body(
         .to_ascii_lowercase();
     let checker = state.checker();
     let now = state.now();
+    let mut lane = lane_header(headers)?;
     let verdict = match media.as_str() {
         "application/json" => {
             let request: VerifyRequest =
                 serde_json::from_slice(&body).map_err(AppError::BadJson)?;
+            if let Some(named) = &request.lane {
+                lane = Some(named.parse().map_err(AppError::BadLane)?);
+            }
             match presented(&request)? {
                 Some(_) if !checker.can_check_identity() => return Err(AppError::NoIdentityKey),
                 Some(presented) => {
@@ -119,15 +137,41 @@ async fn verify_body(
     } else {
         &state.metrics.invalid
     });
-    audit(&verdict);
-    Ok(Json(answer(state, &verdict, now)))
+    let decision = state.policy.as_ref().map(|p| p.decide(&verdict, now));
+    let lane = state.lanes.lane_for(lane);
+    let error = verdict.error_code().map(|c| c.as_str());
+    let outcome = Outcome {
+        valid: verdict.is_valid(),
+        admission: decision.map(|d| d.admission),
+        reason: match decision {
+            Some(d) => (d.admission != Admission::Admit).then_some(d.reason),
+            None => error,
+        },
+        error,
+        latency: started.elapsed(),
+    };
+    state.lanes.record(&lane, &outcome, now);
+    audit(&state.lanes.checkpoint, &lane, &verdict, decision);
+    Ok(Json(answer(state, &verdict, decision)))
+}
+
+/// The lane named by the request's header, if any.
+fn lane_header(headers: &HeaderMap) -> Result<Option<PlaceLabel>, AppError> {
+    let Some(value) = headers.get(LANE_HEADER) else {
+        return Ok(None);
+    };
+    let text = value
+        .to_str()
+        .map_err(|_| AppError::BadLane(LabelError::BadCharacter('\u{fffd}')))?;
+    text.parse().map(Some).map_err(AppError::BadLane)
 }
 
 /// The verdict as JSON, with the policy's admission when the checkpoint has one.
-fn answer(state: &AppState, verdict: &Verdict, now: time::OffsetDateTime) -> serde_json::Value {
+fn answer(state: &AppState, verdict: &Verdict, decision: Option<Decision>) -> serde_json::Value {
     let mut value = serde_json::to_value(verdict).unwrap_or(serde_json::Value::Null);
-    if let (Some(policy), Some(object)) = (&state.policy, value.as_object_mut()) {
-        let decision = policy.decide(verdict, now);
+    if let (Some(policy), Some(decision), Some(object)) =
+        (&state.policy, decision, value.as_object_mut())
+    {
         let counter = match decision.admission {
             Admission::Admit => 0,
             Admission::Secondary => 1,
@@ -216,11 +260,21 @@ async fn decode(
     .map_err(|_| AppError::TaskFailed)
 }
 
-/// One audit line per verification: result, kid and token id; never the ID document.
-fn audit(verdict: &Verdict) {
+/// One audit line per verification: where, the result, the admission, kid
+/// and token id; never the ID document.
+fn audit(
+    checkpoint: &PlaceLabel,
+    lane: &PlaceLabel,
+    verdict: &Verdict,
+    decision: Option<Decision>,
+) {
     let routing = verdict.routing();
     tracing::info!(
         target: "audit",
+        checkpoint = checkpoint.as_str(),
+        lane = lane.as_str(),
+        admission = decision.map(|d| d.admission.as_str()).unwrap_or_default(),
+        reason = decision.map(|d| d.reason).unwrap_or_default(),
         valid = verdict.is_valid(),
         error = verdict.error_code().map(|c| c.as_str()).unwrap_or_default(),
         kid = routing.map(|r| r.1.to_string()).unwrap_or_default(),
@@ -334,5 +388,7 @@ pub async fn metrics(State(state): State<Arc<AppState>>) -> impl IntoResponse {
         trust_expired: state.checker().trust_expired(state.now()),
         ready: state.not_ready_because().is_empty(),
     });
+    let mut text = text;
+    state.lanes.render_metrics(&mut text);
     ([(CONTENT_TYPE, "text/plain; version=0.0.4")], text)
 }

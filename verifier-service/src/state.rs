@@ -10,7 +10,13 @@ use healthcode_verifier::{
 };
 use time::OffsetDateTime;
 
-use crate::metrics::Metrics;
+use crate::{
+    lanes::{LaneBook, PlaceLabel},
+    metrics::Metrics,
+};
+
+/// The checkpoint id of a service started without `--checkpoint`.
+pub const UNNAMED_CHECKPOINT: &str = "unnamed";
 
 /// Where revocations come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,6 +113,8 @@ pub struct AppState {
     pub identity_checks: Arc<tokio::sync::Semaphore>,
     /// The checkpoint's admission policy, when one was given.
     pub policy: Option<Policy>,
+    /// The checkpoint's id and what each of its lanes did.
+    pub lanes: LaneBook,
     clock: fn() -> OffsetDateTime,
 }
 
@@ -123,6 +131,11 @@ impl AppState {
                 std::thread::available_parallelism().map_or(1, |cores| cores.get()),
             )),
             policy: None,
+            lanes: LaneBook::new(
+                UNNAMED_CHECKPOINT
+                    .parse()
+                    .unwrap_or_else(|_| unreachable!("a plain id")),
+            ),
             clock,
         }
     }
@@ -130,6 +143,12 @@ impl AppState {
     /// The same state deciding admissions by `policy`.
     pub fn with_policy(mut self, policy: Option<Policy>) -> Self {
         self.policy = policy;
+        self
+    }
+
+    /// The same state for the checkpoint `id`.
+    pub fn with_checkpoint(mut self, id: PlaceLabel) -> Self {
+        self.lanes = LaneBook::new(id);
         self
     }
 

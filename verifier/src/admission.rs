@@ -67,6 +67,25 @@ pub struct Decision {
     pub reason: &'static str,
 }
 
+/// The reasons a policy gives of its own, besides the verdict's error codes.
+pub const POLICY_REASONS: [&str; 7] = [
+    "colour_green",
+    "colour_amber",
+    "colour_red",
+    "specimen",
+    "no_colour",
+    "identity_unchecked",
+    "issued_too_long_ago",
+];
+
+/// Every reason a decision (or, without a policy, a verdict) can give: for
+/// the pages that put them into words.
+pub fn all_reasons() -> impl Iterator<Item = &'static str> {
+    POLICY_REASONS
+        .into_iter()
+        .chain(ErrorCode::all().map(ErrorCode::as_str))
+}
+
 /// A checkpoint's admission policy.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Policy {

@@ -258,6 +258,24 @@ fn the_verifier_description_is_served_and_every_status_it_documents_happens() {
             Vec::new(),
             200,
         ),
+        (
+            "GET",
+            "/v1/lanes",
+            &with_identity,
+            "/v1/lanes?minutes=15".into(),
+            "",
+            Vec::new(),
+            200,
+        ),
+        (
+            "GET",
+            "/v1/lanes",
+            &with_identity,
+            "/v1/lanes?minutes=0".into(),
+            "",
+            Vec::new(),
+            400,
+        ),
     ];
     let mut driven = BTreeSet::new();
     for (method, documented_path, verifier, path, content_type, body, expected) in &cases {

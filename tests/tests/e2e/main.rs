@@ -15,6 +15,7 @@ mod counter;
 mod feeds;
 mod issuer_server;
 mod keys_cli;
+mod lanes;
 mod photos;
 mod printing;
 mod qr_images;

@@ -44,6 +44,19 @@ impl Verifier {
 
     /// Starts one with `set`'s trust list, root and identity key, plus `extra`.
     pub fn start(set: &KeySet, extra: &[&str]) -> Verifier {
+        Verifier::start_logging(set, extra, None)
+    }
+
+    /// Starts one as [`Verifier::start`] does, its audit log (and warnings)
+    /// written to `log` when given.
+    pub fn start_logging(set: &KeySet, extra: &[&str], log: Option<&std::path::Path>) -> Verifier {
+        let (stderr, rust_log) = match log {
+            Some(path) => (
+                Stdio::from(std::fs::File::create(path).unwrap_or_else(|e| panic!("{e}"))),
+                "warn,audit=info",
+            ),
+            None => (Stdio::null(), "warn"),
+        };
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .map(|a| a.port())
@@ -76,10 +89,10 @@ impl Verifier {
                     .flatten(),
             )
             .args(extra)
-            .env("RUST_LOG", "warn")
+            .env("RUST_LOG", rust_log)
             .env("XDG_STATE_HOME", set.state())
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(stderr)
             .spawn()
             .unwrap_or_else(|e| panic!("{e}"));
         let verifier = Verifier {

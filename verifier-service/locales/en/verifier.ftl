@@ -1,0 +1,87 @@
+service-name = Health Code checkpoint
+language-switch = 繁體中文
+language-switch-label = 以繁體中文檢視此頁
+skip-to-content = Skip to main content
+footer-privacy = This page shows counts only: no traveller's details are kept or shown here.
+
+supervisor-title = Lanes at checkpoint { $checkpoint }
+supervisor-intro = What each lane of this checkpoint did in the last minutes.
+supervisor-as-of = As of { $time } Hong Kong time.
+supervisor-window-label = Show the last
+supervisor-window-minutes = { $minutes ->
+    [one] { $minutes } minute
+   *[other] { $minutes } minutes
+}
+supervisor-refresh = Refresh now
+supervisor-auto = This page updates itself every 10 seconds.
+supervisor-pause = Pause updates
+supervisor-resume = Resume updates
+supervisor-update-failed = The last update failed: the figures may be old. Check the service, then refresh.
+supervisor-no-lanes = No code has been checked at this checkpoint since the service started.
+lanes-caption = Lanes, last { $minutes ->
+    [one] minute
+   *[other] { $minutes } minutes
+}
+lane-unassigned = (no lane named)
+lane-other = (other lanes, past 64)
+lane-column = Lane
+verifications-column = Codes checked
+per-minute-column = Per minute
+admitted-column = Admitted
+secondary-column = Secondary inspection
+refused-column = Refused
+invalid-column = Not valid
+reasons-column = Why not admitted
+last-column = Last check
+reason-count = { $reason }: { $count }
+no-reasons = None
+never = Never
+
+freshness-heading = What this checkpoint holds
+ready-label = Ready for travellers
+ready-yes = Yes
+ready-no = No: { $why }
+not-ready-revocations-not-synced = no revocation data yet
+not-ready-trust-list-expired = the trust list has expired
+trust-label = Trust list
+trust-value = Number { $seq }, valid until { $time } Hong Kong time
+trust-expired = Number { $seq }, EXPIRED at { $time } Hong Kong time
+revocations-label = Revocations
+revocations-value = { $count ->
+    [one] { $count } held
+   *[other] { $count } held
+}, current as of { $time } Hong Kong time ({ $age ->
+    [one] { $age } second
+   *[other] { $age } seconds
+} ago)
+revocations-stale = STALE: valid codes go to secondary inspection.
+revocations-never = None received yet: valid codes go to secondary inspection.
+redis-label = Link to the issuer (Redis)
+redis-up = Connected
+redis-down = Not connected
+redis-embedded = Not used: revocations come from snapshot files
+policy-label = Admission policy
+no-policy = None: answers carry the verdict only
+
+reason-colour-green = Green code
+reason-colour-amber = Amber code
+reason-colour-red = Red code
+reason-specimen = Specimen (test) code
+reason-no-colour = No colour on the code
+reason-identity-unchecked = ID document not checked
+reason-issued-too-long-ago = Code made too long ago
+reason-malformed = Not a health code
+reason-unknown-key = Signed by an unknown key
+reason-bad-signature = Signature does not match (forged or altered)
+reason-key-revoked = Signing key revoked
+reason-key-not-valid-at-issue = Signing key not valid when the code was made
+reason-not-yet-valid = Not yet valid
+reason-expired = Expired
+reason-identity-mismatch = ID document does not match the code
+reason-identity-unavailable = ID document could not be checked
+reason-no-qr-found = No QR code in the photo
+reason-revoked = Code revoked
+reason-revocation-unavailable = Revocation data too old
+reason-trust-list-expired = Trust list expired
+
+bad-minutes = The number of minutes must be a whole number from 1 to 15.
