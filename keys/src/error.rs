@@ -172,6 +172,12 @@ pub enum Error {
         /// What is wrong.
         problem: String,
     },
+    /// Identity key files named so that a region's keys are unclear.
+    #[error("identity key files: {problem}")]
+    IdentityKeyFiles {
+        /// What is wrong.
+        problem: String,
+    },
     /// A token id is not 24 lowercase hexadecimal digits.
     #[error("invalid token id {input:?}: expected 24 lowercase hexadecimal digits")]
     InvalidTokenId {
@@ -355,6 +361,7 @@ impl Error {
             | Error::InvalidTokenId { .. }
             | Error::InvalidDate { .. }
             | Error::DayKeys { .. }
+            | Error::IdentityKeyFiles { .. }
             | Error::KeyEncoding { .. }
             | Error::KeyLength { .. }
             | Error::NotAPoint

@@ -50,7 +50,7 @@ pub use identity::{IdDocument, IdentityBinding, IdentityKey};
 pub use keyfile::{IssuerPublicKey, IssuerSecretKey, RootPublicKey, RootSecretKey};
 pub use kid::KeyId;
 pub use lang::Lang;
-pub use presented::{IdentityCheck, IdentityKeys, Presented};
+pub use presented::{IdentityCheck, IdentityKeyring, IdentityKeys, Presented, region_and_file};
 pub use region::Region;
 pub use token::{Claims, TokenId, TokenVersion, UnverifiedToken, VerifiedToken};
 pub use trust::{KeyStatus, SignedTrustList, TrustEntry, TrustList, TrustListBody};

@@ -4,8 +4,9 @@ use std::path::PathBuf;
 
 use clap::{Parser, ValueEnum};
 use healthcode_keys::{
-    DayKeys, IdentityKey, IdentityKeys, Presented, RootPublicKey, SignedTrustList,
+    IdentityKeyring, Presented, Region, RootPublicKey, SignedTrustList,
     hktime::{self, parse_rfc3339},
+    region_and_file,
     revocation::SignedSnapshot,
 };
 use healthcode_verifier::{
@@ -62,14 +63,17 @@ pub struct VerifyArgs {
     /// The pinned root public key (root.public).
     #[arg(long)]
     pub root: PathBuf,
-    /// The identity day-key file (mode 0600, from `keys identity-day-keys`):
-    /// checks --id-doc against codes issued on those Hong Kong days.
-    #[arg(long, requires = "id_doc", group = "identity_keys")]
-    pub identity_day_keys: Option<PathBuf>,
-    /// The version 1 identity key file (mode 0600): checks --id-doc against
-    /// version 1 codes.
-    #[arg(long, requires = "id_doc", group = "identity_keys")]
-    pub identity_key: Option<PathBuf>,
+    /// An identity day-key file (mode 0600, from `keys identity-day-keys`),
+    /// as `REGION=FILE` (HK, GD or MO) or `FILE` for Hong Kong's; repeat
+    /// for each region: checks --id-doc against codes that region issued
+    /// on those days.
+    #[arg(long, requires = "id_doc", group = "identity_keys", value_parser = region_and_file)]
+    pub identity_day_keys: Vec<(Region, PathBuf)>,
+    /// A version 1 identity key file (mode 0600), as `REGION=FILE` or
+    /// `FILE` for Hong Kong's; repeatable: checks --id-doc against version
+    /// 1 codes.
+    #[arg(long, requires = "id_doc", group = "identity_keys", value_parser = region_and_file)]
+    pub identity_key: Vec<(Region, PathBuf)>,
     /// The holder's ID document, TYPE:NUMBER (e.g. HKID:A123456(3)).
     #[arg(long, requires = "identity_keys")]
     pub id_doc: Option<String>,
@@ -196,20 +200,8 @@ impl Config {
             ),
             None => None,
         };
-        let identity = IdentityKeys {
-            v1: match &args.identity_key {
-                Some(path) => {
-                    Some(IdentityKey::read(path).map_err(context(path.display().to_string()))?)
-                }
-                None => None,
-            },
-            days: match &args.identity_day_keys {
-                Some(path) => {
-                    Some(DayKeys::read(path).map_err(context(path.display().to_string()))?)
-                }
-                None => None,
-            },
-        };
+        let identity = IdentityKeyring::read(&args.identity_key, &args.identity_day_keys)
+            .map_err(|(at, e)| context(at)(e))?;
         let date_of_issue = match &args.date_of_issue {
             Some(text) => Some(hktime::parse_date(text).map_err(context("--date-of-issue"))?),
             None => None,

@@ -5,7 +5,7 @@
 use std::{path::PathBuf, sync::Arc, time::Duration};
 
 use healthcode_keys::{
-    DayKeys, Error,
+    DayKeys, Error, Region,
     hktime::{format_date, hk_date},
 };
 use healthcode_service_kit::signals::on_file_change;
@@ -13,39 +13,65 @@ use serde_json::{Value, json};
 
 use crate::AppState;
 
-/// Reads the day-key file at `path` and puts it in use; returns its first
-/// and last day.
+/// Reads `region`'s day-key file at `path` and puts it in use; returns its
+/// first and last day.
 ///
 /// # Errors
 /// File, permission and format errors; the keys in use stay.
-pub fn reload(state: &AppState, path: &std::path::Path) -> Result<(time::Date, time::Date), Error> {
+pub fn reload(
+    state: &AppState,
+    region: Region,
+    path: &std::path::Path,
+) -> Result<(time::Date, time::Date), Error> {
     let days = DayKeys::read(path)?;
     let span = days.span();
-    state.update_checker(|current| Ok::<_, Error>(current.with_day_keys(days)))?;
+    state.update_checker(|current| Ok::<_, Error>(current.with_day_keys(region, days)))?;
     Ok(span)
 }
 
-/// Reloads the day keys on SIGHUP and when their file changes; runs forever.
-pub async fn watch(state: Arc<AppState>, path: PathBuf) {
+/// Reloads `region`'s day keys on SIGHUP and when their file changes; runs
+/// forever.
+pub async fn watch(state: Arc<AppState>, region: Region, path: PathBuf) {
     let file = path.clone();
-    on_file_change(path, move || match reload(&state, &file) {
+    on_file_change(path, move || match reload(&state, region, &file) {
         Ok((first, last)) => tracing::info!(
+            region = %region,
             first = %format_date(first),
             last = %format_date(last),
             "identity day keys reloaded"
         ),
         Err(e) => {
-            tracing::error!(error = %e, "new identity day keys refused; keeping those in use")
+            tracing::error!(region = %region, error = %e, "new identity day keys refused; keeping those in use")
         }
     })
     .await;
 }
 
-/// What `/healthz` says of the day keys: the days held and whether today is
-/// one of them (`null` when the verifier holds none).
+/// What `/healthz` says of Hong Kong's day keys: the days held and whether
+/// today is one of them (`null` when the verifier holds none).
 pub fn summary(state: &AppState) -> Value {
+    summary_of(state, Region::HongKong)
+}
+
+/// The same for every region whose day keys are held, by region.
+pub fn summary_by_region(state: &AppState) -> Value {
     let checker = state.checker();
-    let Some(days) = &checker.identity().days else {
+    let regions = checker
+        .identity()
+        .regions()
+        .filter(|(_, keys)| keys.days.is_some())
+        .map(|(region, _)| (region.to_string(), summary_of(state, region)))
+        .collect::<serde_json::Map<_, _>>();
+    Value::Object(regions)
+}
+
+fn summary_of(state: &AppState, region: Region) -> Value {
+    let checker = state.checker();
+    let Some(days) = checker
+        .identity()
+        .region(region)
+        .and_then(|k| k.days.as_ref())
+    else {
         return Value::Null;
     };
     let (first, last) = days.span();
@@ -65,9 +91,15 @@ pub async fn warn_while_uncovered(state: Arc<AppState>) {
     let mut every = tokio::time::interval(UNCOVERED_WARN_EVERY);
     loop {
         every.tick().await;
-        let summary = summary(&state);
-        if summary["covers_today"] == false {
+        let regions = summary_by_region(&state);
+        let uncovered = regions
+            .as_object()
+            .into_iter()
+            .flatten()
+            .filter(|(_, summary)| summary["covers_today"] == false);
+        for (region, summary) in uncovered {
             tracing::error!(
+                region = %region,
                 last_day = %summary["last_day"],
                 "no identity day key for today: documents presented with today's codes cannot be checked (identity_unavailable); load the next file of days"
             );

@@ -8,7 +8,7 @@ use std::{net::SocketAddr, path::PathBuf, process::ExitCode, sync::Arc};
 use anyhow::Context as _;
 use clap::Parser;
 use healthcode_keys::{
-    DayKeys, IdentityKey, IdentityKeys, RootPublicKey, SignedTrustList, hktime,
+    IdentityKeyring, Region, RootPublicKey, SignedTrustList, hktime, region_and_file,
     revocation::SignedSnapshot,
     trust_state::{TrustState, default_path},
 };
@@ -47,14 +47,17 @@ struct ServeArgs {
     /// The pinned root public key.
     #[arg(long)]
     root: PathBuf,
-    /// The identity day-key file (mode 0600, from `keys identity-day-keys`):
-    /// checks ID documents presented with codes issued on those days.
-    #[arg(long)]
-    identity_day_keys: Option<PathBuf>,
-    /// The version 1 identity key file (mode 0600): checks ID documents
-    /// presented with version 1 codes, while any are still valid.
-    #[arg(long)]
-    identity_key: Option<PathBuf>,
+    /// An identity day-key file (mode 0600, from `keys identity-day-keys`),
+    /// as `REGION=FILE` (HK, GD or MO) or `FILE` for Hong Kong's; repeat
+    /// for each region: checks ID documents presented with codes that
+    /// region issued on those days, and no other region's.
+    #[arg(long, value_parser = region_and_file)]
+    identity_day_keys: Vec<(Region, PathBuf)>,
+    /// A version 1 identity key file (mode 0600), as `REGION=FILE` or
+    /// `FILE` for Hong Kong's; repeatable: checks ID documents presented
+    /// with version 1 codes, while any are still valid.
+    #[arg(long, value_parser = region_and_file)]
+    identity_key: Vec<(Region, PathBuf)>,
     /// Redis URL for revocations; without it, an in-process set is the only source.
     #[arg(long)]
     redis: Option<String>,
@@ -147,7 +150,7 @@ struct Configured {
     redis: Option<String>,
     resync_every: std::time::Duration,
     trust: trust::TrustSource,
-    day_keys: Option<PathBuf>,
+    day_keys: Vec<(Region, PathBuf)>,
     limits: ConnectionLimits,
 }
 
@@ -166,20 +169,8 @@ fn configure(args: ServeArgs) -> anyhow::Result<Configured> {
     if let Some(path) = &state_file {
         TrustState::guard(path, root.kid, &trust).with_context(|| path.display().to_string())?;
     }
-    let identity = IdentityKeys {
-        v1: args
-            .identity_key
-            .as_deref()
-            .map(IdentityKey::read)
-            .transpose()
-            .context("--identity-key")?,
-        days: args
-            .identity_day_keys
-            .as_deref()
-            .map(DayKeys::read)
-            .transpose()
-            .context("--identity-day-keys")?,
-    };
+    let identity = IdentityKeyring::read(&args.identity_key, &args.identity_day_keys)
+        .map_err(|(at, e)| anyhow::anyhow!("{at}: {e}"))?;
     let settings = Settings {
         staleness: StalenessPolicy {
             stale_after: Some(time::Duration::try_from(args.stale_after).context("--stale-after")?),
@@ -253,8 +244,10 @@ async fn serve(configured: Configured) -> anyhow::Result<()> {
     }
     tokio::spawn(trust::watch(state.clone(), trust));
     tokio::spawn(trust::warn_while_expired(state.clone()));
-    if let Some(path) = day_keys {
-        tokio::spawn(identity::watch(state.clone(), path));
+    for (region, path) in &day_keys {
+        tokio::spawn(identity::watch(state.clone(), *region, path.clone()));
+    }
+    if !day_keys.is_empty() {
         tokio::spawn(identity::warn_while_uncovered(state.clone()));
     }
     let listener = TcpListener::bind(listen)

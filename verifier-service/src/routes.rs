@@ -333,7 +333,7 @@ pub async fn revocations(
 /// Alive (always 200), with whether it is ready and the freshness of what it holds.
 #[utoipa::path(
     get, path = "/healthz", tag = "checkpoint",
-    responses((status = 200, description = "Alive: `ready`, `not_ready`, trust list and revocation freshness, the identity day keys held (`first_day`, `last_day`, `covers_today`)", body = Object))
+    responses((status = 200, description = "Alive: `ready`, `not_ready`, trust list and revocation freshness, the identity day keys held (`first_day`, `last_day`, `covers_today`: Hong Kong's, and `identity_day_keys_by_region`)", body = Object))
 )]
 pub async fn healthz(State(state): State<Arc<AppState>>) -> impl IntoResponse {
     let summary = state.revocation_summary();
@@ -350,6 +350,7 @@ pub async fn healthz(State(state): State<Arc<AppState>>) -> impl IntoResponse {
         "revocation_as_of": summary.as_of.map(format_utc),
         "redis_connected": summary.connected,
         "identity_day_keys": crate::identity::summary(&state),
+        "identity_day_keys_by_region": crate::identity::summary_by_region(&state),
     }))
 }
 

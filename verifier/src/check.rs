@@ -1,8 +1,8 @@
 //! From an input (token text or image) to a [`Verdict`].
 
 use healthcode_keys::{
-    DayKeys, IdentityCheck, IdentityKeys, Presented, TrustList, UnverifiedToken, hktime::format_hk,
-    token::looks_like_token,
+    DayKeys, IdentityCheck, IdentityKeyring, Presented, Region, TrustList, UnverifiedToken,
+    hktime::format_hk, token::looks_like_token,
 };
 use time::OffsetDateTime;
 
@@ -17,19 +17,20 @@ use crate::{
 #[derive(Debug)]
 pub struct Checker {
     trust: TrustList,
-    identity: IdentityKeys,
+    identity: IdentityKeyring,
     limits: ImageLimits,
     accept_specimens: bool,
 }
 
 impl Checker {
     /// A checker for `trust`; a document presented with a code is checked
-    /// under `identity`, and a code it holds no key for is not valid.
-    /// Specimens (codes signed by a test key) are refused.
-    pub fn new(trust: TrustList, identity: IdentityKeys) -> Self {
+    /// under `identity` (Hong Kong's keys alone, or a keyring of regions),
+    /// and a code it holds no key for is not valid. Specimens (codes signed
+    /// by a test key) are refused.
+    pub fn new(trust: TrustList, identity: impl Into<IdentityKeyring>) -> Self {
         Checker {
             trust,
-            identity,
+            identity: identity.into(),
             limits: ImageLimits::default(),
             accept_specimens: false,
         }
@@ -76,19 +77,16 @@ impl Checker {
     }
 
     /// The identity keys in use.
-    pub fn identity(&self) -> &IdentityKeys {
+    pub fn identity(&self) -> &IdentityKeyring {
         &self.identity
     }
 
-    /// The same checker with other version 2 day keys (a checkpoint's next
-    /// file of days); the version 1 key stays.
-    pub fn with_day_keys(&self, days: DayKeys) -> Self {
+    /// The same checker with other version 2 day keys of `region` (a
+    /// checkpoint's next file of days); the version 1 keys stay.
+    pub fn with_day_keys(&self, region: Region, days: DayKeys) -> Self {
         Checker {
             trust: self.trust.clone(),
-            identity: IdentityKeys {
-                v1: self.identity.v1.clone(),
-                days: Some(days),
-            },
+            identity: self.identity.with_day_keys(region, days),
             limits: self.limits,
             accept_specimens: self.accept_specimens,
         }
@@ -303,7 +301,7 @@ mod tests {
             (Some(ErrorCode::IdentityMismatch), Identity::Mismatch)
         );
         // Asked to check a document without the key to do it: not valid, never a guess.
-        let blind = Checker::new(checker.trust().clone(), IdentityKeys::default());
+        let blind = Checker::new(checker.trust().clone(), IdentityKeyring::default());
         assert!(!blind.can_check_identity());
         let unchecked = blind.check_text("t", &text, Some(&presented("HKID:A123456(3)")), NOW);
         assert_eq!(

@@ -19,6 +19,7 @@ mod lanes;
 mod photos;
 mod printing;
 mod qr_images;
+mod regions;
 mod resident_account;
 mod revocation;
 mod rules;
