@@ -51,6 +51,11 @@ pub struct Browser {
 impl Browser {
     /// Starts chromedriver and a headless Chromium, `width` x `height` CSS pixels.
     pub fn start(width: u32, height: u32) -> Browser {
+        Browser::start_with(width, height, &[])
+    }
+
+    /// The same, with Chromium started with `extra` flags too (a fake camera).
+    pub fn start_with(width: u32, height: u32, extra: &[String]) -> Browser {
         let port = free_port();
         let driver = Command::new("chromedriver")
             .arg(format!("--port={port}"))
@@ -64,7 +69,7 @@ impl Browser {
             std::thread::sleep(Duration::from_millis(25));
         }
         let profile = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        let args = [
+        let mut args = vec![
             "--headless=new".to_owned(),
             "--no-sandbox".to_owned(),
             "--disable-gpu".to_owned(),
@@ -78,6 +83,7 @@ impl Browser {
             format!("--window-size={width},{height}"),
             format!("--user-data-dir={}", profile.path().display()),
         ];
+        args.extend(extra.iter().cloned());
         let capabilities = json!({
             "browserName": "chrome",
             "goog:chromeOptions": { "binary": chromium(), "args": args },

@@ -269,3 +269,30 @@ fn light(image: &mut GrayImage, scene: &Scene, rng: &mut ChaCha8Rng) {
         pixel.0[0] = (v * shade + spot).clamp(0.0, 255.0) as u8;
     }
 }
+
+/// A camera's video as Chromium's fake capture device plays it
+/// (`--use-file-for-fake-video-capture=FILE.y4m`): the JPEG `frames` (all of
+/// one size), each shown `repeat` times, as greyscale YUV 4:2:0 at 10 frames
+/// a second, after `blank` grey frames in which there is no code.
+pub fn camera_video(frames: &[&[u8]], repeat: usize, blank: usize) -> Vec<u8> {
+    let pictures: Vec<GrayImage> = frames
+        .iter()
+        .map(|jpeg| {
+            image::load_from_memory(jpeg)
+                .unwrap_or_else(|e| panic!("a generated frame: {e}"))
+                .to_luma8()
+        })
+        .collect();
+    let (w, h) = pictures.first().map_or(FRAME, |p| p.dimensions());
+    let grey = GrayImage::from_pixel(w, h, Luma([128]));
+    let mut video = format!("YUV4MPEG2 W{w} H{h} F10:1 Ip A1:1 C420jpeg\n").into_bytes();
+    let chroma = vec![128u8; (w.div_ceil(2) * h.div_ceil(2) * 2) as usize];
+    let order = std::iter::repeat_n(&grey, blank)
+        .chain(pictures.iter().flat_map(|p| std::iter::repeat_n(p, repeat)));
+    for picture in order {
+        video.extend_from_slice(b"FRAME\n");
+        video.extend_from_slice(picture.as_raw());
+        video.extend_from_slice(&chroma);
+    }
+    video
+}

@@ -9,7 +9,8 @@
 //! - [`trust`]: loading and reloading the trust list while serving.
 //! - [`metrics`]: counters for `/metrics`; [`lanes`]: the checkpoint, its
 //!   lanes and their last minutes.
-//! - [`pages`]: the supervisor's page (English and Traditional Chinese).
+//! - [`pages`]: the supervisor's page (English and Traditional Chinese);
+//!   [`officer`]: the officer's scanning page.
 //! - [`openapi`]: the API description, served at `/openapi.json`.
 //! - [`AppError`]: how a handler refuses a request.
 
@@ -17,6 +18,7 @@ mod error;
 pub mod identity;
 pub mod lanes;
 pub mod metrics;
+pub mod officer;
 pub mod openapi;
 pub mod pages;
 pub mod routes;
@@ -43,6 +45,8 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 fn page_routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/supervisor", get(pages::supervisor))
+        .route("/officer", get(officer::form).post(officer::check))
+        .route("/assets/officer.js", get(pages::officer_script))
         .route("/assets/verifier.css", get(pages::stylesheet))
         .route("/assets/supervisor.js", get(pages::supervisor_script))
         .layer(axum::middleware::from_fn(pages::page_headers))

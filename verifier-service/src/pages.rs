@@ -41,9 +41,10 @@ fluent_templates::static_loader! {
 
 const STYLESHEET: &str = include_str!("../assets/verifier.css");
 const SUPERVISOR_SCRIPT: &str = include_str!("../assets/supervisor.js");
+const OFFICER_SCRIPT: &str = include_str!("../assets/officer.js");
 
 /// Only this service's own files, and no framing.
-const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; media-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; media-src 'self' blob: mediastream:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 /// The message `key` in `lang`.
 pub fn t(lang: Lang, key: &str) -> String {
@@ -100,6 +101,11 @@ impl Frame {
     /// The message `key`.
     pub fn t(&self, key: &str) -> String {
         t(self.lang, key)
+    }
+
+    /// The message `key` with one text argument.
+    pub fn t1(&self, key: &str, name: &str, value: &str) -> String {
+        t_with(self.lang, key, &[(name, value)])
     }
 
     /// The same page in the other language.
@@ -379,6 +385,11 @@ pub async fn stylesheet() -> Response {
 /// The supervisor page's updater.
 pub async fn supervisor_script() -> Response {
     asset("text/javascript; charset=utf-8", SUPERVISOR_SCRIPT)
+}
+
+/// The officer page's camera.
+pub async fn officer_script() -> Response {
+    asset("text/javascript; charset=utf-8", OFFICER_SCRIPT)
 }
 
 fn asset(content_type: &'static str, body: &'static str) -> Response {

@@ -110,34 +110,89 @@ async fn verify_body(
         .unwrap_or("")
         .trim()
         .to_ascii_lowercase();
-    let checker = state.checker();
-    let now = state.now();
     let mut lane = lane_header(headers)?;
-    let verdict = match media.as_str() {
+    let input = match media.as_str() {
         "application/json" => {
             let request: VerifyRequest =
                 serde_json::from_slice(&body).map_err(AppError::BadJson)?;
             if let Some(named) = &request.lane {
                 lane = Some(named.parse().map_err(AppError::BadLane)?);
             }
-            match presented(&request)? {
-                Some(_) if !checker.can_check_identity() => return Err(AppError::NoIdentityKey),
-                Some(presented) => {
-                    check_identity(state, checker, request.token, presented, now).await?
-                }
-                None => checker.check_text("request", &request.token, None, now),
-            }
+            let presented = presented(request.id_doc.as_deref(), request.date_of_issue.as_deref())?;
+            Input::Token(request.token, presented)
         }
-        "image/png" | "image/jpeg" => decode(state, checker, body, now).await?,
+        "image/png" | "image/jpeg" => Input::Photo(body, None),
         _ => return Err(AppError::UnsupportedMediaType(content_type.to_owned())),
     };
-    let verdict = state.apply_revocations(verdict);
+    let checked = check(state, input).await?;
+    let decision = record(state, &checked, lane, started);
+    Ok(Json(answer(state, &checked, decision)))
+}
+
+/// What a checkpoint is asked to check.
+#[derive(Debug)]
+pub enum Input {
+    /// A token's text, with the document the holder presented, if any.
+    Token(String, Option<Presented>),
+    /// A photo (PNG or JPEG) of a code, with the document presented, if any.
+    Photo(Bytes, Option<Presented>),
+}
+
+/// A verdict, with the revocation data applied, and when it was made.
+#[derive(Debug)]
+pub struct Checked {
+    /// The verdict.
+    pub verdict: Verdict,
+    /// The instant it is as of.
+    pub now: time::OffsetDateTime,
+}
+
+/// Checks `input`: a token (with its identity check, on a blocking thread)
+/// or a photo (on a decoder), then the revocation data.
+///
+/// # Errors
+/// A document given to a verifier without identity keys; every worker busy.
+pub async fn check(state: &Arc<AppState>, input: Input) -> Result<Checked, AppError> {
+    let checker = state.checker();
+    let now = state.now();
+    let verdict = match input {
+        Input::Token(_, Some(_)) | Input::Photo(_, Some(_)) if !checker.can_check_identity() => {
+            return Err(AppError::NoIdentityKey);
+        }
+        Input::Token(token, Some(presented)) => {
+            check_identity(state, checker, token, presented, now).await?
+        }
+        Input::Token(token, None) => checker.check_text("request", &token, None, now),
+        Input::Photo(body, presented) => decode(state, checker, body, presented, now).await?,
+    };
+    Ok(Checked {
+        verdict: state.apply_revocations(verdict),
+        now,
+    })
+}
+
+/// Counts and audits `checked` for `lane`, with the policy's decision (returned).
+pub fn record(
+    state: &AppState,
+    checked: &Checked,
+    lane: Option<PlaceLabel>,
+    started: Instant,
+) -> Option<Decision> {
+    let Checked { verdict, now } = checked;
     bump(if verdict.is_valid() {
         &state.metrics.valid
     } else {
         &state.metrics.invalid
     });
-    let decision = state.policy.as_ref().map(|p| p.decide(&verdict, now));
+    let decision = state.policy.as_ref().map(|p| p.decide(verdict, *now));
+    if let Some(decision) = decision {
+        let counter = match decision.admission {
+            Admission::Admit => 0,
+            Admission::Secondary => 1,
+            Admission::Refuse => 2,
+        };
+        bump(&state.metrics.admissions[counter]);
+    }
     let lane = state.lanes.lane_for(lane);
     let error = verdict.error_code().map(|c| c.as_str());
     let outcome = Outcome {
@@ -150,9 +205,9 @@ async fn verify_body(
         error,
         latency: started.elapsed(),
     };
-    state.lanes.record(&lane, &outcome, now);
-    audit(&state.lanes.checkpoint, &lane, &verdict, decision);
-    Ok(Json(answer(state, &verdict, decision)))
+    state.lanes.record(&lane, &outcome, *now);
+    audit(&state.lanes.checkpoint, &lane, verdict, decision);
+    decision
 }
 
 /// The lane named by the request's header, if any.
@@ -167,17 +222,11 @@ fn lane_header(headers: &HeaderMap) -> Result<Option<PlaceLabel>, AppError> {
 }
 
 /// The verdict as JSON, with the policy's admission when the checkpoint has one.
-fn answer(state: &AppState, verdict: &Verdict, decision: Option<Decision>) -> serde_json::Value {
-    let mut value = serde_json::to_value(verdict).unwrap_or(serde_json::Value::Null);
+fn answer(state: &AppState, checked: &Checked, decision: Option<Decision>) -> serde_json::Value {
+    let mut value = serde_json::to_value(&checked.verdict).unwrap_or(serde_json::Value::Null);
     if let (Some(policy), Some(decision), Some(object)) =
         (&state.policy, decision, value.as_object_mut())
     {
-        let counter = match decision.admission {
-            Admission::Admit => 0,
-            Admission::Secondary => 1,
-            Admission::Refuse => 2,
-        };
-        bump(&state.metrics.admissions[counter]);
         object.insert(
             "admission".to_owned(),
             json!({"decision": decision.admission, "reason": decision.reason, "policy": policy.name}),
@@ -186,18 +235,22 @@ fn answer(state: &AppState, verdict: &Verdict, decision: Option<Decision>) -> se
     value
 }
 
-/// The document presented in `request`, if any.
-fn presented(request: &VerifyRequest) -> Result<Option<Presented>, AppError> {
-    let Some(document) = request.id_doc.as_deref() else {
-        if request.date_of_issue.is_some() {
+/// The document presented (type and number, and its date of issue), if any.
+///
+/// # Errors
+/// A document or date that does not parse; a date without a document.
+pub fn presented(
+    document: Option<&str>,
+    date_of_issue: Option<&str>,
+) -> Result<Option<Presented>, AppError> {
+    let Some(document) = document else {
+        if date_of_issue.is_some() {
             return Err(AppError::DateWithoutDocument);
         }
         return Ok(None);
     };
     let document: IdDocument = document.parse().map_err(AppError::BadIdDocument)?;
-    let date_of_issue = request
-        .date_of_issue
-        .as_deref()
+    let date_of_issue = date_of_issue
         .map(parse_date)
         .transpose()
         .map_err(AppError::BadDateOfIssue)?;
@@ -243,6 +296,7 @@ async fn decode(
     state: &AppState,
     checker: Arc<Checker>,
     body: Bytes,
+    presented: Option<Presented>,
     now: time::OffsetDateTime,
 ) -> Result<Verdict, AppError> {
     let permit = tokio::time::timeout(DECODE_QUEUE_WAIT, state.decoders.clone().acquire_owned())
@@ -254,7 +308,7 @@ async fn decode(
     // free it before the decoder really stops.
     tokio::task::spawn_blocking(move || {
         let _permit = permit;
-        checker.check_image_before("image", &body, None, now, Some(deadline))
+        checker.check_image_before("image", &body, presented.as_ref(), now, Some(deadline))
     })
     .await
     .map_err(|_| AppError::TaskFailed)

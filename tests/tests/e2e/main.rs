@@ -16,6 +16,7 @@ mod feeds;
 mod issuer_server;
 mod keys_cli;
 mod lanes;
+mod officer;
 mod photos;
 mod printing;
 mod qr_images;

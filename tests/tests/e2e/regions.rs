@@ -56,10 +56,7 @@ fn keys(state: &Path, args: &[&str]) -> String {
 fn set_up_region(root: &Path, state: &Path, region: &'static str) -> RegionKeys {
     let dir = root.join(region.to_lowercase());
     let out = dir.to_string_lossy().into_owned();
-    let kid = keys(
-        state,
-        &["generate", "--issuer", region, "--out", &out],
-    );
+    let kid = keys(state, &["generate", "--issuer", region, "--out", &out]);
     let keys_of = RegionKeys { region, kid, dir };
     let master = keys_of.file("identity-master.key");
     keys(state, &["identity-master-key", "--out", &master]);
