@@ -260,11 +260,12 @@ mod region_tests {
             read("./a=b.key"),
             Ok((Region::HongKong, "./a=b.key".into()))
         );
-        let unknown = read("TW=tw.key").unwrap_err();
+        let unknown = read("TW=tw.key").err().unwrap_or_default();
         assert!(
             unknown.contains("TW") && unknown.contains("HK"),
             "{unknown}"
         );
-        assert!(read("GD=").unwrap_err().contains("names no file"));
+        let empty = read("GD=").err().unwrap_or_default();
+        assert!(empty.contains("names no file"), "{empty}");
     }
 }
