@@ -37,10 +37,20 @@ pub enum Degradation {
     Perspective,
     /// A little of everything at once.
     Combined,
+    /// Light modules on a dark ground: a dark-mode or inverted-colour screen.
+    Inverted,
+    /// Left and right swapped: a front camera's frame.
+    Mirrored,
+    /// Smeared along one direction: the phone moved during the exposure.
+    MotionBlur,
+    /// Very little light: a dim frame, a few grey levels, noise.
+    LowLight,
+    /// A screen's pixel grid beating with the camera's: moire stripes.
+    Moire,
 }
 
 /// Every degradation, in the order the corpus lists them.
-pub const ALL: [Degradation; 10] = [
+pub const ALL: [Degradation; 15] = [
     Degradation::Clean,
     Degradation::Rotated,
     Degradation::Small,
@@ -51,6 +61,11 @@ pub const ALL: [Degradation; 10] = [
     Degradation::Jpeg,
     Degradation::Perspective,
     Degradation::Combined,
+    Degradation::Inverted,
+    Degradation::Mirrored,
+    Degradation::MotionBlur,
+    Degradation::LowLight,
+    Degradation::Moire,
 ];
 
 impl Degradation {
@@ -67,6 +82,11 @@ impl Degradation {
             Degradation::Jpeg => "jpeg",
             Degradation::Perspective => "perspective",
             Degradation::Combined => "combined",
+            Degradation::Inverted => "inverted",
+            Degradation::Mirrored => "mirrored",
+            Degradation::MotionBlur => "motion",
+            Degradation::LowLight => "lowlight",
+            Degradation::Moire => "moire",
         }
     }
 }
@@ -92,6 +112,12 @@ struct Scene {
     contrast: (f32, f32),
     uneven: f32,
     quality: u8,
+    inverted: bool,
+    mirrored: bool,
+    /// Length of the motion smear, in pixels (0: none).
+    motion: u32,
+    /// Depth of the moire stripes, 0 to 1.
+    moire: f32,
 }
 
 impl Scene {
@@ -105,6 +131,10 @@ impl Scene {
             contrast: (20.0, 235.0),
             uneven: 0.0,
             quality: 90,
+            inverted: false,
+            mirrored: false,
+            motion: 0,
+            moire: 0.0,
         };
         match degradation {
             Degradation::Clean => {}
@@ -129,6 +159,15 @@ impl Scene {
                 scene.uneven = rng.gen_range(0.3..0.5);
                 scene.quality = rng.gen_range(30..50);
             }
+            Degradation::Inverted => scene.inverted = true,
+            Degradation::Mirrored => scene.mirrored = true,
+            Degradation::MotionBlur => scene.motion = rng.gen_range(8..16),
+            Degradation::LowLight => {
+                let low = rng.gen_range(4.0..10.0);
+                scene.contrast = (low, low + rng.gen_range(22.0..32.0));
+                scene.noise = rng.gen_range(6.0..10.0);
+            }
+            Degradation::Moire => scene.moire = rng.gen_range(0.25..0.4),
         }
         scene
     }
@@ -183,14 +222,24 @@ fn render(modules: &[Vec<bool>], scene: &Scene, rng: &mut ChaCha8Rng) -> Vec<u8>
         for (dx, dy) in [(0.25, 0.25), (0.75, 0.25), (0.25, 0.75), (0.75, 0.75)] {
             let (u, v) = to_modules * (x as f32 + dx, y as f32 + dy);
             sum += match module_at(modules, u, v) {
-                Some(true) => 0.0,
-                Some(false) => 255.0,
+                Some(dark) if dark != scene.inverted => 0.0,
+                Some(_) => 255.0,
                 None => background(x, y),
             };
         }
         Luma([(sum / 4.0) as u8])
     });
     image = gaussian_blur_f32(&image, scene.blur);
+    if scene.motion > 0 {
+        let kernel = vec![1.0 / scene.motion as f32; scene.motion as usize];
+        image = imageproc::filter::horizontal_filter(&image, &kernel);
+    }
+    if scene.moire > 0.0 {
+        moire(&mut image, scene.moire, rng);
+    }
+    if scene.mirrored {
+        image::imageops::flip_horizontal_in_place(&mut image);
+    }
     light(&mut image, scene, rng);
     image = gaussian_noise(&image, 0.0, scene.noise, rng.r#gen());
     let mut jpeg = Vec::new();
@@ -248,6 +297,17 @@ fn background(rng: &mut ChaCha8Rng) -> impl Fn(u32, u32) -> f32 + use<> {
             -12.0
         };
         (base + wave + texture).clamp(0.0, 255.0)
+    }
+}
+
+/// Stripes of a screen's pixel grid seen by a camera: a slow beat at a slant.
+fn moire(image: &mut GrayImage, depth: f32, rng: &mut ChaCha8Rng) {
+    let period: f32 = rng.gen_range(5.0..9.0);
+    let slant: f32 = rng.gen_range(0.1..0.5);
+    for (x, y, pixel) in image.enumerate_pixels_mut() {
+        let phase = (x as f32 + y as f32 * slant) * std::f32::consts::TAU / period;
+        let factor = 1.0 - depth * (0.5 + 0.5 * phase.sin());
+        pixel.0[0] = (f32::from(pixel.0[0]) * factor) as u8;
     }
 }
 

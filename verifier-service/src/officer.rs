@@ -255,6 +255,7 @@ fn checked_input(lang: Lang, sent: &Sent) -> Result<(Input, Option<PlaceLabel>),
     };
     let input = match (&sent.photo, sent.token.is_empty()) {
         (_, false) => Some(Input::Token(sent.token.clone(), presented)),
+        (Some(photo), true) if sent.frame => Some(Input::Frame(photo.clone(), presented)),
         (Some(photo), true) => Some(Input::Photo(photo.clone(), presented)),
         (None, true) => {
             errors.push(FieldError {

@@ -136,6 +136,8 @@ pub enum Input {
     Token(String, Option<Presented>),
     /// A photo (PNG or JPEG) of a code, with the document presented, if any.
     Photo(Bytes, Option<Presented>),
+    /// One frame of a live camera: only the cheap decoding passes.
+    Frame(Bytes, Option<Presented>),
 }
 
 /// A verdict, with the revocation data applied, and when it was made.
@@ -156,14 +158,19 @@ pub async fn check(state: &Arc<AppState>, input: Input) -> Result<Checked, AppEr
     let checker = state.checker();
     let now = state.now();
     let verdict = match input {
-        Input::Token(_, Some(_)) | Input::Photo(_, Some(_)) if !checker.can_check_identity() => {
+        Input::Token(_, Some(_)) | Input::Photo(_, Some(_)) | Input::Frame(_, Some(_))
+            if !checker.can_check_identity() =>
+        {
             return Err(AppError::NoIdentityKey);
         }
         Input::Token(token, Some(presented)) => {
             check_identity(state, checker, token, presented, now).await?
         }
         Input::Token(token, None) => checker.check_text("request", &token, None, now),
-        Input::Photo(body, presented) => decode(state, checker, body, presented, now).await?,
+        Input::Photo(body, presented) => {
+            decode(state, checker, body, presented, now, false).await?
+        }
+        Input::Frame(body, presented) => decode(state, checker, body, presented, now, true).await?,
     };
     Ok(Checked {
         verdict: state.apply_revocations(verdict),
@@ -298,6 +305,7 @@ async fn decode(
     body: Bytes,
     presented: Option<Presented>,
     now: time::OffsetDateTime,
+    live: bool,
 ) -> Result<Verdict, AppError> {
     let permit = tokio::time::timeout(DECODE_QUEUE_WAIT, state.decoders.clone().acquire_owned())
         .await
@@ -308,7 +316,12 @@ async fn decode(
     // free it before the decoder really stops.
     tokio::task::spawn_blocking(move || {
         let _permit = permit;
-        checker.check_image_before("image", &body, presented.as_ref(), now, Some(deadline))
+        let presented = presented.as_ref();
+        if live {
+            checker.check_frame_before("frame", &body, presented, now, Some(deadline))
+        } else {
+            checker.check_image_before("image", &body, presented, now, Some(deadline))
+        }
     })
     .await
     .map_err(|_| AppError::TaskFailed)

@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 use crate::{
     ErrorCode, Identity, Verdict,
     image::{ImageLimits, load_grey},
-    qr::find_codes_before,
+    qr::{LIVE_PASSES, PASSES, Pass, find_codes_with},
     verdict::TokenFacts,
 };
 
@@ -191,6 +191,32 @@ impl Checker {
         now: OffsetDateTime,
         deadline: Option<std::time::Instant>,
     ) -> Verdict {
+        self.check_image_with(input, bytes, presented, now, deadline, &PASSES)
+    }
+
+    /// Like [`Checker::check_image_before`] for one frame of a live camera:
+    /// only the cheap passes ([`LIVE_PASSES`]), since the next frame comes
+    /// in a moment.
+    pub fn check_frame_before(
+        &self,
+        input: &str,
+        bytes: &[u8],
+        presented: Option<&Presented>,
+        now: OffsetDateTime,
+        deadline: Option<std::time::Instant>,
+    ) -> Verdict {
+        self.check_image_with(input, bytes, presented, now, deadline, &LIVE_PASSES)
+    }
+
+    fn check_image_with(
+        &self,
+        input: &str,
+        bytes: &[u8],
+        presented: Option<&Presented>,
+        now: OffsetDateTime,
+        deadline: Option<std::time::Instant>,
+        passes: &[Pass],
+    ) -> Verdict {
         if let Some(expired) = self.expired_trust(input, now) {
             return expired;
         }
@@ -198,7 +224,9 @@ impl Checker {
             Ok(image) => image,
             Err(e) => return Verdict::unreadable(input, e.to_string()),
         };
-        let codes = find_codes_before(&image, deadline);
+        let codes = find_codes_with(&image, passes, deadline)
+            .map(|(_, codes)| codes)
+            .unwrap_or_default();
         // A photo may hold other QR codes (a poster behind the holder): prefer ours.
         match codes.iter().find(|c| looks_like_token(c)).or(codes.first()) {
             Some(text) => self.check_text(input, text, presented, now),

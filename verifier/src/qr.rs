@@ -24,6 +24,9 @@ pub enum Pass {
     Rxing,
     /// rxing on the image reduced to half size by averaging.
     RxingHalf,
+    /// rxing on the image with dark and light swapped: a code shown light
+    /// on dark (a dark-mode or inverted-colour screen).
+    RxingInverted,
     /// rqrr on the image as it is.
     Plain,
     /// rqrr on the half-size image.
@@ -38,14 +41,25 @@ pub enum Pass {
 
 /// The passes in the order [`find_codes`] tries them: cheapest and most
 /// often sufficient first.
-pub const PASSES: [Pass; 7] = [
+pub const PASSES: [Pass; 8] = [
     Pass::Rxing,
     Pass::RxingHalf,
+    Pass::RxingInverted,
     Pass::Plain,
     Pass::Half,
     Pass::LocalThreshold,
     Pass::Sharpened,
     Pass::Double,
+];
+
+/// The passes for a live camera's frames: the cheap ones that read most
+/// frames. A frame they miss costs little, and the next one is a moment
+/// away; a single photo gets every pass.
+pub const LIVE_PASSES: [Pass; 4] = [
+    Pass::Rxing,
+    Pass::RxingHalf,
+    Pass::RxingInverted,
+    Pass::Plain,
 ];
 
 /// The texts of the QR codes found in `image`, from the first pass that finds any.
@@ -87,6 +101,11 @@ fn run_pass(image: &GrayImage, pass: Pass, half: impl FnOnce() -> GrayImage) -> 
     match pass {
         Pass::Rxing => decode_rxing(image),
         Pass::RxingHalf if big_enough => decode_rxing(&half()),
+        Pass::RxingInverted => {
+            let mut inverted = image.clone();
+            imageops::invert(&mut inverted);
+            decode_rxing(&inverted)
+        }
         Pass::Plain => decode_grey(image),
         Pass::Half if big_enough => decode_grey(&half()),
         Pass::LocalThreshold => decode_binary(&local_threshold(image)),
