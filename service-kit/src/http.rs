@@ -135,3 +135,22 @@ fn connection(
         .keep_alive(true)
         .serve_connection(TokioIo::new(stream), service)
 }
+
+/// The headers of every web page either service serves: `policy` as the
+/// Content-Security-Policy, no referrer, no sniffing, no framing, and no
+/// caching unless the handler chose otherwise (pages may show personal
+/// data).
+pub fn set_page_headers(headers: &mut axum::http::HeaderMap, policy: &'static str) {
+    use axum::http::header;
+    for (name, value) in [
+        (header::CONTENT_SECURITY_POLICY, policy),
+        (header::REFERRER_POLICY, "no-referrer"),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+    ] {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+    headers
+        .entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
+}

@@ -9,7 +9,7 @@ use askama_web::WebTemplate;
 use axum::{
     Json,
     extract::{FromRequestParts, Query, Request, State},
-    http::{HeaderMap, HeaderValue, StatusCode, header, request::Parts},
+    http::{StatusCode, header, request::Parts},
     middleware::Next,
     response::{IntoResponse, Response},
 };
@@ -406,18 +406,7 @@ fn asset(content_type: &'static str, body: &'static str) -> Response {
 /// The headers of every page: a strict policy, no referrer, no sniffing, no framing.
 pub async fn page_headers(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
-    let headers: &mut HeaderMap = response.headers_mut();
-    for (name, value) in [
-        (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
-        (header::REFERRER_POLICY, "no-referrer"),
-        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-        (header::X_FRAME_OPTIONS, "DENY"),
-    ] {
-        headers.insert(name, HeaderValue::from_static(value));
-    }
-    headers
-        .entry(header::CACHE_CONTROL)
-        .or_insert(HeaderValue::from_static("no-store"));
+    healthcode_service_kit::http::set_page_headers(response.headers_mut(), CONTENT_SECURITY_POLICY);
     response
 }
 

@@ -21,6 +21,7 @@ use healthcode_keys::{
 use healthcode_verifier::{
     Checker, Verdict,
     admission::{Admission, Decision},
+    qr::{LIVE_PASSES, PASSES},
 };
 use serde::Deserialize;
 use serde_json::json;
@@ -317,11 +318,12 @@ async fn decode(
     tokio::task::spawn_blocking(move || {
         let _permit = permit;
         let presented = presented.as_ref();
-        if live {
-            checker.check_frame_before("frame", &body, presented, now, Some(deadline))
+        let (input, passes) = if live {
+            ("frame", &LIVE_PASSES[..])
         } else {
-            checker.check_image_before("image", &body, presented, now, Some(deadline))
-        }
+            ("image", &PASSES[..])
+        };
+        checker.check_image_with(input, &body, presented, now, Some(deadline), passes)
     })
     .await
     .map_err(|_| AppError::TaskFailed)

@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 use crate::{
     ErrorCode, Identity, Verdict,
     image::{ImageLimits, load_grey},
-    qr::{LIVE_PASSES, PASSES, Pass, find_codes_with},
+    qr::{PASSES, Pass, find_codes_with},
     verdict::TokenFacts,
 };
 
@@ -194,21 +194,10 @@ impl Checker {
         self.check_image_with(input, bytes, presented, now, deadline, &PASSES)
     }
 
-    /// Like [`Checker::check_image_before`] for one frame of a live camera:
-    /// only the cheap passes ([`LIVE_PASSES`]), since the next frame comes
-    /// in a moment.
-    pub fn check_frame_before(
-        &self,
-        input: &str,
-        bytes: &[u8],
-        presented: Option<&Presented>,
-        now: OffsetDateTime,
-        deadline: Option<std::time::Instant>,
-    ) -> Verdict {
-        self.check_image_with(input, bytes, presented, now, deadline, &LIVE_PASSES)
-    }
-
-    fn check_image_with(
+    /// Like [`Checker::check_image_before`] with a chosen list of decoding
+    /// passes: [`crate::qr::LIVE_PASSES`] for a live camera's frames, since
+    /// the next frame comes in a moment.
+    pub fn check_image_with(
         &self,
         input: &str,
         bytes: &[u8],

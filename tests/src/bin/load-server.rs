@@ -1,7 +1,9 @@
 //! `load-server`: the verifier service for load tests, beside two floor
 //! handlers measured in the same process on the same machine:
 //! `/floor/trivial` (answers at once) and `/floor/verify_strict` (only the
-//! Ed25519 check of a fixed token). Prints its address, serves until killed.
+//! Ed25519 check of a fixed token). `/policy/...` is the same service with
+//! the Guangdong exit policy and a checkpoint id: every answer then carries
+//! an admission, counted per lane. Prints its address, serves until killed.
 //!
 //! Uses the TEST-ONLY keys; `scripts/load-bench` drives it.
 
@@ -13,6 +15,7 @@ use ed25519_dalek::{Signature, VerifyingKey};
 use healthcode_keys::{Colour, KeyStatus, Region, hktime, testkeys, token};
 use healthcode_verifier::{
     Checker,
+    admission::Policy,
     revocation::{StalenessPolicy, WhenStale},
 };
 use healthcode_verifier_service::{
@@ -73,11 +76,17 @@ async fn main() -> anyhow::Result<()> {
     };
     // TEST-ONLY keys: configured as a drill checkpoint, so the token answers
     // valid and the measured route is the whole admission path.
-    let state = Arc::new(AppState::new(
-        Checker::new(trust, healthcode_keys::IdentityKeys::default()).accepting_specimens(true),
-        settings,
-        hktime::now,
-    ));
+    let checker = || {
+        Checker::new(trust.clone(), healthcode_keys::IdentityKeys::default())
+            .accepting_specimens(true)
+    };
+    let state = Arc::new(AppState::new(checker(), settings, hktime::now));
+    let policy = Policy::parse(include_str!("../../../policies/hk-exit-gd.policy"))?;
+    let with_policy = Arc::new(
+        AppState::new(checker(), settings, hktime::now)
+            .with_policy(Some(policy))
+            .with_checkpoint("LOAD".parse()?),
+    );
     let floors = Router::new()
         .route("/floor/trivial", post(|| async { "{}" }))
         .route(
@@ -95,6 +104,7 @@ async fn main() -> anyhow::Result<()> {
         );
     let listener = tokio::net::TcpListener::bind(args.listen).await?;
     println!("listening on http://{}", listener.local_addr()?);
-    axum::serve(listener, app(state).merge(floors)).await?;
+    let routes = app(state).merge(floors).nest("/policy", app(with_policy));
+    axum::serve(listener, routes).await?;
     Ok(())
 }
