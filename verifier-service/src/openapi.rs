@@ -117,7 +117,7 @@ pub enum ErrorCodeName {
 #[schema(as = Verdict)]
 #[allow(dead_code)]
 pub struct VerdictBody {
-    /// `request` or `image`.
+    /// `request`, `image`, or `frame` (a camera frame from the officer's page).
     input: String,
     /// True when nothing refused the code.
     valid: bool,
