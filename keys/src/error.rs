@@ -310,6 +310,12 @@ pub enum Error {
     /// A revocation snapshot's signature does not verify.
     #[error("revocation snapshot signature does not verify")]
     SnapshotBadSignature,
+    /// An offline bundle that cannot be used.
+    #[error("offline bundle: {problem}")]
+    Bundle {
+        /// What is wrong.
+        problem: String,
+    },
     /// A revocation snapshot of a format this code does not know.
     #[error("revocation snapshot is invalid: format {found:?}")]
     SnapshotFormat {
@@ -379,6 +385,7 @@ impl Error {
             | Error::ClockBeforeTrustList { .. }
             | Error::TrustListRollback { .. }
             | Error::SnapshotBadSignature
+            | Error::Bundle { .. }
             | Error::SnapshotFormat { .. }
             | Error::SnapshotFromFuture { .. }
             | Error::TrustListInvalid(_) => None,

@@ -11,7 +11,8 @@
 //! - [`identity`]: ID documents and the keyed identity binding (version 1);
 //!   [`day_key`]: the slow binding under keys per Hong Kong day (version 2);
 //!   [`presented`]: the document a holder shows, checked against a code.
-//! - [`revocation`]: revoked codes and the issuer-signed snapshot of them.
+//! - [`revocation`]: revoked codes and the issuer-signed snapshot of them;
+//!   [`bundle`]: the offline kit (trust list, snapshot, policy) for a handheld.
 //! - [`keyfile`], [`files`]: key types with metadata and their 0600 files.
 //! - [`ed25519`], [`kid`], [`region`], [`colour`]: the small types;
 //!   [`names`]: the one way their names are written and parsed.
@@ -20,6 +21,7 @@
 //! - [`testkeys`]: deterministic, clearly labelled test-only keys.
 
 pub mod b64;
+pub mod bundle;
 pub mod colour;
 pub mod countries;
 pub mod day_key;

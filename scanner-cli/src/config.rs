@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Parser, ValueEnum};
 use healthcode_keys::{
     IdentityKeyring, Presented, Region, RootPublicKey, SignedTrustList,
+    bundle::SignedBundle,
     hktime::{self, parse_rfc3339},
     region_and_file,
     revocation::SignedSnapshot,
@@ -58,8 +59,14 @@ pub enum Command {
 #[command(group = clap::ArgGroup::new("identity_keys").multiple(true))]
 pub struct VerifyArgs {
     /// The signed trust list (JSON).
-    #[arg(long)]
-    pub trust: PathBuf,
+    #[arg(long, required_unless_present = "bundle")]
+    pub trust: Option<PathBuf>,
+    /// An offline bundle (from `verifier bundle`): the trust list, the
+    /// revocation snapshot and the policy in one issuer-signed file, checked
+    /// under --root. Its age is shown; past the policy's
+    /// `revocations-max-age-hours`, valid codes go to secondary inspection.
+    #[arg(long, conflicts_with_all = ["trust", "revocations", "policy"])]
+    pub bundle: Option<PathBuf>,
     /// The pinned root public key (root.public).
     #[arg(long)]
     pub root: PathBuf,
@@ -143,6 +150,8 @@ pub struct Config {
     pub staleness: StalenessPolicy,
     /// The admission policy, when given.
     pub policy: Option<Policy>,
+    /// When the offline bundle in use was made, if one is.
+    pub bundle_made_at: Option<OffsetDateTime>,
 }
 
 /// A configuration problem: exit code 2.
@@ -188,18 +197,16 @@ impl Config {
         let now = args.at.map_or_else(hktime::now, hktime::whole_seconds);
         let root =
             RootPublicKey::read(&args.root).map_err(context(args.root.display().to_string()))?;
-        let trust = SignedTrustList::read_verified(&args.trust, &root, now)
-            .map_err(context(args.trust.display().to_string()))?;
-        if let Some(path) = args.state.or(default_state) {
+        let Loaded {
+            trust,
+            revocations,
+            policy,
+            bundle_made_at,
+        } = load(&args, &root, now)?;
+        if let Some(path) = args.state.clone().or(default_state) {
             TrustState::guard(&path, root.kid, &trust)
                 .map_err(context(path.display().to_string()))?;
         }
-        let revocations = match &args.revocations {
-            Some(path) => Some(
-                load_revocations(path, &trust, now).map_err(context(path.display().to_string()))?,
-            ),
-            None => None,
-        };
         let identity = IdentityKeyring::read(&args.identity_key, &args.identity_day_keys)
             .map_err(|(at, e)| context(at)(e))?;
         let date_of_issue = match &args.date_of_issue {
@@ -211,10 +218,6 @@ impl Config {
                 document: text.parse().map_err(context("--id-doc"))?,
                 date_of_issue,
             }),
-            None => None,
-        };
-        let policy = match &args.policy {
-            Some(path) => Some(load_policy(path)?),
             None => None,
         };
         let color = match args.color {
@@ -231,12 +234,65 @@ impl Config {
             inputs: args.inputs,
             revocations,
             staleness: StalenessPolicy {
-                stale_after: None,
+                stale_after: policy.as_ref().and_then(Policy::revocations_max_age),
                 when_stale: WhenStale::Reject,
             },
             policy,
+            bundle_made_at,
         })
     }
+}
+
+/// What the flags load before the identity keys: from the separate files,
+/// or all from one offline bundle.
+struct Loaded {
+    trust: healthcode_keys::TrustList,
+    revocations: Option<(RevocationSet, OffsetDateTime)>,
+    policy: Option<Policy>,
+    bundle_made_at: Option<OffsetDateTime>,
+}
+
+fn load(
+    args: &VerifyArgs,
+    root: &RootPublicKey,
+    now: OffsetDateTime,
+) -> Result<Loaded, ConfigError> {
+    if let Some(path) = &args.bundle {
+        let name = path.display().to_string();
+        let bundle = SignedBundle::read_verified(path, root, now).map_err(context(name.clone()))?;
+        let policy = Policy::parse(&bundle.policy).map_err(context(format!("{name}: policy")))?;
+        let mut set = RevocationSet::default();
+        let as_of = bundle.revocations.snapshot.issued_at;
+        set.merge(bundle.revocations.snapshot.revocations);
+        return Ok(Loaded {
+            trust: bundle.trust,
+            revocations: Some((set, as_of)),
+            policy: Some(policy),
+            bundle_made_at: Some(bundle.made_at),
+        });
+    }
+    let trust_path = args.trust.as_deref().ok_or_else(|| ConfigError {
+        context: "--trust".to_owned(),
+        source: "give --trust FILE or --bundle FILE".into(),
+    })?;
+    let trust = SignedTrustList::read_verified(trust_path, root, now)
+        .map_err(context(trust_path.display().to_string()))?;
+    let revocations = match &args.revocations {
+        Some(path) => {
+            Some(load_revocations(path, &trust, now).map_err(context(path.display().to_string()))?)
+        }
+        None => None,
+    };
+    let policy = match &args.policy {
+        Some(path) => Some(load_policy(path)?),
+        None => None,
+    };
+    Ok(Loaded {
+        trust,
+        revocations,
+        policy,
+        bundle_made_at: None,
+    })
 }
 
 /// Reads a snapshot, checks the issuer's signature, and returns its set and age.

@@ -49,6 +49,15 @@ pub fn scan(
     err: &mut impl Write,
 ) -> io::Result<Outcome> {
     let mut outcome = Outcome::default();
+    if let Some(made_at) = config.bundle_made_at {
+        writeln!(
+            err,
+            "scanner: offline bundle made {} ({} hours {} minutes old)",
+            healthcode_keys::hktime::format_hk(made_at),
+            (config.now - made_at).whole_hours(),
+            (config.now - made_at).whole_minutes() % 60
+        )?;
+    }
     if let Some((set, as_of)) = &config.revocations {
         let age = config.now - *as_of;
         writeln!(

@@ -12,8 +12,10 @@
 //! - [`pages`]: the supervisor's page (English and Traditional Chinese);
 //!   [`officer`]: the officer's scanning page.
 //! - [`openapi`]: the API description, served at `/openapi.json`.
+//! - [`bundle`]: `verifier bundle`, the offline kit for a handheld.
 //! - [`AppError`]: how a handler refuses a request.
 
+pub mod bundle;
 mod error;
 pub mod identity;
 pub mod lanes;

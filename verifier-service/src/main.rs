@@ -23,7 +23,7 @@ use healthcode_verifier::{
     revocation::{StalenessPolicy, WhenStale},
 };
 use healthcode_verifier_service::{
-    AppState, app, identity,
+    AppState, app, bundle, identity,
     state::{RevocationSource, Settings},
     sync::sync_forever,
     trust,
@@ -37,6 +37,29 @@ enum Cli {
     Serve(Box<ServeArgs>),
     /// Print the API description (OpenAPI 3.1 JSON), as docs/verifier-openapi.json holds it.
     Openapi,
+    /// Write an offline bundle for a handheld with no network: the trust
+    /// list, the revocation snapshot and the policy, each checked, signed
+    /// as one file by an issuer key of the list (`scanner verify --bundle`).
+    Bundle {
+        /// The signed trust list.
+        #[arg(long)]
+        trust: PathBuf,
+        /// The pinned root public key.
+        #[arg(long)]
+        root: PathBuf,
+        /// The issuer-signed revocation snapshot (GET /v1/revocations).
+        #[arg(long)]
+        revocations: PathBuf,
+        /// The checkpoint's admission policy (set `revocations-max-age-hours`).
+        #[arg(long)]
+        policy: PathBuf,
+        /// The issuer secret key that signs the bundle (<kid>.secret).
+        #[arg(long)]
+        key: PathBuf,
+        /// The bundle file to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 #[derive(clap::Args)]
@@ -119,6 +142,23 @@ fn main() -> ExitCode {
             print!("{}", healthcode_verifier_service::openapi::json());
             return ExitCode::SUCCESS;
         }
+        Cli::Bundle {
+            trust,
+            root,
+            revocations,
+            policy,
+            key,
+            out,
+        } => {
+            let sources = bundle::Sources {
+                trust,
+                root,
+                revocations,
+                policy,
+                key,
+            };
+            return write_bundle(&sources, &out);
+        }
     };
     let configured = match configure(args) {
         Ok(configured) => configured,
@@ -139,6 +179,21 @@ fn main() -> ExitCode {
         Err(e) => {
             eprintln!("verifier: error: {e:#}");
             ExitCode::from(1)
+        }
+    }
+}
+
+/// `verifier bundle`: exit 0 with the file written, 2 when a part is refused.
+fn write_bundle(sources: &bundle::Sources, out: &std::path::Path) -> ExitCode {
+    let made = bundle::make(sources, hktime::now());
+    let written = made.map_err(anyhow::Error::from).and_then(|bundle| {
+        std::fs::write(out, bundle.to_json()).with_context(|| out.display().to_string())
+    });
+    match written {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("verifier: error: {e:#}");
+            ExitCode::from(2)
         }
     }
 }

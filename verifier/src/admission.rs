@@ -97,6 +97,7 @@ pub struct Policy {
     unchecked_identity: Admission,
     specimen: Admission,
     issued_within: Option<Duration>,
+    revocations_max_age: Option<Duration>,
 }
 
 /// Why a policy file was refused.
@@ -127,6 +128,7 @@ const KEYS: &[&str] = &[
     "unchecked-identity",
     "specimen",
     "issued-within-hours",
+    "revocations-max-age-hours",
 ];
 
 impl Policy {
@@ -177,20 +179,18 @@ impl Policy {
             }),
             None => default.ok_or_else(|| PolicyError::at(0, format!("{key} is missing"))),
         };
-        let issued_within = match get("issued-within-hours") {
-            None => None,
+        let hours = |key: &str| match get(key) {
+            None => Ok(None),
             Some((value, line)) => match value.parse::<u16>() {
-                Ok(hours) if hours > 0 => Some(Duration::hours(i64::from(hours))),
-                _ => {
-                    return Err(PolicyError::at(
-                        line,
-                        format!(
-                            "issued-within-hours: {value:?} is not a number of hours from 1 to 65535"
-                        ),
-                    ));
-                }
+                Ok(hours) if hours > 0 => Ok(Some(Duration::hours(i64::from(hours)))),
+                _ => Err(PolicyError::at(
+                    line,
+                    format!("{key}: {value:?} is not a number of hours from 1 to 65535"),
+                )),
             },
         };
+        let issued_within = hours("issued-within-hours")?;
+        let revocations_max_age = hours("revocations-max-age-hours")?;
         Ok(Policy {
             name: get("name").map_or("unnamed", |(v, _)| v).to_owned(),
             green: admission("green", None)?,
@@ -199,7 +199,14 @@ impl Policy {
             unchecked_identity: admission("unchecked-identity", Some(Admission::Secondary))?,
             specimen: admission("specimen", Some(Admission::Refuse))?,
             issued_within,
+            revocations_max_age,
         })
+    }
+
+    /// How old revocation data (an offline bundle's snapshot) may be before
+    /// a valid code goes to secondary inspection (`revocations-max-age-hours`).
+    pub fn revocations_max_age(&self) -> Option<Duration> {
+        self.revocations_max_age
     }
 
     /// What to do with the traveller whose code got `verdict`, at `now`.

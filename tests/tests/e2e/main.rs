@@ -8,6 +8,7 @@ mod accounts_abuse;
 mod api_descriptions;
 mod appeals;
 mod architecture;
+mod bundle;
 mod checkpoint;
 mod codes;
 mod consoles;
