@@ -17,6 +17,8 @@
 //! specimen = refuse
 //! # Macao's self-service lanes: a code made within the last 24 hours.
 //! issued-within-hours = 24
+//! # A handheld's revocations (an offline bundle) may be a day old.
+//! revocations-max-age-hours = 24
 //! ```
 
 use std::fmt;
@@ -345,6 +347,15 @@ mod tests {
     }
 
     #[test]
+    fn a_handheld_policy_bounds_the_age_of_its_revocations() {
+        let text = "green = admit\namber = refuse\nred = refuse\nrevocations-max-age-hours = 24\n";
+        let policy = Policy::parse(text).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(policy.revocations_max_age(), Some(Duration::hours(24)));
+        let plain = Policy::parse("green = admit\namber = refuse\nred = refuse\n");
+        assert_eq!(plain.ok().and_then(|p| p.revocations_max_age()), None);
+    }
+
+    #[test]
     fn a_bad_policy_is_refused_at_its_line() {
         let cases = [
             (
@@ -364,6 +375,10 @@ mod tests {
             (
                 "green = admit\namber = refuse\nred = refuse\nissued-within-hours = 0\n",
                 "line 4: issued-within-hours: \"0\"",
+            ),
+            (
+                "green = admit\namber = refuse\nred = refuse\nrevocations-max-age-hours = a day\n",
+                "line 4: revocations-max-age-hours: \"a day\" is not a number of hours",
             ),
         ];
         for (text, expected) in cases {
