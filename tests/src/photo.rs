@@ -47,10 +47,12 @@ pub enum Degradation {
     LowLight,
     /// A screen's pixel grid beating with the camera's: moire stripes.
     Moire,
+    /// A 3840x2160 frame in which the code is small (180-240 px).
+    Frame4k,
 }
 
 /// Every degradation, in the order the corpus lists them.
-pub const ALL: [Degradation; 15] = [
+pub const ALL: [Degradation; 16] = [
     Degradation::Clean,
     Degradation::Rotated,
     Degradation::Small,
@@ -66,6 +68,7 @@ pub const ALL: [Degradation; 15] = [
     Degradation::MotionBlur,
     Degradation::LowLight,
     Degradation::Moire,
+    Degradation::Frame4k,
 ];
 
 impl Degradation {
@@ -87,6 +90,7 @@ impl Degradation {
             Degradation::MotionBlur => "motion",
             Degradation::LowLight => "lowlight",
             Degradation::Moire => "moire",
+            Degradation::Frame4k => "4k-small",
         }
     }
 }
@@ -118,6 +122,8 @@ struct Scene {
     motion: u32,
     /// Depth of the moire stripes, 0 to 1.
     moire: f32,
+    /// The frame's size.
+    frame: (u32, u32),
 }
 
 impl Scene {
@@ -135,6 +141,7 @@ impl Scene {
             mirrored: false,
             motion: 0,
             moire: 0.0,
+            frame: FRAME,
         };
         match degradation {
             Degradation::Clean => {}
@@ -168,6 +175,10 @@ impl Scene {
                 scene.noise = rng.gen_range(6.0..10.0);
             }
             Degradation::Moire => scene.moire = rng.gen_range(0.25..0.4),
+            Degradation::Frame4k => {
+                scene.frame = (3840, 2160);
+                scene.side = rng.gen_range(180.0..240.0);
+            }
         }
         scene
     }
@@ -209,7 +220,7 @@ fn modules(text: &str) -> Vec<Vec<bool>> {
 }
 
 fn render(modules: &[Vec<bool>], scene: &Scene, rng: &mut ChaCha8Rng) -> Vec<u8> {
-    let (w, h) = FRAME;
+    let (w, h) = scene.frame;
     let corners = placement(scene, rng);
     let size = modules.len() as f32;
     let square = [(0.0, 0.0), (size, 0.0), (size, size), (0.0, size)];
@@ -265,7 +276,7 @@ fn module_at(modules: &[Vec<bool>], u: f32, v: f32) -> Option<bool> {
 
 /// Where the code's corners land in the frame.
 fn placement(scene: &Scene, rng: &mut ChaCha8Rng) -> [(f32, f32); 4] {
-    let (w, h) = (FRAME.0 as f32, FRAME.1 as f32);
+    let (w, h) = (scene.frame.0 as f32, scene.frame.1 as f32);
     let reach = scene.side * 0.75;
     let centre = (
         rng.gen_range(reach..w - reach),
@@ -313,7 +324,7 @@ fn moire(image: &mut GrayImage, depth: f32, rng: &mut ChaCha8Rng) {
 
 /// Contrast compression, then uneven light: a dark gradient and a glare spot.
 fn light(image: &mut GrayImage, scene: &Scene, rng: &mut ChaCha8Rng) {
-    let (w, h) = (FRAME.0 as f32, FRAME.1 as f32);
+    let (w, h) = (scene.frame.0 as f32, scene.frame.1 as f32);
     let (low, high) = scene.contrast;
     let angle: f32 = rng.gen_range(0.0..std::f32::consts::TAU);
     let glare = (rng.gen_range(0.0..w), rng.gen_range(0.0..h));

@@ -27,6 +27,9 @@ pub enum Pass {
     /// rxing on the image with dark and light swapped: a code shown light
     /// on dark (a dark-mode or inverted-colour screen).
     RxingInverted,
+    /// rxing on a large photo at its full resolution, when it was reduced
+    /// for the other passes: a code small in a 4K frame.
+    RxingFull,
     /// rqrr on the image as it is.
     Plain,
     /// rqrr on the half-size image.
@@ -41,10 +44,11 @@ pub enum Pass {
 
 /// The passes in the order [`find_codes`] tries them: cheapest and most
 /// often sufficient first.
-pub const PASSES: [Pass; 8] = [
+pub const PASSES: [Pass; 9] = [
     Pass::Rxing,
     Pass::RxingHalf,
     Pass::RxingInverted,
+    Pass::RxingFull,
     Pass::Plain,
     Pass::Half,
     Pass::LocalThreshold,
@@ -84,6 +88,7 @@ pub fn find_codes_with(
     deadline: Option<Instant>,
 ) -> Option<(Pass, Vec<String>)> {
     let reduced = reduce_to(image, MAX_SCAN_SIDE);
+    let full = reduced.is_some().then_some(image);
     let image = reduced.as_ref().unwrap_or(image);
     let mut half_image = None;
     passes
@@ -91,7 +96,11 @@ pub fn find_codes_with(
         .take_while(|_| deadline.is_none_or(|d| Instant::now() < d))
         .find_map(|&pass| {
             let half = || half_image.get_or_insert_with(|| half(image)).clone();
-            let codes = run_pass(image, pass, half);
+            let codes = match (pass, full) {
+                (Pass::RxingFull, Some(full)) => decode_rxing(full),
+                (Pass::RxingFull, None) => Vec::new(),
+                _ => run_pass(image, pass, half),
+            };
             (!codes.is_empty()).then_some((pass, codes))
         })
 }
@@ -119,7 +128,7 @@ fn run_pass(image: &GrayImage, pass: Pass, half: impl FnOnce() -> GrayImage) -> 
                 imageops::FilterType::Triangle,
             ))
         }
-        Pass::RxingHalf | Pass::Half | Pass::Double => Vec::new(),
+        Pass::RxingHalf | Pass::Half | Pass::Double | Pass::RxingFull => Vec::new(),
     }
 }
 
