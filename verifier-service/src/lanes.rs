@@ -414,6 +414,32 @@ mod tests {
         book.record(&lane, &outcome(Admission::Admit, None), gone);
         let all = &book.summaries(gone, WINDOW_MINUTES)[0];
         assert_eq!((all.verifications, all.refused), (1, 0));
+        // ...and not kept in memory either.
+        assert_eq!(minutes_held(&book, &lane), 1);
+    }
+
+    fn minutes_held(book: &LaneBook, lane: &PlaceLabel) -> usize {
+        let lanes = book.lanes.lock().unwrap_or_else(|e| e.into_inner());
+        lanes.get(lane).map_or(0, |l| l.minutes.len())
+    }
+
+    #[test]
+    fn one_minute_is_one_entry_and_the_window_is_exactly_its_minutes() {
+        let book = LaneBook::new(label("LWS"));
+        let lane = label("L1");
+        let start = datetime!(2026-12-01 02:00:05 UTC);
+        for second in [0, 20, 40] {
+            let at = start + time::Duration::seconds(second);
+            book.record(&lane, &outcome(Admission::Admit, None), at);
+        }
+        assert_eq!(minutes_held(&book, &lane), 1);
+        let next = start + time::Duration::minutes(1);
+        book.record(&lane, &outcome(Admission::Refuse, Some("colour_red")), next);
+        assert_eq!(minutes_held(&book, &lane), 2);
+        // The last minute alone holds only the refusal; two minutes hold all.
+        let last = &book.summaries(next, 1)[0];
+        assert_eq!((last.verifications, last.admitted, last.refused), (1, 0, 1));
+        assert_eq!(book.summaries(next, 2)[0].verifications, 4);
     }
 
     #[test]
@@ -460,5 +486,15 @@ mod tests {
         ] {
             assert!(text.contains(line), "{line} in\n{text}");
         }
+        let sum: f64 = text
+            .lines()
+            .find_map(|l| {
+                l.strip_prefix(
+                    "healthcode_verification_duration_seconds_sum{checkpoint=\"LWS\",lane=\"L2\"} ",
+                )
+            })
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_default();
+        assert!((sum - 0.0307).abs() < 1e-9, "{sum}");
     }
 }
