@@ -274,24 +274,24 @@ impl LaneBook {
         }
     }
 
-    /// The lane a request counts in: its own while there is room, else
-    /// [`OTHER_LANE`]; [`UNASSIGNED_LANE`] when it names none.
-    pub fn lane_for(&self, named: Option<PlaceLabel>) -> PlaceLabel {
-        let Some(lane) = named else {
-            return PlaceLabel::fixed(UNASSIGNED_LANE);
-        };
-        let lanes = self.lanes.lock().unwrap_or_else(|e| e.into_inner());
-        if lanes.contains_key(&lane) || lanes.len() < MAX_LANES - 1 {
-            lane
-        } else {
-            PlaceLabel::fixed(OTHER_LANE)
-        }
-    }
-
-    /// Counts `outcome` in `lane` at `now`.
-    pub fn record(&self, lane: &PlaceLabel, outcome: &Outcome<'_>, now: OffsetDateTime) {
+    /// Counts `outcome` at `now` in the lane the request `named`, and
+    /// returns that lane: its own while there is room, else [`OTHER_LANE`];
+    /// [`UNASSIGNED_LANE`] when it names none. One lock for both, so the
+    /// limit holds under concurrent requests.
+    pub fn record(
+        &self,
+        named: Option<PlaceLabel>,
+        outcome: &Outcome<'_>,
+        now: OffsetDateTime,
+    ) -> PlaceLabel {
         let mut lanes = self.lanes.lock().unwrap_or_else(|e| e.into_inner());
+        let lane = match named {
+            None => PlaceLabel::fixed(UNASSIGNED_LANE),
+            Some(lane) if lanes.contains_key(&lane) || lanes.len() < MAX_LANES - 1 => lane,
+            Some(_) => PlaceLabel::fixed(OTHER_LANE),
+        };
         lanes.entry(lane.clone()).or_default().record(outcome, now);
+        lane
     }
 
     /// Each lane's last `minutes` (at most [`WINDOW_MINUTES`]) up to `now`,
@@ -379,22 +379,23 @@ mod tests {
     #[test]
     fn a_lane_counts_its_window_and_forgets_older_minutes() {
         let book = LaneBook::new(label("LWS"));
-        let lane = book.lane_for(Some(label("L1")));
+        let lane = label("L1");
         let start = datetime!(2026-12-01 02:00:30 UTC);
-        book.record(&lane, &outcome(Admission::Admit, None), start);
+        let counted_in = book.record(Some(lane.clone()), &outcome(Admission::Admit, None), start);
+        assert_eq!(counted_in, lane);
         let later = start + time::Duration::minutes(3);
         book.record(
-            &lane,
+            Some(lane.clone()),
             &outcome(Admission::Refuse, Some("colour_red")),
             later,
         );
         book.record(
-            &lane,
+            Some(lane.clone()),
             &outcome(Admission::Refuse, Some("colour_red")),
             later,
         );
         book.record(
-            &lane,
+            Some(lane.clone()),
             &outcome(Admission::Secondary, Some("identity_unchecked")),
             later,
         );
@@ -411,7 +412,7 @@ mod tests {
         assert_eq!((one.verifications, one.admitted), (3, 0));
         // Past the window, the minutes are gone but the lane remains.
         let gone = later + time::Duration::minutes(WINDOW_MINUTES as i64);
-        book.record(&lane, &outcome(Admission::Admit, None), gone);
+        book.record(Some(lane.clone()), &outcome(Admission::Admit, None), gone);
         let all = &book.summaries(gone, WINDOW_MINUTES)[0];
         assert_eq!((all.verifications, all.refused), (1, 0));
         // ...and not kept in memory either.
@@ -430,11 +431,15 @@ mod tests {
         let start = datetime!(2026-12-01 02:00:05 UTC);
         for second in [0, 20, 40] {
             let at = start + time::Duration::seconds(second);
-            book.record(&lane, &outcome(Admission::Admit, None), at);
+            book.record(Some(lane.clone()), &outcome(Admission::Admit, None), at);
         }
         assert_eq!(minutes_held(&book, &lane), 1);
         let next = start + time::Duration::minutes(1);
-        book.record(&lane, &outcome(Admission::Refuse, Some("colour_red")), next);
+        book.record(
+            Some(lane.clone()),
+            &outcome(Admission::Refuse, Some("colour_red")),
+            next,
+        );
         assert_eq!(minutes_held(&book, &lane), 2);
         // The last minute alone holds only the refusal; two minutes hold all.
         let last = &book.summaries(next, 1)[0];
@@ -447,16 +452,24 @@ mod tests {
         let book = LaneBook::new(label("LWS"));
         let at = datetime!(2026-12-01 02:00:00 UTC);
         for i in 0..MAX_LANES + 10 {
-            let lane = book.lane_for(Some(label(&format!("L{i}"))));
-            book.record(&lane, &outcome(Admission::Admit, None), at);
+            book.record(
+                Some(label(&format!("L{i}"))),
+                &outcome(Admission::Admit, None),
+                at,
+            );
         }
         let summaries = book.summaries(at, 5);
         assert_eq!(summaries.len(), MAX_LANES);
         let other = summaries.iter().find(|s| s.lane.as_str() == OTHER_LANE);
         assert_eq!(other.map(|s| s.verifications), Some(11));
         // A known lane keeps its own name once the book is full.
-        assert_eq!(book.lane_for(Some(label("L3"))).as_str(), "L3");
-        assert_eq!(book.lane_for(None).as_str(), UNASSIGNED_LANE);
+        let admitted = outcome(Admission::Admit, None);
+        assert_eq!(book.record(Some(label("L3")), &admitted, at).as_str(), "L3");
+        assert_eq!(
+            book.record(Some(label("L99")), &admitted, at).as_str(),
+            OTHER_LANE
+        );
+        assert_eq!(book.record(None, &admitted, at).as_str(), UNASSIGNED_LANE);
     }
 
     #[test]
@@ -464,7 +477,7 @@ mod tests {
         let book = LaneBook::new(label("LWS"));
         let lane = label("L2");
         let at = datetime!(2026-12-01 02:00:00 UTC);
-        book.record(&lane, &outcome(Admission::Admit, None), at);
+        book.record(Some(lane.clone()), &outcome(Admission::Admit, None), at);
         let slow = Outcome {
             valid: false,
             admission: Some(Admission::Refuse),
@@ -472,7 +485,7 @@ mod tests {
             error: Some("revoked"),
             latency: Duration::from_millis(30),
         };
-        book.record(&lane, &slow, at);
+        book.record(Some(lane.clone()), &slow, at);
         let mut text = String::new();
         book.render_metrics(&mut text);
         for line in [

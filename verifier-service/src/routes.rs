@@ -201,7 +201,6 @@ pub fn record(
         };
         bump(&state.metrics.admissions[counter]);
     }
-    let lane = state.lanes.lane_for(lane);
     let error = verdict.error_code().map(|c| c.as_str());
     let outcome = Outcome {
         valid: verdict.is_valid(),
@@ -213,7 +212,7 @@ pub fn record(
         error,
         latency: started.elapsed(),
     };
-    state.lanes.record(&lane, &outcome, *now);
+    let lane = state.lanes.record(lane, &outcome, *now);
     audit(&state.lanes.checkpoint, &lane, verdict, decision);
     decision
 }
