@@ -316,6 +316,12 @@ pub enum Error {
         /// What is wrong.
         problem: String,
     },
+    /// A conversion record or partner key that cannot be used.
+    #[error("conversion: {problem}")]
+    Conversion {
+        /// What is wrong.
+        problem: String,
+    },
     /// A revocation snapshot of a format this code does not know.
     #[error("revocation snapshot is invalid: format {found:?}")]
     SnapshotFormat {
@@ -386,6 +392,7 @@ impl Error {
             | Error::TrustListRollback { .. }
             | Error::SnapshotBadSignature
             | Error::Bundle { .. }
+            | Error::Conversion { .. }
             | Error::SnapshotFormat { .. }
             | Error::SnapshotFromFuture { .. }
             | Error::TrustListInvalid(_) => None,

@@ -13,6 +13,8 @@
 //!   [`presented`]: the document a holder shows, checked against a code.
 //! - [`revocation`]: revoked codes and the issuer-signed snapshot of them;
 //!   [`bundle`]: the offline kit (trust list, snapshot, policy) for a handheld.
+//! - [`conversion`]: a green code converted for Guangdong or Macao, signed
+//!   and sealed to the partner's key.
 //! - [`keyfile`], [`files`]: key types with metadata and their 0600 files.
 //! - [`ed25519`], [`kid`], [`region`], [`colour`]: the small types;
 //!   [`names`]: the one way their names are written and parsed.
@@ -23,6 +25,7 @@
 pub mod b64;
 pub mod bundle;
 pub mod colour;
+pub mod conversion;
 pub mod countries;
 pub mod day_key;
 pub mod ed25519;
