@@ -229,6 +229,16 @@ pub struct ServeArgs {
     /// day, which binds that day's codes to ID documents, derives from it.
     #[arg(long, env = "HEALTHCODE_IDENTITY_MASTER_KEY", requires = "signing_key")]
     pub identity_master_key: Option<PathBuf>,
+    /// The key that signs conversions of green codes for Guangdong and
+    /// Macao (<kid>.secret, mode 0600): a Hong Kong issuer key of its own,
+    /// listed in the trust list the partners hold. Without it, conversions
+    /// are refused.
+    #[arg(long, env = "HEALTHCODE_CONVERSION_KEY", requires = "partner_key")]
+    pub conversion_key: Option<PathBuf>,
+    /// A partner region's public key (from `keys partner-key`) as GD=FILE or
+    /// MO=FILE; repeat for each partner. Conversions are sealed to it.
+    #[arg(long, requires = "conversion_key", value_parser = healthcode_keys::region_and_file)]
+    pub partner_key: Vec<(healthcode_keys::Region, PathBuf)>,
     /// Deliver revocations to this Redis: redis://[user:password@]host:port[/db], or rediss://.
     #[arg(long, env = "HEALTHCODE_REDIS")]
     pub redis: Option<String>,

@@ -1,7 +1,7 @@
 //! `issuer serve`: the flags turned into the service's state, then served.
 
 use healthcode_issuer::{
-    codes::signer::Signer,
+    codes::{convert::ConversionDesk, signer::Signer},
     service::{
         self,
         client::TrustedProxies,
@@ -22,6 +22,21 @@ pub fn serve(runtime: &tokio::runtime::Runtime, args: ServeArgs) -> anyhow::Resu
     if signer.is_none() {
         tracing::warn!("no --signing-key: applications for codes are refused (503)");
     }
+    let conversions = match &args.conversion_key {
+        Some(key) => {
+            let desk = ConversionDesk::load(key, &args.partner_key, hktime::now())?;
+            anyhow::ensure!(
+                signer
+                    .as_ref()
+                    .and_then(|s| s.key_at(hktime::now()).ok())
+                    .is_none_or(|signing| signing.kid() != desk.kid()),
+                "--conversion-key must be a key of its own, not the --signing-key"
+            );
+            tracing::info!(kid = %desk.kid(), partners = ?desk.partners(), "conversions offered");
+            Some(std::sync::Arc::new(desk))
+        }
+        None => None,
+    };
     let store = args.data.open(runtime)?;
     let limits = RateLimits {
         register_per_minute: args.register_per_minute,
@@ -32,6 +47,7 @@ pub fn serve(runtime: &tokio::runtime::Runtime, args: ServeArgs) -> anyhow::Resu
         limits,
         secure_cookies: !args.insecure_cookies,
         trusted_proxies: TrustedProxies::new(args.trusted_proxies),
+        conversions,
     };
     let state = service::AppState::new(store, settings, signer, hktime::now);
     let background = service::Background {

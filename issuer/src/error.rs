@@ -112,6 +112,23 @@ pub enum Error {
     /// An appeal, or a decision on one, refused at a field.
     #[error("{0}")]
     Appeal(crate::model::AppealProblem),
+    /// A conversion for a partner region this issuer has no key of.
+    #[error("conversions for {region} are not offered by this service")]
+    NoPartner {
+        /// The partner asked for.
+        region: healthcode_keys::Region,
+    },
+    /// A code that cannot be converted, and why.
+    #[error("{}", match why {
+        crate::model::Unconvertible::NoCodeToday => "there is no code of today to convert: apply for one first",
+        crate::model::Unconvertible::Revoked => "today's code was revoked: apply for a new one first",
+        crate::model::Unconvertible::NotGreen => "only a green code can be converted",
+        crate::model::Unconvertible::TooManyAttempts => "this code has been converted too many times; apply for a new code tomorrow",
+    })]
+    NotConvertible {
+        /// Why.
+        why: crate::model::Unconvertible,
+    },
     /// The document shown is not the one applied with.
     #[error("the identity document does not match the application")]
     DocumentMismatch,

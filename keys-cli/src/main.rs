@@ -1,5 +1,5 @@
 //! `keys`: make root and issuer key pairs, identity keys (the master and its
-//! day keys) and signed trust lists.
+//! day keys), partner regions' conversion keys and signed trust lists.
 //!
 //! Exit codes: 0 success; 1 an operation failed (message on stderr); 2 usage error.
 
@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand};
 use healthcode_keys::{
     IdentityKey, IdentityMasterKey, IssuerPublicKey, IssuerSecretKey, KeyId, Region, RootSecretKey,
     SignedTrustList, TrustListBody,
+    conversion::PartnerSecretKey,
     files::ensure_dir,
     hktime::{self, parse_rfc3339},
 };
@@ -75,6 +76,17 @@ enum Command {
         #[arg(long, default_value_t = 7, value_parser = clap::value_parser!(u16).range(1..=62))]
         days: u16,
         /// File to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Write a partner region's X25519 key pair for conversions:
+    /// DIR/partner-<REGION>-<kid>.secret (0600), which the partner keeps, and
+    /// DIR/partner-<REGION>-<kid>.public, which Hong Kong's issuer is given.
+    PartnerKey {
+        /// The partner region: GD or MO.
+        #[arg(long)]
+        region: Region,
+        /// Folder to write into (created if missing).
         #[arg(long)]
         out: PathBuf,
     },
@@ -160,6 +172,13 @@ fn run(command: Command) -> anyhow::Result<()> {
                 hktime::format_date(first),
                 hktime::format_date(last)
             );
+        }
+        Command::PartnerKey { region, out } => {
+            ensure_dir(&out)?;
+            let key = PartnerSecretKey::generate(region, &mut rng)?;
+            for path in key.write(&out)? {
+                println!("{}", path.display());
+            }
         }
         Command::TrustList {
             root,

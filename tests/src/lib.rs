@@ -7,6 +7,7 @@
 //! - [`redis_server`]: a real `redis-server` on a free port, for end-to-end tests.
 //! - [`load`]: what the load tools share: servers, concurrent clients, percentiles.
 //! - [`vectors`]: the token test vectors: generation and the file format.
+//! - [`conversion_vectors`]: the conversion vectors, and the worked example checked step by step.
 //! - [`colour_vectors`], [`colour_cases`]: the colour-rule vectors, written by hand.
 //! - `src/bin/`: `photo-corpus`, `vectors`, `load-server`, `accounts-load`, `codes-load`, `pages-load`.
 
@@ -16,6 +17,7 @@ pub mod accounts;
 pub mod browser;
 pub mod colour_cases;
 pub mod colour_vectors;
+pub mod conversion_vectors;
 pub mod load;
 pub mod photo;
 pub mod redis_server;

@@ -13,11 +13,13 @@
 //! - [`revocation`]: revoked codes held in memory, and how they change a verdict.
 //! - [`admission`]: a checkpoint's policy: from a verdict to admit, secondary or refuse;
 //!   [`admission_vectors`] runs the language-neutral cases of it.
+//! - [`conversion_vectors`]: the partner's cases for opening a conversion payload.
 //! - [`Error`]: why an image could not be loaded.
 
 pub mod admission;
 pub mod admission_vectors;
 pub mod check;
+pub mod conversion_vectors;
 mod error;
 pub mod image;
 pub mod qr;

@@ -11,6 +11,7 @@
 //! - [`application`], [`phone`], [`proof`]: the registration form, checked.
 //! - [`address`]: addresses as matched, however they are written.
 //! - [`audit`]: the audit chain's anchor.
+//! - [`conversion`]: why a code cannot be converted for a partner.
 //! - [`password`]: the password policy.
 //! - [`visit`]: visit records from the check-in app.
 //! - [`venue`]: venue names, from the operator's registry.
@@ -24,6 +25,7 @@ pub mod address;
 pub mod appeal;
 pub mod application;
 pub mod audit;
+pub mod conversion;
 pub mod feed;
 pub mod password;
 pub mod phone;
@@ -38,6 +40,7 @@ pub mod visit;
 pub use account::{AccountStatus, RegisterCheck, Role, Route, StaffMember};
 pub use actor::Actor;
 pub use appeal::{AppealGround, AppealProblem, AppealState};
+pub use conversion::Unconvertible;
 pub use feed::{FeedFact, FeedKind, FeedRecord};
 /// The two languages, shared with the verifier's pages.
 pub use healthcode_keys::Lang;

@@ -4,14 +4,15 @@ use std::sync::Arc;
 
 use axum::{Json, extract::State, http::StatusCode};
 use base64::Engine as _;
-use healthcode_keys::hktime::format_hk;
-use serde::Serialize;
+use healthcode_keys::{Region, hktime::format_hk};
+use serde::{Deserialize, Serialize};
 
 use super::{AppError, AppState, auth::Resident};
 use crate::{
     Error,
     codes::{
         apply::apply,
+        convert::{Converted, convert},
         explain::{ReasonView, reasons_only},
     },
     qr,
@@ -196,4 +197,94 @@ pub async fn todays_code_of(
         qr_png,
         qr_svg,
     }))
+}
+
+/// A conversion asked for.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConversionRequest {
+    /// The partner region: `GD` (Guangdong's YueKang code) or `MO` (Macao's health code).
+    #[schema(value_type = String, pattern = "^(GD|MO)$", example = "GD")]
+    pub partner: Region,
+}
+
+/// Today's green code converted for a partner region.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ConversionAnswer {
+    /// The conversion's id (32 hex digits), as audited.
+    pub conversion_id: String,
+    /// `GD` or `MO`.
+    pub partner: &'static str,
+    /// The sealed payload (`HKCV1:...`, docs/conversion.md): only the
+    /// partner's key opens it.
+    pub payload: String,
+    /// When the converted code expires (Hong Kong time).
+    #[schema(format = DateTime)]
+    pub expires_at: String,
+    /// The payload's QR code as a PNG, base64.
+    pub qr_png: String,
+    /// The payload's QR code as SVG.
+    pub qr_svg: String,
+}
+
+/// Convert today's green code for Guangdong or Macao: a payload signed by
+/// this issuer's conversion key and sealed to the partner, carrying only the
+/// document, name, colour and validity. Every attempt is audited.
+#[utoipa::path(
+    post, path = "/v1/codes/today/conversions", tag = "codes", security(("session" = [])),
+    request_body = ConversionRequest,
+    responses(super::JsonBodyRefusals,
+        (status = 201, description = "Converted", body = ConversionAnswer),
+        (status = 401, body = super::ErrorBody),
+        (status = 403, description = "Sent with the session cookie from another site (CSRF)", body = super::ErrorBody),
+        (status = 404, description = "`no_partner`: this service converts for no such partner", body = super::ErrorBody),
+        (status = 409, description = "`no_code_today`, `code_revoked`, `not_green` or `too_many_conversions` (audited)", body = super::ErrorBody),
+    )
+)]
+pub async fn convert_code(
+    State(state): State<Arc<AppState>>,
+    resident: Resident,
+    body: Result<Json<ConversionRequest>, axum::extract::rejection::JsonRejection>,
+) -> Result<(StatusCode, Json<ConversionAnswer>), AppError> {
+    let Json(request) = body?;
+    let answer = convert_for(
+        &state,
+        &resident.account_id,
+        request.partner,
+        QrImages::PngAndSvg,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(answer)))
+}
+
+/// Converts today's code of `account_id` for `partner`: the API and the
+/// web page convert here.
+///
+/// # Errors
+/// [`Error::NoPartner`], [`Error::NotConvertible`], the store's errors.
+pub async fn convert_for(
+    state: &AppState,
+    account_id: &str,
+    partner: Region,
+    images: QrImages,
+) -> Result<ConversionAnswer, AppError> {
+    let desk = state
+        .conversions
+        .as_deref()
+        .ok_or(Error::NoPartner { region: partner })?;
+    let Converted {
+        conversion_id,
+        partner,
+        payload,
+        expires_at,
+    } = convert(&state.store, desk, account_id, partner, state.now()).await?;
+    let (qr_png, qr_svg) = qr_codes(payload.clone(), images).await?;
+    Ok(ConversionAnswer {
+        conversion_id,
+        partner: partner.as_str(),
+        payload,
+        expires_at: format_hk(expires_at),
+        qr_png,
+        qr_svg,
+    })
 }

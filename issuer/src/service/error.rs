@@ -154,6 +154,8 @@ fn domain_status(error: &Error) -> (StatusCode, &'static str) {
         Error::AppealDecided { .. } => (StatusCode::CONFLICT, "appeal_decided"),
         Error::AlreadyRegistered => (StatusCode::CONFLICT, "already_registered"),
         Error::Appeal(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
+        Error::NoPartner { .. } => (StatusCode::NOT_FOUND, "no_partner"),
+        Error::NotConvertible { why } => (StatusCode::CONFLICT, why.as_str()),
         // Faults of the service, its data or its operator: the detail is logged, not sent.
         Error::Keys(_)
         | Error::Redis(_)

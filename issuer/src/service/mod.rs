@@ -103,6 +103,7 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/v1/me", get(r::me))
         .route("/v1/codes", post(c::apply_for_code))
         .route("/v1/codes/today", get(c::todays_code))
+        .route("/v1/codes/today/conversions", post(c::convert_code))
         .route("/v1/codes/today/pdf", get(web::code_page::todays_code_pdf))
         .route("/v1/staff/review-queue", get(s::review_queue))
         .route("/v1/staff/applications/{reference}", get(s::application))

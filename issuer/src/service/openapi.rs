@@ -29,6 +29,7 @@ use super::{
         staff_routes::approve, staff_routes::reject, staff_routes::post_office_confirm,
         staff_routes::sms_outbox, staff_routes::audit_log,
         code_routes::apply_for_code, code_routes::todays_code, web::code_page::todays_code_pdf,
+        code_routes::convert_code,
         feed_routes::submit_feed,
         feed_routes::list_designations,
         appeal_routes::lodge, appeal_routes::list, appeal_routes::queue,

@@ -7,7 +7,11 @@ use time::OffsetDateTime;
 use tokio::sync::Notify;
 
 use super::client::{TrustedProxies, limit_key};
-use crate::{Error, codes::signer::Signer, store::Store};
+use crate::{
+    Error,
+    codes::{convert::ConversionDesk, signer::Signer},
+    store::Store,
+};
 
 /// Requests per minute allowed from one client address, per kind of request.
 #[derive(Debug, Clone, Copy)]
@@ -200,15 +204,18 @@ pub struct Settings {
     pub secure_cookies: bool,
     /// The proxies whose forwarding headers name the client.
     pub trusted_proxies: TrustedProxies,
+    /// The conversion key and partners' keys; without them, no conversions.
+    pub conversions: Option<Arc<ConversionDesk>>,
 }
 
 impl Default for Settings {
-    /// Default limits, `Secure` cookies, no proxy trusted.
+    /// Default limits, `Secure` cookies, no proxy trusted, no conversions.
     fn default() -> Self {
         Settings {
             limits: RateLimits::default(),
             secure_cookies: true,
             trusted_proxies: TrustedProxies::default(),
+            conversions: None,
         }
     }
 }
@@ -226,6 +233,8 @@ pub struct AppState {
     pub trusted_proxies: TrustedProxies,
     /// The signing key; without one, applications for codes are refused.
     pub signer: Option<Signer>,
+    /// The conversion key and partners' keys; without them, conversions are refused.
+    pub conversions: Option<Arc<ConversionDesk>>,
     /// Wake-ups for the workers.
     pub wake: Wake,
     /// Delivery to Redis, when configured.
@@ -251,6 +260,7 @@ impl AppState {
             secure_cookies: settings.secure_cookies,
             trusted_proxies: settings.trusted_proxies,
             signer,
+            conversions: settings.conversions,
             wake: Wake::default(),
             delivery: std::sync::Mutex::default(),
             pdf_fonts: std::sync::OnceLock::new(),

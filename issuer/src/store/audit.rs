@@ -216,6 +216,23 @@ impl Store {
         rows.into_iter().map(entry).collect()
     }
 
+    /// How many entries about `subject` have one of `actions` (served by
+    /// the `(subject, seq)` index).
+    ///
+    /// # Errors
+    /// [`Error::Db`].
+    pub async fn audit_count(&self, subject: &str, actions: &[&str]) -> Result<i64, Error> {
+        let mut query =
+            QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM audit_log WHERE subject = ");
+        query.push_bind(subject).push(" AND action IN (");
+        let mut list = query.separated(", ");
+        for action in actions {
+            list.push_bind(*action);
+        }
+        query.push(")");
+        Ok(query.build_query_scalar().fetch_one(self.pool()).await?)
+    }
+
     /// Walks the whole chain; returns the number of entries.
     ///
     /// # Errors

@@ -2,14 +2,14 @@
 //! exactly what the generators make.
 //!
 //! `vectors tokens [--check]` (tests/vectors/tokens), `vectors colour [--check]`
-//! (tests/vectors/colour). Run from the repository root.
+//! (tests/vectors/colour), `vectors conversion [--check]` (tests/vectors/conversion). Run from the repository root.
 //!
 //! Exit codes: 0 success (or up to date); 1 failure or out of date; 2 usage error.
 
 use std::{path::PathBuf, process::ExitCode};
 
 use clap::{Parser, ValueEnum};
-use healthcode_tests::{colour_vectors, vectors, write_or_check};
+use healthcode_tests::{colour_vectors, conversion_vectors, vectors, write_or_check};
 
 #[derive(Parser)]
 #[command(about = "Write or check the test vectors")]
@@ -30,6 +30,8 @@ enum Set {
     Tokens,
     /// Colour-rule vectors.
     Colour,
+    /// Conversion vectors.
+    Conversion,
 }
 
 fn main() -> ExitCode {
@@ -37,6 +39,7 @@ fn main() -> ExitCode {
     let (files, default_dir) = match args.set {
         Set::Tokens => (vectors::files(), "tests/vectors/tokens"),
         Set::Colour => (colour_vectors::files(), "tests/vectors/colour"),
+        Set::Conversion => (conversion_vectors::files(), "tests/vectors/conversion"),
     };
     let dir = args.dir.unwrap_or_else(|| default_dir.into());
     match write_or_check(&dir, &files, args.check) {
