@@ -52,6 +52,23 @@ pub enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// The partner's side of a conversion: open a Guangdong or Macao
+    /// conversion payload with the partner's key, check Hong Kong's
+    /// signature under its trust list, and print the record.
+    ///
+    /// Exit codes: 0 accepted; 1 refused (the code names why: malformed,
+    /// wrong_partner_key, tampered, unknown_key, key_revoked, bad_signature,
+    /// not_green, expired, not_yet_valid); 2 usage or configuration error.
+    ConvertCheck(Box<crate::convert::ConvertCheckArgs>),
+    /// Run conversion vector files (tests/vectors/conversion/*.json).
+    ///
+    /// Exit codes: 0 every case passes; 1 a case opens otherwise (named
+    /// on stderr); 2 a file cannot be read.
+    ConversionVectors {
+        /// The vector files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
 }
 
 /// Flags of `scanner verify`.
@@ -161,6 +178,16 @@ pub struct ConfigError {
     context: String,
     #[source]
     source: Box<dyn std::error::Error + Send + Sync>,
+}
+
+impl ConfigError {
+    /// A problem with what `context` names (a flag, a file).
+    pub fn new(context: impl Into<String>, problem: impl std::fmt::Display) -> Self {
+        ConfigError {
+            context: context.into(),
+            source: problem.to_string().into(),
+        }
+    }
 }
 
 fn context<E: std::error::Error + Send + Sync + 'static>(

@@ -12,12 +12,18 @@ use std::{
 
 use clap::Parser as _;
 use healthcode_keys::trust_state::default_path;
-use healthcode_scanner::{Args, Config, config::Command, scan};
+use healthcode_scanner::{Args, Config, config::Command, convert, scan};
 
 fn main() -> ExitCode {
     let args = match Args::parse().command {
         Command::Verify(args) => *args,
-        Command::AdmissionVectors { files } => return admission_vectors(&files),
+        Command::AdmissionVectors { files } => {
+            return run_vectors(&files, healthcode_verifier::admission_vectors::check);
+        }
+        Command::ConversionVectors { files } => {
+            return run_vectors(&files, healthcode_verifier::conversion_vectors::check);
+        }
+        Command::ConvertCheck(args) => return convert_check(&args),
     };
     let config = match Config::from_args(
         args,
@@ -52,8 +58,22 @@ fn main() -> ExitCode {
     }
 }
 
-/// `scanner admission-vectors FILE...`: every case of every file.
-fn admission_vectors(files: &[PathBuf]) -> ExitCode {
+/// `scanner convert-check`: 0 accepted, 1 refused, 2 configuration.
+fn convert_check(args: &convert::ConvertCheckArgs) -> ExitCode {
+    let answer = match convert::check(args) {
+        Ok(answer) => answer,
+        Err(e) => {
+            eprintln!("scanner: error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let _ = convert::render(&mut std::io::stdout().lock(), &answer, args.json);
+    ExitCode::from(u8::from(answer.is_err()))
+}
+
+/// `scanner admission-vectors FILE...` and `conversion-vectors FILE...`:
+/// every case of every file.
+fn run_vectors(files: &[PathBuf], check: fn(&str) -> Result<usize, String>) -> ExitCode {
     for file in files {
         let text = match std::fs::read_to_string(file) {
             Ok(text) => text,
@@ -62,7 +82,7 @@ fn admission_vectors(files: &[PathBuf]) -> ExitCode {
                 return ExitCode::from(2);
             }
         };
-        match healthcode_verifier::admission_vectors::check(&text) {
+        match check(&text) {
             Ok(passed) => println!("{}: {passed} cases pass", file.display()),
             Err(problem) => {
                 eprintln!("scanner: {}: {problem}", file.display());
