@@ -166,3 +166,23 @@ appeal-state-open = Waiting for a decision
 appeal-state-upheld = Upheld: the record was corrected
 appeal-state-rejected = Not upheld: the record stands
 code-print = Download the code to print (PDF, English and Chinese)
+
+# Converting a green code for Guangdong or Macao.
+code-convert-title = Use your code in Guangdong or Macao
+code-convert-lead = A green code can be converted for Guangdong's YueKang code or Macao's health code. The conversion carries only your name, your document, the colour and the validity, and only that region's system can read it.
+code-convert-GD = Convert for Guangdong (YueKang code)
+code-convert-MO = Convert for Macao (Macao health code)
+partner-GD = Guangdong
+partner-MO = Macao
+conversion-title = Your code converted for { $partner }
+conversion-qr-alt = QR code of your green Health Code converted for { $partner }, valid until 23:59 on { $date }
+conversion-show = Scan this QR code into { $partner }'s health code system, or save it as a file and import it there.
+conversion-holds = It holds your name, your document, the colour green and its validity, sealed so that only { $partner }'s system can read it. Nothing about your visits or your address.
+conversion-reference = Reference
+conversion-download = Save as a file
+conversion-back = Back to your code
+conversion-refused-not_green = Only a green code can be converted
+conversion-refused-no_code_today = Apply for today's code first
+conversion-refused-code_revoked = Your code was withdrawn. Apply again first
+conversion-refused-too_many_conversions = This code has been converted too many times. Apply for a new code tomorrow
+conversion-refused-no_partner = This conversion is not offered at the moment

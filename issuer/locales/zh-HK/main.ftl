@@ -163,3 +163,23 @@ appeal-state-open = 等候決定
 appeal-state-upheld = 獲接納：紀錄已更正
 appeal-state-rejected = 不獲接納：紀錄維持不變
 code-print = 下載健康碼以供列印（PDF，中英對照）
+
+# Converting a green code for Guangdong or Macao.
+code-convert-title = 在廣東或澳門使用健康碼
+code-convert-lead = 綠碼可轉換為廣東的粵康碼或澳門的健康碼。轉換資料只包括您的姓名、證件、顏色及有效期，並只有該地區的系統可以讀取。
+code-convert-GD = 轉換為廣東粵康碼
+code-convert-MO = 轉換為澳門健康碼
+partner-GD = 廣東
+partner-MO = 澳門
+conversion-title = 已為{ $partner }轉換的健康碼
+conversion-qr-alt = 已為{ $partner }轉換的綠色健康碼二維碼，有效至 { $date } 23:59
+conversion-show = 請把此二維碼掃描到{ $partner }的健康碼系統，或儲存為檔案後在該系統匯入。
+conversion-holds = 內容只有您的姓名、證件、綠色及有效期，並經加密，只有{ $partner }的系統可以讀取；不包括您的到訪紀錄或地址。
+conversion-reference = 參考編號
+conversion-download = 儲存為檔案
+conversion-back = 返回您的健康碼
+conversion-refused-not_green = 只有綠碼可以轉換
+conversion-refused-no_code_today = 請先申請今日的健康碼
+conversion-refused-code_revoked = 您的健康碼已被撤回，請先重新申請
+conversion-refused-too_many_conversions = 此健康碼已轉換太多次，請明天申請新的健康碼
+conversion-refused-no_partner = 暫時未能提供此轉換

@@ -12,6 +12,7 @@ mod bundle;
 mod checkpoint;
 mod codes;
 mod consoles;
+mod conversion;
 mod counter;
 mod feeds;
 mod issuer_server;

@@ -17,7 +17,7 @@ use crate::{
 };
 
 /// Phone-sized, as most residents open the site.
-const PHONE: (u32, u32) = (412, 915);
+pub const PHONE: (u32, u32) = (412, 915);
 
 fn assert_only_from(browser: &Browser, base: &str) {
     for url in browser.loaded_urls() {

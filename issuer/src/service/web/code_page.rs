@@ -13,7 +13,7 @@ use axum::{
     http::{StatusCode, header},
     response::{IntoResponse, Redirect, Response},
 };
-use healthcode_keys::IdDocument;
+use healthcode_keys::{IdDocument, Region};
 
 use super::{
     frame::{Errors, Frame},
@@ -27,7 +27,9 @@ use crate::{
     service::{
         AppError, AppState,
         auth::{Resident, csrf_token},
-        code_routes::{CodeAnswer, QrImages, issue_for, todays_code_of},
+        code_routes::{
+            CodeAnswer, ConversionAnswer, QrImages, convert_for, issue_for, todays_code_of,
+        },
     },
 };
 
@@ -66,6 +68,8 @@ pub struct CodePage {
     frame: Frame,
     errors: Errors,
     code: Option<CodeView>,
+    /// The partners a green code can be converted for (`GD`, `MO`).
+    partners: Vec<&'static str>,
     csrf: String,
 }
 
@@ -172,6 +176,11 @@ async fn render(
             .resident(resident, state.now()),
         errors,
         code,
+        partners: state
+            .conversions
+            .as_ref()
+            .map(|desk| desk.partners().into_iter().map(Region::as_str).collect())
+            .unwrap_or_default(),
         csrf: csrf_token(&resident.token),
     };
     (status, page).into_response()
@@ -215,6 +224,140 @@ pub async fn apply(
         StatusCode::SERVICE_UNAVAILABLE
     };
     render(&state, lang, &resident, errors, status).await
+}
+
+/// The page of a conversion made.
+#[derive(Debug, Template, WebTemplate)]
+#[template(path = "conversion.html")]
+pub struct ConversionPage {
+    frame: Frame,
+    title: String,
+    colour_word: String,
+    qr_png: String,
+    qr_alt: String,
+    qr_size: u32,
+    valid_until: String,
+    show: String,
+    holds: String,
+    conversion_id: String,
+    partner: &'static str,
+    payload: String,
+    csrf: String,
+}
+
+/// The conversion form: the partner, and, to save a conversion already
+/// made as a file, its payload.
+#[derive(Debug, serde::Deserialize)]
+pub struct ConvertForm {
+    csrf: String,
+    partner: String,
+    payload: Option<String>,
+}
+
+impl super::pages::CsrfForm for ConvertForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+fn conversion_page(
+    lang: Lang,
+    resident: &Resident,
+    answer: ConversionAnswer,
+    now: time::OffsetDateTime,
+) -> ConversionPage {
+    let partner = lang.t(&format!("partner-{}", answer.partner));
+    let date = lang.date(answer.expires_at.get(..10).unwrap_or_default());
+    let with_partner = |key: &str| lang.t_with(key, &[("partner", &partner)]);
+    ConversionPage {
+        frame: Frame::new(lang, "/code", "code-title").resident(resident, now),
+        title: with_partner("conversion-title"),
+        colour_word: lang.t("code-colour-green"),
+        qr_png: answer.qr_png,
+        qr_alt: lang.t_with(
+            "conversion-qr-alt",
+            &[("partner", &partner), ("date", &date)],
+        ),
+        qr_size: QR_SIZE,
+        valid_until: lang.t_with("code-valid-until", &[("date", &date)]),
+        show: with_partner("conversion-show"),
+        holds: with_partner("conversion-holds"),
+        conversion_id: answer.conversion_id,
+        partner: answer.partner,
+        payload: answer.payload,
+        csrf: csrf_token(&resident.token),
+    }
+}
+
+/// A payload the page itself made, as a file to save: only the one shape
+/// a payload has, so the route echoes nothing else.
+fn payload_download(partner: Region, payload: &str) -> Option<Response> {
+    use healthcode_keys::conversion::{MAX_TEXT_LEN, TEXT_PREFIX};
+    let body = payload.strip_prefix(TEXT_PREFIX)?;
+    let shaped = payload.len() <= MAX_TEXT_LEN
+        && body
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    shaped.then(|| {
+        let disposition = format!("attachment; filename=\"health-code-conversion-{partner}.txt\"");
+        let headers = [
+            (header::CONTENT_TYPE, "text/plain; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ];
+        (headers, format!("{payload}\n")).into_response()
+    })
+}
+
+/// `POST /code/convert`: converts today's green code for the partner and
+/// shows it as a QR code; with `payload`, saves that conversion as a file.
+pub async fn convert(
+    State(state): State<Arc<AppState>>,
+    PageLang(lang): PageLang,
+    resident: Result<Resident, AppError>,
+    form: Result<Form<ConvertForm>, FormRejection>,
+) -> Response {
+    let (resident, form) = match super::pages::session_form(lang, resident, form) {
+        Ok(both) => both,
+        Err(page) => return *page,
+    };
+    let partner = form
+        .partner
+        .parse::<Region>()
+        .ok()
+        .filter(|r| *r != Region::HongKong);
+    let answer = match partner {
+        Some(partner) if form.payload.is_some() => {
+            let payload = form.payload.as_deref().unwrap_or_default();
+            return payload_download(partner, payload).unwrap_or_else(|| {
+                problem_page(
+                    lang,
+                    &AppError::Domain(Error::NotFound { what: "conversion" }),
+                )
+            });
+        }
+        Some(partner) => convert_for(&state, &resident.account_id, partner, QrImages::Png).await,
+        None => Err(AppError::Domain(Error::NotFound {
+            what: "conversion partner",
+        })),
+    };
+    let error = match answer {
+        Ok(answer) => return conversion_page(lang, &resident, answer, state.now()).into_response(),
+        Err(error) => error,
+    };
+    let (field, message) = match &error {
+        AppError::Domain(Error::NotConvertible { why }) => match why {
+            crate::model::Unconvertible::TooManyAttempts => ("convert", why.as_str()),
+            _ => ("apply", why.as_str()),
+        },
+        AppError::Domain(Error::NoPartner { .. } | Error::NotFound { .. }) => {
+            ("convert", "no_partner")
+        }
+        _ => return problem_page(lang, &error),
+    };
+    let mut errors = Errors::default();
+    errors.add(field, lang.t(&format!("conversion-refused-{message}")));
+    render(&state, lang, &resident, errors, error.status()).await
 }
 
 /// The blocks of today's code as printed: the title, the QR code, the

@@ -104,6 +104,7 @@ pub fn routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
             )
             .route("/code", get(code_page::show).post(code_page::apply))
             .route("/code.pdf", get(code_page::download))
+            .route("/code/convert", axum::routing::post(code_page::convert))
             .route("/assets/site.css", get(stylesheet))
             .route("/assets/session.js", get(session_script))
             .merge(console::routes()),
