@@ -200,3 +200,42 @@ pub async fn convert(
         expires_at: code.valid_until,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use healthcode_keys::{conversion::PartnerSecretKey, testkeys};
+    use time::macros::datetime;
+
+    use super::*;
+
+    fn qr_version(name: &str, document_type: &str, number: &str) -> i16 {
+        let key = testkeys::issuer(Region::HongKong, "conversion");
+        let partner = PartnerSecretKey::from_seed(Region::Guangdong, [5; 32])
+            .unwrap_or_else(|e| panic!("{e}"));
+        let record = ConversionRecord {
+            conversion_id: [1; 16],
+            partner: Region::Guangdong,
+            issuing_region: Region::HongKong,
+            colour: Colour::Green,
+            document_type: document_type.to_owned(),
+            document_number: number.to_owned(),
+            name: name.to_owned(),
+            issued_at: datetime!(2022-12-10 01:00 UTC),
+            expires_at: datetime!(2022-12-10 15:59:59 UTC),
+            converted_at: datetime!(2022-12-10 01:05 UTC),
+        };
+        let payload = conversion::seal_with(&key, &record, &partner.public(), [6; 32])
+            .unwrap_or_else(|e| panic!("{e}"));
+        crate::qr::version(&payload).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn a_payload_fits_a_qr_code_a_phone_shows() {
+        // A typical payload: version 12 at level M (docs/conversion.md).
+        assert_eq!(qr_version("陳大文 CHAN Tai Man", "HKID", "A1234563"), 12);
+        // The longest name a registration takes (100 CJK characters) and a
+        // 20-character passport number still fit.
+        let longest = qr_version(&"陳".repeat(100), "PASSPORT-GBR", &"9".repeat(20));
+        assert!(longest <= 20, "version {longest}");
+    }
+}

@@ -286,6 +286,28 @@ fn a_green_code_converts_for_its_partner_and_everything_else_is_refused_by_name(
     );
     let output = issuer.cli(&["audit", "verify"]);
     assert!(output.status.success(), "{}", stderr(&output));
+
+    // A loop stops after 10 attempts on one code, and fills no more audit lines.
+    for attempt in 2..=12 {
+        let (status, refused) = convert(&issuer, &amber_session, "GD");
+        let expected = if attempt <= 10 {
+            "not_green"
+        } else {
+            "too_many_conversions"
+        };
+        assert_eq!(
+            (status, &refused["error"]["code"]),
+            (409, &json!(expected)),
+            "attempt {attempt}"
+        );
+    }
+    let (_, audit) = issuer.get("/v1/staff/audit?limit=500", Some(&admin));
+    let refusals = audit.as_array().map_or(0, |a| {
+        a.iter()
+            .filter(|e| e["action"] == "conversion_refused")
+            .count()
+    });
+    assert_eq!(refusals, 10);
 }
 
 fn number_of(id_number: &str) -> String {
