@@ -232,6 +232,9 @@ impl ConversionRecord {
         }
         let name = String::from_utf8(r.take(len, "name")?.to_vec())
             .map_err(|_| malformed("name is not UTF-8"))?;
+        if name.chars().any(char::is_control) {
+            return Err(malformed("name holds a control character"));
+        }
         if r.at != bytes.len() {
             return Err(malformed(format!(
                 "{} bytes after the record",
@@ -999,5 +1002,36 @@ mod tests {
                 .err()
                 .is_some_and(|e| e.to_string().contains("key id"))
         );
+    }
+
+    proptest::proptest! {
+        /// Any text, and any sealed bytes under the right prefix and header,
+        /// is refused without a panic: nothing but the issuer's seal opens.
+        #[test]
+        fn hostile_payloads_are_refused_never_accepted(text in ".{0,300}", body in proptest::collection::vec(proptest::num::u8::ANY, 0..400)) {
+            let s = setup(KeyStatus::Active);
+            proptest::prop_assert!(open(&text, &s.gd, &s.trust, NOW).is_err());
+            let mut bytes = header(&s.gd.public(), &[9; 32]).to_vec();
+            bytes.extend_from_slice(&body);
+            let sealed = format!("{TEXT_PREFIX}{}", b64::encode(&bytes));
+            proptest::prop_assert!(open(&sealed, &s.gd, &s.trust, NOW).is_err());
+        }
+
+        /// Whatever record parses writes back as the same bytes: one canonical form.
+        #[test]
+        fn a_record_that_parses_round_trips(at in 0usize..80, value in proptest::num::u8::ANY, cut in 0usize..4) {
+            // A valid record with one byte changed and up to 3 bytes cut or added.
+            let mut bytes = record(Region::Guangdong, Colour::Green).to_bytes().unwrap_or_default();
+            let at = at % bytes.len();
+            bytes[at] = value;
+            match cut {
+                1..=2 => bytes.truncate(bytes.len() - cut),
+                3 => bytes.push(value),
+                _ => {}
+            }
+            if let Ok(record) = ConversionRecord::from_bytes(&bytes) {
+                proptest::prop_assert_eq!(record.to_bytes().ok(), Some(bytes));
+            }
+        }
     }
 }

@@ -22,6 +22,27 @@ fn vector_files_are_what_the_generator_makes() {
 }
 
 #[test]
+fn conversion_vector_files_are_what_the_generator_makes_and_the_scanner_passes_them() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("vectors/conversion");
+    for (name, text) in healthcode_tests::conversion_vectors::files() {
+        let on_disk = std::fs::read_to_string(dir.join(&name)).unwrap_or_default();
+        assert!(
+            on_disk == text,
+            "{name} is out of date: run `cargo run -p healthcode-tests --bin vectors -- conversion`"
+        );
+        let file = dir.join(&name).to_string_lossy().into_owned();
+        let temp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let output = crate::support::run("scanner", &["conversion-vectors", &file], temp.path());
+        assert!(
+            output.status.success(),
+            "{}",
+            crate::support::stderr(&output)
+        );
+        assert!(crate::support::stdout(&output).contains("14 cases pass"));
+    }
+}
+
+#[test]
 fn scanner_gives_every_vector_its_expected_result() {
     let temp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     // The identity keys are TEST-ONLY; git keeps them 0644, the scanner wants 0600.
