@@ -1,0 +1,113 @@
+//! `revocation-scale`: what a checkpoint pays to hold a population's
+//! revocations (issue 15). For each count it fills the verifier's
+//! `RevocationSet` (the service's and the scanner's) with that many
+//! revocations and reports the resident memory it took, in bytes per
+//! revocation; for the snapshot count it also signs the offline snapshot
+//! and reports its size (as JSON, and gzip-compressed) and how long the
+//! scanner takes to parse, verify and load it.
+//!
+//! `cargo run --release -p healthcode-verifier --example revocation_scale -- 1000000,10000000 1000000`
+//! (the counts held, then the snapshot's count; 0 for no snapshot)
+
+use std::{io::Write as _, time::Instant};
+
+use healthcode_keys::{
+    KeyStatus, Region, TokenId,
+    revocation::{Revocation, RevocationReason, SignedSnapshot},
+    testkeys,
+};
+use healthcode_verifier::revocation::RevocationSet;
+use rand::SeedableRng as _;
+use time::{Duration, OffsetDateTime, macros::datetime};
+
+const NOW: OffsetDateTime = datetime!(2022-12-10 04:00 UTC);
+
+/// `count` revocations with random token ids (seeded), as a designation makes them.
+fn revocations(count: usize, seed: u64) -> impl Iterator<Item = Revocation> {
+    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(seed);
+    (0..count).map(move |i| Revocation {
+        token_id: TokenId::generate(&mut rng),
+        reason: RevocationReason::RiskChanged,
+        revoked_at: NOW - Duration::seconds((i % 3600) as i64),
+        until: datetime!(2022-12-10 15:59:59 UTC),
+    })
+}
+
+/// Resident memory of this process, from /proc/self/statm.
+fn resident_bytes() -> u64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    let pages: u64 = statm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
+    pages * 4096
+}
+
+fn held(count: usize) {
+    let before = resident_bytes();
+    let started = Instant::now();
+    let mut set = RevocationSet::default();
+    set.merge(revocations(count, 1));
+    let took = started.elapsed();
+    let after = resident_bytes();
+    assert_eq!(set.len(), count);
+    println!(
+        "held {count}: {:.1} MiB resident, {:.0} bytes per revocation, filled in {:.2} s",
+        (after - before) as f64 / (1 << 20) as f64,
+        (after - before) as f64 / count as f64,
+        took.as_secs_f64()
+    );
+}
+
+fn snapshot(count: usize) {
+    let key = testkeys::issuer(Region::HongKong, "a");
+    let trust = testkeys::trust_list(1, NOW - Duration::days(1), &[(&key, KeyStatus::Active)])
+        .verify(&testkeys::root().public(), NOW)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let signed = SignedSnapshot::sign(&key, NOW, revocations(count, 2).collect());
+    let text = signed.to_json();
+    let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gzip.write_all(text.as_bytes())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let compressed = gzip.finish().unwrap_or_default().len();
+    drop(signed);
+    let started = Instant::now();
+    let parsed = SignedSnapshot::from_json(&text).unwrap_or_else(|e| panic!("{e}"));
+    let parsing = started.elapsed();
+    parsed.verify(&trust, NOW).unwrap_or_else(|e| panic!("{e}"));
+    let verifying = started.elapsed() - parsing;
+    let mut set = RevocationSet::default();
+    set.merge(parsed.snapshot.revocations);
+    let total = started.elapsed();
+    println!(
+        "snapshot of {count}: {:.1} MB as JSON ({:.0} bytes each), {:.1} MB gzip; \
+         scanner load {:.2} s (parse {:.2} s, verify {:.2} s, hold {:.2} s)",
+        text.len() as f64 / 1e6,
+        text.len() as f64 / count as f64,
+        compressed as f64 / 1e6,
+        total.as_secs_f64(),
+        parsing.as_secs_f64(),
+        verifying.as_secs_f64(),
+        (total - parsing - verifying).as_secs_f64()
+    );
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let number = |text: &str| {
+        text.parse::<usize>().unwrap_or_else(|_| {
+            panic!(
+                "usage: revocation_scale COUNT[,COUNT...] SNAPSHOT_COUNT ({text:?} is not a count)"
+            )
+        })
+    };
+    let counts = args.first().map_or("1000000,10000000", String::as_str);
+    for count in counts.split(',') {
+        held(number(count));
+    }
+    let snapshot_count = number(args.get(1).map_or("1000000", String::as_str));
+    if snapshot_count > 0 {
+        snapshot(snapshot_count);
+    }
+}
