@@ -1004,6 +1004,189 @@ mod tests {
         );
     }
 
+    /// The payload of the vector file's worked example, made again here from
+    /// the same TEST-ONLY seeds: the format is pinned, not only self-consistent.
+    #[test]
+    fn the_worked_example_of_the_vectors_is_made_and_opened_byte_for_byte() {
+        let file: serde_json::Value =
+            serde_json::from_str(include_str!("../../tests/vectors/conversion/gd.json"))
+                .unwrap_or_default();
+        let example = &file["worked_example"];
+        let key = testkeys::issuer(Region::HongKong, "conversion");
+        let gd = PartnerSecretKey::from_seed(Region::Guangdong, testkeys::seed("partner/GD"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut r = record(Region::Guangdong, Colour::Green);
+        r.conversion_id
+            .copy_from_slice(&testkeys::seed("conversion/valid/id")[..16]);
+        r.issued_at = datetime!(2022-12-10 01:00 UTC);
+        r.converted_at = datetime!(2022-12-10 01:05 UTC);
+        let record_bytes = r.to_bytes().unwrap_or_default();
+        assert_eq!(example["record"], crate::hex::encode(&record_bytes));
+        assert_eq!(
+            example["signing_message"],
+            crate::hex::encode(&signing_message(key.kid(), &record_bytes))
+        );
+        let ephemeral = testkeys::seed("conversion/valid/ephemeral");
+        let payload = seal_with(&key, &r, &gd.public(), ephemeral).unwrap_or_default();
+        assert_eq!(example["payload"], payload.as_str());
+        let trust = testkeys::trust_list(1, NOW - Duration::days(1), &[(&key, KeyStatus::Active)])
+            .verify(&testkeys::root().public(), NOW)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(open(&payload, &gd, &trust, NOW).is_ok_and(|opened| opened == r));
+        // A fresh ephemeral key from a generator seals to the same record.
+        let fresh = seal(&key, &r, &gd.public(), &mut rand::rngs::OsRng).unwrap_or_default();
+        assert_ne!(fresh, payload);
+        assert!(open(&fresh, &gd, &trust, NOW).is_ok_and(|opened| opened == r));
+    }
+
+    #[test]
+    fn every_field_is_held_to_its_length_and_characters() {
+        let fits = |f: &dyn Fn(&mut ConversionRecord)| {
+            let mut r = record(Region::Guangdong, Colour::Green);
+            f(&mut r);
+            r.to_bytes().is_ok()
+        };
+        assert!(fits(&|r| r.document_type = "PASSPORT-GBR".into()));
+        assert!(fits(&|r| r.document_type = "A".repeat(16)));
+        assert!(!fits(&|r| r.document_type = "A".repeat(17)));
+        assert!(!fits(&|r| r.document_type = String::new()));
+        assert!(!fits(&|r| r.document_type = "hkid".into()));
+        assert!(fits(&|r| r.document_number = "9".repeat(20)));
+        assert!(!fits(&|r| r.document_number = "9".repeat(21)));
+        assert!(!fits(&|r| r.document_number = "A-1".into()));
+        assert!(fits(&|r| r.name = "x".repeat(MAX_NAME_BYTES)));
+        assert!(!fits(&|r| r.name = String::new()));
+
+        // The reader holds the same limits on bytes it is given.
+        let good = record(Region::Guangdong, Colour::Green)
+            .to_bytes()
+            .unwrap_or_default();
+        let with = |at: usize, replace: usize, insert: &[u8]| {
+            let mut bytes = good.clone();
+            bytes.splice(at..at + replace, insert.iter().copied());
+            ConversionRecord::from_bytes(&bytes).err().map(|e| e.detail)
+        };
+        // Offset 32: the type's length and text ("HKID", 4 bytes).
+        assert!(with(32, 5, &[0]).is_some_and(|d| d.contains("document type")));
+        let long_type = [&[17u8][..], &[b'A'; 17]].concat();
+        assert!(with(32, 5, &long_type).is_some_and(|d| d.contains("document type")));
+        let sixteen = [&[16u8][..], &[b'A'; 16]].concat();
+        assert_eq!(with(32, 5, &sixteen), None);
+        assert!(
+            with(32, 5, &[4, b'h', b'k', b'i', b'd']).is_some_and(|d| d.contains("document type"))
+        );
+        // Offset 37: the number's length and text ("A1234563", 8 bytes).
+        let long_number = [&[21u8][..], &[b'9'; 21]].concat();
+        assert!(with(37, 9, &long_number).is_some_and(|d| d.contains("document number")));
+        assert!(with(37, 9, &[0]).is_some_and(|d| d.contains("document number")));
+        // Offset 46: the name's length and text.
+        let name_at = 46;
+        assert!(
+            with(name_at, good.len() - name_at, &[0, 0]).is_some_and(|d| d.contains("name of 0"))
+        );
+        let longest = [&400u16.to_be_bytes()[..], &[b'x'; 400]].concat();
+        assert_eq!(with(name_at, good.len() - name_at, &longest), None);
+        let too_long = [&401u16.to_be_bytes()[..], &[b'x'; 401]].concat();
+        assert!(
+            with(name_at, good.len() - name_at, &too_long)
+                .is_some_and(|d| d.contains("name of 401"))
+        );
+    }
+
+    #[test]
+    fn the_payload_size_limits_are_exact_and_never_panic() {
+        let s = setup(KeyStatus::Active);
+        let detail = |text: &str| {
+            open(text, &s.gd, &s.trust, NOW)
+                .err()
+                .map(|e| (e.refusal, e.detail))
+        };
+        let at_limit = format!(
+            "{TEXT_PREFIX}{}",
+            "A".repeat(MAX_TEXT_LEN - TEXT_PREFIX.len())
+        );
+        assert!(detail(&at_limit).is_some_and(|(_, d)| !d.contains("no payload is longer")));
+        let over = format!("{at_limit}A");
+        assert!(detail(&over).is_some_and(|(_, d)| d.contains("no payload is longer")));
+        // A header and an empty tag's worth: past the length check, refused by the tag.
+        let head = header(&s.gd.public(), &[9; 32]);
+        let shortest = [&head[..], &[0; TAG_LEN]].concat();
+        let shortest = format!("{TEXT_PREFIX}{}", b64::encode(&shortest));
+        assert_eq!(detail(&shortest).map(|(r, _)| r), Some(Refusal::Tampered));
+        let one_less = format!(
+            "{TEXT_PREFIX}{}",
+            b64::encode(&[&head[..], &[0; TAG_LEN - 1]].concat())
+        );
+        assert_eq!(detail(&one_less).map(|(r, _)| r), Some(Refusal::Malformed));
+        for len in [0, 1, 30, HEADER_LEN] {
+            let short = format!("{TEXT_PREFIX}{}", b64::encode(&head[..len.min(HEADER_LEN)]));
+            assert_eq!(
+                detail(&short).map(|(r, _)| r),
+                Some(Refusal::Malformed),
+                "{len} bytes"
+            );
+        }
+    }
+
+    #[test]
+    fn debug_output_names_keys_and_never_the_person() {
+        let r = record(Region::Guangdong, Colour::Green);
+        let shown = format!("{r:?}");
+        assert!(
+            shown.contains("Guangdong") && shown.contains("HKID"),
+            "{shown}"
+        );
+        assert!(
+            !shown.contains("A1234563") && !shown.contains("CHAN"),
+            "{shown}"
+        );
+        let gd = PartnerSecretKey::from_seed(Region::Guangdong, [1; 32])
+            .unwrap_or_else(|e| panic!("{e}"));
+        let kid = gd.public().kid.to_string();
+        assert_eq!(format!("{gd:?}"), format!("PartnerSecretKey(GD, {kid})"));
+        assert_eq!(
+            format!("{:?}", gd.public()),
+            format!("PartnerPublicKey(GD, {kid})")
+        );
+    }
+
+    #[test]
+    fn an_unknown_magic_or_version_and_a_short_sealed_content_are_malformed() {
+        let s = setup(KeyStatus::Active);
+        let text = sealed(&s, &record(Region::Guangdong, Colour::Green));
+        let bytes = b64::decode(&text[TEXT_PREFIX.len()..]).unwrap_or_default();
+        for (at, value) in [(0, b'X'), (4, 2)] {
+            let mut changed = bytes.clone();
+            changed[at] = value;
+            let changed = format!("{TEXT_PREFIX}{}", b64::encode(&changed));
+            let refused = open(&changed, &s.gd, &s.trust, NOW).err();
+            assert!(
+                refused
+                    .is_some_and(|e| e.refusal == Refusal::Malformed && e.detail.contains("magic")),
+                "byte {at}"
+            );
+        }
+        // Sealed properly, but too short to hold a key id and a signature.
+        for len in [0, 3, KeyId::LEN + SIGNATURE_LEN - 1] {
+            let short = seal_plain(&vec![1; len], &s.gd.public(), [9; 32]).unwrap_or_default();
+            let refused = open(&short, &s.gd, &s.trust, NOW).err();
+            assert!(
+                refused.is_some_and(|e| e.detail.contains("too short")),
+                "{len} bytes"
+            );
+        }
+    }
+
+    #[test]
+    fn five_minutes_of_clock_skew_are_allowed_and_not_a_second_more() {
+        let s = setup(KeyStatus::Active);
+        let text = sealed(&s, &record(Region::Guangdong, Colour::Green));
+        let skewed = NOW - CLOCK_SKEW;
+        assert!(open(&text, &s.gd, &s.trust, skewed).is_ok());
+        let early = open(&text, &s.gd, &s.trust, skewed - Duration::seconds(1)).err();
+        assert_eq!(early.map(|e| e.refusal), Some(Refusal::NotYetValid));
+    }
+
     proptest::proptest! {
         /// Any text, and any sealed bytes under the right prefix and header,
         /// is refused without a panic: nothing but the issuer's seal opens.
