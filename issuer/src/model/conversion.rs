@@ -9,7 +9,7 @@ healthcode_keys::named_enum! {
         Revoked = "code_revoked",
         /// Only a green code converts.
         NotGreen = "not_green",
-        /// More attempts on this code than [`crate::codes::convert::MAX_CONVERSIONS_PER_CODE`].
+        /// More than 10 attempts on this code (`codes::convert::MAX_CONVERSIONS_PER_CODE`).
         TooManyAttempts = "too_many_conversions",
     }
 }
