@@ -50,10 +50,6 @@ pub struct ConvertCheckArgs {
     pub input: String,
 }
 
-fn config_error(context: impl Into<String>, problem: impl std::fmt::Display) -> ConfigError {
-    ConfigError::new(context, problem)
-}
-
 /// The payload text of `input`.
 ///
 /// # Errors
@@ -67,19 +63,19 @@ pub fn payload_of(input: &str) -> Result<String, ConfigError> {
         io::stdin()
             .take(MAX_TEXT_LEN as u64 + 2)
             .read_to_string(&mut text)
-            .map_err(|e| config_error("stdin", e))?;
+            .map_err(|e| ConfigError::new("stdin", e))?;
         return Ok(text.trim().to_owned());
     }
-    match read_file(input.as_ref()).map_err(|e| config_error(input, e))? {
+    match read_file(input.as_ref()).map_err(|e| ConfigError::new(input, e))? {
         FileContent::Text(text) => Ok(text),
         FileContent::Image(bytes) => {
-            let image =
-                load_grey(&bytes, &ImageLimits::default()).map_err(|e| config_error(input, e))?;
+            let image = load_grey(&bytes, &ImageLimits::default())
+                .map_err(|e| ConfigError::new(input, e))?;
             find_codes(&image)
                 .into_iter()
                 .find(|text| text.starts_with(TEXT_PREFIX))
                 .ok_or_else(|| {
-                    config_error(input, "no conversion QR code (HKCV1:) found in the photo")
+                    ConfigError::new(input, "no conversion QR code (HKCV1:) found in the photo")
                 })
         }
     }
@@ -95,11 +91,11 @@ pub fn check(
 ) -> Result<Result<ConversionRecord, ConversionError>, ConfigError> {
     let now = args.at.unwrap_or_else(hktime::now);
     let partner = PartnerSecretKey::read(&args.partner_key)
-        .map_err(|e| config_error(args.partner_key.display().to_string(), e))?;
+        .map_err(|e| ConfigError::new(args.partner_key.display().to_string(), e))?;
     let root = RootPublicKey::read(&args.root)
-        .map_err(|e| config_error(args.root.display().to_string(), e))?;
+        .map_err(|e| ConfigError::new(args.root.display().to_string(), e))?;
     let trust = SignedTrustList::read_verified(&args.trust, &root, now)
-        .map_err(|e| config_error(args.trust.display().to_string(), e))?;
+        .map_err(|e| ConfigError::new(args.trust.display().to_string(), e))?;
     let payload = payload_of(&args.input)?;
     Ok(conversion::open(&payload, &partner, &trust, now))
 }

@@ -216,7 +216,9 @@ fn worked_example() -> Value {
     let record_bytes = record.to_bytes().unwrap_or_else(|e| panic!("{e}"));
     let message = conversion::signing_message(conv.kid(), &record_bytes);
     let seed = testkeys::seed("issuer/HK/conversion");
-    let signature = ed25519_dalek::SigningKey::from_bytes(&seed).sign_message(&message);
+    let signature =
+        ed25519_dalek::Signer::sign(&ed25519_dalek::SigningKey::from_bytes(&seed), &message)
+            .to_bytes();
     let mut plain = conv.kid().to_bytes().to_vec();
     plain.extend_from_slice(&record_bytes);
     plain.extend_from_slice(&signature);
@@ -271,16 +273,6 @@ fn worked_example() -> Value {
         "ciphertext_and_tag": hx(&ciphertext),
         "payload": payload,
     })
-}
-
-trait SignMessage {
-    fn sign_message(&self, message: &[u8]) -> [u8; 64];
-}
-
-impl SignMessage for ed25519_dalek::SigningKey {
-    fn sign_message(&self, message: &[u8]) -> [u8; 64] {
-        ed25519_dalek::Signer::sign(self, message).to_bytes()
-    }
 }
 
 /// The vector files, by name.
