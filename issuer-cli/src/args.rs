@@ -142,9 +142,14 @@ pub enum StoreCommand {
 /// Where the data lives.
 #[derive(clap::Args, Clone)]
 pub struct DataArgs {
-    /// The data folder: the SQLite database (and, by default, the data key).
+    /// The data folder: the SQLite database by default, and by default the
+    /// data key and the audit anchor.
     #[arg(long, env = "HEALTHCODE_DATA", default_value = "data")]
     pub data: PathBuf,
+    /// The database: sqlite:PATH, or postgres://USER@HOST:PORT/NAME for
+    /// several instances on one server. Default: sqlite:DATA/healthcode.db.
+    #[arg(long, env = "HEALTHCODE_DATABASE_URL", value_parser = parse_database)]
+    pub database: Option<healthcode_issuer::store::Database>,
     /// The data key file (mode 0600) that seals personal data; keep it apart
     /// from the database in production. Default: DATA/data.key, created with a new database.
     #[arg(long, env = "HEALTHCODE_DATA_KEY")]
@@ -156,7 +161,18 @@ pub struct DataArgs {
     pub audit_anchor: Option<PathBuf>,
 }
 
+fn parse_database(text: &str) -> Result<healthcode_issuer::store::Database, String> {
+    healthcode_issuer::store::Database::parse(text).map_err(|e| e.to_string())
+}
+
 impl DataArgs {
+    /// The database these flags name.
+    pub fn database(&self) -> healthcode_issuer::store::Database {
+        self.database
+            .clone()
+            .unwrap_or_else(|| healthcode_issuer::store::Database::in_data_dir(&self.data))
+    }
+
     /// Where the audit anchor lives.
     pub fn anchor_path(&self) -> PathBuf {
         self.audit_anchor.clone().unwrap_or_else(|| {

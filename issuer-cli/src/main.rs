@@ -110,6 +110,11 @@ fn run_store_command(
 impl DataArgs {
     /// Opens the store these flags name.
     fn open(&self, runtime: &tokio::runtime::Runtime) -> anyhow::Result<Store> {
-        Ok(runtime.block_on(Store::open(&self.data, self.data_key.as_deref()))?)
+        Ok(runtime.block_on(Store::open_at(
+            &self.database(),
+            &self.data,
+            self.data_key.as_deref(),
+            healthcode_issuer::store::Entropy::system(),
+        ))?)
     }
 }

@@ -77,6 +77,12 @@ pub enum Error {
         /// The value.
         value: String,
     },
+    /// A `--database` that names no database this store can open.
+    #[error("--database: {problem}")]
+    DatabaseUrl {
+        /// What is wrong with it.
+        problem: String,
+    },
     /// The database failed.
     #[error("database: {0}")]
     Db(#[from] sqlx::Error),

@@ -135,7 +135,7 @@ pub async fn apply(
 /// of the Hong Kong day of `now`.
 async fn within_daily_limit(
     store: &Store,
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut sqlx::AnyConnection,
     account_id: &str,
     now: OffsetDateTime,
 ) -> Result<(), Error> {

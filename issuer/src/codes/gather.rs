@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 use time::OffsetDateTime;
 
 use crate::{
@@ -45,7 +45,7 @@ pub struct Gathered {
 /// [`Error::Db`], [`Error::Corrupt`].
 pub async fn gather(
     store: &Store,
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     accounts: &[Account],
     now: OffsetDateTime,
 ) -> Result<Gathered, Error> {

@@ -9,7 +9,7 @@
 use healthcode_keys::{Colour, hex, revocation::RevocationReason};
 use serde::Serialize;
 use sha2::{Digest as _, Sha256};
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 use time::OffsetDateTime;
 
 use crate::{
@@ -177,7 +177,7 @@ impl HeldRecord {
 /// [`Error::NotFound`] for an account gone; [`Error::Db`].
 pub async fn held_records(
     store: &Store,
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     appeal: &Appeal,
     now: OffsetDateTime,
 ) -> Result<Vec<HeldRecord>, Error> {

@@ -268,7 +268,7 @@ mod tests {
         }
     }
 
-    async fn store() -> Result<(tempfile::TempDir, Store), Error> {
+    async fn store() -> Result<(crate::store::test_support::TestPlace, Store), Error> {
         Store::open_temporary().await
     }
 

@@ -67,7 +67,7 @@ pub fn read_directory_csv(input: impl Read) -> Result<Vec<(String, String)>, Err
 /// [`Error::Db`].
 pub async fn building_of(
     store: &Store,
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut sqlx::AnyConnection,
     address: &str,
 ) -> Result<Option<String>, Error> {
     store

@@ -170,6 +170,7 @@ fn domain_status(error: &Error) -> (StatusCode, &'static str) {
         | Error::DataKeyMismatch { .. }
         | Error::Undecryptable { .. }
         | Error::Corrupt { .. }
+        | Error::DatabaseUrl { .. }
         | Error::Db(_)
         | Error::Migrate(_)
         | Error::ImportRows { .. }

@@ -2,10 +2,10 @@
 //! resident database they are matched against.
 
 use serde::Serialize;
-use sqlx::{FromRow, SqliteExecutor};
+use sqlx::{AnyExecutor, FromRow};
 use time::OffsetDateTime;
 
-use super::{Store, Tx, from_db, parse_name, to_db};
+use super::{Store, Tx, engine::Flag, from_db, parse_name, to_db};
 use crate::{
     Error,
     model::{
@@ -109,7 +109,7 @@ impl TryFrom<AccountRow> for Account {
 struct QueueRow {
     #[sqlx(flatten)]
     account: AccountRow,
-    has_proof: bool,
+    has_proof: Flag,
 }
 
 const ACCOUNT_COLUMNS: &str = "id, id_index, issue_index, doc_type, route, status, priority, \
@@ -222,7 +222,7 @@ impl Store {
     /// [`Error::Db`], [`Error::Corrupt`].
     pub async fn account<'e>(
         &self,
-        executor: impl SqliteExecutor<'e>,
+        executor: impl AnyExecutor<'e>,
         id: &str,
     ) -> Result<Option<Account>, Error> {
         let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1");
@@ -240,10 +240,10 @@ impl Store {
     /// [`Error::Db`], [`Error::Corrupt`].
     pub async fn active_accounts(
         &self,
-        conn: &mut sqlx::SqliteConnection,
+        conn: &mut sqlx::AnyConnection,
         ids: &[String],
     ) -> Result<Vec<Account>, Error> {
-        let mut query = sqlx::QueryBuilder::<sqlx::Sqlite>::new(format!(
+        let mut query = crate::store::sql::SqlBuilder::new(format!(
             "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE status = 'active' AND id IN "
         ));
         super::push_list(&mut query, ids);
@@ -265,7 +265,7 @@ impl Store {
     /// [`Error::Db`], [`Error::Corrupt`].
     pub async fn accounts_for_document<'e>(
         &self,
-        executor: impl SqliteExecutor<'e>,
+        executor: impl AnyExecutor<'e>,
         id_index: &str,
     ) -> Result<Vec<Account>, Error> {
         let sql = format!(
@@ -415,7 +415,7 @@ impl Store {
     /// [`Error::NotFound`]; [`Error::WrongStatus`] for another status; [`Error::Db`].
     pub async fn account_in<'e>(
         &self,
-        executor: impl SqliteExecutor<'e>,
+        executor: impl AnyExecutor<'e>,
         id: &str,
         expected: AccountStatus,
     ) -> Result<Account, Error> {
@@ -437,7 +437,7 @@ impl Store {
     /// [`Error::NotFound`], [`Error::Corrupt`], [`Error::Db`].
     pub async fn language_of<'e>(
         &self,
-        executor: impl SqliteExecutor<'e>,
+        executor: impl AnyExecutor<'e>,
         id: &str,
     ) -> Result<Lang, Error> {
         let tag: Option<String> = sqlx::query_scalar("SELECT language FROM accounts WHERE id = $1")
@@ -552,7 +552,7 @@ impl Store {
             .fetch_all(self.pool())
             .await?;
         rows.into_iter()
-            .map(|row| Ok((Account::try_from(row.account)?, row.has_proof)))
+            .map(|row| Ok((Account::try_from(row.account)?, row.has_proof.0)))
             .collect()
     }
 
@@ -562,7 +562,7 @@ impl Store {
     /// [`Error::Db`], [`Error::Undecryptable`].
     pub async fn account_details<'e>(
         &self,
-        executor: impl SqliteExecutor<'e>,
+        executor: impl AnyExecutor<'e>,
         id: &str,
     ) -> Result<Option<Details>, Error> {
         type Sealed = (Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>);
@@ -592,7 +592,7 @@ impl Store {
     /// [`Error::NotFound`], and as `account_details`.
     pub async fn details_of<'e>(
         &self,
-        executor: impl SqliteExecutor<'e>,
+        executor: impl AnyExecutor<'e>,
         id: &str,
     ) -> Result<Details, Error> {
         self.account_details(executor, id)
@@ -681,7 +681,7 @@ impl Store {
         tx: &mut Tx,
         entry_index: &str,
     ) -> Result<RegisterCheck, Error> {
-        let (loaded, found): (bool, bool) = sqlx::query_as(
+        let (Flag(loaded), Flag(found)): (Flag, Flag) = sqlx::query_as(
             "SELECT EXISTS (SELECT 1 FROM id_register), \
              EXISTS (SELECT 1 FROM id_register WHERE entry_index = $1)",
         )
@@ -710,7 +710,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         for chunk in entries.chunks(REGISTER_ROWS_PER_STATEMENT) {
-            let mut insert = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+            let mut insert = crate::store::sql::SqlBuilder::new(
                 "INSERT INTO id_register (entry_index, imported_at) ",
             );
             insert.push_values(chunk, |mut row, entry| {

@@ -1,7 +1,7 @@
 //! Appeals: a resident's request to correct a record, its sealed statement
 //! and evidence, and the decision on it.
 
-use sqlx::{SqliteConnection, SqliteExecutor};
+use sqlx::{AnyConnection, AnyExecutor};
 use time::OffsetDateTime;
 
 use super::{Store, Tx, from_db, parse_name, to_db};
@@ -121,7 +121,7 @@ impl Store {
     /// [`Error::Db`], [`Error::Undecryptable`], [`Error::Corrupt`].
     pub async fn appeals_of<'e>(
         &self,
-        executor: impl SqliteExecutor<'e>,
+        executor: impl AnyExecutor<'e>,
         account_id: &str,
     ) -> Result<Vec<Appeal>, Error> {
         let sql = format!(
@@ -144,7 +144,7 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<Appeal>, Error> {
         let names: Vec<String> = grounds.iter().map(|g| g.as_str().to_owned()).collect();
-        let mut query = sqlx::QueryBuilder::<sqlx::Sqlite>::new(format!(
+        let mut query = crate::store::sql::SqlBuilder::new(format!(
             "SELECT {COLUMNS} FROM appeals WHERE state = 'open' AND ground IN "
         ));
         super::push_list(&mut query, &names);
@@ -159,7 +159,7 @@ impl Store {
     /// As [`Store::appeals_of`].
     pub async fn appeal(
         &self,
-        conn: &mut SqliteConnection,
+        conn: &mut AnyConnection,
         id: &str,
     ) -> Result<Option<Appeal>, Error> {
         let sql = format!("SELECT {COLUMNS} FROM appeals WHERE id = $1");

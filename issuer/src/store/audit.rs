@@ -11,7 +11,7 @@ use serde::Serialize;
 use sha2::{Digest as _, Sha256};
 use time::OffsetDateTime;
 
-use sqlx::{QueryBuilder, Sqlite};
+use super::sql::SqlBuilder;
 
 use super::{Store, Tx, from_db, push_list, to_db};
 use crate::{Error, model::Actor};
@@ -207,7 +207,7 @@ impl Store {
         subjects: &[String],
         limit: i64,
     ) -> Result<Vec<AuditEntry>, Error> {
-        let mut query = QueryBuilder::<Sqlite>::new(
+        let mut query = SqlBuilder::new(
             "SELECT seq, at, actor, action, subject, detail, hash FROM audit_log WHERE subject IN ",
         );
         push_list(&mut query, subjects);
@@ -222,8 +222,7 @@ impl Store {
     /// # Errors
     /// [`Error::Db`].
     pub async fn audit_count(&self, subject: &str, actions: &[&str]) -> Result<i64, Error> {
-        let mut query =
-            QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM audit_log WHERE subject = ");
+        let mut query = SqlBuilder::new("SELECT COUNT(*) FROM audit_log WHERE subject = ");
         query.push_bind(subject).push(" AND action IN (");
         let mut list = query.separated(", ");
         for action in actions {

@@ -1,7 +1,9 @@
 //! The building directory: building addresses and their place ids, and the
 //! residence of each account matched against it.
 
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use sqlx::AnyConnection;
+
+use super::sql::SqlBuilder;
 use time::OffsetDateTime;
 
 use super::{Store, Tx, to_db};
@@ -37,16 +39,15 @@ impl Store {
     /// [`Error::Db`].
     pub async fn match_building(
         &self,
-        conn: &mut SqliteConnection,
+        conn: &mut AnyConnection,
         address_key: &str,
     ) -> Result<Option<String>, Error> {
         let runs = word_runs(address_key);
         if runs.is_empty() {
             return Ok(None);
         }
-        let mut query = QueryBuilder::<Sqlite>::new(
-            "SELECT match_key, building_id FROM buildings WHERE match_key IN (",
-        );
+        let mut query =
+            SqlBuilder::new("SELECT match_key, building_id FROM buildings WHERE match_key IN (");
         let mut keys = query.separated(", ");
         for run in &runs {
             keys.push_bind(run);
@@ -73,9 +74,8 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-            let mut insert = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO buildings (match_key, building_id, imported_at) ",
-            );
+            let mut insert =
+                SqlBuilder::new("INSERT INTO buildings (match_key, building_id, imported_at) ");
             insert.push_values(chunk, |mut row, (key, building)| {
                 row.push_bind(key).push_bind(building).push_bind(to_db(now));
             });

@@ -5,7 +5,9 @@ use std::collections::BTreeSet;
 
 use healthcode_keys::revocation::{Revocation, RevocationReason};
 use healthcode_keys::{Colour, KeyId, TokenId};
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use sqlx::AnyConnection;
+
+use super::sql::SqlBuilder;
 use time::OffsetDateTime;
 
 use super::{Store, Tx, from_db, to_db};
@@ -151,7 +153,7 @@ impl Store {
     /// [`Error::Db`], [`Error::Corrupt`].
     pub async fn live_codes(
         &self,
-        conn: &mut SqliteConnection,
+        conn: &mut AnyConnection,
         account_id: &str,
         now: OffsetDateTime,
     ) -> Result<Vec<LiveCode>, Error> {
@@ -189,7 +191,7 @@ impl Store {
     /// [`Error::Db`].
     pub async fn codes_issued_since(
         &self,
-        conn: &mut SqliteConnection,
+        conn: &mut AnyConnection,
         account_id: &str,
         since: OffsetDateTime,
     ) -> Result<i64, Error> {
@@ -292,7 +294,7 @@ impl Store {
         let by = by.to_string();
         let mut added = 0;
         for chunk in revocations.chunks(REVOCATIONS_PER_STATEMENT) {
-            let mut insert = QueryBuilder::<Sqlite>::new(
+            let mut insert = SqlBuilder::new(
                 "INSERT INTO revocations (token_id, reason, revoked_at, until_at, revoked_by) ",
             );
             insert.push_values(chunk, |mut row, r| {
@@ -334,7 +336,7 @@ impl Store {
     ) -> Result<(), Error> {
         let mut tx = self.write().await?;
         for chunk in delivered.chunks(REVOCATIONS_PER_STATEMENT) {
-            let mut update = QueryBuilder::<Sqlite>::new("UPDATE revocations SET published_at = ");
+            let mut update = SqlBuilder::new("UPDATE revocations SET published_at = ");
             update.push_bind(to_db(now)).push(" WHERE token_id IN (");
             let mut ids = update.separated(", ");
             for r in chunk {

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use sqlx::{Row as _, SqliteConnection};
+use sqlx::{AnyConnection, Row as _};
 
 use super::{
     Store,
@@ -23,7 +23,7 @@ impl Store {
     pub async fn verify_feeds(&self) -> Result<(usize, usize), Error> {
         // One read transaction, so that a batch submitted while this runs is
         // either wholly seen (batch, records, audit entry) or not at all.
-        let mut snapshot = self.pool().begin().await?;
+        let mut snapshot = self.snapshot().await?;
         let audited = audited_batches(&mut snapshot).await?;
         let batches: Vec<BatchRow> = sqlx::query_as(
             "SELECT id, kind, records, digest, source, submitted_by, submitted_at FROM feed_batches",
@@ -103,7 +103,7 @@ impl Store {
 
 /// What the audit log says of each batch, by batch id.
 async fn audited_batches(
-    snapshot: &mut SqliteConnection,
+    snapshot: &mut AnyConnection,
 ) -> Result<HashMap<String, AuditedBatch>, Error> {
     let entries: Vec<(String, i64, String)> = sqlx::query_as(
         "SELECT actor, at, detail FROM audit_log WHERE action = 'feed_submitted' AND subject <> 'none'",
@@ -126,7 +126,7 @@ async fn audited_batches(
 }
 
 async fn all_versions(
-    snapshot: &mut SqliteConnection,
+    snapshot: &mut AnyConnection,
     kind: FeedKind,
 ) -> Result<Vec<VersionRow>, Error> {
     let sql = format!(

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use healthcode_keys::hex;
 use sha2::{Digest as _, Sha256};
-use sqlx::{Row as _, sqlite::SqliteRow};
+use sqlx::{Row as _, any::AnyRow};
 use time::OffsetDateTime;
 
 use super::{Store, Tx, to_db};
@@ -136,11 +136,7 @@ fn cells(record: &FeedRecord) -> Vec<Cell> {
     }
 }
 
-pub(super) fn read_cells(
-    row: &SqliteRow,
-    first: usize,
-    kind: FeedKind,
-) -> Result<Vec<Cell>, Error> {
+pub(super) fn read_cells(row: &AnyRow, first: usize, kind: FeedKind) -> Result<Vec<Cell>, Error> {
     columns(kind)
         .iter()
         .enumerate()
@@ -154,7 +150,7 @@ pub(super) fn read_cells(
         .collect()
 }
 
-type Query<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>;
+type Query<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
 
 fn bind<'q>(query: Query<'q>, cell: &'q Cell, int: bool) -> Query<'q> {
     match (cell, int) {

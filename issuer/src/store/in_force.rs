@@ -2,7 +2,9 @@
 //! by the blind index of a document, designations by place. A group of
 //! residents is read with one query per kind of fact.
 
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use sqlx::AnyConnection;
+
+use super::sql::SqlBuilder;
 use time::OffsetDateTime;
 
 use super::{Store, from_db, parse_name, push_list, to_db};
@@ -19,10 +21,10 @@ impl Store {
     /// [`Error::Db`], [`Error::Corrupt`].
     pub async fn statuses_of(
         &self,
-        conn: &mut SqliteConnection,
+        conn: &mut AnyConnection,
         person_indexes: &[String],
     ) -> Result<Vec<(String, Status)>, Error> {
-        let mut query = QueryBuilder::<Sqlite>::new(
+        let mut query = SqlBuilder::new(
             "SELECT person_index, kind, start_at, end_at FROM statuses \
              WHERE replaced_by IS NULL AND withdrawn = 0 AND person_index IN ",
         );
@@ -48,10 +50,10 @@ impl Store {
     /// [`Error::Db`], [`Error::Corrupt`].
     pub async fn arrivals_of(
         &self,
-        conn: &mut SqliteConnection,
+        conn: &mut AnyConnection,
         person_indexes: &[String],
     ) -> Result<Vec<(String, Arrival)>, Error> {
-        let mut query = QueryBuilder::<Sqlite>::new(
+        let mut query = SqlBuilder::new(
             "SELECT person_index, arrived_at, origin, scheme, quarantine FROM arrivals \
              WHERE replaced_by IS NULL AND withdrawn = 0 AND person_index IN ",
         );
@@ -78,7 +80,7 @@ impl Store {
     /// [`Error::Db`].
     pub async fn designations_for_accounts(
         &self,
-        conn: &mut SqliteConnection,
+        conn: &mut AnyConnection,
         account_ids: &[String],
         residences: &[String],
         since: OffsetDateTime,
@@ -86,7 +88,7 @@ impl Store {
         // Two index lookups: an OR of the two lists would scan every designation.
         const IN_FORCE: &str = "SELECT place, start_at, end_at FROM designations \
              WHERE replaced_by IS NULL AND withdrawn = 0 AND place IN ";
-        let mut query = QueryBuilder::<Sqlite>::new(IN_FORCE);
+        let mut query = SqlBuilder::new(IN_FORCE);
         push_list(&mut query, residences);
         query.push(" UNION ").push(IN_FORCE);
         query.push("(SELECT venue_id FROM visits WHERE check_in > ");

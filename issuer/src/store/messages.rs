@@ -3,7 +3,7 @@
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use super::{Store, Tx, from_db, to_db};
+use super::{Store, Tx, engine::Flag, from_db, to_db};
 use crate::Error;
 
 /// One SMS, decrypted, as operators see the outbox.
@@ -239,12 +239,13 @@ impl Store {
     /// # Errors
     /// [`Error::Db`].
     pub async fn letter_waiting(&self, tx: &mut Tx, account_id: &str) -> Result<bool, Error> {
-        Ok(sqlx::query_scalar(
+        let Flag(waiting) = sqlx::query_scalar(
             "SELECT EXISTS (SELECT 1 FROM letters WHERE account_id = $1 AND exported_at IS NULL)",
         )
         .bind(account_id)
         .fetch_one(&mut **tx)
-        .await?)
+        .await?;
+        Ok(waiting)
     }
 
     /// Letters not yet exported, in priority order then oldest first.

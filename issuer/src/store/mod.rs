@@ -1,10 +1,10 @@
-//! The issuer's database: an embedded SQLite file by default, with queries
-//! and schema kept portable so that PostgreSQL can run them too.
+//! The issuer's database: an embedded SQLite file by default, PostgreSQL
+//! for the whole territory ([`engine`]).
 //!
 //! Personal data is sealed with the [`DataKey`] before it reaches SQL, so the
 //! store is the one place where plaintext turns into ciphertext. Writes are
-//! acknowledged only after commit with `synchronous = FULL` in WAL mode: an
-//! acknowledged registration survives `kill -9` (and power loss).
+//! acknowledged only after commit: an acknowledged registration survives
+//! `kill -9` (and power loss) on either engine.
 //!
 //! # Layout
 //! - [`accounts`]: applications and accounts, proofs, the housing database.
@@ -25,6 +25,7 @@ pub mod audit_anchor;
 pub mod buildings;
 pub mod codes;
 pub mod drafts;
+pub mod engine;
 pub mod feed_audit;
 pub mod feeds;
 pub mod in_force;
@@ -34,6 +35,7 @@ pub mod purge;
 pub mod reevaluations;
 pub mod sessions;
 pub mod sign_in_codes;
+pub mod sql;
 pub mod staff;
 pub mod staff_sessions;
 #[cfg(test)]
@@ -45,18 +47,15 @@ use std::{
     path::Path,
     str::FromStr,
     sync::{Arc, Mutex},
-    time::Duration,
 };
 
 use healthcode_keys::{hex, names::UnknownName};
 use rand::{RngCore as _, SeedableRng as _};
 use rand_chacha::ChaCha20Rng;
-use sqlx::{
-    Sqlite, SqlitePool, Transaction,
-    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
-};
+use sqlx::{Any, AnyPool, Transaction};
 use time::OffsetDateTime;
 
+pub use self::engine::{Database, Engine};
 use crate::{Error, privacy::DataKey};
 
 /// The database file's name inside the data folder.
@@ -66,7 +65,7 @@ pub const DATABASE_FILE: &str = "healthcode.db";
 pub const DATA_KEY_FILE: &str = "data.key";
 
 /// A write transaction.
-pub type Tx = Transaction<'static, Sqlite>;
+pub type Tx = Transaction<'static, Any>;
 
 /// Where the store's new ids and secrets come from: a clock with sub-second
 /// precision (ids sort in the order they were made, so queues served "by
@@ -105,8 +104,9 @@ impl Entropy {
 /// The database and the key that seals personal data in it.
 #[derive(Debug, Clone)]
 pub struct Store {
-    pool: SqlitePool,
-    writer: SqlitePool,
+    pool: AnyPool,
+    writer: AnyPool,
+    engine: Engine,
     key: DataKey,
     entropy: Arc<Entropy>,
 }
@@ -133,47 +133,49 @@ impl Store {
         key_path: Option<&Path>,
         entropy: Entropy,
     ) -> Result<Store, Error> {
+        Store::open_at(
+            &Database::in_data_dir(data_dir),
+            data_dir,
+            key_path,
+            entropy,
+        )
+        .await
+    }
+
+    /// Opens `database` (creating a SQLite file if need be), applies the
+    /// migrations, and checks that `key_path` (default `data_dir/data.key`)
+    /// holds the key the data was written with. A new database gets a new
+    /// key file; one that holds data never does, since a lost key means lost data.
+    ///
+    /// # Errors
+    /// As [`Store::open`].
+    pub async fn open_at(
+        database: &Database,
+        data_dir: &Path,
+        key_path: Option<&Path>,
+        entropy: Entropy,
+    ) -> Result<Store, Error> {
         healthcode_keys::files::ensure_dir(data_dir)?;
-        let db_path = data_dir.join(DATABASE_FILE);
         let key_path = key_path.map_or_else(|| data_dir.join(DATA_KEY_FILE), Path::to_owned);
-        let is_new = !db_path.exists();
-        let key = if is_new && !key_path.exists() {
+        let file_is_new = match database {
+            Database::Sqlite(path) => !path.exists(),
+            Database::Postgres(_) => true,
+        };
+        let pools = engine::connect(database).await?;
+        if let Database::Sqlite(path) = database {
+            restrict_to_owner(data_dir, path)?;
+        }
+        let holds_data = key_check_of(&pools.pool).await?.is_some();
+        let key = if file_is_new && !holds_data && !key_path.exists() {
             let mut rng = entropy.rng.lock().unwrap_or_else(|e| e.into_inner());
             DataKey::create(&mut *rng, &key_path)?
         } else {
             DataKey::read(&key_path)?
         };
-        let options = SqliteConnectOptions::from_str("sqlite://")?
-            .filename(&db_path)
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10))
-            // Multi-row upserts keep a statement journal; in memory it costs no
-            // file writes. A larger page cache keeps the indexes warm.
-            .pragma("temp_store", "memory")
-            .pragma("cache_size", "-16384")
-            // Deleted rows are overwritten, not left in free pages: a purge
-            // (docs/retention.md) must leave nothing in the file.
-            .pragma("secure_delete", "on");
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(options.clone())
-            .await?;
-        sqlx::migrate!("./migrations").run(&pool).await?;
-        restrict_to_owner(data_dir, &db_path)?;
-        // SQLite has one writer at a time. Writers queue here, in order, for
-        // the one write connection, rather than on SQLite's busy handler,
-        // which sleeps and polls and gives long tails under load.
-        let writer = SqlitePoolOptions::new()
-            .max_connections(1)
-            .acquire_timeout(Duration::from_secs(30))
-            .connect_with(options)
-            .await?;
         let store = Store {
-            pool,
-            writer,
+            pool: pools.pool,
+            writer: pools.writer,
+            engine: database.engine(),
             key,
             entropy: Arc::new(entropy),
         };
@@ -189,11 +191,8 @@ impl Store {
             .bind(&check)
             .execute(&self.pool)
             .await?;
-        let stored: String =
-            sqlx::query_scalar("SELECT value FROM meta WHERE key = 'data_key_check'")
-                .fetch_one(&self.pool)
-                .await?;
-        if stored != check {
+        let stored = key_check_of(&self.pool).await?;
+        if stored.as_deref() != Some(check.as_str()) {
             return Err(Error::DataKeyMismatch {
                 path: key_path.to_owned(),
             });
@@ -207,32 +206,68 @@ impl Store {
     }
 
     /// The connection pool, for reads.
-    pub fn pool(&self) -> &SqlitePool {
+    pub fn pool(&self) -> &AnyPool {
         &self.pool
     }
 
-    /// A write transaction on the one write connection. It takes SQLite's
-    /// write lock at once (`BEGIN IMMEDIATE`), so a writer in another process
-    /// (the CLI) waits on the busy timeout instead of failing on a stale snapshot.
+    /// The engine the store runs on, for the SQL that differs.
+    pub fn engine(&self) -> Engine {
+        self.engine
+    }
+
+    /// A write transaction. Write transactions run one at a time, in the
+    /// order they asked, whichever process or instance asks:
+    /// - SQLite: on the one write connection, taking the write lock at once
+    ///   (`BEGIN IMMEDIATE`), so a writer in another process (the CLI) waits
+    ///   on the busy timeout instead of failing on a stale snapshot;
+    /// - PostgreSQL: holding a transaction-scoped advisory lock, so every
+    ///   issuer instance and CLI on the server queues for it.
     ///
     /// # Errors
     /// [`Error::Db`].
     pub async fn write(&self) -> Result<Tx, Error> {
-        Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
+        match self.engine {
+            Engine::Sqlite => Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?),
+            Engine::Postgres => {
+                let mut tx = self.writer.begin().await?;
+                sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                    .bind(engine::WRITE_LOCK)
+                    .execute(&mut *tx)
+                    .await?;
+                Ok(tx)
+            }
+        }
     }
 
-    /// A store in a new temporary folder (removed when the folder is dropped): for tests.
+    /// A read transaction that sees one state of the database throughout,
+    /// whatever commits meanwhile: SQLite's deferred transaction keeps its
+    /// first read's snapshot in WAL mode; PostgreSQL needs REPEATABLE READ
+    /// (its default gives every statement a snapshot of its own).
+    ///
+    /// # Errors
+    /// [`Error::Db`].
+    pub async fn snapshot(&self) -> Result<Tx, Error> {
+        Ok(match self.engine {
+            Engine::Sqlite => self.pool.begin().await?,
+            Engine::Postgres => {
+                self.pool
+                    .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                    .await?
+            }
+        })
+    }
+
+    /// A store in a new temporary folder, on SQLite or, when
+    /// [`test_support::TEST_ENGINE_ENV`] says so, in a new PostgreSQL
+    /// database (both removed when the place is dropped): for tests.
     ///
     /// # Errors
     /// As [`Store::open`].
     #[cfg(test)]
-    pub(crate) async fn open_temporary() -> Result<(tempfile::TempDir, Store), Error> {
-        let dir = tempfile::tempdir().map_err(|source| Error::Io {
-            path: "tempdir".into(),
-            source,
-        })?;
-        let store = Store::open(dir.path(), None).await?;
-        Ok((dir, store))
+    pub(crate) async fn open_temporary() -> Result<(test_support::TestPlace, Store), Error> {
+        let place = test_support::TestPlace::new().await?;
+        let store = Store::open_at(&place.database, place.path(), None, Entropy::system()).await?;
+        Ok((place, store))
     }
 
     /// A new id: 16 bytes as 32 hex digits, the first 6 the milliseconds
@@ -259,6 +294,15 @@ impl Store {
         self.writer.close().await;
         self.pool.close().await;
     }
+}
+
+/// The data key's check value as stored, if one is.
+async fn key_check_of(pool: &AnyPool) -> Result<Option<String>, Error> {
+    Ok(
+        sqlx::query_scalar("SELECT value FROM meta WHERE key = 'data_key_check'")
+            .fetch_optional(pool)
+            .await?,
+    )
 }
 
 /// The database holds sealed personal data and hashes: owner only, like the key.
@@ -289,7 +333,7 @@ fn restrict_to_owner(data_dir: &Path, db_path: &Path) -> Result<(), Error> {
 
 /// Appends `(v1, v2, ...)` of `values`, bound, to `query`; `(NULL)` for
 /// none, which matches nothing.
-pub fn push_list(query: &mut sqlx::QueryBuilder<'_, Sqlite>, values: &[String]) {
+pub fn push_list(query: &mut sql::SqlBuilder<'_>, values: &[String]) {
     if values.is_empty() {
         query.push("(NULL)");
         return;

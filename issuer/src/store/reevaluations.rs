@@ -3,7 +3,7 @@
 
 use time::OffsetDateTime;
 
-use sqlx::{QueryBuilder, Sqlite};
+use super::sql::SqlBuilder;
 
 use super::{Store, Tx, codes::LiveCode, from_db, parse_name, push_list, to_db};
 use crate::{
@@ -176,7 +176,7 @@ impl Store {
             Option<i64>,
         );
         let names: Vec<String> = kinds.iter().map(|k| k.as_str().to_owned()).collect();
-        let mut query = QueryBuilder::<Sqlite>::new(
+        let mut query = SqlBuilder::new(
             "SELECT b.kind, b.source, b.records, r.run_at, r.done_at, r.examined, r.revoked \
              FROM reevaluations r JOIN feed_batches b ON b.id = r.batch_id WHERE b.kind IN ",
         );

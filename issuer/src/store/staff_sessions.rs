@@ -7,7 +7,7 @@ use rand::RngCore as _;
 use time::{Duration, OffsetDateTime};
 use zeroize::Zeroizing;
 
-use super::{Store, Tx, from_db, parse_name, to_db};
+use super::{Store, Tx, engine::Flag, from_db, parse_name, to_db};
 use crate::{
     Error,
     model::{Actor, StaffMember},
@@ -292,7 +292,7 @@ impl Store {
     /// # Errors
     /// [`Error::Db`], [`Error::Corrupt`].
     pub async fn list_staff(&self) -> Result<Vec<StaffListing>, Error> {
-        let rows: Vec<(String, String, bool, i64, Option<i64>)> = sqlx::query_as(
+        let rows: Vec<(String, String, Flag, i64, Option<i64>)> = sqlx::query_as(
             "SELECT name, role, password_hash IS NOT NULL, created_at, disabled_at FROM staff \
              ORDER BY disabled_at IS NOT NULL, name",
         )
@@ -303,7 +303,7 @@ impl Store {
                 Ok(StaffListing {
                     name,
                     role: parse_name(&role)?,
-                    signs_in,
+                    signs_in: signs_in.0,
                     created_at: from_db(created_at)?,
                     disabled_at: disabled_at.map(from_db).transpose()?,
                 })

@@ -1,6 +1,6 @@
 //! The venue registry: the operator's list of venues and their names.
 
-use sqlx::{QueryBuilder, Sqlite};
+use super::sql::SqlBuilder;
 use time::OffsetDateTime;
 
 use super::{Store, to_db};
@@ -22,9 +22,8 @@ impl Store {
         let mut tx = self.write().await?;
         sqlx::query("DELETE FROM venues").execute(&mut *tx).await?;
         for chunk in venues.chunks(ROWS_PER_STATEMENT) {
-            let mut insert = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO venues (id, name_en, name_zh, imported_at) ",
-            );
+            let mut insert =
+                SqlBuilder::new("INSERT INTO venues (id, name_en, name_zh, imported_at) ");
             insert.push_values(chunk, |mut row, (id, name)| {
                 row.push_bind(id)
                     .push_bind(&name.en)

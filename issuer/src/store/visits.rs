@@ -4,7 +4,9 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use sqlx::AnyConnection;
+
+use super::sql::SqlBuilder;
 use time::OffsetDateTime;
 
 use super::{Store, from_db, push_list, to_db};
@@ -67,7 +69,7 @@ impl Store {
         let visits: Vec<_> = visits.into_iter().collect();
         // Multi-row inserts: one statement per chunk, not one per record.
         for chunk in visits.chunks(ROWS_PER_STATEMENT) {
-            let mut insert = QueryBuilder::<Sqlite>::new(
+            let mut insert = SqlBuilder::new(
                 "INSERT INTO visits (account_id, venue_id, check_in, check_out, uploaded_at) ",
             );
             insert.push_values(chunk, |mut row, ((venue_id, check_in), (_, check_out))| {
@@ -96,7 +98,7 @@ impl Store {
     /// [`Error::Db`].
     pub async fn visits_since(
         &self,
-        conn: &mut SqliteConnection,
+        conn: &mut AnyConnection,
         account_id: &str,
         since: OffsetDateTime,
     ) -> Result<Vec<StoredVisit>, Error> {
@@ -113,11 +115,11 @@ impl Store {
     /// [`Error::Db`].
     pub async fn visits_of_accounts(
         &self,
-        conn: &mut SqliteConnection,
+        conn: &mut AnyConnection,
         account_ids: &[String],
         since: OffsetDateTime,
     ) -> Result<Vec<(String, StoredVisit)>, Error> {
-        let mut query = QueryBuilder::<Sqlite>::new(
+        let mut query = SqlBuilder::new(
             "SELECT v.account_id, v.venue_id, n.name_en, n.name_zh, v.check_in, v.check_out \
              FROM visits v LEFT JOIN venues n ON n.id = v.venue_id WHERE v.check_in > ",
         );
@@ -180,7 +182,7 @@ fn merge_upload(records: &[VisitRecord]) -> (UploadVisits<'_>, Vec<usize>) {
 
 /// The stored check-outs of `account_id`'s visits among `visits`.
 async fn stored_check_outs<'a>(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     account_id: &str,
     visits: &UploadVisits<'a>,
 ) -> Result<BTreeMap<(String, i64), Option<i64>>, Error> {
@@ -192,7 +194,7 @@ async fn stored_check_outs<'a>(
     };
     let rows: Vec<(String, i64, Option<i64>)> = sqlx::query_as(
         "SELECT venue_id, check_in, check_out FROM visits \
-         WHERE account_id = ? AND check_in BETWEEN ? AND ?",
+         WHERE account_id = $1 AND check_in BETWEEN $2 AND $3",
     )
     .bind(account_id)
     .bind(first)
