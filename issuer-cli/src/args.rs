@@ -39,7 +39,7 @@ pub enum Command {
     Rules(RulesCommand),
     /// The commands over the database.
     #[command(flatten)]
-    Store(StoreCommand),
+    Store(Box<StoreCommand>),
     /// Print the API description (OpenAPI 3.1 JSON), as docs/openapi.json holds it.
     Openapi,
 }

@@ -65,7 +65,7 @@ fn run(command: Command) -> anyhow::Result<Done> {
         Command::Issue(args) => offline::issue(args),
         Command::Rules(command) => offline::rules(command),
         Command::Openapi => offline::openapi(),
-        Command::Store(command) => run_with_store(command),
+        Command::Store(command) => run_with_store(*command),
     }
 }
 

@@ -78,7 +78,7 @@ pub enum Error {
         value: String,
     },
     /// A `--database` that names no database this store can open.
-    #[error("--database: {problem}")]
+    #[error("database: {problem}")]
     DatabaseUrl {
         /// What is wrong with it.
         problem: String,

@@ -18,6 +18,7 @@ pub mod browser;
 pub mod colour_cases;
 pub mod colour_vectors;
 pub mod conversion_vectors;
+pub mod databases;
 pub mod load;
 pub mod photo;
 pub mod redis_server;

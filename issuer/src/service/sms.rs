@@ -12,6 +12,13 @@ use serde_json::json;
 use super::AppState;
 use crate::store::messages::Sms;
 
+/// Messages claimed per round.
+const CLAIM: i64 = 20;
+
+/// How long a claim keeps other senders off: longer than [`CLAIM`] posts
+/// at the gateway's timeout.
+const CLAIM_LEASE: time::Duration = time::Duration::minutes(5);
+
 /// Attempts before a message is marked failed.
 pub const MAX_SMS_ATTEMPTS: i64 = 10;
 
@@ -30,7 +37,11 @@ pub async fn deliver_forever(state: Arc<AppState>, url: String) {
 }
 
 async fn deliver_due(state: &AppState, agent: &ureq::Agent, url: &str) -> Result<(), crate::Error> {
-    for sms in state.store.due_sms(state.now(), 50).await? {
+    let claimed = state
+        .store
+        .claim_due_sms(state.now(), CLAIM, CLAIM_LEASE)
+        .await?;
+    for sms in claimed {
         let outcome = post(agent.clone(), url.to_owned(), &sms).await;
         if let Err(e) = &outcome {
             // The gateway's error only: never the number or the text.

@@ -19,6 +19,7 @@ use super::{AppState, state::DeliveryStatus};
 use crate::{
     Error,
     codes::{publish, reevaluate},
+    store::exclusive::Job,
 };
 
 /// How often workers look for work written by another process.
@@ -92,11 +93,26 @@ pub async fn purge_forever(state: Arc<AppState>) {
     }
 }
 
-/// Runs due re-evaluations forever.
+/// Runs due re-evaluations forever; with several instances, one runs
+/// them at a time (the others find the right taken and wait).
 pub async fn reevaluate_forever(state: Arc<AppState>) {
     loop {
         let wake_delivery = || state.wake.deliver.notify_one();
-        match reevaluate::run_due(&state.store, state.now(), &wake_delivery).await {
+        let runner = match state.store.exclusive(Job::Reevaluation).await {
+            Ok(Some(runner)) => runner,
+            Ok(None) => {
+                wait(&state.wake.reevaluate).await;
+                continue;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "re-evaluation cannot start; trying again");
+                wait(&state.wake.reevaluate).await;
+                continue;
+            }
+        };
+        let done = reevaluate::run_due(&state.store, state.now(), &wake_delivery).await;
+        drop(runner);
+        match done {
             Ok(done) if done.examined > 0 => tracing::info!(
                 examined = done.examined,
                 revoked = done.revoked,
@@ -129,12 +145,20 @@ pub async fn deliver_forever(state: Arc<AppState>, url: String) {
     }
 }
 
-/// One connection: delivery rounds until Redis fails.
+/// One connection: delivery rounds until Redis fails. With several
+/// instances one delivers at a time, so revocations reach Redis once and
+/// in order of decision; the others wait to take over.
 async fn deliver_session(
     state: &AppState,
     url: &str,
     reconnect: &mut Reconnect,
 ) -> Result<(), Error> {
+    let _deliverer = loop {
+        if let Some(deliverer) = state.store.exclusive(Job::Delivery).await? {
+            break deliverer;
+        }
+        tokio::time::sleep(POLL).await;
+    };
     let mut publisher = publish::Publisher::new(RevocationStore::connect(url).await?);
     // A new connection signs a snapshot at once: the Redis may be a new one.
     let mut snapshot_due = true;

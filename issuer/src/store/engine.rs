@@ -16,7 +16,7 @@ use std::{
 };
 
 use sqlx::{
-    AnyPool, Executor as _,
+    AnyPool, Connection as _, Executor as _,
     any::{AnyConnectOptions, AnyPoolOptions},
 };
 
@@ -142,7 +142,13 @@ pub(super) async fn connect(database: &Database) -> Result<Pools, Error> {
     sqlx::any::install_default_drivers();
     match database {
         Database::Sqlite(path) => connect_sqlite(path).await,
-        Database::Postgres(url) => connect_postgres(url).await,
+        Database::Postgres(url) => connect_postgres(url).await.map_err(|e| match e {
+            // The pool only says it timed out; say where and why.
+            Error::Db(e) => Error::DatabaseUrl {
+                problem: format!("{database} cannot be used: {e}"),
+            },
+            e => e,
+        }),
     }
 }
 
@@ -194,6 +200,12 @@ fn sqlite_pool(connections: u32) -> AnyPoolOptions {
 
 async fn connect_postgres(url: &str) -> Result<Pools, Error> {
     let options: AnyConnectOptions = url.parse()?;
+    // One connection first: its error names the cause (refused, no such
+    // database, authentication), where the pool's would only time out.
+    sqlx::AnyConnection::connect_with(&options)
+        .await?
+        .close()
+        .await?;
     let pool = AnyPoolOptions::new()
         .max_connections(16)
         .acquire_timeout(Duration::from_secs(30))
@@ -227,5 +239,53 @@ impl<'r> sqlx::Decode<'r, sqlx::Any> for Flag {
             Ok(flag) => Ok(Flag(flag)),
             Err(_) => Ok(Flag(<i64 as sqlx::Decode<sqlx::Any>>::decode(value)? != 0)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_database_is_a_sqlite_path_or_a_postgres_url_and_nothing_else() {
+        assert_eq!(
+            Database::parse("sqlite:data/healthcode.db").ok(),
+            Some(Database::Sqlite("data/healthcode.db".into()))
+        );
+        assert_eq!(
+            Database::parse("sqlite:///srv/hc.db").ok(),
+            Some(Database::Sqlite("/srv/hc.db".into()))
+        );
+        for url in ["postgres://hc@db:5432/hc", "postgresql://hc@db/hc"] {
+            assert_eq!(
+                Database::parse(url).ok().map(|d| d.engine()),
+                Some(Engine::Postgres)
+            );
+        }
+        for refused in [
+            "",
+            "sqlite:",
+            "sqlite:a.db?mode=memory",
+            "mysql://root@db/hc",
+            "postgres://[::1",
+            "data/healthcode.db",
+        ] {
+            assert!(
+                matches!(Database::parse(refused), Err(Error::DatabaseUrl { .. })),
+                "{refused:?}"
+            );
+        }
+        let long = format!("postgres://hc@db/{}", "x".repeat(3000));
+        assert!(Database::parse(&long).is_err());
+    }
+
+    #[test]
+    fn a_password_in_the_url_is_never_shown() -> Result<(), Error> {
+        let database = Database::parse("postgres://hc:s3cret-pw@db:5432/hc")?;
+        for shown in [database.to_string(), format!("{database:?}")] {
+            assert!(!shown.contains("s3cret-pw"), "{shown}");
+            assert!(shown.contains("hc:********@db:5432/hc"), "{shown}");
+        }
+        Ok(())
     }
 }

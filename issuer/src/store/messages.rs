@@ -3,7 +3,7 @@
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use super::{Store, Tx, engine::Flag, from_db, to_db};
+use super::{Engine, Store, Tx, engine::Flag, from_db, to_db};
 use crate::Error;
 
 /// One SMS, decrypted, as operators see the outbox.
@@ -122,19 +122,42 @@ impl Store {
         rows.into_iter().map(|row| self.open_sms(row)).collect()
     }
 
-    /// Queued messages due for a delivery attempt, oldest first.
+    /// Claims up to `limit` queued messages due for a delivery attempt,
+    /// oldest first, for `lease`: until then no other sender (another
+    /// instance) takes them, and if this one dies they are due again after.
+    /// On PostgreSQL senders claim side by side (`FOR UPDATE SKIP LOCKED`),
+    /// each taking rows no other holds; SQLite has one writer anyway.
     ///
     /// # Errors
     /// [`Error::Db`], [`Error::Undecryptable`].
-    pub async fn due_sms(&self, now: OffsetDateTime, limit: i64) -> Result<Vec<Sms>, Error> {
-        let rows: Vec<SmsRow> = sqlx::query_as(&format!(
-            "SELECT {SMS_COLUMNS} FROM sms_outbox WHERE status = 'queued' AND next_attempt_at <= $1 \
-             ORDER BY created_at, id LIMIT $2"
-        ))
-        .bind(to_db(now))
-        .bind(limit)
-        .fetch_all(self.pool())
-        .await?;
+    pub async fn claim_due_sms(
+        &self,
+        now: OffsetDateTime,
+        limit: i64,
+        lease: time::Duration,
+    ) -> Result<Vec<Sms>, Error> {
+        let skip_locked = match self.engine() {
+            Engine::Postgres => "FOR UPDATE SKIP LOCKED",
+            Engine::Sqlite => "",
+        };
+        let sql = format!(
+            "UPDATE sms_outbox SET next_attempt_at = $1 WHERE id IN \
+             (SELECT id FROM sms_outbox WHERE status = 'queued' AND next_attempt_at <= $2 \
+              ORDER BY created_at, id LIMIT $3 {skip_locked}) \
+             RETURNING {SMS_COLUMNS}"
+        );
+        let mut tx = match self.engine() {
+            Engine::Postgres => self.pool().begin().await?,
+            Engine::Sqlite => self.write().await?,
+        };
+        let mut rows: Vec<SmsRow> = sqlx::query_as(&sql)
+            .bind(to_db(now + lease))
+            .bind(to_db(now))
+            .bind(limit)
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        rows.sort_by(|a, b| (a.7, &a.0).cmp(&(b.7, &b.0)));
         rows.into_iter().map(|row| self.open_sms(row)).collect()
     }
 

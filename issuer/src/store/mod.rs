@@ -26,6 +26,7 @@ pub mod buildings;
 pub mod codes;
 pub mod drafts;
 pub mod engine;
+pub mod exclusive;
 pub mod feed_audit;
 pub mod feeds;
 pub mod in_force;

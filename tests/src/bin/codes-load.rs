@@ -24,6 +24,7 @@ use std::{
 use anyhow::Context as _;
 use clap::Parser;
 use futures_util::StreamExt as _;
+use healthcode_issuer::store::sql::SqlBuilder;
 use healthcode_issuer::{
     codes::{
         gather::{GROUP, gather},
@@ -44,7 +45,6 @@ use healthcode_tests::{
     redis_server::RedisServer,
 };
 use serde_json::{Value, json};
-use sqlx::{QueryBuilder, Sqlite};
 use time::{OffsetDateTime, format_description::well_known::Rfc3339};
 
 #[derive(Parser)]
@@ -181,7 +181,7 @@ async fn seed(
             accounts.push(id);
         }
         for chunk in visits.chunks(500) {
-            let mut insert = QueryBuilder::<Sqlite>::new(
+            let mut insert = SqlBuilder::new(
                 "INSERT INTO visits (account_id, venue_id, check_in, check_out, uploaded_at) ",
             );
             insert.push_values(chunk, |mut row, (account, venue, at)| {

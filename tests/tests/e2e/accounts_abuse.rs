@@ -223,22 +223,31 @@ fn personal_data_is_neither_readable_at_rest_nor_logged() {
         "SECRET-PROOF-CONTENT",
     ];
     let data = std::path::PathBuf::from(server.data());
-    let mut stored = Vec::new();
-    for name in ["healthcode.db", "healthcode.db-wal"] {
-        stored.extend(std::fs::read(data.join(name)).unwrap_or_default());
-    }
-    assert!(stored.len() > 10_000, "the database was read");
+    let stored = healthcode_tests::databases::stored_bytes(&server.data());
+    assert!(
+        stored.len() > 4_000 && stored.windows(8).any(|w| w == b"accounts"),
+        "the database was read: {} bytes",
+        stored.len()
+    );
     let log = server.log();
     assert!(log.contains("issuer listening"), "the log was read: {log}");
     for secret in secrets {
-        let found = stored.windows(secret.len()).any(|w| w == secret.as_bytes());
-        assert!(!found, "{secret:?} is readable in the database file");
+        // pg_dump writes byte strings in hex: look for that form too.
+        let hex: String = secret.bytes().map(|b| format!("{b:02x}")).collect();
+        for form in [secret.as_bytes(), hex.as_bytes()] {
+            let found = stored.windows(form.len()).any(|w| w == form);
+            assert!(!found, "{secret:?} is readable in the database");
+        }
         assert!(!log.contains(secret), "{secret:?} is in the log");
     }
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
-        for (name, mode) in [("healthcode.db", 0o600), ("data.key", 0o600)] {
+        let mut files = vec![("data.key", 0o600)];
+        if !healthcode_tests::databases::on_postgres() {
+            files.push(("healthcode.db", 0o600));
+        }
+        for (name, mode) in files {
             let found = std::fs::metadata(data.join(name))
                 .map(|m| m.permissions().mode() & 0o777)
                 .ok();
@@ -827,11 +836,14 @@ fn venue_names_come_from_the_registry_never_from_an_upload() {
     }
     // The scam text was never stored.
     let data = std::path::Path::new(&server.data()).to_path_buf();
+    let mut stored = vec![healthcode_tests::databases::stored_bytes(&server.data())];
     for entry in std::fs::read_dir(&data).unwrap_or_else(|e| panic!("{e}")) {
-        let bytes = std::fs::read(entry.map(|e| e.path()).unwrap_or_default()).unwrap_or_default();
+        stored.push(std::fs::read(entry.map(|e| e.path()).unwrap_or_default()).unwrap_or_default());
+    }
+    for bytes in stored {
         assert!(
             !bytes.windows(10).any(|w| w == b"Pay HK$500"),
-            "stored in the data folder"
+            "stored in the database or the data folder"
         );
     }
 
@@ -857,20 +869,8 @@ fn venue_names_come_from_the_registry_never_from_an_upload() {
 
 /// Runs SQL on the SQLite database in `data` (no service running).
 fn tamper(data: &std::path::Path, statements: &[String]) {
-    let database = data.join("healthcode.db");
-    let runtime = tokio::runtime::Runtime::new().unwrap_or_else(|e| panic!("{e}"));
-    runtime.block_on(async {
-        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", database.display()))
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-        for statement in statements {
-            sqlx::query(statement)
-                .execute(&pool)
-                .await
-                .unwrap_or_else(|e| panic!("{statement}: {e}"));
-        }
-        pool.close().await;
-    });
+    let url = healthcode_tests::databases::issuer_database_url(&data.to_string_lossy());
+    healthcode_tests::databases::execute(&url, statements);
 }
 
 /// The audit chain's rows: (seq, at, actor, action, subject, detail).
@@ -880,10 +880,11 @@ type AuditRow = (i64, i64, String, String, String, String);
 /// older versions used, as an insider who has only the database can.
 fn recompute_with_sha256(data: &std::path::Path) {
     use sha2::{Digest as _, Sha256};
-    let database = data.join("healthcode.db");
+    let url = healthcode_tests::databases::issuer_database_url(&data.to_string_lossy());
     let runtime = tokio::runtime::Runtime::new().unwrap_or_else(|e| panic!("{e}"));
     let rows: Vec<AuditRow> = runtime.block_on(async {
-        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", database.display()))
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(&url)
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         let rows = sqlx::query_as(
@@ -939,9 +940,14 @@ fn verify_copy(
         let to = copy.join(from.file_name().unwrap_or_default());
         std::fs::copy(&from, &to).unwrap_or_else(|e| panic!("{e}"));
     }
+    let copy_data = copy.to_string_lossy().into_owned();
+    healthcode_tests::databases::copy_issuer_database(&server.data(), &copy_data);
     change(&copy);
     let output = std::process::Command::new(crate::support::bin("issuer"))
-        .args(["audit", "verify", "--data", &copy.to_string_lossy()])
+        .args(["audit", "verify", "--data", &copy_data])
+        .args(healthcode_tests::databases::issuer_database_args(
+            &copy_data,
+        ))
         .output()
         .unwrap_or_else(|e| panic!("{e}"));
     let text = format!(

@@ -188,19 +188,11 @@ fn a_bulk_file_keeps_its_good_rows_and_a_status_turns_a_code_red() {
         stdout(&verified)
     );
 
-    // Someone with the database file, not the service, marks a person red.
-    let database = issuer.dir.path().join("data").join("healthcode.db");
-    let runtime = tokio::runtime::Runtime::new().unwrap_or_else(|e| panic!("{e}"));
-    runtime.block_on(async {
-        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", database.display()))
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-        sqlx::query("UPDATE statuses SET withdrawn = 0")
-            .execute(&pool)
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-        pool.close().await;
-    });
+    // Someone with the database, not the service, marks a person red.
+    healthcode_tests::databases::execute(
+        &healthcode_tests::databases::issuer_database_url(&issuer.data()),
+        &["UPDATE statuses SET withdrawn = 0".into()],
+    );
     let tampered = issuer.cli(&["audit", "verify"]);
     assert_eq!(tampered.status.code(), Some(1));
     assert!(

@@ -1,4 +1,5 @@
-//! A real `issuer serve` on a free port over a real SQLite file, and the
+//! A real `issuer serve` on a free port over a real SQLite file (or, when
+//! the suite runs on PostgreSQL, a database of its own there), and the
 //! helpers the account tests share: multipart forms, the CLI, valid HKIDs.
 
 use std::{
@@ -11,6 +12,8 @@ use std::{
 use serde_json::Value;
 
 pub use healthcode_tests::accounts::{hkid, multipart, pin_in};
+
+use healthcode_tests::databases::{drop_issuer_database, issuer_database_args};
 
 use crate::support::{bin, stderr};
 
@@ -33,11 +36,23 @@ pub struct IssuerServer {
     pub base: String,
     listen: String,
     extra: Vec<String>,
+    /// `--database`, when given rather than chosen by the suite's engine.
+    database: Option<String>,
 }
 
 impl IssuerServer {
     /// Starts a server with a new, empty data folder.
     pub fn start(extra: &[&str]) -> IssuerServer {
+        IssuerServer::start_on(None, extra)
+    }
+
+    /// Starts a server with a new data folder on the PostgreSQL database
+    /// `url`; another instance on it shares its data key (`--data-key`).
+    pub fn start_on_postgres(url: &str, extra: &[&str]) -> IssuerServer {
+        IssuerServer::start_on(Some(url.to_owned()), extra)
+    }
+
+    fn start_on(database: Option<String>, extra: &[&str]) -> IssuerServer {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
@@ -50,6 +65,7 @@ impl IssuerServer {
             base: format!("http://{listen}"),
             listen,
             extra: extra.iter().map(|s| (*s).to_owned()).collect(),
+            database,
         };
         server.restart();
         server
@@ -58,6 +74,38 @@ impl IssuerServer {
     /// The data folder.
     pub fn data(&self) -> String {
         self.dir.path().join("data").to_string_lossy().into_owned()
+    }
+
+    /// `--database URL` when the database is not the data folder's SQLite file.
+    pub fn database_args(&self) -> Vec<String> {
+        match &self.database {
+            Some(url) => vec!["--database".into(), url.clone()],
+            None => issuer_database_args(&self.data()),
+        }
+    }
+
+    /// `--data-key FILE` when the server was given one, for its CLI commands.
+    fn data_key_args(&self) -> Vec<String> {
+        self.extra
+            .windows(2)
+            .find(|pair| pair[0] == "--data-key")
+            .map(<[String]>::to_vec)
+            .unwrap_or_default()
+    }
+
+    /// The server's process id, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
+    /// The data key file, when the server made its own.
+    pub fn data_key(&self) -> String {
+        self.dir
+            .path()
+            .join("data")
+            .join("data.key")
+            .to_string_lossy()
+            .into_owned()
     }
 
     /// Everything the server wrote to stderr so far.
@@ -83,6 +131,7 @@ impl IssuerServer {
             .unwrap_or_else(|e| panic!("{e}"));
         let child = Command::new(bin("issuer"))
             .args(["serve", "--data", &self.data(), "--listen", &self.listen])
+            .args(self.database_args())
             .args(&self.extra)
             .env("RUST_LOG", "debug,sqlx=warn,hyper=warn")
             .stdout(Stdio::null())
@@ -155,6 +204,8 @@ impl IssuerServer {
         Command::new(bin("issuer"))
             .args(args)
             .args(["--data", &data])
+            .args(self.database_args())
+            .args(self.data_key_args())
             .output()
             .unwrap_or_else(|e| panic!("{e}"))
     }
@@ -214,6 +265,9 @@ impl IssuerServer {
 impl Drop for IssuerServer {
     fn drop(&mut self) {
         self.kill9();
+        if self.database.is_none() {
+            drop_issuer_database(&self.data());
+        }
     }
 }
 

@@ -26,6 +26,7 @@ mod regions;
 mod resident_account;
 mod revocation;
 mod rules;
+mod scale;
 mod scanner_cli;
 mod support;
 mod vectors;

@@ -29,10 +29,23 @@ pub fn bin(name: &str) -> PathBuf {
     target.join(name)
 }
 
+/// `--database` for an `issuer` command whose `args` name a data folder,
+/// when the suite runs on PostgreSQL.
+pub fn database_args(name: &str, args: &[&str]) -> Vec<String> {
+    let data = args.windows(2).find(|pair| pair[0] == "--data");
+    match data {
+        Some(pair) if name == "issuer" => {
+            healthcode_tests::databases::issuer_database_args(pair[1])
+        }
+        _ => Vec::new(),
+    }
+}
+
 /// Runs `name` with `args`, isolated from the user's scanner state.
 pub fn run(name: &str, args: &[&str], state: &Path) -> Output {
     Command::new(bin(name))
         .args(args)
+        .args(database_args(name, args))
         .env("XDG_STATE_HOME", state)
         .env("NO_COLOR", "1")
         .output()
@@ -44,6 +57,7 @@ pub fn run_with_stdin(name: &str, args: &[&str], state: &Path, input: &str) -> O
     use std::io::Write as _;
     let mut child = Command::new(bin(name))
         .args(args)
+        .args(database_args(name, args))
         .env("XDG_STATE_HOME", state)
         .env("NO_COLOR", "1")
         .stdin(std::process::Stdio::piped())
