@@ -126,13 +126,17 @@ where
     F: FnOnce(&'a str) -> Fut,
     Fut: Future<Output = Result<T, Error>>,
 {
-    state.limiters.check(Limit::Pin, client)?;
-    state.limiters.backoff.check(client, &resident.account_id)?;
+    state.limiters.check(Limit::Pin, client).await?;
+    state
+        .limiters
+        .backoff
+        .check(client, &resident.account_id)
+        .await?;
     if current.len() > 128 {
         return Err(AppError::Domain(Error::BadCredentials));
     }
     let outcome = change(current).await;
-    count_try(state, client, &resident.account_id, &outcome);
+    count_try(state, client, &resident.account_id, &outcome).await;
     Ok(outcome?)
 }
 
@@ -202,7 +206,7 @@ pub async fn confirm_phone(
     resident: Resident,
     request: Result<Json<PhonePinRequest>, JsonRejection>,
 ) -> Result<StatusCode, AppError> {
-    state.limiters.check(Limit::Pin, ip)?;
+    state.limiters.check(Limit::Pin, ip).await?;
     let Json(request) = request?;
     confirm_pin(&state, &resident, &request.pin).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -264,7 +264,7 @@ pub async fn serve(
         let mut every = tokio::time::interval(Duration::from_secs(60));
         loop {
             every.tick().await;
-            sweeper.limiters.forget_idle();
+            sweeper.limiters.forget_idle().await;
         }
     });
     healthcode_service_kit::http::serve(

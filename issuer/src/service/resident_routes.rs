@@ -145,7 +145,7 @@ pub async fn register(
     ClientIp(ip): ClientIp,
     form: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<(StatusCode, Json<Registered>), AppError> {
-    state.limiters.check(Limit::Register, ip)?;
+    state.limiters.check(Limit::Register, ip).await?;
     let form = form?;
     let now = state.now();
     let application = read_form(form)
@@ -205,7 +205,7 @@ pub async fn activate(
     ClientIp(ip): ClientIp,
     request: Result<Json<ActivationRequest>, JsonRejection>,
 ) -> Result<StatusCode, AppError> {
-    state.limiters.check(Limit::Pin, ip)?;
+    state.limiters.check(Limit::Pin, ip).await?;
     let Json(request) = request?;
     let document = parse_document(&request.id_type, &request.id_number)?;
     check_pin_format(&request.pin)?;
@@ -227,9 +227,9 @@ pub async fn activate_account(
     password: &str,
 ) -> Result<(), AppError> {
     let index = state.store.document_index(document);
-    state.limiters.backoff.check(client, &index)?;
+    state.limiters.backoff.check(client, &index).await?;
     let activated = activation::activate(&state.store, document, pin, password, state.now()).await;
-    count_try(state, client, &index, &activated);
+    count_try(state, client, &index, &activated).await;
     activated?;
     Ok(())
 }
@@ -263,7 +263,7 @@ pub async fn resend_pin(
     ClientIp(ip): ClientIp,
     request: Result<Json<ResendRequest>, JsonRejection>,
 ) -> Result<StatusCode, AppError> {
-    state.limiters.check(Limit::Pin, ip)?;
+    state.limiters.check(Limit::Pin, ip).await?;
     let Json(request) = request?;
     let document = parse_document(&request.id_type, &request.id_number)?;
     let phone = Phone::parse(&request.phone)
@@ -325,7 +325,7 @@ pub async fn login(
     ClientIp(ip): ClientIp,
     request: Result<Json<LoginRequest>, JsonRejection>,
 ) -> Result<(StatusCode, Json<SignInChallenge>), AppError> {
-    state.limiters.check(Limit::Login, ip)?;
+    state.limiters.check(Limit::Login, ip).await?;
     let Json(request) = request?;
     let document = parse_document(&request.id_type, &request.id_number)?;
     let challenge = sign_in(&state, ip, &document, &request.password).await?;
@@ -366,7 +366,7 @@ pub async fn login_code(
     ClientIp(ip): ClientIp,
     request: Result<Json<CodeRequest>, JsonRejection>,
 ) -> Result<Response, AppError> {
-    state.limiters.check(Limit::Pin, ip)?;
+    state.limiters.check(Limit::Pin, ip).await?;
     let Json(request) = request?;
     let (token, expires_at) = check_code(&state, &request.challenge, &request.code).await?;
     Ok(session_response(&state, token, expires_at))
@@ -434,24 +434,24 @@ pub async fn sign_in(
     password: &str,
 ) -> Result<residents::sign_in::Challenge, AppError> {
     let index = state.store.document_index(document);
-    state.limiters.backoff.check(client, &index)?;
+    state.limiters.backoff.check(client, &index).await?;
     let logged_in =
         residents::sign_in::check_password(&state.store, document, password, state.now()).await;
-    count_try(state, client, &index, &logged_in);
+    count_try(state, client, &index, &logged_in).await;
     Ok(logged_in?)
 }
 
 /// Counts a try of a secret for `index` from `client` in the back-off:
 /// a wrong one slows the next, a right one clears the count.
-pub fn count_try<T>(
+pub async fn count_try<T>(
     state: &AppState,
     client: std::net::IpAddr,
     index: &str,
     outcome: &Result<T, crate::Error>,
 ) {
     match outcome {
-        Ok(_) => state.limiters.backoff.succeeded(client, index),
-        Err(crate::Error::BadCredentials) => state.limiters.backoff.failed(client, index),
+        Ok(_) => state.limiters.backoff.succeeded(client, index).await,
+        Err(crate::Error::BadCredentials) => state.limiters.backoff.failed(client, index).await,
         Err(_) => {}
     }
 }

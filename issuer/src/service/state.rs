@@ -48,11 +48,20 @@ const MAX_BACKOFF_ENTRIES: usize = 200_000;
 
 /// Failed PIN and password tries, by client and document: the client that
 /// fails waits longer and longer, and nobody else does, so an attacker can
-/// slow only themselves and never lock a holder out.
+/// slow only themselves and never lock a holder out. Kept in memory, or in
+/// the database when several instances share it.
 #[derive(Debug, Default)]
 pub struct Backoff {
     entries:
         std::sync::Mutex<std::collections::HashMap<(IpAddr, String), (u32, std::time::Instant)>>,
+    shared: Option<Store>,
+}
+
+/// How long the `failures`th failure makes the next try wait: nothing for
+/// the first [`FREE_FAILURES`], then 1 s, 2 s, 4 s ... up to [`MAX_BACKOFF`].
+fn backoff_wait(failures: u32) -> Option<Duration> {
+    let over = failures.checked_sub(FREE_FAILURES)?;
+    Some(Duration::from_secs(1u64 << over.min(20)).min(MAX_BACKOFF))
 }
 
 impl Backoff {
@@ -66,11 +75,28 @@ impl Backoff {
         self.entries.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// The shared key of (client, document): a blind index, no address stored.
+    fn shared_key(store: &Store, client: IpAddr, document: &str) -> String {
+        store
+            .key()
+            .blind_index("backoff", &format!("{}\u{0}{document}", limit_key(client)))
+    }
+
     /// Refuses a try of `document` from `client` that comes before its wait is over.
     ///
     /// # Errors
-    /// [`Error::RateLimited`] with the rest of the wait.
-    pub fn check(&self, client: IpAddr, document: &str) -> Result<(), Error> {
+    /// [`Error::RateLimited`] with the rest of the wait; [`Error::Db`].
+    pub async fn check(&self, client: IpAddr, document: &str) -> Result<(), Error> {
+        if let Some(store) = &self.shared {
+            let now = OffsetDateTime::now_utc().unix_timestamp();
+            let key = Backoff::shared_key(store, client, document);
+            return match store.backoff_until(&key).await? {
+                Some(not_before) if not_before > now => Err(Error::RateLimited {
+                    retry_after_seconds: (not_before - now).max(1) as u64,
+                }),
+                _ => Ok(()),
+            };
+        }
         let key = (limit_key(client), document.to_owned());
         let now = std::time::Instant::now();
         match self.lock().get(&key) {
@@ -83,7 +109,19 @@ impl Backoff {
 
     /// Counts a failed try; from the [`FREE_FAILURES`]th on, the next waits
     /// 1 s, 2 s, 4 s ... up to [`MAX_BACKOFF`].
-    pub fn failed(&self, client: IpAddr, document: &str) {
+    pub async fn failed(&self, client: IpAddr, document: &str) {
+        if let Some(store) = &self.shared {
+            let key = Backoff::shared_key(store, client, document);
+            let now = OffsetDateTime::now_utc().unix_timestamp();
+            let wait = |failures: i64| {
+                backoff_wait(u32::try_from(failures).unwrap_or(u32::MAX))
+                    .map_or(0, |w| w.as_secs() as i64)
+            };
+            if let Err(e) = store.record_backoff_failure(&key, now, wait).await {
+                tracing::warn!(error = %e, "a failed try could not be counted");
+            }
+            return;
+        }
         let now = std::time::Instant::now();
         let mut entries = self.lock();
         if entries.len() >= MAX_BACKOFF_ENTRIES {
@@ -96,14 +134,20 @@ impl Backoff {
             .entry((limit_key(client), document.to_owned()))
             .or_insert((0, now));
         entry.0 += 1;
-        if let Some(over) = entry.0.checked_sub(FREE_FAILURES) {
-            let wait = Duration::from_secs(1u64 << over.min(20)).min(MAX_BACKOFF);
+        if let Some(wait) = backoff_wait(entry.0) {
             entry.1 = now + wait;
         }
     }
 
     /// Forgets the failures of a client that got it right.
-    pub fn succeeded(&self, client: IpAddr, document: &str) {
+    pub async fn succeeded(&self, client: IpAddr, document: &str) {
+        if let Some(store) = &self.shared {
+            let key = Backoff::shared_key(store, client, document);
+            if let Err(e) = store.clear_backoff(&key).await {
+                tracing::warn!(error = %e, "a back-off could not be cleared");
+            }
+            return;
+        }
         self.lock()
             .remove(&(limit_key(client), document.to_owned()));
     }
@@ -115,12 +159,16 @@ impl Backoff {
     }
 }
 
-/// The rate limiters (in memory: each instance limits what it sees).
+/// The rate limiters: in memory, each instance limiting what it sees (one
+/// SQLite process), or in the database, counted together by every
+/// instance on it (PostgreSQL).
 #[derive(Debug)]
 pub struct Limiters {
     register: DefaultKeyedRateLimiter<IpAddr>,
     login: DefaultKeyedRateLimiter<IpAddr>,
     pin: DefaultKeyedRateLimiter<IpAddr>,
+    limits: RateLimits,
+    shared: Option<Store>,
     /// Failed PIN and password tries, by client and document.
     pub backoff: Backoff,
 }
@@ -136,35 +184,74 @@ pub enum Limit {
     Pin,
 }
 
+impl Limit {
+    fn name(self) -> &'static str {
+        match self {
+            Limit::Register => "register",
+            Limit::Login => "login",
+            Limit::Pin => "pin",
+        }
+    }
+}
+
 impl Limiters {
-    fn new(limits: RateLimits) -> Self {
+    /// Limiters in memory, or shared through `shared`'s database.
+    pub fn new(limits: RateLimits, shared: Option<Store>) -> Self {
         Limiters {
             register: RateLimiter::keyed(Quota::per_minute(limits.register_per_minute)),
             login: RateLimiter::keyed(Quota::per_minute(limits.login_per_minute)),
             pin: RateLimiter::keyed(Quota::per_minute(limits.pin_per_minute)),
-            backoff: Backoff::default(),
+            limits,
+            backoff: Backoff {
+                shared: shared.clone(),
+                ..Backoff::default()
+            },
+            shared,
         }
     }
 
     /// Counts one request from `ip` against `limit`.
     ///
     /// # Errors
-    /// [`Error::RateLimited`] with the wait.
-    pub fn check(&self, limit: Limit, ip: IpAddr) -> Result<(), Error> {
-        let limiter = match limit {
-            Limit::Register => &self.register,
-            Limit::Login => &self.login,
-            Limit::Pin => &self.pin,
+    /// [`Error::RateLimited`] with the wait; [`Error::Db`].
+    pub async fn check(&self, limit: Limit, ip: IpAddr) -> Result<(), Error> {
+        let (limiter, per_minute) = match limit {
+            Limit::Register => (&self.register, self.limits.register_per_minute),
+            Limit::Login => (&self.login, self.limits.login_per_minute),
+            Limit::Pin => (&self.pin, self.limits.pin_per_minute),
         };
-        limiter.check_key(&limit_key(ip)).map_err(rate_limited)
+        let Some(store) = &self.shared else {
+            return limiter.check_key(&limit_key(ip)).map_err(rate_limited);
+        };
+        // Fixed minutes: at most the limit in each, counted by every instance.
+        let now = OffsetDateTime::now_utc().unix_timestamp();
+        let window_start = now - now.rem_euclid(60);
+        let key = store
+            .key()
+            .blind_index("rate", &format!("{}\u{0}{}", limit.name(), limit_key(ip)));
+        let hits = store.count_request(&key, window_start).await?;
+        if hits > i64::from(per_minute.get()) {
+            return Err(Error::RateLimited {
+                retry_after_seconds: (window_start + 60 - now).max(1) as u64,
+            });
+        }
+        Ok(())
     }
 
-    /// Forgets keys that are back to full allowance, so memory stays bounded.
-    pub fn forget_idle(&self) {
+    /// Forgets keys that are back to full allowance, so memory (or the
+    /// shared tables) stay bounded.
+    pub async fn forget_idle(&self) {
         self.register.retain_recent();
         self.login.retain_recent();
         self.pin.retain_recent();
         self.backoff.forget_idle();
+        if let Some(store) = &self.shared {
+            let now = OffsetDateTime::now_utc().unix_timestamp();
+            let idle = now - MAX_BACKOFF.as_secs() as i64;
+            if let Err(e) = store.forget_rate_counts(now - 120, idle).await {
+                tracing::warn!(error = %e, "old rate counts could not be forgotten");
+            }
+        }
     }
 }
 
@@ -255,8 +342,11 @@ impl AppState {
         clock: fn() -> OffsetDateTime,
     ) -> Arc<Self> {
         Arc::new(AppState {
+            limiters: Limiters::new(
+                settings.limits,
+                (store.engine() == crate::store::Engine::Postgres).then(|| store.clone()),
+            ),
             store,
-            limiters: Limiters::new(settings.limits),
             secure_cookies: settings.secure_cookies,
             trusted_proxies: settings.trusted_proxies,
             signer,

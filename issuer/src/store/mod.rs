@@ -33,6 +33,7 @@ pub mod in_force;
 pub mod messages;
 pub mod pins;
 pub mod purge;
+pub mod rate_limits;
 pub mod reevaluations;
 pub mod sessions;
 pub mod sign_in_codes;

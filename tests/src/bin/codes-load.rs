@@ -61,6 +61,13 @@ struct Args {
     /// Concurrent clients.
     #[arg(long, default_value_t = 8)]
     clients: usize,
+    /// The store's engine: sqlite, or postgres (a new database on the server
+    /// HEALTHCODE_TEST_POSTGRES names, or scripts/test-postgres finds).
+    #[arg(long, default_value = "sqlite")]
+    engine: String,
+    /// Issuer instances serving the applications, round robin (PostgreSQL only).
+    #[arg(long, default_value_t = 1)]
+    instances: usize,
 }
 
 /// Residents seeded per transaction.
@@ -286,7 +293,25 @@ fn main() -> anyhow::Result<()> {
     let now = hktime::now();
     let signer = Signer::load(Path::new(&signing_key), Path::new(&identity_key), now)?;
 
-    let store = runtime.block_on(Store::open(&data, None))?;
+    anyhow::ensure!(
+        args.instances == 1 || args.engine == "postgres",
+        "several instances need --engine postgres"
+    );
+    let postgres = match args.engine.as_str() {
+        "sqlite" => None,
+        "postgres" => Some(healthcode_tests::databases::TestDatabase::new()),
+        other => anyhow::bail!("--engine is sqlite or postgres, not {other}"),
+    };
+    let database = match &postgres {
+        Some(db) => healthcode_issuer::store::Database::parse(&db.url)?,
+        None => healthcode_issuer::store::Database::in_data_dir(&data),
+    };
+    let store = runtime.block_on(Store::open_at(
+        &database,
+        &data,
+        None,
+        healthcode_issuer::store::Entropy::system(),
+    ))?;
     let seeding = Instant::now();
     let accounts = runtime.block_on(seed(&store, &signer, &args, now))?;
     let authority =
@@ -308,17 +333,22 @@ fn main() -> anyhow::Result<()> {
         seeding.elapsed()
     );
 
-    let issuer_port = free_port()?;
-    let base = format!("http://127.0.0.1:{issuer_port}");
     let data_arg = data.to_string_lossy().into_owned();
-    let _issuer = start(
-        "issuer",
-        &[
+    let data_key = data.join("data.key").to_string_lossy().into_owned();
+    let mut bases = Vec::new();
+    let mut issuers = Vec::new();
+    for instance in 0..args.instances {
+        let port = free_port()?;
+        let base = format!("http://127.0.0.1:{port}");
+        let own_data = format!("{data_arg}-{instance}");
+        let mut serve: Vec<String> = [
             "serve",
             "--data",
-            &data_arg,
+            if instance == 0 { &data_arg } else { &own_data },
+            "--data-key",
+            &data_key,
             "--listen",
-            &format!("127.0.0.1:{issuer_port}"),
+            &format!("127.0.0.1:{port}"),
             "--signing-key",
             &signing_key,
             "--identity-master-key",
@@ -326,9 +356,15 @@ fn main() -> anyhow::Result<()> {
             "--redis",
             &redis.url(),
         ]
-        .map(str::to_owned),
-        &format!("{base}/healthz"),
-    )?;
+        .map(str::to_owned)
+        .to_vec();
+        if let Some(db) = &postgres {
+            serve.extend(["--database".to_owned(), db.url.clone()]);
+        }
+        issuers.push(start("issuer", &serve, &format!("{base}/healthz"))?);
+        bases.push(base);
+    }
+    let base = bases[0].clone();
     let verifier_port = free_port()?;
     let checkpoint = format!("http://127.0.0.1:{verifier_port}");
     let trust = dir.path().join("trust.json").to_string_lossy().into_owned();
@@ -351,6 +387,7 @@ fn main() -> anyhow::Result<()> {
 
     // Applications: evaluate, sign, store, supersede, QR.
     let apply = |n: usize| -> anyhow::Result<()> {
+        let base = &bases[n % bases.len()];
         let answer: Value = ureq::post(&format!("{base}/v1/codes"))
             .set(
                 "authorization",
@@ -471,9 +508,11 @@ fn main() -> anyhow::Result<()> {
     })?;
 
     println!(
-        "## Applications ({} clients; {} cores)\n",
+        "## Applications ({} clients; {} cores; {}, {} issuer instance(s))\n",
         args.clients,
-        std::thread::available_parallelism().map_or(0, |n| n.get())
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        args.engine,
+        args.instances
     );
     println!("| operation | count | per second | p50 ms | p99 ms |");
     println!("| --- | ---: | ---: | ---: | ---: |");

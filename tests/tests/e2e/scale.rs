@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 
 use crate::{
     codes::{apply, issuer_args, resident, submit},
-    issuer_server::IssuerServer,
+    issuer_server::{IssuerServer, Person},
     support::{KeySet, stderr},
 };
 
@@ -281,4 +281,53 @@ fn two_instances_on_one_postgres_keep_the_guarantees_of_one_writer() {
     // The audit chain that both wrote verifies.
     let verified = b.cli(&["audit", "verify"]);
     assert!(verified.status.success(), "{}", stderr(&verified));
+}
+
+#[test]
+fn two_instances_count_one_client_together() {
+    let database = TestDatabase::new();
+    let limits = ["--register-per-minute", "3", "--login-per-minute", "100"];
+    let a = IssuerServer::start_on_postgres(&database.url, &limits);
+    let key = a.data_key();
+    let mut beside = limits.to_vec();
+    beside.extend(["--data-key", &key]);
+    let b = IssuerServer::start_on_postgres(&database.url, &beside);
+
+    // Three registrations a minute from one address, whichever instance.
+    let statuses: Vec<u16> = (0..4)
+        .map(|i| {
+            let server = if i % 2 == 0 { &a } else { &b };
+            server.register(&Person::hkid().form(), None).0
+        })
+        .collect();
+    assert_eq!(&statuses[..3], &[202, 202, 202]);
+    assert_eq!(statuses[3], 429, "the limit is counted across instances");
+
+    // Wrong passwords for one document slow the next try on both instances.
+    let person = Person::hkid();
+    let wrong = |server: &IssuerServer| {
+        server
+            .post(
+                "/v1/login",
+                &person.with(json!({ "password": "not the password at all" })),
+                None,
+            )
+            .0
+    };
+    let tries: Vec<u16> = (0..5)
+        .map(|i| wrong(if i % 2 == 0 { &a } else { &b }))
+        .collect();
+    assert_eq!(
+        tries,
+        [401, 401, 401, 429, 429],
+        "after three failures, on either instance, the next tries wait"
+    );
+    assert_eq!(
+        query(
+            &database,
+            "SELECT COUNT(*) FROM rate_counts WHERE key LIKE '%.%'"
+        ),
+        "0",
+        "keys are blind indexes, never addresses"
+    );
 }

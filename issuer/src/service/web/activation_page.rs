@@ -101,7 +101,7 @@ pub async fn activate(
         Ok(form) => form,
         Err(page) => return *page,
     };
-    if state.limiters.check(Limit::Pin, ip).is_err() {
+    if state.limiters.check(Limit::Pin, ip).await.is_err() {
         return refused(lang, form, "id_number", lang.t("sign-in-busy"));
     }
     let (document, mut errors) =

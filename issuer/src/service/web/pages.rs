@@ -240,7 +240,7 @@ pub async fn sign_in(
         Ok(form) => form,
         Err(page) => return *page,
     };
-    if state.limiters.check(Limit::Login, ip).is_err() {
+    if state.limiters.check(Limit::Login, ip).await.is_err() {
         return sign_in_refused(lang, form, "sign-in-busy", None);
     }
     let document = match document_of(lang, &form.id_type, &form.passport_country, &form.id_number) {

@@ -553,7 +553,7 @@ pub async fn send(
         Err(error) => return problem_page(lang, &AppError::Domain(error)),
     };
     let answers: Answers = serde_json::from_slice(&draft.0).unwrap_or_default();
-    if let Err(error) = state.limiters.check(Limit::Register, ip) {
+    if let Err(error) = state.limiters.check(Limit::Register, ip).await {
         return problem_page(lang, &AppError::Domain(error));
     }
     let now = state.now();

@@ -117,7 +117,7 @@ pub async fn check(
         return Redirect::to("/sign-in").into_response();
     };
     let mut errors = Errors::default();
-    if state.limiters.check(Limit::Pin, ip).is_err() {
+    if state.limiters.check(Limit::Pin, ip).await.is_err() {
         errors.add("code", lang.t("sign-in-busy"));
         return page(&state, lang, token, errors).await;
     }

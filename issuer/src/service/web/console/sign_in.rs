@@ -115,7 +115,7 @@ async fn signed_in_as(
     name: &str,
     form: &SignInFields,
 ) -> Result<(String, OffsetDateTime), AppError> {
-    state.limiters.check(Limit::Login, ip)?;
+    state.limiters.check(Limit::Login, ip).await?;
     if [name, &form.password, &form.code]
         .iter()
         .any(|f| f.len() > MAX_FIELD)
@@ -123,10 +123,10 @@ async fn signed_in_as(
         return Err(AppError::Domain(Error::BadCredentials));
     }
     let index = format!("staff:{name}");
-    state.limiters.backoff.check(ip, &index)?;
+    state.limiters.backoff.check(ip, &index).await?;
     let outcome =
         staff_access::sign_in(&state.store, name, &form.password, &form.code, state.now()).await;
-    count_try(state, ip, &index, &outcome);
+    count_try(state, ip, &index, &outcome).await;
     Ok(outcome?)
 }
 
@@ -223,16 +223,16 @@ pub async fn set_up(
         return (StatusCode::UNPROCESSABLE_ENTITY, page).into_response();
     }
     let index = format!("staff:{name}");
-    if let Err(error) = state
-        .limiters
-        .check(Limit::Login, ip)
-        .and_then(|()| state.limiters.backoff.check(ip, &index))
-    {
+    let allowed = match state.limiters.check(Limit::Login, ip).await {
+        Ok(()) => state.limiters.backoff.check(ip, &index).await,
+        refused => refused,
+    };
+    if let Err(error) = allowed {
         return set_up_refused(lang, name, "token", &AppError::Domain(error));
     }
     if form.step != "finish" {
         let outcome = staff_access::begin_setup(&state.store, &name, &form.token).await;
-        count_try(&state, ip, &index, &outcome);
+        count_try(&state, ip, &index, &outcome).await;
         return match outcome {
             Ok((_, secret)) => show_secret(lang, name, &form.token, &secret),
             Err(error) => set_up_refused(lang, name, "token", &AppError::Domain(error)),
@@ -257,7 +257,7 @@ async fn finish_set_up(
         state.now(),
     )
     .await;
-    count_try(state, ip, &index, &outcome);
+    count_try(state, ip, &index, &outcome).await;
     match outcome {
         Ok((token, expires_at)) => start_session(state, &token, expires_at),
         Err(error) => {
