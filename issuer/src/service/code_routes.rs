@@ -78,9 +78,10 @@ async fn qr_codes(token: String, images: QrImages) -> Result<(String, String), A
         return Ok((String::new(), String::new()));
     }
     let rendered = tokio::task::spawn_blocking(move || -> Result<_, Error> {
-        let png = qr::png(&token)?;
+        let modules = qr::Modules::of(&token)?;
+        let png = modules.png()?;
         let svg = match images {
-            QrImages::PngAndSvg => qr::svg(&token)?,
+            QrImages::PngAndSvg => modules.svg(),
             QrImages::Png | QrImages::None => String::new(),
         };
         Ok((base64::engine::general_purpose::STANDARD.encode(png), svg))

@@ -421,8 +421,9 @@ fn main() -> anyhow::Result<()> {
             now,
         )?;
         let text = token.to_text();
-        qr::png(&text)?;
-        qr::svg(&text)?;
+        let modules = qr::Modules::of(&text)?;
+        modules.png()?;
+        modules.svg();
         Ok(())
     })?;
     let commit_floor = runtime.block_on(async {
