@@ -255,7 +255,7 @@ pub struct ServeArgs {
     /// MO=FILE; repeat for each partner. Conversions are sealed to it.
     #[arg(long, requires = "conversion_key", value_parser = healthcode_keys::region_and_file)]
     pub partner_key: Vec<(healthcode_keys::Region, PathBuf)>,
-    /// Deliver revocations to this Redis: redis://[user:password@]host:port[/db], or rediss://.
+    /// Deliver revocations to this Redis: redis://[user:password@]host:port[/db], rediss:// (TLS), or redis+sentinel://host:port,host:port/master (failover).
     #[arg(long, env = "HEALTHCODE_REDIS")]
     pub redis: Option<String>,
     /// How long a client may take to send a request's headers (and, on a
@@ -307,7 +307,7 @@ pub enum RevocationsCommand {
         /// Where the data lives.
         #[command(flatten)]
         data: DataArgs,
-        /// The Redis: redis://[user:password@]host:port[/db], or rediss://.
+        /// The Redis: redis://[user:password@]host:port[/db], rediss:// (TLS), or redis+sentinel://host:port,host:port/master (failover).
         #[arg(long, env = "HEALTHCODE_REDIS")]
         redis: String,
         /// Issuer secret key (<kid>.secret): also re-sign the snapshot of

@@ -37,6 +37,9 @@ pub fn serve(runtime: &tokio::runtime::Runtime, args: ServeArgs) -> anyhow::Resu
         }
         None => None,
     };
+    if let Some(url) = &args.redis {
+        anyhow::Context::context(healthcode_service_kit::redis::check_url(url), "--redis")?;
+    }
     let store = args.data.open(runtime)?;
     let limits = RateLimits {
         register_per_minute: args.register_per_minute,

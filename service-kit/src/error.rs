@@ -7,6 +7,20 @@ pub enum Error {
     /// Connecting to Redis or a command failed.
     #[error("redis: {0}")]
     Redis(#[from] ::redis::RedisError),
+    /// A Redis URL or setting that cannot be used.
+    #[error("{0}")]
+    Config(String),
+    /// No Sentinel named a server that answers as the master.
+    #[error("no Sentinel named a reachable master for {name:?} ({answers})")]
+    NoMaster {
+        /// The master's name.
+        name: String,
+        /// What each Sentinel answered.
+        answers: String,
+    },
+    /// Sentinel moved the master: connect again to reach the new one.
+    #[error("the redis master moved (a failover)")]
+    MasterMoved,
     /// The subscription to Redis ended.
     #[error("redis closed the subscription")]
     SubscriptionClosed,

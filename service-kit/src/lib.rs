@@ -6,6 +6,7 @@
 //! # Layout
 //! - [`http`]: serving a router with header-read timeouts, a connection limit and keep-alive limits.
 //! - [`redis`]: revocations in Redis: key and channel names, store, publish, subscribe.
+//! - [`sentinel`]: finding the Redis master through Sentinel, and noticing a failover.
 //! - [`reconnect`]: backoff between reconnects and warnings that do not flood the log.
 //! - [`signals`]: graceful shutdown on Ctrl-C or SIGTERM; reloads on SIGHUP or a file change.
 //! - `logging` (feature `logging`): the tracing subscriber every service binary installs.
@@ -20,6 +21,7 @@ pub mod logging;
 pub mod messages;
 pub mod reconnect;
 pub mod redis;
+pub mod sentinel;
 pub mod signals;
 
 pub use error::Error;

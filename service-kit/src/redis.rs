@@ -3,8 +3,10 @@
 //! publishes; every verifier subscribes and resyncs.
 //!
 //! Redis is configured by URL: `redis://[user:password@]host:port/db`, or
-//! `rediss://` for TLS. Commands used: `SET` (with `EXAT`), `GET`, `PUBLISH`,
-//! `SCAN`, `MGET`, `SUBSCRIBE`, `MULTI`/`EXEC`, `PING` (see `docs/redis.md`).
+//! `rediss://` for TLS, or `redis+sentinel://host:port,host:port/master` for
+//! a master that Sentinel fails over ([`crate::sentinel`]). Commands used:
+//! `SET` (with `EXAT`), `GET`, `PUBLISH`, `SCAN`, `MGET`, `SUBSCRIBE`,
+//! `MULTI`/`EXEC`, `PING`, `INFO replication` (see `docs/redis.md`).
 
 use std::time::Duration;
 
@@ -15,7 +17,7 @@ use healthcode_keys::{
 };
 use redis::{AsyncCommands as _, Client, aio::ConnectionManager};
 
-use crate::Error;
+use crate::{Error, sentinel::Sentinel};
 
 /// Prefix of the key of one revocation: `healthcode:revocation:<token id>`.
 pub const KEY_PREFIX: &str = "healthcode:revocation:";
@@ -30,6 +32,11 @@ pub const SNAPSHOT_KEY: &str = "healthcode:revocations:snapshot";
 /// issuer restores them all and sets a new generation, and a verifier counts
 /// its view of Redis as current only while the generation it synced against
 /// is still there.
+///
+/// The value is `<random>@<replication id>`: the master's replication id
+/// when the restore completed. A replica promoted by a failover starts a new
+/// replication id, so a marker it copied from the old master (perhaps
+/// before it copied the last revocations) is not in force on it.
 pub const MARKER_KEY: &str = "healthcode:revocations:complete";
 /// The channel on which the issuer announces a new generation (a restore
 /// just completed), so that verifiers resync at once rather than at their
@@ -47,6 +54,24 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 const RESPONSE_TIMEOUT: Duration = Duration::from_secs(5);
 /// Keys fetched per SCAN step during a resync.
 const SCAN_BATCH: usize = 1000;
+
+/// Checks a Redis URL's form without connecting, so that a service refuses
+/// a mistyped `--redis` at start rather than retrying it forever.
+///
+/// # Errors
+/// [`Error::Config`] naming what is wrong.
+pub fn check_url(url: &str) -> Result<(), Error> {
+    if Sentinel::parse(url)?.is_none() {
+        // The message names the problem; never the URL, which may hold a password.
+        redis::Client::open(url).map_err(|e| {
+            Error::Config(format!(
+                "Redis URL: {}",
+                e.detail().unwrap_or("not a redis:// or rediss:// URL")
+            ))
+        })?;
+    }
+    Ok(())
+}
 
 /// The Redis key of `token_id`'s revocation.
 pub fn key(token_id: &TokenId) -> String {
@@ -70,6 +95,8 @@ pub enum Published {
 pub struct RevocationStore {
     client: Client,
     connection: ConnectionManager,
+    /// Through Sentinel: the Sentinels and the master's address resolved.
+    failover: Option<(Sentinel, String)>,
 }
 
 impl std::fmt::Debug for RevocationStore {
@@ -80,12 +107,20 @@ impl std::fmt::Debug for RevocationStore {
 }
 
 impl RevocationStore {
-    /// Connects to the Redis at `url`.
+    /// Connects to the Redis at `url`, or to the master that the Sentinels
+    /// of a `redis+sentinel://` URL name.
     ///
     /// # Errors
-    /// [`Error::Redis`] for a bad URL or an unreachable server.
+    /// [`Error::Redis`] for a bad URL or an unreachable server;
+    /// [`Error::Config`] for a bad Sentinel URL; [`Error::NoMaster`].
     pub async fn connect(url: &str) -> Result<Self, Error> {
-        let client = Client::open(url)?;
+        let (client, failover) = match Sentinel::parse(url)? {
+            Some(sentinel) => {
+                let master = sentinel.resolve().await?;
+                (Client::open(master.url)?, Some((sentinel, master.address)))
+            }
+            None => (Client::open(url)?, None),
+        };
         // Fail within seconds rather than retry for a minute: the verifier's
         // sync loop has its own backoff, and an operator wants an answer.
         let config = redis::aio::ConnectionManagerConfig::new()
@@ -93,7 +128,21 @@ impl RevocationStore {
             .set_connection_timeout(Some(CONNECT_TIMEOUT))
             .set_response_timeout(Some(RESPONSE_TIMEOUT));
         let connection = client.get_connection_manager_with_config(config).await?;
-        Ok(RevocationStore { client, connection })
+        Ok(RevocationStore {
+            client,
+            connection,
+            failover,
+        })
+    }
+
+    /// Completes when Sentinel has moved the master away from the one this
+    /// store connected to; never for a plain Redis URL. The caller then
+    /// connects again.
+    pub async fn master_moved(&self) {
+        match &self.failover {
+            Some((sentinel, address)) => sentinel.moved_from(address).await,
+            None => std::future::pending().await,
+        }
     }
 
     /// The client, for commands this store does not wrap.
@@ -170,32 +219,49 @@ impl RevocationStore {
         Ok(())
     }
 
-    /// The marker's value: what the issuer set once Redis held every
-    /// revocation in force; `None` if Redis does not hold it.
+    /// The generation in force: the marker's value, if Redis holds one set
+    /// on this master's replication history (not one copied from a master
+    /// that has since failed over).
     ///
     /// # Errors
     /// [`Error::Redis`].
     pub async fn marker(&self) -> Result<Option<String>, Error> {
         let mut connection = self.connection.clone();
-        Ok(connection.get(MARKER_KEY).await?)
+        let (marker, info): (Option<String>, String) = redis::pipe()
+            .get(MARKER_KEY)
+            .cmd("INFO")
+            .arg("replication")
+            .query_async(&mut connection)
+            .await?;
+        let replication_id = crate::sentinel::info_field(&info, "master_replid");
+        Ok(marker.filter(|m| {
+            replication_id.is_some() && m.rsplit_once('@').map(|(_, id)| id) == replication_id
+        }))
     }
 
-    /// Sets the generation to `value` (Redis holds every revocation in
-    /// force) and announces it, in one transaction.
+    /// Sets a new generation, `random` on this master's replication id
+    /// (Redis holds every revocation in force), and announces it, in one
+    /// transaction; returns it.
     ///
     /// # Errors
     /// [`Error::Redis`].
-    pub async fn complete_restore(&self, value: &str) -> Result<(), Error> {
+    pub async fn complete_restore(&self, random: &str) -> Result<String, Error> {
         let mut connection = self.connection.clone();
+        let info: String = redis::cmd("INFO")
+            .arg("replication")
+            .query_async(&mut connection)
+            .await?;
+        let replication_id = crate::sentinel::info_field(&info, "master_replid").unwrap_or("");
+        let value = format!("{random}@{replication_id}");
         let () = redis::pipe()
             .atomic()
-            .set(MARKER_KEY, value)
+            .set(MARKER_KEY, &value)
             .ignore()
-            .publish(RESTORED_CHANNEL, value)
+            .publish(RESTORED_CHANNEL, &value)
             .ignore()
             .query_async(&mut connection)
             .await?;
-        Ok(())
+        Ok(value)
     }
 
     /// The signed snapshot, if an issuer has stored one (unverified).

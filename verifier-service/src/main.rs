@@ -81,8 +81,10 @@ struct ServeArgs {
     /// with version 1 codes, while any are still valid.
     #[arg(long, value_parser = region_and_file)]
     identity_key: Vec<(Region, PathBuf)>,
-    /// Redis URL for revocations; without it, an in-process set is the only source.
-    #[arg(long)]
+    /// Redis for revocations: redis://[user:password@]host:port[/db],
+    /// rediss:// (TLS), or redis+sentinel://host:port,host:port/master
+    /// (failover). Without it, an in-process set is the only source.
+    #[arg(long, env = "HEALTHCODE_REDIS")]
     redis: Option<String>,
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
@@ -226,6 +228,9 @@ fn configure(args: ServeArgs) -> anyhow::Result<Configured> {
     }
     let identity = IdentityKeyring::read(&args.identity_key, &args.identity_day_keys)
         .map_err(|(at, e)| anyhow::anyhow!("{at}: {e}"))?;
+    if let Some(url) = &args.redis {
+        healthcode_service_kit::redis::check_url(url).context("--redis")?;
+    }
     let settings = Settings {
         staleness: StalenessPolicy {
             stale_after: Some(time::Duration::try_from(args.stale_after).context("--stale-after")?),

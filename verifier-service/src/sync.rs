@@ -81,8 +81,12 @@ async fn session(
     let mut snapshot_stale = false;
     // Fetches after messages: the first at the next heartbeat, then at most every SNAPSHOT_EVERY.
     let mut snapshot_fetched: Option<Instant> = None;
+    // A failover ends the session: the next one resolves the new master.
+    let moved = store.master_moved();
+    tokio::pin!(moved);
     loop {
         tokio::select! {
+            () = &mut moved => return Err(Error::MasterMoved),
             message = messages.next() => match message {
                 None => return Err(Error::SubscriptionClosed),
                 Some(Ok(Published::Revocation(revocation))) => {

@@ -75,12 +75,12 @@ impl Publisher {
         if self.marker.is_none() || held != self.marker {
             let in_force = store.revocations_in_force(now).await?;
             self.redis.restore(&in_force).await?;
-            let marker = store.with_rng(|rng| {
+            let random = store.with_rng(|rng| {
                 let mut bytes = [0u8; 16];
                 rng.fill_bytes(&mut bytes);
                 healthcode_keys::hex::encode(&bytes)
             });
-            self.redis.complete_restore(&marker).await?;
+            let marker = self.redis.complete_restore(&random).await?;
             if self.marker.is_some() {
                 tracing::warn!(
                     restored = in_force.len(),

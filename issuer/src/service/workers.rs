@@ -160,6 +160,10 @@ async fn deliver_session(
         tokio::time::sleep(POLL).await;
     };
     let mut publisher = publish::Publisher::new(RevocationStore::connect(url).await?);
+    let redis = publisher.redis().clone();
+    // A failover ends the session, so the next one finds the new master and restores.
+    let moved = redis.master_moved();
+    tokio::pin!(moved);
     // A new connection signs a snapshot at once: the Redis may be a new one.
     let mut snapshot_due = true;
     let mut last_snapshot: Option<Instant> = None;
@@ -184,7 +188,10 @@ async fn deliver_session(
             last_snapshot = Some(Instant::now());
             snapshot_due = false;
         }
-        wait(&state.wake.deliver).await;
+        tokio::select! {
+            () = wait(&state.wake.deliver) => {}
+            () = &mut moved => return Err(healthcode_service_kit::Error::MasterMoved.into()),
+        }
     }
 }
 

@@ -14,6 +14,7 @@ mod codes;
 mod consoles;
 mod conversion;
 mod counter;
+mod failover;
 mod feeds;
 mod issuer_server;
 mod keys_cli;
