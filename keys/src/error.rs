@@ -322,6 +322,12 @@ pub enum Error {
         /// What is wrong.
         problem: String,
     },
+    /// A compact revocation snapshot that cannot be read.
+    #[error("revocation snapshot is invalid: {problem}")]
+    SnapshotEncoding {
+        /// What is wrong.
+        problem: String,
+    },
     /// A revocation snapshot of a format this code does not know.
     #[error("revocation snapshot is invalid: format {found:?}")]
     SnapshotFormat {
@@ -394,6 +400,7 @@ impl Error {
             | Error::Bundle { .. }
             | Error::Conversion { .. }
             | Error::SnapshotFormat { .. }
+            | Error::SnapshotEncoding { .. }
             | Error::SnapshotFromFuture { .. }
             | Error::TrustListInvalid(_) => None,
         }

@@ -89,6 +89,29 @@ pub fn read_public(path: &Path) -> Result<String, Error> {
     read_limited(path, file)
 }
 
+/// The largest revocation snapshot read: five million revocations in the
+/// compact form, a third of a million as JSON.
+pub const MAX_SNAPSHOT_BYTES: u64 = 64 << 20;
+
+/// Reads a public file of bytes (a revocation snapshot), at most `limit`.
+///
+/// # Errors
+/// [`Error::FileTooLarge`] or [`Error::Io`].
+pub fn read_public_bytes(path: &Path, limit: u64) -> Result<Vec<u8>, Error> {
+    let file = File::open(path).map_err(io_error(path))?;
+    let mut bytes = Vec::new();
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io_error(path))?;
+    if bytes.len() as u64 > limit {
+        return Err(Error::FileTooLarge {
+            path: path.to_owned(),
+            limit,
+        });
+    }
+    Ok(bytes)
+}
+
 fn read_limited(path: &Path, file: File) -> Result<String, Error> {
     let mut text = String::new();
     file.take(MAX_FILE_BYTES + 1)

@@ -4,6 +4,8 @@
 //! A snapshot signs the whole set at one instant, so dropping an entry from
 //! it breaks the signature; its issue time tells a scanner how old it is.
 
+pub mod compact;
+
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -160,16 +162,18 @@ impl SignedSnapshot {
         crate::json::to_pretty(self)
     }
 
-    /// Reads the snapshot file at `path` and checks it as [`SignedSnapshot::verify`] does.
+    /// Reads the snapshot file at `path`, JSON or compact, and checks it as
+    /// [`SignedSnapshot::verify`] does.
     ///
     /// # Errors
-    /// File and JSON errors, and those of [`SignedSnapshot::verify`].
+    /// File, JSON and encoding errors, and those of [`SignedSnapshot::verify`].
     pub fn read_verified(
         path: &std::path::Path,
         trust: &TrustList,
         now: OffsetDateTime,
     ) -> Result<Self, Error> {
-        let snapshot = SignedSnapshot::from_json(&crate::files::read_public(path)?)?;
+        let bytes = crate::files::read_public_bytes(path, crate::files::MAX_SNAPSHOT_BYTES)?;
+        let snapshot = SignedSnapshot::from_bytes(&bytes)?;
         snapshot.verify(trust, now)?;
         Ok(snapshot)
     }

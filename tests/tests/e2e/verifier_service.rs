@@ -490,6 +490,39 @@ fn a_signed_snapshot_carries_revocations_to_offline_scanners() {
         stderr(&output)
     );
 
+    // The compact form, under the same signature, says the same.
+    let response = ureq::get(&format!("{}/v1/revocations", verifier.base))
+        .set("Accept", "application/octet-stream")
+        .call()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(response.content_type(), "application/octet-stream");
+    let mut compact = Vec::new();
+    std::io::Read::read_to_end(&mut response.into_reader(), &mut compact)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(compact.starts_with(b"HCRS\x01"), "not the compact form");
+    assert!(
+        compact.len() < snapshot.len() / 3,
+        "{} bytes",
+        compact.len()
+    );
+    let compact_file = set.path("revocations.bin");
+    std::fs::write(&compact_file, &compact).unwrap_or_else(|e| panic!("{e}"));
+    let output = set.scan(&["--json", "--revocations", &compact_file, &revoked, &kept]);
+    let reports = crate::support::json_lines(&output);
+    assert_eq!(reports[0]["error"]["code"], "revoked", "{}", reports[0]);
+    assert_eq!(reports[1]["valid"], true);
+    // A flipped bit in the last token id's bits: refused, not misread.
+    let mut flipped = compact.clone();
+    flipped[87] ^= 0x01;
+    std::fs::write(&compact_file, &flipped).unwrap_or_else(|e| panic!("{e}"));
+    let tampered = set.scan(&["--revocations", &compact_file, &revoked]);
+    assert_eq!(tampered.status.code(), Some(2), "{}", stderr(&tampered));
+    assert!(
+        stderr(&tampered).contains("revocation snapshot"),
+        "{}",
+        stderr(&tampered)
+    );
+
     // Dropping the entry from the file breaks the issuer's signature.
     let mut value: Value = serde_json::from_str(&snapshot).unwrap_or_default();
     value["snapshot"]["revocations"] = json!([]);
