@@ -189,7 +189,8 @@ impl Sentinel {
     /// Completes once the Sentinels name a master other than `address`: on
     /// `+switch-master`, or when a poll finds it moved.
     pub async fn moved_from(&self, address: &str) {
-        let events = self.switch_events();
+        // Fused: once an event has come, it is not polled again.
+        let events = futures_util::FutureExt::fuse(self.switch_events());
         tokio::pin!(events);
         let mut poll = tokio::time::interval(POLL);
         loop {
