@@ -243,17 +243,25 @@ impl Store {
         conn: &mut sqlx::AnyConnection,
         ids: &[String],
     ) -> Result<Vec<Account>, Error> {
+        // By id alone, the status checked here: with `status = 'active'` in
+        // the WHERE, SQLite searches the review queue's index (status first)
+        // and reads every active account for each group, 0.73 ms a resident
+        // at a million instead of 0.07 (docs/scale.md).
         let mut query = crate::store::sql::SqlBuilder::new(format!(
-            "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE status = 'active' AND id IN "
+            "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id IN "
         ));
         super::push_list(&mut query, ids);
-        query
+        let accounts = query
             .build_query_as::<AccountRow>()
             .fetch_all(conn)
             .await?
             .into_iter()
             .map(Account::try_from)
-            .collect()
+            .collect::<Result<Vec<Account>, Error>>()?;
+        Ok(accounts
+            .into_iter()
+            .filter(|a| a.status == AccountStatus::Active)
+            .collect())
     }
 
     /// The live applications and the account of the document with blind
@@ -767,6 +775,36 @@ impl Store {
             .await?;
         }
         tx.commit().await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use time::macros::datetime;
+
+    use super::*;
+    use crate::store::test_support::active_resident;
+
+    const NOW: OffsetDateTime = datetime!(2022-12-10 02:00 UTC);
+
+    #[tokio::test]
+    async fn active_accounts_leaves_out_closed_and_unknown_ones() -> Result<(), Error> {
+        let (_dir, store) = Store::open_temporary().await?;
+        let open = active_resident(&store, "HKID:A1234563", "bldg-1", NOW).await?;
+        let closed = active_resident(&store, "HKID:B1234566", "bldg-1", NOW).await?;
+        let mut tx = store.write().await?;
+        store.close_account(&mut tx, &closed.id, NOW).await?;
+        tx.commit().await?;
+        let mut conn = store.pool().acquire().await?;
+        let ids = [
+            open.id.clone(),
+            closed.id.clone(),
+            "no-such-account".to_owned(),
+        ];
+        let found = store.active_accounts(&mut conn, &ids).await?;
+        let found: Vec<&str> = found.iter().map(|a| a.id.as_str()).collect();
+        assert_eq!(found, [open.id.as_str()]);
         Ok(())
     }
 }
