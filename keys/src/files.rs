@@ -99,6 +99,10 @@ pub const MAX_SNAPSHOT_BYTES: u64 = 64 << 20;
 /// [`Error::FileTooLarge`] or [`Error::Io`].
 pub fn read_public_bytes(path: &Path, limit: u64) -> Result<Vec<u8>, Error> {
     let file = File::open(path).map_err(io_error(path))?;
+    read_bytes_limited(path, file, limit)
+}
+
+fn read_bytes_limited(path: &Path, file: File, limit: u64) -> Result<Vec<u8>, Error> {
     let mut bytes = Vec::new();
     file.take(limit + 1)
         .read_to_end(&mut bytes)
@@ -113,17 +117,13 @@ pub fn read_public_bytes(path: &Path, limit: u64) -> Result<Vec<u8>, Error> {
 }
 
 fn read_limited(path: &Path, file: File) -> Result<String, Error> {
-    let mut text = String::new();
-    file.take(MAX_FILE_BYTES + 1)
-        .read_to_string(&mut text)
-        .map_err(io_error(path))?;
-    if text.len() as u64 > MAX_FILE_BYTES {
-        return Err(Error::FileTooLarge {
-            path: path.to_owned(),
-            limit: MAX_FILE_BYTES,
-        });
-    }
-    Ok(text)
+    let bytes = read_bytes_limited(path, file, MAX_FILE_BYTES)?;
+    String::from_utf8(bytes).map_err(|e| {
+        io_error(path)(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("not UTF-8 text: {e}"),
+        ))
+    })
 }
 
 /// Creates `dir` (and parents) if missing.
@@ -169,6 +169,27 @@ mod tests {
             .map(|e| e.to_string())
             .unwrap_or_default();
         assert!(err.contains("chmod 600"), "{err}");
+        Ok(())
+    }
+
+    #[test]
+    fn public_files_past_their_limit_or_not_text_are_refused() -> Result<(), Error> {
+        let dir = tempfile::tempdir().map_err(io_error(Path::new("tmp")))?;
+        let path = dir.path().join("snapshot.bin");
+        fs::write(&path, [0xffu8; 10]).map_err(io_error(&path))?;
+        assert_eq!(read_public_bytes(&path, 10)?.len(), 10);
+        assert!(matches!(
+            read_public_bytes(&path, 9),
+            Err(Error::FileTooLarge { limit: 9, .. })
+        ));
+        let err = read_public(&path)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.contains("not UTF-8"), "{err}");
+        let big = dir.path().join("big.json");
+        fs::write(&big, vec![b' '; MAX_FILE_BYTES as usize + 1]).map_err(io_error(&big))?;
+        assert!(matches!(read_public(&big), Err(Error::FileTooLarge { .. })));
         Ok(())
     }
 }
