@@ -4,11 +4,13 @@
 
 use std::{
     io::{Read as _, Write as _},
-    net::{TcpListener, TcpStream},
+    net::TcpStream,
     path::PathBuf,
     process::{Child, Command, Stdio},
     time::{Duration, Instant},
 };
+
+use crate::load::free_port;
 
 /// A running `redis-server` owned by a test; killed on drop.
 #[derive(Debug)]
@@ -106,10 +108,6 @@ impl RedisServer {
     fn wait_ready(&self) -> anyhow::Result<()> {
         wait_for_pong(self.port)
     }
-}
-
-fn free_port() -> anyhow::Result<u16> {
-    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
 fn wait_for_pong(port: u16) -> anyhow::Result<()> {

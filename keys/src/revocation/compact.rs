@@ -164,16 +164,11 @@ fn time_of(seconds: i64) -> Result<OffsetDateTime, Error> {
 }
 
 fn reason_of(nibble: u8) -> Result<RevocationReason, Error> {
-    [
-        RevocationReason::Superseded,
-        RevocationReason::RiskChanged,
-        RevocationReason::IssuedInError,
-        RevocationReason::HolderRequest,
-        RevocationReason::Fraud,
-    ]
-    .into_iter()
-    .find(|r| r.to_byte() == nibble)
-    .ok_or_else(|| encoding("an unknown reason"))
+    RevocationReason::ALL
+        .iter()
+        .copied()
+        .find(|r| r.to_byte() == nibble)
+        .ok_or_else(|| encoding("an unknown reason"))
 }
 
 fn most_common_until(sorted: &[&Revocation]) -> i64 {

@@ -19,7 +19,7 @@ use rand::RngCore as _;
 use crate::{
     codes::{issuer_args, start_issuer},
     support::{KeySet, stderr},
-    verifier_service::{Verifier, wait_connected},
+    verifier_service::{Verifier, redis_query, wait_connected},
 };
 
 /// Revocations in the stream.
@@ -29,16 +29,7 @@ const FAILOVER_AFTER: usize = 20;
 
 /// Runs one command on the Redis or Sentinel at `address` (`host:port`).
 fn command<T: redis::FromRedisValue>(address: &str, args: &[&str]) -> T {
-    let client =
-        redis::Client::open(format!("redis://{address}")).unwrap_or_else(|e| panic!("{e}"));
-    let mut connection = client.get_connection().unwrap_or_else(|e| panic!("{e}"));
-    let mut command = redis::cmd(args[0]);
-    for arg in &args[1..] {
-        command.arg(*arg);
-    }
-    command
-        .query(&mut connection)
-        .unwrap_or_else(|e| panic!("{args:?}: {e}"))
+    redis_query(&format!("redis://{address}"), args)
 }
 
 fn info_field(address: &str, field: &str) -> String {
@@ -254,10 +245,7 @@ fn a_bad_sentinel_url_is_refused_at_start_with_the_reason() {
 fn no_reachable_master_is_named_in_the_error() {
     let runtime = tokio::runtime::Runtime::new().unwrap_or_else(|e| panic!("{e}"));
     // A port nothing listens on.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap_or_else(|e| panic!("{e}"));
+    let port = healthcode_tests::load::free_port().unwrap_or_else(|e| panic!("{e}"));
     let url = format!("redis+sentinel://127.0.0.1:{port}/healthcode");
     let error = runtime
         .block_on(healthcode_service_kit::redis::RevocationStore::connect(

@@ -171,15 +171,20 @@ fn revoke(set: &KeySet, redis_url: &str, token: &str) {
 
 /// Runs one Redis command (its answer ignored).
 pub fn redis_command(url: &str, args: &[&str]) {
+    let _: redis::Value = redis_query(url, args);
+}
+
+/// Runs one Redis command; its answer.
+pub fn redis_query<T: redis::FromRedisValue>(url: &str, args: &[&str]) -> T {
     let client = redis::Client::open(url).unwrap_or_else(|e| panic!("{e}"));
     let mut connection = client.get_connection().unwrap_or_else(|e| panic!("{e}"));
     let mut command = redis::cmd(args[0]);
     for arg in &args[1..] {
         command.arg(*arg);
     }
-    let _: redis::Value = command
+    command
         .query(&mut connection)
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap_or_else(|e| panic!("{args:?}: {e}"))
 }
 
 /// Waits until the verifier's Redis connection is `connected`.
