@@ -253,6 +253,7 @@ pub async fn serve(
             "no --redis: revocations are recorded but wait in the database until a service with --redis delivers them"
         ),
     }
+    tokio::spawn(workers::listen_forever(state.clone()));
     tokio::spawn(workers::reevaluate_forever(state.clone()));
     tokio::spawn(workers::purge_forever(state.clone()));
     if let Some(path) = background.audit_anchor.clone() {

@@ -22,14 +22,18 @@ const CLAIM_LEASE: time::Duration = time::Duration::minutes(5);
 /// Attempts before a message is marked failed.
 pub const MAX_SMS_ATTEMPTS: i64 = 10;
 
-/// Posts due messages to `url` every second, forever.
+/// Posts due messages to `url` forever: every second, and at once when an
+/// instance queues one (on PostgreSQL, [`super::workers::listen_forever`]).
 pub async fn deliver_forever(state: Arc<AppState>, url: String) {
     let agent = ureq::AgentBuilder::new()
         .timeout(Duration::from_secs(10))
         .build();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     loop {
-        tick.tick().await;
+        tokio::select! {
+            _ = tick.tick() => {}
+            () = state.wake.sms.notified() => {}
+        }
         if let Err(e) = deliver_due(&state, &agent, &url).await {
             tracing::warn!(error = %e, "SMS delivery round failed");
         }

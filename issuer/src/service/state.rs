@@ -10,7 +10,7 @@ use super::client::{TrustedProxies, limit_key};
 use crate::{
     Error,
     codes::{convert::ConversionDesk, signer::Signer},
-    store::Store,
+    store::{Store, notify::Work},
 };
 
 /// Requests per minute allowed from one client address, per kind of request.
@@ -271,6 +271,26 @@ pub struct Wake {
     pub reevaluate: Notify,
     /// Revocations were recorded: deliver them to Redis.
     pub deliver: Notify,
+    /// SMS messages were queued.
+    pub sms: Notify,
+}
+
+impl Wake {
+    /// Wakes the worker of `work`.
+    pub fn to(&self, work: Work) {
+        match work {
+            Work::Reevaluate => self.reevaluate.notify_one(),
+            Work::Deliver => self.deliver.notify_one(),
+            Work::Sms => self.sms.notify_one(),
+        }
+    }
+
+    /// Wakes every worker, to look for work it may not have heard of.
+    pub fn everyone(&self) {
+        for work in [Work::Reevaluate, Work::Deliver, Work::Sms] {
+            self.to(work);
+        }
+    }
 }
 
 /// How delivery to Redis stands, for `/healthz`.

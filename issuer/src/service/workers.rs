@@ -19,7 +19,7 @@ use super::{AppState, state::DeliveryStatus};
 use crate::{
     Error,
     codes::{publish, reevaluate},
-    store::exclusive::Job,
+    store::{exclusive::Job, notify::Heard},
 };
 
 /// How often workers look for work written by another process.
@@ -90,6 +90,45 @@ pub async fn purge_forever(state: Arc<AppState>) {
             ),
             Err(e) => tracing::warn!(error = %e, "the purge failed; trying again at the next hour"),
         }
+    }
+}
+
+/// Wakes this instance's workers whenever any instance commits work for
+/// them (PostgreSQL's `LISTEN`), so work written on another instance or by
+/// the CLI is taken up at once rather than at the next poll. Returns at once
+/// on SQLite. A lost connection wakes every worker (notifications may have
+/// been missed) and is made again.
+pub async fn listen_forever(state: Arc<AppState>) {
+    let mut reconnect = Reconnect::new(RECONNECT_FIRST, Duration::from_secs(5));
+    loop {
+        let mut listener = match state.store.listen().await {
+            Ok(Some(listener)) => listener,
+            Ok(None) => return,
+            Err(e) => {
+                if reconnect.failed() {
+                    tracing::warn!(error = %e, "cannot listen for other instances' work; polling meanwhile");
+                }
+                reconnect.pause().await;
+                continue;
+            }
+        };
+        reconnect.connected();
+        state.wake.everyone();
+        loop {
+            match listener.next().await {
+                Ok(Heard::Work(work)) => state.wake.to(work),
+                Ok(Heard::Unknown) => {}
+                Ok(Heard::Reconnected) => state.wake.everyone(),
+                Err(e) => {
+                    if reconnect.failed() {
+                        tracing::warn!(error = %e, "lost the work channel; polling meanwhile");
+                    }
+                    break;
+                }
+            }
+        }
+        state.wake.everyone();
+        reconnect.pause().await;
     }
 }
 

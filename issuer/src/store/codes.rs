@@ -10,7 +10,7 @@ use sqlx::AnyConnection;
 use super::sql::SqlBuilder;
 use time::OffsetDateTime;
 
-use super::{Store, Tx, from_db, to_db};
+use super::{Store, Tx, from_db, notify::Work, to_db};
 use crate::{Error, model::Actor, rules::Reason};
 
 /// A code about to be stored.
@@ -306,6 +306,9 @@ impl Store {
             });
             insert.push(" ON CONFLICT (token_id) DO NOTHING");
             added += insert.build().execute(&mut **tx).await?.rows_affected();
+        }
+        if added > 0 {
+            self.announce(tx, Work::Deliver).await?;
         }
         Ok(added)
     }

@@ -45,7 +45,7 @@ impl Store {
     /// # Errors
     /// [`Error::Db`].
     pub async fn exclusive(&self, job: Job) -> Result<Option<Exclusive>, Error> {
-        if self.engine == Engine::Sqlite {
+        if self.engine() == Engine::Sqlite {
             return Ok(Some(Exclusive { _holder: None }));
         }
         let mut conn: PoolConnection<sqlx::Any> = self.pool.acquire().await?;

@@ -12,7 +12,7 @@ use sha2::{Digest as _, Sha256};
 use sqlx::{Row as _, any::AnyRow};
 use time::OffsetDateTime;
 
-use super::{Store, Tx, to_db};
+use super::{Store, Tx, notify::Work, to_db};
 use crate::{
     Error,
     model::{Actor, FeedFact, FeedKind, FeedRecord},
@@ -400,7 +400,7 @@ impl Store {
             .execute(&mut **tx)
             .await?;
         }
-        Ok(())
+        self.announce(tx, Work::Reevaluate).await
     }
 }
 

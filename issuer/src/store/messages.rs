@@ -3,7 +3,7 @@
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use super::{Engine, Store, Tx, engine::Flag, from_db, to_db};
+use super::{Engine, Store, Tx, engine::Flag, from_db, notify::Work, to_db};
 use crate::Error;
 
 /// One SMS, decrypted, as operators see the outbox.
@@ -82,7 +82,7 @@ impl Store {
         .bind(to_db(now))
         .execute(&mut **tx)
         .await?;
-        Ok(())
+        self.announce(tx, Work::Sms).await
     }
 
     /// How many `purpose` messages went to `account_id` since `since`, and when the last did.

@@ -31,6 +31,7 @@ pub mod feed_audit;
 pub mod feeds;
 pub mod in_force;
 pub mod messages;
+pub mod notify;
 pub mod pins;
 pub mod purge;
 pub mod rate_limits;
@@ -108,7 +109,7 @@ impl Entropy {
 pub struct Store {
     pool: AnyPool,
     writer: AnyPool,
-    engine: Engine,
+    database: Database,
     key: DataKey,
     entropy: Arc<Entropy>,
 }
@@ -177,7 +178,7 @@ impl Store {
         let store = Store {
             pool: pools.pool,
             writer: pools.writer,
-            engine: database.engine(),
+            database: database.clone(),
             key,
             entropy: Arc::new(entropy),
         };
@@ -214,7 +215,12 @@ impl Store {
 
     /// The engine the store runs on, for the SQL that differs.
     pub fn engine(&self) -> Engine {
-        self.engine
+        self.database.engine()
+    }
+
+    /// Where the database is.
+    pub fn database(&self) -> &Database {
+        &self.database
     }
 
     /// A write transaction. Write transactions run one at a time, in the
@@ -228,7 +234,7 @@ impl Store {
     /// # Errors
     /// [`Error::Db`].
     pub async fn write(&self) -> Result<Tx, Error> {
-        match self.engine {
+        match self.engine() {
             Engine::Sqlite => Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?),
             Engine::Postgres => {
                 let mut tx = self.writer.begin().await?;
@@ -249,7 +255,7 @@ impl Store {
     /// # Errors
     /// [`Error::Db`].
     pub async fn snapshot(&self) -> Result<Tx, Error> {
-        Ok(match self.engine {
+        Ok(match self.engine() {
             Engine::Sqlite => self.pool.begin().await?,
             Engine::Postgres => {
                 self.pool

@@ -170,7 +170,7 @@ impl Store {
         // SQLite: the deleted content is zeroed in the pages (secure_delete);
         // the WAL still holds the old pages until it is checkpointed and cut.
         // PostgreSQL: VACUUM frees dead rows in its own time (docs/retention.md).
-        if self.engine == Engine::Sqlite {
+        if self.engine() == Engine::Sqlite {
             sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
                 .execute(&self.writer)
                 .await?;
@@ -232,7 +232,7 @@ impl Store {
                 .fetch_one(self.pool())
                 .await?);
         }
-        let row = self.engine.row_address();
+        let row = self.engine().row_address();
         let sql = format!(
             "DELETE FROM {table} WHERE {row} IN \
              (SELECT {row} FROM {table} WHERE {past} LIMIT {PURGE_BATCH})"
