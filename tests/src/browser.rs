@@ -164,11 +164,19 @@ impl Browser {
         self.run("script", self.client().execute(script, Vec::new()))
     }
 
-    /// The text of the first element matching `css`.
+    /// The text of the first element matching `css`. A page that updates
+    /// itself may replace the element between finding and reading it
+    /// ("stale element"): then it is found again.
     pub fn text(&self, css: &str) -> String {
         let client = self.client();
         self.run(css, async {
-            client.find(Locator::Css(css)).await?.text().await
+            let mut tries = 0;
+            loop {
+                match client.find(Locator::Css(css)).await?.text().await {
+                    Err(e) if tries < 5 && e.to_string().contains("stale element") => tries += 1,
+                    read => return read,
+                }
+            }
         })
     }
 
