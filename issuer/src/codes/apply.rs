@@ -2,10 +2,12 @@
 //! evaluated, the token signed and stored, and the day's earlier codes
 //! superseded, in one transaction.
 //!
-//! The transaction matters: feed records commit on the same single writer, so
-//! a batch either committed before this application read the facts (and the
-//! colour reflects it) or commits after the code is stored (and the batch's
-//! re-evaluation finds the code). No code can slip between the two.
+//! The transaction matters: feed records commit under the write lock, which
+//! an application holds too (shared with other applications, never with a
+//! batch), so a batch either committed before this application read the
+//! facts (and the colour reflects it) or commits after the code is stored
+//! (and the batch's re-evaluation finds the code). No code can slip between
+//! the two.
 
 use healthcode_keys::revocation::RevocationReason;
 use healthcode_keys::{
@@ -71,7 +73,7 @@ pub async fn apply(
     let holder = holder_of(store, account_id).await?;
     let token_id = store.with_rng(TokenId::generate);
     let bound = signer.bind(token_id, holder, now).await?;
-    let mut tx = store.write().await?;
+    let mut tx = store.write_application(account_id).await?;
     let account = store
         .account(&mut *tx, account_id)
         .await?

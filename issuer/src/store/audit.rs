@@ -150,6 +150,15 @@ impl Store {
         subject: &str,
         detail: &serde_json::Value,
     ) -> Result<(), Error> {
+        if self.engine() == super::Engine::Postgres {
+            // Applications write side by side (`write_application`): the head
+            // is read after this lock, in a statement of its own, so that it
+            // sees the entry of whoever held it last.
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(super::engine::AUDIT_LOCK)
+                .execute(&mut **tx)
+                .await?;
+        }
         let last: Option<(i64, String)> =
             sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
                 .fetch_optional(&mut **tx)

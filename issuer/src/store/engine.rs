@@ -127,8 +127,13 @@ impl Engine {
 }
 
 /// The key of the advisory lock every PostgreSQL write transaction takes:
-/// "HKHC" in ASCII.
+/// "HKHC" in ASCII. Exclusive for every write but a code application, which
+/// takes it shared (see `Store::write_application`).
 pub(super) const WRITE_LOCK: i64 = 0x484B_4843;
+
+/// The key of the advisory lock that orders the audit chain's entries on
+/// PostgreSQL, for applications that write side by side: "HKAU".
+pub(super) const AUDIT_LOCK: i64 = 0x484B_4155;
 
 /// The pools of an open database: `pool` for reads, `writer` for write
 /// transactions (on SQLite one connection; on PostgreSQL the same pool).

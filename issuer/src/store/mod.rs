@@ -247,6 +247,32 @@ impl Store {
         }
     }
 
+    /// The write transaction of `account_id`'s code application. On SQLite,
+    /// [`Store::write`]. On PostgreSQL, applications run side by side: each
+    /// takes the write lock *shared*, so every other write (a feed batch, a
+    /// re-evaluation's revocations) still runs strictly before or after it,
+    /// and then locks its account's row, so one resident's applications run
+    /// one at a time (sequence, daily limit, superseding). The audit chain
+    /// orders itself ([`Store::audit`]).
+    ///
+    /// # Errors
+    /// [`Error::Db`].
+    pub async fn write_application(&self, account_id: &str) -> Result<Tx, Error> {
+        if self.engine() == Engine::Sqlite {
+            return self.write().await;
+        }
+        let mut tx = self.writer.begin().await?;
+        sqlx::query("SELECT pg_advisory_xact_lock_shared($1)")
+            .bind(engine::WRITE_LOCK)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("SELECT id FROM accounts WHERE id = $1 FOR UPDATE")
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await?;
+        Ok(tx)
+    }
+
     /// A read transaction that sees one state of the database throughout,
     /// whatever commits meanwhile: SQLite's deferred transaction keeps its
     /// first read's snapshot in WAL mode; PostgreSQL needs REPEATABLE READ
@@ -392,6 +418,62 @@ pub fn parse_name<T: FromStr<Err = UnknownName>>(text: &str) -> Result<T, Error>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What `write` gave if it finished within `wait`; `None` while a lock
+    /// it waits for is held. Waits that must end get seconds, waits that
+    /// must not a moment.
+    async fn within<T>(
+        wait: std::time::Duration,
+        write: impl Future<Output = Result<T, Error>>,
+    ) -> Option<T> {
+        tokio::time::timeout(wait, write)
+            .await
+            .ok()
+            .and_then(Result::ok)
+    }
+
+    const BLOCKED: std::time::Duration = std::time::Duration::from_millis(300);
+    const FREE: std::time::Duration = std::time::Duration::from_secs(10);
+
+    #[tokio::test]
+    async fn applications_overlap_each_other_but_never_another_write_or_their_own_account()
+    -> Result<(), Error> {
+        use time::macros::datetime;
+        let now = datetime!(2022-12-10 02:00 UTC);
+        let (_place, store) = Store::open_temporary().await?;
+        if store.engine() == Engine::Sqlite {
+            return Ok(()); // one writer: nothing overlaps at all
+        }
+        let first = test_support::active_resident(&store, "HKID:A1234563", "b-1", now).await?;
+        let second = test_support::active_resident(&store, "HKID:B1234566", "b-1", now).await?;
+        let holding = store.write_application(&first.id).await?;
+        let other = within(FREE, store.write_application(&second.id)).await;
+        assert!(
+            other.is_some(),
+            "another resident's application runs beside it"
+        );
+        drop(other);
+        assert!(
+            within(BLOCKED, store.write_application(&first.id))
+                .await
+                .is_none(),
+            "the same resident's next application waits"
+        );
+        assert!(
+            within(BLOCKED, store.write()).await.is_none(),
+            "a feed batch (any other write) waits for the application"
+        );
+        holding.rollback().await?;
+        let batch = within(FREE, store.write()).await;
+        assert!(batch.is_some(), "and runs once it is done");
+        assert!(
+            within(BLOCKED, store.write_application(&second.id))
+                .await
+                .is_none(),
+            "an application waits for a batch in progress"
+        );
+        Ok(())
+    }
 
     #[tokio::test]
     async fn ids_sort_in_the_order_they_were_made() -> Result<(), Error> {
