@@ -114,11 +114,13 @@ pub async fn run(
 }
 
 /// Groups re-evaluated at once: while one group's rules run on a core,
-/// others' facts are read and another's revocations written.
+/// others' facts are read and another's revocations written. At most 4, half
+/// of SQLite's 8 read connections, so pages and sign-ins keep theirs
+/// during a large re-evaluation.
 fn workers() -> usize {
     std::thread::available_parallelism()
         .map_or(2, std::num::NonZero::get)
-        .clamp(2, 8)
+        .clamp(2, 4)
 }
 
 /// A group of at most [`GROUP`] holders, each with their live codes.

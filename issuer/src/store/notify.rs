@@ -10,7 +10,7 @@
 
 use sqlx::postgres::PgListener;
 
-use super::{Database, Store, Tx};
+use super::{Database, Engine, Store, Tx};
 use crate::Error;
 
 /// The channel every instance listens on.
@@ -84,7 +84,7 @@ impl Store {
     /// # Errors
     /// [`Error::Db`].
     pub async fn announce(&self, tx: &mut Tx, work: Work) -> Result<(), Error> {
-        if let Database::Postgres(_) = self.database() {
+        if self.engine() == Engine::Postgres {
             sqlx::query("SELECT pg_notify($1, $2)")
                 .bind(CHANNEL)
                 .bind(work.as_str())
