@@ -284,6 +284,7 @@ fn registrations_logins_and_pins_are_rate_limited() {
         "--pin-per-minute",
         "5",
     ]);
+    crate::support::with_most_of_a_minute_left();
     let statuses: Vec<u16> = (0..5)
         .map(|_| server.register(&Person::hkid().form(), None).0)
         .collect();
@@ -491,18 +492,6 @@ fn login_forwarded(server: &IssuerServer, forwarded_for: &str) -> u16 {
     }
 }
 
-/// Starts a group of requests that must be counted in one minute with most
-/// of a minute ahead: on PostgreSQL rate limits count fixed UTC minutes, and
-/// a group that straddles two is counted in both (docs/scale.md).
-fn with_most_of_a_minute_left() {
-    let second = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |since| since.as_secs() % 60);
-    if second > 45 {
-        std::thread::sleep(std::time::Duration::from_secs(61 - second));
-    }
-}
-
 /// Issue 12, attack 5: behind the recommended proxy every client shared one
 /// bucket, and a client could not be told from another; a forwarding header
 /// from anyone but a trusted proxy must not pick the bucket either.
@@ -510,7 +499,7 @@ fn with_most_of_a_minute_left() {
 fn rate_limits_key_on_the_client_behind_a_trusted_proxy_and_on_its_ipv6_64() {
     let server =
         IssuerServer::start(&["--login-per-minute", "2", "--trusted-proxy", "127.0.0.1/32"]);
-    with_most_of_a_minute_left();
+    crate::support::with_most_of_a_minute_left();
     let statuses: Vec<u16> = (0..3)
         .map(|_| login_forwarded(&server, "198.51.100.1"))
         .collect();
@@ -528,7 +517,7 @@ fn rate_limits_key_on_the_client_behind_a_trusted_proxy_and_on_its_ipv6_64() {
     // Without --trusted-proxy the header is ignored: varying it does not
     // buy a new bucket.
     let server = IssuerServer::start(&["--login-per-minute", "2"]);
-    with_most_of_a_minute_left();
+    crate::support::with_most_of_a_minute_left();
     let statuses: Vec<u16> = ["198.51.100.1", "198.51.100.2", "198.51.100.3"]
         .iter()
         .map(|ip| login_forwarded(&server, ip))

@@ -316,3 +316,15 @@ pub fn token_id_of(token: &str) -> String {
         .token_id()
         .to_string()
 }
+
+/// Starts a group of requests that must be counted in one minute with most
+/// of a minute ahead: on PostgreSQL rate limits count fixed UTC minutes, and
+/// a group that straddles two is counted in both (docs/scale.md).
+pub fn with_most_of_a_minute_left() {
+    let second = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs() % 60);
+    if second > 30 {
+        std::thread::sleep(std::time::Duration::from_secs(61 - second));
+    }
+}
