@@ -287,8 +287,8 @@ impl Wake {
 
     /// Wakes every worker, to look for work it may not have heard of.
     pub fn everyone(&self) {
-        for work in [Work::Reevaluate, Work::Deliver, Work::Sms] {
-            self.to(work);
+        for work in Work::ALL {
+            self.to(*work);
         }
     }
 }

@@ -16,33 +16,16 @@ use crate::Error;
 /// The channel every instance listens on.
 pub const CHANNEL: &str = "healthcode_work";
 
-/// The kind of work a committed transaction left for the workers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Work {
-    /// Re-evaluations were queued (feed records stored).
-    Reevaluate,
-    /// Revocations were recorded: deliver them to Redis.
-    Deliver,
-    /// SMS messages were queued.
-    Sms,
-}
-
-impl Work {
-    /// The notification's payload.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Work::Reevaluate => "reevaluate",
-            Work::Deliver => "deliver",
-            Work::Sms => "sms",
-        }
-    }
-
-    /// The work a payload names; `None` for anything else (a newer
-    /// instance's kind of work, or a stranger on the channel).
-    pub fn parse(payload: &str) -> Option<Work> {
-        [Work::Reevaluate, Work::Deliver, Work::Sms]
-            .into_iter()
-            .find(|work| work.as_str() == payload)
+healthcode_keys::named_enum! {
+    /// The kind of work a committed transaction left for the workers; its
+    /// name is the notification's payload.
+    pub enum Work("kind of work") {
+        /// Re-evaluations were queued (feed records stored).
+        Reevaluate = "reevaluate",
+        /// Revocations were recorded: deliver them to Redis.
+        Deliver = "deliver",
+        /// SMS messages were queued.
+        Sms = "sms",
     }
 }
 
@@ -70,7 +53,7 @@ impl WorkListener {
     pub async fn next(&mut self) -> Result<Heard, Error> {
         Ok(match self.0.try_recv().await? {
             Some(notification) => {
-                Work::parse(notification.payload()).map_or(Heard::Unknown, Heard::Work)
+                Work::from_name(notification.payload()).map_or(Heard::Unknown, Heard::Work)
             }
             None => Heard::Reconnected,
         })
@@ -117,11 +100,11 @@ mod tests {
 
     #[test]
     fn payloads_round_trip_and_strangers_are_not_work() {
-        for work in [Work::Reevaluate, Work::Deliver, Work::Sms] {
-            assert_eq!(Work::parse(work.as_str()), Some(work));
+        for work in Work::ALL {
+            assert_eq!(Work::from_name(work.as_str()), Some(*work));
         }
-        assert_eq!(Work::parse(""), None);
-        assert_eq!(Work::parse("Deliver"), None);
+        assert_eq!(Work::from_name(""), None);
+        assert_eq!(Work::from_name("Deliver"), None);
     }
 
     /// The next thing heard within `wait`, if any.
