@@ -12,7 +12,7 @@ use time::OffsetDateTime;
 
 use crate::{
     Done,
-    args::{RevocationsCommand, RevokeArgs},
+    args::{DataArgs, RevocationsCommand, RevokeArgs},
 };
 
 /// Revokes the code, then delivers what waits in the database if `--redis` is given.
@@ -60,19 +60,48 @@ pub fn revoke(
     })
 }
 
-/// `issuer revocations deliver`.
+/// `issuer revocations deliver` and `issuer revocations filtered`.
 pub fn revocations(
     runtime: &tokio::runtime::Runtime,
     command: RevocationsCommand,
     now: OffsetDateTime,
 ) -> anyhow::Result<Done> {
-    let RevocationsCommand::Deliver { data, redis, key } = command;
+    let (data, redis, key) = match command {
+        RevocationsCommand::Deliver { data, redis, key } => (data, redis, key),
+        RevocationsCommand::Filtered { data, key, out, at } => {
+            return filtered(runtime, data, &key, &out, at.unwrap_or(now));
+        }
+    };
     let key = key.as_deref().map(IssuerSecretKey::read).transpose()?;
     let store = data.open(runtime)?;
     let done = runtime.block_on(deliver(&store, &redis, key, now))?;
     println!(
         "{} revocations delivered, {} restored",
         done.delivered, done.restored
+    );
+    Ok(Done::Succeeded)
+}
+
+/// Writes the filtered snapshot of what is in force at `at` to `out`.
+fn filtered(
+    runtime: &tokio::runtime::Runtime,
+    data: DataArgs,
+    key: &std::path::Path,
+    out: &std::path::Path,
+    at: OffsetDateTime,
+) -> anyhow::Result<Done> {
+    let key = IssuerSecretKey::read(key)?;
+    let store = data.open(runtime)?;
+    let snapshot = runtime.block_on(publish::filtered_snapshot(&store, &key, at))?;
+    let bytes = snapshot.to_bytes();
+    healthcode_keys::files::write_public(out, &bytes)?;
+    println!(
+        "filtered snapshot: codes issued up to {} in its filter ({} levels), {} revocations listed, {} bytes, written to {}",
+        healthcode_keys::hktime::format_hk(snapshot.filter.covers_until),
+        snapshot.filter.cascade.level_count(),
+        snapshot.recent.len(),
+        bytes.len(),
+        out.display()
     );
     Ok(Done::Succeeded)
 }

@@ -4,7 +4,9 @@
 //! A snapshot signs the whole set at one instant, so dropping an entry from
 //! it breaks the signature; its issue time tells a scanner how old it is.
 
+pub mod cascade;
 pub mod compact;
+pub mod filtered;
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;

@@ -8,7 +8,10 @@ use healthcode_keys::{
     bundle::SignedBundle,
     hktime::{self, parse_rfc3339},
     region_and_file,
-    revocation::SignedSnapshot,
+    revocation::{
+        SignedSnapshot,
+        filtered::{FilteredSnapshot, RevocationFilter, is_filtered},
+    },
 };
 use healthcode_verifier::{
     Checker,
@@ -114,7 +117,9 @@ pub struct VerifyArgs {
     /// Colour the verdict: auto (when stdout is a terminal and NO_COLOR is unset), always, never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
-    /// An issuer-signed revocation snapshot (from a verifier's GET /v1/revocations).
+    /// An issuer-signed revocation snapshot: exact (JSON or compact, from a
+    /// verifier's GET /v1/revocations) or filtered (`issuer revocations
+    /// filtered`, under a megabyte for a million revocations).
     #[arg(long)]
     pub revocations: Option<PathBuf>,
     /// Accept codes signed by a TEST key as valid, shown as SPECIMEN: for
@@ -161,8 +166,8 @@ pub struct Config {
     pub color: bool,
     /// The inputs, as given.
     pub inputs: Vec<String>,
-    /// Revoked codes from a verified snapshot, and the instant it was complete.
-    pub revocations: Option<(RevocationSet, OffsetDateTime)>,
+    /// Revoked codes from a verified snapshot.
+    pub revocations: Option<Snapshot>,
     /// How old the snapshot may be: a scanner shows its age and never calls it stale.
     pub staleness: StalenessPolicy,
     /// The admission policy, when given.
@@ -274,7 +279,7 @@ impl Config {
 /// or all from one offline bundle.
 struct Loaded {
     trust: healthcode_keys::TrustList,
-    revocations: Option<(RevocationSet, OffsetDateTime)>,
+    revocations: Option<Snapshot>,
     policy: Option<Policy>,
     bundle_made_at: Option<OffsetDateTime>,
 }
@@ -288,12 +293,10 @@ fn load(
         let name = path.display().to_string();
         let bundle = SignedBundle::read_verified(path, root, now).map_err(context(name.clone()))?;
         let policy = Policy::parse(&bundle.policy).map_err(context(format!("{name}: policy")))?;
-        let mut set = RevocationSet::default();
-        let as_of = bundle.revocations.snapshot.issued_at;
-        set.merge(bundle.revocations.snapshot.revocations);
+        let snapshot = Snapshot::exact(bundle.revocations);
         return Ok(Loaded {
             trust: bundle.trust,
-            revocations: Some((set, as_of)),
+            revocations: Some(snapshot),
             policy: Some(policy),
             bundle_made_at: Some(bundle.made_at),
         });
@@ -322,14 +325,56 @@ fn load(
     })
 }
 
-/// Reads a snapshot, checks the issuer's signature, and returns its set and age.
+/// Revocations from a verified snapshot, as a scanner holds them.
+#[derive(Debug)]
+pub struct Snapshot {
+    /// The revocations listed exactly.
+    pub set: RevocationSet,
+    /// A filtered snapshot's cascade, for the codes it covers.
+    pub filter: Option<RevocationFilter>,
+    /// The instant the snapshot was complete.
+    pub as_of: OffsetDateTime,
+}
+
+impl Snapshot {
+    fn exact(snapshot: SignedSnapshot) -> Self {
+        let mut set = RevocationSet::default();
+        set.merge(snapshot.snapshot.revocations);
+        Snapshot {
+            set,
+            filter: None,
+            as_of: snapshot.snapshot.issued_at,
+        }
+    }
+
+    fn filtered(snapshot: FilteredSnapshot) -> Self {
+        let mut set = RevocationSet::default();
+        set.merge(snapshot.recent);
+        Snapshot {
+            set,
+            filter: Some(snapshot.filter),
+            as_of: snapshot.issued_at,
+        }
+    }
+}
+
+/// Reads a snapshot of either kind (by its first bytes) and checks the
+/// issuer's signature.
 fn load_revocations(
     path: &std::path::Path,
     trust: &healthcode_keys::TrustList,
     now: OffsetDateTime,
-) -> Result<(RevocationSet, OffsetDateTime), healthcode_keys::Error> {
-    let snapshot = SignedSnapshot::read_verified(path, trust, now)?;
-    let mut set = RevocationSet::default();
-    set.merge(snapshot.snapshot.revocations);
-    Ok((set, snapshot.snapshot.issued_at))
+) -> Result<Snapshot, healthcode_keys::Error> {
+    let bytes = healthcode_keys::files::read_public_bytes(
+        path,
+        healthcode_keys::files::MAX_SNAPSHOT_BYTES,
+    )?;
+    if is_filtered(&bytes) {
+        let snapshot = FilteredSnapshot::from_bytes(&bytes)?;
+        snapshot.verify(trust, now)?;
+        return Ok(Snapshot::filtered(snapshot));
+    }
+    let snapshot = SignedSnapshot::from_bytes(&bytes)?;
+    snapshot.verify(trust, now)?;
+    Ok(Snapshot::exact(snapshot))
 }

@@ -58,14 +58,19 @@ pub fn scan(
             (config.now - made_at).whole_minutes() % 60
         )?;
     }
-    if let Some((set, as_of)) = &config.revocations {
-        let age = config.now - *as_of;
+    if let Some(snapshot) = &config.revocations {
+        let filter = snapshot.filter.as_ref().map_or(String::new(), |f| {
+            format!(
+                " and a filter of revoked codes issued up to {}",
+                healthcode_keys::hktime::format_hk(f.covers_until)
+            )
+        });
         writeln!(
             err,
-            "scanner: {} revocations as of {} ({} minutes old)",
-            set.len(),
-            healthcode_keys::hktime::format_hk(*as_of),
-            age.whole_minutes()
+            "scanner: {} revocations{filter} as of {} ({} minutes old)",
+            snapshot.set.len(),
+            healthcode_keys::hktime::format_hk(snapshot.as_of),
+            (config.now - snapshot.as_of).whole_minutes()
         )?;
     }
     let mut stdin = Some(stdin);
@@ -118,9 +123,10 @@ pub fn scan(
 
 /// Applies the snapshot, if one was given.
 fn with_revocations(config: &Config, verdict: Verdict) -> Verdict {
-    let held = config.revocations.as_ref().map(|(set, as_of)| Held {
-        set,
-        as_of: Some(*as_of),
+    let held = config.revocations.as_ref().map(|snapshot| Held {
+        set: &snapshot.set,
+        filter: snapshot.filter.as_ref(),
+        as_of: Some(snapshot.as_of),
     });
     revocation::apply(verdict, held, &config.staleness, config.now)
 }

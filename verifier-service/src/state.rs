@@ -197,6 +197,7 @@ impl AppState {
         };
         read(Held {
             set: &held.set,
+            filter: None,
             as_of,
         })
     }

@@ -15,7 +15,7 @@ use rand::RngCore as _;
 use std::sync::Arc;
 
 use healthcode_keys::IssuerSecretKey;
-use healthcode_keys::revocation::SignedSnapshot;
+use healthcode_keys::revocation::{SignedSnapshot, filtered::FilteredSnapshot};
 use healthcode_service_kit::redis::RevocationStore;
 use time::OffsetDateTime;
 
@@ -121,4 +121,139 @@ pub async fn refresh_snapshot(
         .put_snapshot(&SignedSnapshot::sign(key, now, in_force))
         .await?;
     Ok(count)
+}
+
+/// The filtered snapshot of every code and revocation in force at `now`,
+/// signed with `key`: what handhelds on a slow link download (see
+/// `healthcode_keys::revocation::filtered`).
+///
+/// # Errors
+/// [`Error::Db`], [`Error::Corrupt`], [`Error::Keys`].
+pub async fn filtered_snapshot(
+    store: &Store,
+    key: &IssuerSecretKey,
+    now: OffsetDateTime,
+) -> Result<FilteredSnapshot, Error> {
+    let (codes, revocations) = store.codes_and_revocations_in_force(now).await?;
+    let seed = store.with_rng(|rng| rng.next_u64());
+    Ok(FilteredSnapshot::build(
+        key,
+        now,
+        &codes,
+        revocations,
+        seed,
+    )?)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use healthcode_keys::{
+        Colour, KeyId, Region, TokenId,
+        revocation::{Revocation, RevocationReason, filtered::COVER_MARGIN},
+        testkeys,
+    };
+    use time::{Duration, macros::datetime};
+
+    use super::*;
+    use crate::{
+        model::Actor,
+        store::{codes::NewCode, test_support::active_resident},
+    };
+
+    const NOW: OffsetDateTime = datetime!(2022-12-10 04:00 UTC);
+    const UNTIL: OffsetDateTime = datetime!(2022-12-10 15:59:59 UTC);
+
+    /// Seven codes issued over the morning (two within the cover margin),
+    /// one expired, and revocations of three live ones and the expired one.
+    async fn a_morning(store: &Store) -> Result<Vec<(TokenId, bool)>, Error> {
+        let resident = active_resident(store, "HKID:A123456(3)", "bldg-a", NOW).await?;
+        let mut tx = store.write().await?;
+        let mut live = Vec::new();
+        for n in 0..8u8 {
+            let token_id = TokenId::from_bytes([n * 29 + 1; TokenId::LEN]);
+            let issued_at = NOW - Duration::minutes(60 - 8 * i64::from(n));
+            let valid_until = if n == 0 {
+                NOW - Duration::SECOND
+            } else {
+                UNTIL
+            };
+            let code = NewCode {
+                token_id,
+                account_id: &resident.id,
+                kid: KeyId::from_bytes([1; KeyId::LEN]),
+                colour: Colour::Green,
+                reasons: &BTreeSet::new(),
+                token: "HC2:a-test-token",
+                issued_at,
+                valid_until,
+            };
+            store.insert_code(&mut tx, &code).await?;
+            let revoked = matches!(n, 0 | 2 | 5 | 7);
+            if revoked {
+                let revocation = Revocation {
+                    token_id,
+                    reason: RevocationReason::RiskChanged,
+                    revoked_at: issued_at + Duration::minutes(1),
+                    until: valid_until,
+                };
+                store
+                    .record_revocations(&mut tx, &[revocation], &Actor::System)
+                    .await?;
+            }
+            if n > 0 {
+                live.push((token_id, revoked));
+            }
+        }
+        tx.commit().await?;
+        Ok(live)
+    }
+
+    #[tokio::test]
+    async fn pages_of_codes_add_up_to_every_code_in_force() -> Result<(), Error> {
+        let (_place, store) = Store::open_temporary().await?;
+        let live = a_morning(&store).await?;
+        let (all, revocations) = store.in_force_by_pages(NOW, 50_000).await?;
+        for page_size in [1, 3, 7] {
+            let (paged, _) = store.in_force_by_pages(NOW, page_size).await?;
+            assert_eq!(paged, all, "pages of {page_size}");
+        }
+        let mut held: Vec<TokenId> = all.iter().map(|c| c.token_id).collect();
+        held.sort();
+        let mut expected: Vec<TokenId> = live.iter().map(|(id, _)| *id).collect();
+        expected.sort();
+        assert_eq!(held, expected, "the expired code is left out");
+        assert_eq!(revocations.len(), 3);
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn the_filtered_snapshot_answers_every_code_in_force() -> Result<(), Error> {
+        let (_place, store) = Store::open_temporary().await?;
+        let live = a_morning(&store).await?;
+        let key = testkeys::issuer(Region::HongKong, "a");
+        let snapshot = filtered_snapshot(&store, &key, NOW).await?;
+        let (codes, _) = store.codes_and_revocations_in_force(NOW).await?;
+        for code in &codes {
+            let listed = snapshot.recent.iter().any(|r| r.token_id == code.token_id);
+            let filtered =
+                snapshot
+                    .filter
+                    .says_revoked(Region::HongKong, &code.token_id, code.issued_at);
+            let revoked = live.iter().any(|(id, r)| *id == code.token_id && *r);
+            assert_eq!(listed || filtered == Some(true), revoked, "{code:?}");
+            assert_eq!(
+                filtered.is_some(),
+                code.issued_at <= NOW - COVER_MARGIN,
+                "{code:?}"
+            );
+        }
+        assert_eq!(
+            snapshot.recent.len(),
+            1,
+            "the code revoked within the margin"
+        );
+        Ok(())
+    }
 }

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use healthcode_keys::revocation::{Revocation, RevocationReason};
+use healthcode_keys::revocation::{Revocation, RevocationReason, filtered::IssuedCode};
 use healthcode_keys::{Colour, KeyId, TokenId};
 use sqlx::AnyConnection;
 
@@ -367,6 +367,61 @@ impl Store {
         .fetch_all(self.pool())
         .await?;
         rows.into_iter().map(revocation).collect()
+    }
+
+    /// Every code in force at `now` and every revocation in force, read in
+    /// one state of the database: what a filtered snapshot is made of.
+    /// Codes come in pages by token id, so a population's 7.4 million are
+    /// never all text at once.
+    ///
+    /// # Errors
+    /// [`Error::Db`], [`Error::Corrupt`].
+    pub async fn codes_and_revocations_in_force(
+        &self,
+        now: OffsetDateTime,
+    ) -> Result<(Vec<IssuedCode>, Vec<Revocation>), Error> {
+        self.in_force_by_pages(now, 50_000).await
+    }
+
+    pub(crate) async fn in_force_by_pages(
+        &self,
+        now: OffsetDateTime,
+        page_size: i64,
+    ) -> Result<(Vec<IssuedCode>, Vec<Revocation>), Error> {
+        let mut tx = self.snapshot().await?;
+        let mut codes = Vec::new();
+        let mut after = String::new();
+        loop {
+            let page: Vec<(String, i64)> = sqlx::query_as(
+                "SELECT token_id, issued_at FROM codes \
+                 WHERE valid_until >= $1 AND token_id > $2 ORDER BY token_id LIMIT $3",
+            )
+            .bind(to_db(now))
+            .bind(&after)
+            .bind(page_size)
+            .fetch_all(&mut *tx)
+            .await?;
+            for (token_id, issued_at) in &page {
+                codes.push(IssuedCode {
+                    token_id: parse_token_id(token_id)?,
+                    issued_at: from_db(*issued_at)?,
+                });
+            }
+            let full = page.len() as i64 == page_size;
+            match page.into_iter().last() {
+                Some((last, _)) if full => after = last,
+                _ => break,
+            }
+        }
+        let rows: Vec<RevocationRow> = sqlx::query_as(
+            "SELECT token_id, reason, revoked_at, until_at FROM revocations WHERE until_at >= $1",
+        )
+        .bind(to_db(now))
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.rollback().await?;
+        let revocations = rows.into_iter().map(revocation).collect::<Result<_, _>>()?;
+        Ok((codes, revocations))
     }
 
     /// The revocation of `token_id`, if it is revoked.

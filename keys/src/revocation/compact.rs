@@ -153,17 +153,17 @@ impl SignedSnapshot {
     }
 }
 
-fn encoding(problem: &str) -> Error {
+pub(super) fn encoding(problem: &str) -> Error {
     Error::SnapshotEncoding {
         problem: problem.to_owned(),
     }
 }
 
-fn time_of(seconds: i64) -> Result<OffsetDateTime, Error> {
+pub(super) fn time_of(seconds: i64) -> Result<OffsetDateTime, Error> {
     OffsetDateTime::from_unix_timestamp(seconds).map_err(|_| encoding("a time out of range"))
 }
 
-fn reason_of(nibble: u8) -> Result<RevocationReason, Error> {
+pub(super) fn reason_of(nibble: u8) -> Result<RevocationReason, Error> {
     RevocationReason::ALL
         .iter()
         .copied()
@@ -314,13 +314,13 @@ fn write_unsigned(out: &mut Vec<u8>, mut v: u64) {
     out.push(v as u8);
 }
 
-struct Reader<'a> {
-    bytes: &'a [u8],
-    at: usize,
+pub(super) struct Reader<'a> {
+    pub(super) bytes: &'a [u8],
+    pub(super) at: usize,
 }
 
 impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8], Error> {
+    pub(super) fn take(&mut self, n: usize) -> Result<&'a [u8], Error> {
         let end = self
             .at
             .checked_add(n)
@@ -331,11 +331,11 @@ impl<'a> Reader<'a> {
         Ok(taken)
     }
 
-    fn byte(&mut self) -> Result<u8, Error> {
+    pub(super) fn byte(&mut self) -> Result<u8, Error> {
         Ok(self.take(1)?[0])
     }
 
-    fn array<const N: usize>(&mut self) -> Result<[u8; N], Error> {
+    pub(super) fn array<const N: usize>(&mut self) -> Result<[u8; N], Error> {
         let mut array = [0u8; N];
         array.copy_from_slice(self.take(N)?);
         Ok(array)

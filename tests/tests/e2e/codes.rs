@@ -15,7 +15,7 @@ use time::OffsetDateTime;
 use crate::{
     accounts::{registered_tenant, rfc3339},
     issuer_server::{IssuerServer, Person, RELAXED, pin_in},
-    support::{KeySet, run, stderr, stdout, token_id_of},
+    support::{KeySet, run, stderr, stdout, token_id_of, with_minutes_of_the_day_left},
     verifier_service::{Verifier, redis_command, wait_connected},
 };
 
@@ -682,5 +682,82 @@ fn the_signing_key_rotates_without_a_restart() {
         issuer.log().contains("new signing key refused"),
         "{}",
         issuer.log()
+    );
+}
+
+#[test]
+fn a_filtered_snapshot_carries_the_days_revocations_to_an_offline_scanner() {
+    with_minutes_of_the_day_left(10);
+    let keys = KeySet::new(false);
+    let issuer = start_issuer(&issuer_args(&keys, None, None));
+    let tokens: Vec<String> = (0..3)
+        .map(|_| token(&apply(&issuer, &resident(&issuer, &[]).1)))
+        .collect();
+    let output = issuer.cli(&[
+        "revoke",
+        "--token-id",
+        &token_id_of(&tokens[0]),
+        "--reason",
+        "fraud",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+
+    // Made as of six minutes on, the codes (issued more than the
+    // five-minute margin before) are answered by its filter, not listed.
+    let at = rfc3339(OffsetDateTime::now_utc() + time::Duration::minutes(6));
+    let (key, file) = (
+        keys.path(&format!("{}.secret", keys.kid)),
+        keys.path("revocations.hcrc"),
+    );
+    let made = issuer.cli(&[
+        "revocations",
+        "filtered",
+        "--key",
+        &key,
+        "--out",
+        &file,
+        "--at",
+        &at,
+    ]);
+    assert!(made.status.success(), "{}", stderr(&made));
+    assert!(
+        stdout(&made).contains(" 0 revocations listed"),
+        "{}",
+        stdout(&made)
+    );
+    let bytes = std::fs::read(&file).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        bytes.starts_with(b"HCRC\x01") && bytes.len() < 200,
+        "{} bytes",
+        bytes.len()
+    );
+
+    let mut args = vec!["--json", "--at", &at, "--revocations", &file];
+    args.extend(tokens.iter().map(String::as_str));
+    let output = keys.scan(&args);
+    let reports = crate::support::json_lines(&output);
+    assert_eq!(reports[0]["error"]["code"], "revoked", "{}", reports[0]);
+    assert!(
+        reports[1..].iter().all(|r| r["valid"] == true),
+        "{reports:?}"
+    );
+    assert!(
+        stderr(&output).contains("0 revocations and a filter of revoked codes issued up to"),
+        "{}",
+        stderr(&output)
+    );
+
+    // A file is never overwritten; a changed byte is refused, not misread.
+    let again = issuer.cli(&["revocations", "filtered", "--key", &key, "--out", &file]);
+    assert!(!again.status.success());
+    let mut changed = bytes.clone();
+    changed[30] ^= 0x04;
+    std::fs::write(&file, &changed).unwrap_or_else(|e| panic!("{e}"));
+    let tampered = keys.scan(&["--at", &at, "--revocations", &file, &tokens[1]]);
+    assert_eq!(tampered.status.code(), Some(2), "{}", stderr(&tampered));
+    assert!(
+        stderr(&tampered).contains("revocation snapshot"),
+        "{}",
+        stderr(&tampered)
     );
 }

@@ -328,3 +328,13 @@ pub fn with_most_of_a_minute_left() {
         std::thread::sleep(std::time::Duration::from_secs(61 - second));
     }
 }
+
+/// Waits past Hong Kong midnight when fewer than `minutes` of the day are
+/// left, so that codes issued now are still valid `minutes` later.
+pub fn with_minutes_of_the_day_left(minutes: i64) {
+    let now = time::OffsetDateTime::now_utc().to_offset(healthcode_keys::hktime::HK_OFFSET);
+    let left = 86_400 - (now.time() - time::Time::MIDNIGHT).whole_seconds();
+    if left < minutes * 60 {
+        std::thread::sleep(std::time::Duration::from_secs(left.unsigned_abs() + 2));
+    }
+}

@@ -16,7 +16,11 @@ mod set;
 
 use std::str::FromStr;
 
-use healthcode_keys::{TokenId, hktime::format_hk, revocation::Revocation};
+use healthcode_keys::{
+    TokenId,
+    hktime::format_hk,
+    revocation::{Revocation, filtered::RevocationFilter},
+};
 pub use set::RevocationSet;
 use time::{Duration, OffsetDateTime};
 
@@ -64,6 +68,9 @@ pub struct StalenessPolicy {
 pub struct Held<'a> {
     /// The set.
     pub set: &'a RevocationSet,
+    /// A filtered snapshot's cascade, for the codes it covers that the set
+    /// does not list (`None`: the set is exact for every code).
+    pub filter: Option<&'a RevocationFilter>,
     /// When it was last known complete.
     pub as_of: Option<OffsetDateTime>,
 }
@@ -71,8 +78,11 @@ pub struct Held<'a> {
 /// What the held revocations say of one code.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Lookup {
-    /// The revocation, if the code is revoked.
+    /// The revocation, if the code is listed as revoked.
     pub revoked: Option<Revocation>,
+    /// True when a filtered snapshot's cascade says the code is revoked
+    /// (it knows no reason or time).
+    pub filtered: bool,
     /// When the data was last known complete.
     pub as_of: Option<OffsetDateTime>,
     /// True when that is older than the policy allows (or never).
@@ -82,10 +92,10 @@ pub struct Lookup {
 impl Lookup {
     /// `revoked`, `not_revoked`, or `unknown` when stale and not revoked.
     pub fn status(&self) -> RevocationStatus {
-        match (&self.revoked, self.stale) {
-            (Some(_), _) => RevocationStatus::Revoked,
-            (None, false) => RevocationStatus::NotRevoked,
-            (None, true) => RevocationStatus::Unknown,
+        match (self.revoked.is_some() || self.filtered, self.stale) {
+            (true, _) => RevocationStatus::Revoked,
+            (false, false) => RevocationStatus::NotRevoked,
+            (false, true) => RevocationStatus::Unknown,
         }
     }
 }
@@ -105,9 +115,22 @@ impl Held<'_> {
         };
         Lookup {
             revoked: self.set.get(token_id).cloned(),
+            filtered: false,
             as_of: self.as_of,
             stale,
         }
+    }
+
+    /// Whether the filter says the authentic code of `verdict` is revoked.
+    fn filter_says_revoked(&self, verdict: &Verdict) -> bool {
+        let (Some(filter), Some((region, _, token_id)), Some(issued_at)) =
+            (self.filter, verdict.routing(), verdict.issued_at())
+        else {
+            return false;
+        };
+        filter
+            .says_revoked(region, &token_id, issued_at)
+            .unwrap_or(false)
     }
 }
 
@@ -134,7 +157,8 @@ pub fn apply(
             stale: false,
         });
     };
-    let lookup = held.lookup(&token_id, policy, now);
+    let mut lookup = held.lookup(&token_id, policy, now);
+    lookup.filtered = lookup.revoked.is_none() && held.filter_says_revoked(&verdict);
     let facts = RevocationFacts {
         status: lookup.status(),
         reason: lookup.revoked.as_ref().map(|r| r.reason),
@@ -144,6 +168,7 @@ pub fn apply(
     let verdict = verdict.with_revocation(facts);
     match (&lookup.revoked, lookup.stale, policy.when_stale) {
         (Some(revoked), _, _) => verdict.refuse(ErrorCode::Revoked, revoked_message(revoked)),
+        (None, _, _) if lookup.filtered => verdict.refuse(ErrorCode::Revoked, FILTERED_MESSAGE),
         (None, true, WhenStale::Reject) => verdict.refuse(
             ErrorCode::RevocationUnavailable,
             stale_message(&lookup, policy),
@@ -151,6 +176,10 @@ pub fn apply(
         (None, false, _) | (None, true, WhenStale::Accept) => verdict,
     }
 }
+
+/// What a code that a filtered snapshot's cascade holds is refused with.
+pub const FILTERED_MESSAGE: &str =
+    "revoked (in the snapshot's filter of revoked codes; reason and time not carried)";
 
 /// "revoked (reason) at time", in Hong Kong time as officers read times.
 pub fn revoked_message(revocation: &Revocation) -> String {
@@ -198,6 +227,10 @@ mod tests {
     const NOW: OffsetDateTime = datetime!(2022-12-10 01:00 UTC);
 
     fn valid(id: u8) -> Verdict {
+        valid_issued(id, NOW - Duration::hours(1))
+    }
+
+    fn valid_issued(id: u8, issued_at: OffsetDateTime) -> Verdict {
         Verdict::of_token(
             "t",
             TokenFacts::Authentic {
@@ -208,7 +241,7 @@ mod tests {
                     token_id: TokenId::from_bytes([id; 12]),
                     colour: Colour::Green,
                     identity: IdentityBinding::from_bytes([0; 16]),
-                    issued_at: NOW - Duration::hours(1),
+                    issued_at,
                     valid_until: datetime!(2022-12-10 15:59:59 UTC),
                 },
                 specimen: false,
@@ -236,7 +269,11 @@ mod tests {
     fn a_revoked_code_is_refused_whatever_the_age_of_the_data() {
         let set = set_with(1);
         for as_of in [Some(NOW), Some(NOW - Duration::hours(5)), None] {
-            let held = Held { set: &set, as_of };
+            let held = Held {
+                set: &set,
+                filter: None,
+                as_of,
+            };
             let verdict = apply(valid(1), Some(held), &TEN_MINUTES, NOW);
             assert_eq!(verdict.error_code(), Some(ErrorCode::Revoked));
             assert_eq!(verdict.revocation(), RevocationStatus::Revoked);
@@ -248,13 +285,18 @@ mod tests {
         let set = RevocationSet::default();
         let fresh = Held {
             set: &set,
+            filter: None,
             as_of: Some(NOW - Duration::minutes(10)),
         };
         let verdict = apply(valid(1), Some(fresh), &TEN_MINUTES, NOW);
         assert!(verdict.is_valid(), "exactly the limit is still fresh");
         assert_eq!(verdict.revocation(), RevocationStatus::NotRevoked);
         for as_of in [Some(NOW - Duration::minutes(10) - Duration::SECOND), None] {
-            let held = Held { set: &set, as_of };
+            let held = Held {
+                set: &set,
+                filter: None,
+                as_of,
+            };
             let verdict = apply(valid(1), Some(held), &TEN_MINUTES, NOW);
             assert_eq!(verdict.error_code(), Some(ErrorCode::RevocationUnavailable));
             assert_eq!(verdict.revocation(), RevocationStatus::Unknown);
@@ -265,6 +307,7 @@ mod tests {
         };
         let held = Held {
             set: &set,
+            filter: None,
             as_of: None,
         };
         let verdict = apply(valid(1), Some(held), &accept, NOW);
@@ -284,6 +327,7 @@ mod tests {
         };
         let old = Held {
             set: &set,
+            filter: None,
             as_of: Some(NOW - Duration::days(3)),
         };
         assert!(apply(valid(1), Some(old), &snapshot, NOW).is_valid());
@@ -294,6 +338,7 @@ mod tests {
         let set = set_with(1);
         let held = Held {
             set: &set,
+            filter: None,
             as_of: Some(NOW),
         };
         let forged = Verdict::of_token(
@@ -351,6 +396,7 @@ mod tests {
     fn a_stale_answer_says_why_and_sends_to_secondary_inspection() {
         let lookup = |as_of| Lookup {
             revoked: None,
+            filtered: false,
             as_of,
             stale: true,
         };
@@ -379,11 +425,48 @@ mod tests {
         let as_of = NOW - Duration::minutes(3);
         let held = Held {
             set: &set,
+            filter: None,
             as_of: Some(as_of),
         };
         let verdict = apply(valid(1), Some(held), &TEN_MINUTES, NOW);
         assert!(verdict.is_valid(), "{verdict:?}");
         assert_eq!(verdict.revocation(), RevocationStatus::NotRevoked);
         assert_eq!(verdict.revocation_as_of(), Some(as_of));
+    }
+
+    #[test]
+    fn a_filtered_snapshot_refuses_the_codes_its_cascade_holds_and_no_other() {
+        use healthcode_keys::revocation::filtered::{COVER_MARGIN, FilteredSnapshot, IssuedCode};
+        let code = |id: u8| IssuedCode {
+            token_id: TokenId::from_bytes([id; 12]),
+            issued_at: NOW - Duration::hours(1),
+        };
+        let revoked = Revocation {
+            token_id: TokenId::from_bytes([1; 12]),
+            reason: RevocationReason::RiskChanged,
+            revoked_at: NOW - Duration::minutes(30),
+            until: datetime!(2022-12-10 15:59:59 UTC),
+        };
+        let key = healthcode_keys::testkeys::issuer(Region::HongKong, "a");
+        let codes = [code(1), code(2)];
+        let snapshot = FilteredSnapshot::build(&key, NOW, &codes, vec![revoked], 9)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            snapshot.recent.is_empty(),
+            "the revocation is in the cascade"
+        );
+        let set = RevocationSet::default();
+        let held = Held {
+            set: &set,
+            filter: Some(&snapshot.filter),
+            as_of: Some(NOW),
+        };
+        let verdict = apply(valid(1), Some(held), &TEN_MINUTES, NOW);
+        assert_eq!(verdict.error_code(), Some(ErrorCode::Revoked));
+        assert_eq!(verdict.revocation(), RevocationStatus::Revoked);
+        assert!(apply(valid(2), Some(held), &TEN_MINUTES, NOW).is_valid());
+        // valid(1) issued after the cover is outside the cascade: not revoked.
+        let later = valid_issued(1, NOW - COVER_MARGIN + Duration::SECOND);
+        assert!(apply(later, Some(held), &TEN_MINUTES, NOW).is_valid());
     }
 }
