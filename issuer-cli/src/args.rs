@@ -261,6 +261,12 @@ pub struct ServeArgs {
     /// Deliver revocations to this Redis: redis://[user:password@]host:port[/db], rediss:// (TLS), or redis+sentinel://host:port,host:port/master (failover).
     #[arg(long, env = "HEALTHCODE_REDIS")]
     pub redis: Option<String>,
+    /// With --redis: how often to put a new filtered snapshot there (a
+    /// filter cascade of every code in force, about 1 MB for a million
+    /// revocations; verifiers serve it to handhelds on a slow link). Each
+    /// reads every code in force: seconds for a population.
+    #[arg(long, default_value = "10m", value_parser = humantime::parse_duration)]
+    pub filtered_every: std::time::Duration,
     /// How long a client may take to send a request's headers (and, on a
     /// kept-alive connection, sit idle between requests) before it is cut off.
     #[arg(long, default_value = "10s", value_parser = humantime::parse_duration)]

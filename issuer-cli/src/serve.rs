@@ -57,6 +57,7 @@ pub fn serve(runtime: &tokio::runtime::Runtime, args: ServeArgs) -> anyhow::Resu
         audit_anchor: Some(args.data.anchor_path()),
         sms_webhook: args.sms_webhook,
         redis: args.redis,
+        filtered_every: args.filtered_every,
         connections: ConnectionLimits {
             header_read_timeout: args.header_read_timeout,
             max_connections: args.max_connections,

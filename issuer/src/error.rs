@@ -197,7 +197,7 @@ pub enum Error {
         /// The limit.
         limit: u64,
     },
-    /// A blocking task (password hashing) died.
+    /// A blocking task (password hashing, a cascade's build) died.
     #[error("a background task failed")]
     TaskFailed,
     /// A staff name already in use.

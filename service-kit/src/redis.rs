@@ -25,6 +25,12 @@ pub const KEY_PREFIX: &str = "healthcode:revocation:";
 pub const CHANNEL: &str = "healthcode:revocations";
 /// The key of the latest issuer-signed snapshot of every revocation.
 pub const SNAPSHOT_KEY: &str = "healthcode:revocations:snapshot";
+/// The key of the latest filtered snapshot (a filter cascade, bytes), for
+/// handhelds on a slow link.
+pub const FILTERED_KEY: &str = "healthcode:revocations:filtered";
+/// When that snapshot was made (Unix seconds): verifiers read this small
+/// key on every heartbeat and fetch the snapshot only when it changes.
+pub const FILTERED_MADE_KEY: &str = "healthcode:revocations:filtered:made";
 /// The generation of the revocations in Redis: a key the issuer sets, to a
 /// new random value, once Redis holds every revocation in force. A Redis
 /// that comes back without it, or with another value (a restart without
@@ -217,6 +223,42 @@ impl RevocationStore {
         let mut connection = self.connection.clone();
         let () = connection.set(SNAPSHOT_KEY, snapshot.to_json()).await?;
         Ok(())
+    }
+
+    /// Replaces the filtered snapshot with `bytes`, made at `made` (Unix
+    /// seconds), in one transaction with its time.
+    ///
+    /// # Errors
+    /// [`Error::Redis`].
+    pub async fn put_filtered(&self, bytes: &[u8], made: i64) -> Result<(), Error> {
+        let mut connection = self.connection.clone();
+        let () = redis::pipe()
+            .atomic()
+            .set(FILTERED_KEY, bytes)
+            .ignore()
+            .set(FILTERED_MADE_KEY, made)
+            .ignore()
+            .query_async(&mut connection)
+            .await?;
+        Ok(())
+    }
+
+    /// When the filtered snapshot in Redis was made, if there is one.
+    ///
+    /// # Errors
+    /// [`Error::Redis`].
+    pub async fn filtered_made(&self) -> Result<Option<i64>, Error> {
+        let mut connection = self.connection.clone();
+        Ok(connection.get(FILTERED_MADE_KEY).await?)
+    }
+
+    /// The filtered snapshot's bytes, if an issuer has stored one (unparsed).
+    ///
+    /// # Errors
+    /// [`Error::Redis`].
+    pub async fn filtered(&self) -> Result<Option<Vec<u8>>, Error> {
+        let mut connection = self.connection.clone();
+        Ok(connection.get(FILTERED_KEY).await?)
     }
 
     /// The generation in force: the marker's value, if Redis holds one set

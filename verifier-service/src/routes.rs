@@ -381,13 +381,18 @@ pub async fn status(
     })))
 }
 
+/// The media type of the filtered snapshot.
+pub const FILTERED_TYPE: &str = "application/vnd.healthcode.filtered";
+
 /// The newest issuer-signed revocation snapshot, for offline scanners: JSON,
 /// or with `Accept: application/octet-stream` the compact form (about 12
-/// bytes a revocation instead of 185, under the same signature).
+/// bytes a revocation instead of 185, under the same signature), or with
+/// `Accept: application/vnd.healthcode.filtered` the filtered snapshot (a
+/// filter cascade, about one byte a revocation).
 #[utoipa::path(
     get, path = "/v1/revocations", tag = "checkpoint",
     responses(
-        (status = 200, description = "The snapshot, as `scanner verify --revocations` reads it: JSON, or the compact binary form when the request accepts `application/octet-stream`", content_type = "application/json", body = Object),
+        (status = 200, description = "The snapshot, as `scanner verify --revocations` reads it: JSON, the compact binary form when the request accepts `application/octet-stream`, or the filtered snapshot when it accepts `application/vnd.healthcode.filtered`", content_type = "application/json", body = Object),
         (status = 404, description = "No snapshot has reached this verifier yet", body = crate::openapi::ErrorBody),
     )
 )]
@@ -395,13 +400,20 @@ pub async fn revocations(
     State(state): State<Arc<AppState>>,
     headers: axum::http::HeaderMap,
 ) -> Result<axum::response::Response, AppError> {
+    let accept = headers
+        .get(axum::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if accept.contains(FILTERED_TYPE) {
+        let (_, bytes) = state
+            .with_revocations(|r| r.filtered.clone())
+            .ok_or(AppError::NoSnapshot)?;
+        return Ok(([(CONTENT_TYPE, FILTERED_TYPE)], bytes).into_response());
+    }
     let snapshot = state
         .with_revocations(|r| r.snapshot.clone())
         .ok_or(AppError::NoSnapshot)?;
-    let compact = headers
-        .get(axum::http::header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|accept| accept.contains("application/octet-stream"));
+    let compact = accept.contains("application/octet-stream");
     if compact {
         // A snapshot that verified has a 64-byte signature, so this cannot fail.
         if let Ok(bytes) = snapshot.to_compact() {

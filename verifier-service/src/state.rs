@@ -59,6 +59,9 @@ pub struct Revocations {
     pub connected: bool,
     /// The newest issuer-signed snapshot seen (verified), for offline scanners.
     pub snapshot: Option<SignedSnapshot>,
+    /// The newest filtered snapshot seen (verified): when it was made, and
+    /// its bytes as the issuer signed them.
+    pub filtered: Option<(OffsetDateTime, axum::body::Bytes)>,
 }
 
 impl Revocations {
@@ -70,6 +73,14 @@ impl Revocations {
             .is_none_or(|held| held.snapshot.issued_at <= snapshot.snapshot.issued_at);
         if newer {
             self.snapshot = Some(snapshot);
+        }
+    }
+
+    /// Keeps the filtered snapshot `bytes`, made at `made`, if it is at
+    /// least as new as the one held.
+    pub fn keep_newest_filtered(&mut self, made: OffsetDateTime, bytes: Vec<u8>) {
+        if self.filtered.as_ref().is_none_or(|(held, _)| *held <= made) {
+            self.filtered = Some((made, bytes.into()));
         }
     }
 }

@@ -23,6 +23,7 @@
 use std::{sync::Arc, time::Duration};
 
 use futures_util::StreamExt as _;
+use healthcode_keys::revocation::filtered::FilteredSnapshot;
 use healthcode_service_kit::{
     Error,
     reconnect::Reconnect,
@@ -121,6 +122,7 @@ async fn session(
                 } else {
                     note_missing_generation(state, &mut generation);
                 }
+                refresh_filtered(state, &store).await?;
                 if snapshot_stale && snapshot_fetched.is_none_or(|t| t.elapsed() >= SNAPSHOT_EVERY) {
                     refresh_snapshot(state, &store).await?;
                     snapshot_stale = false;
@@ -188,5 +190,32 @@ async fn refresh_snapshot(state: &AppState, store: &RevocationStore) -> Result<(
         return Ok(());
     }
     state.with_revocations(|r| r.keep_newest_snapshot(snapshot));
+    Ok(())
+}
+
+/// Takes the filtered snapshot in Redis when it is newer than the one held
+/// and verifies under the trust list in use (a small read when it is not).
+async fn refresh_filtered(state: &AppState, store: &RevocationStore) -> Result<(), Error> {
+    let Some(made) = store.filtered_made().await? else {
+        return Ok(());
+    };
+    let held = state.with_revocations(|r| r.filtered.as_ref().map(|(at, _)| at.unix_timestamp()));
+    if held.is_some_and(|held| held >= made) {
+        return Ok(());
+    }
+    let Some(bytes) = store.filtered().await? else {
+        return Ok(());
+    };
+    let checked = FilteredSnapshot::from_bytes(&bytes).and_then(|snapshot| {
+        snapshot
+            .verify(state.checker().trust(), state.now())
+            .map(|()| snapshot)
+    });
+    match checked {
+        Ok(snapshot) => {
+            state.with_revocations(|r| r.keep_newest_filtered(snapshot.issued_at, bytes))
+        }
+        Err(e) => tracing::warn!(error = %e, "ignoring a filtered snapshot that does not verify"),
+    }
     Ok(())
 }

@@ -123,6 +123,32 @@ pub async fn refresh_snapshot(
     Ok(count)
 }
 
+/// Builds the filtered snapshot of what is in force at `now` and puts it in
+/// `redis`, where verifiers serve it; the cascade is built off the async
+/// threads (seconds for a population). Returns its size in bytes.
+///
+/// # Errors
+/// [`Error::Db`], [`Error::Corrupt`], [`Error::Keys`], [`Error::Revocations`].
+pub async fn refresh_filtered(
+    store: &Store,
+    redis: &RevocationStore,
+    key: Arc<IssuerSecretKey>,
+    now: OffsetDateTime,
+) -> Result<usize, Error> {
+    let (codes, revocations) = store.codes_and_revocations_in_force(now).await?;
+    let seed = store.with_rng(|rng| rng.next_u64());
+    let snapshot = tokio::task::spawn_blocking(move || {
+        FilteredSnapshot::build(&key, now, &codes, revocations, seed)
+    })
+    .await
+    .map_err(|_| Error::TaskFailed)??;
+    let bytes = snapshot.to_bytes();
+    redis
+        .put_filtered(&bytes, snapshot.issued_at.unix_timestamp())
+        .await?;
+    Ok(bytes.len())
+}
+
 /// The filtered snapshot of every code and revocation in force at `now`,
 /// signed with `key`: what handhelds on a slow link download (see
 /// `healthcode_keys::revocation::filtered`).

@@ -226,6 +226,8 @@ pub struct Background {
     pub sms_webhook: Option<String>,
     /// Deliver revocations to this Redis.
     pub redis: Option<String>,
+    /// How often to put a new filtered snapshot in that Redis.
+    pub filtered_every: std::time::Duration,
     /// Header-read timeout, connection and keep-alive limits.
     pub connections: ConnectionLimits,
     /// Where to keep the audit chain's anchor (none: not anchored, for tests
@@ -248,7 +250,11 @@ pub async fn serve(
         tokio::spawn(sms::deliver_forever(state.clone(), url));
     }
     match background.redis {
-        Some(url) => drop(tokio::spawn(workers::deliver_forever(state.clone(), url))),
+        Some(url) => drop(tokio::spawn(workers::deliver_forever(
+            state.clone(),
+            url,
+            background.filtered_every,
+        ))),
         None => tracing::warn!(
             "no --redis: revocations are recorded but wait in the database until a service with --redis delivers them"
         ),

@@ -37,6 +37,45 @@ async fn wait(notify: &Notify) {
     }
 }
 
+/// The filtered snapshot's builds within one delivery session: the first
+/// at once (the Redis may be a new one), then one every period, never two
+/// at a time. A build reads every code in force and takes seconds for a
+/// population, so it runs beside delivery, never in its way.
+#[derive(Default)]
+struct Filtered {
+    started: Option<Instant>,
+    running: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Filtered {
+    fn start_if_due(
+        &mut self,
+        state: &AppState,
+        redis: &RevocationStore,
+        every: Duration,
+        now: time::OffsetDateTime,
+    ) {
+        let due = self.started.is_none_or(|t| t.elapsed() >= every);
+        let idle = self.running.as_ref().is_none_or(|t| t.is_finished());
+        if !(due && idle) {
+            return;
+        }
+        let Some(key) = state.signer.as_ref().and_then(|s| s.key_at(now).ok()) else {
+            return;
+        };
+        let (store, redis) = (state.store.clone(), redis.clone());
+        self.started = Some(Instant::now());
+        self.running = Some(tokio::spawn(async move {
+            match publish::refresh_filtered(&store, &redis, key, now).await {
+                Ok(bytes) => tracing::debug!(bytes, "filtered snapshot put in redis"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "the filtered snapshot could not be made; trying again at the next period")
+                }
+            }
+        }));
+    }
+}
+
 /// How often the audit chain's anchor is moved up to the newest entry: the
 /// most an attacker with the database could cut unseen is what was written
 /// since.
@@ -164,11 +203,12 @@ pub async fn reevaluate_forever(state: Arc<AppState>) {
     }
 }
 
-/// Delivers revocations to the Redis at `url` forever, reconnecting after failures.
-pub async fn deliver_forever(state: Arc<AppState>, url: String) {
+/// Delivers revocations to the Redis at `url` forever, reconnecting after
+/// failures, with a new filtered snapshot every `filtered_every`.
+pub async fn deliver_forever(state: Arc<AppState>, url: String, filtered_every: Duration) {
     let mut reconnect = Reconnect::new(RECONNECT_FIRST, RECONNECT_MAX);
     loop {
-        let Err(e) = deliver_session(&state, &url, &mut reconnect).await else {
+        let Err(e) = deliver_session(&state, &url, &mut reconnect, filtered_every).await else {
             continue;
         };
         let status = state.delivery_status();
@@ -191,6 +231,7 @@ async fn deliver_session(
     state: &AppState,
     url: &str,
     reconnect: &mut Reconnect,
+    filtered_every: Duration,
 ) -> Result<(), Error> {
     let _deliverer = loop {
         if let Some(deliverer) = state.store.exclusive(Job::Delivery).await? {
@@ -206,6 +247,7 @@ async fn deliver_session(
     // A new connection signs a snapshot at once: the Redis may be a new one.
     let mut snapshot_due = true;
     let mut last_snapshot: Option<Instant> = None;
+    let mut filtered = Filtered::default();
     loop {
         let now = state.now();
         let done = publisher.round(&state.store, now).await?;
@@ -227,6 +269,7 @@ async fn deliver_session(
             last_snapshot = Some(Instant::now());
             snapshot_due = false;
         }
+        filtered.start_if_due(state, &redis, filtered_every, now);
         tokio::select! {
             () = wait(&state.wake.deliver) => {}
             () = &mut moved => return Err(healthcode_service_kit::Error::MasterMoved.into()),

@@ -761,3 +761,59 @@ fn a_filtered_snapshot_carries_the_days_revocations_to_an_offline_scanner() {
         stderr(&tampered)
     );
 }
+
+#[test]
+fn verifiers_serve_the_filtered_snapshot_that_the_issuer_keeps_in_redis() {
+    let redis = RedisServer::start().unwrap_or_else(|e| panic!("{e:#}"));
+    let keys = KeySet::new(false);
+    let mut args = issuer_args(&keys, None, Some(&redis.url()));
+    args.extend(["--filtered-every".to_owned(), "1s".to_owned()]);
+    let issuer = start_issuer(&args);
+    let verifier = Verifier::start(&keys, &["--redis", &redis.url()]);
+    wait_connected(&verifier, true);
+    let tokens: Vec<String> = (0..2)
+        .map(|_| token(&apply(&issuer, &resident(&issuer, &[]).1)))
+        .collect();
+    let revoked = token_id_of(&tokens[0]);
+    let output = issuer.cli(&["revoke", "--token-id", &revoked, "--reason", "fraud"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+
+    // Within a few periods a snapshot listing it reaches the verifier
+    // (revoked within the cover margin, it is listed exactly).
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let bytes = loop {
+        let response = ureq::get(&format!("{}/v1/revocations", verifier.base))
+            .set("Accept", "application/vnd.healthcode.filtered")
+            .call();
+        if let Ok(response) = response {
+            assert_eq!(
+                response.content_type(),
+                "application/vnd.healthcode.filtered"
+            );
+            let mut bytes = Vec::new();
+            std::io::Read::read_to_end(&mut response.into_reader(), &mut bytes)
+                .unwrap_or_else(|e| panic!("{e}"));
+            let snapshot =
+                healthcode_keys::revocation::filtered::FilteredSnapshot::from_bytes(&bytes)
+                    .unwrap_or_else(|e| panic!("{e}"));
+            if snapshot
+                .recent
+                .iter()
+                .any(|r| r.token_id.to_string() == revoked)
+            {
+                break bytes;
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no filtered snapshot with the revocation"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let file = keys.path("served.hcrc");
+    std::fs::write(&file, &bytes).unwrap_or_else(|e| panic!("{e}"));
+    let output = keys.scan(&["--json", "--revocations", &file, &tokens[0], &tokens[1]]);
+    let reports = crate::support::json_lines(&output);
+    assert_eq!(reports[0]["error"]["code"], "revoked", "{}", reports[0]);
+    assert_eq!(reports[1]["valid"], true, "{}", reports[1]);
+}
