@@ -85,6 +85,7 @@ async fn session(
     // A failover ends the session: the next one resolves the new master.
     let moved = store.master_moved();
     tokio::pin!(moved);
+    let mut filtered_warned = false;
     loop {
         tokio::select! {
             () = &mut moved => return Err(Error::MasterMoved),
@@ -122,7 +123,13 @@ async fn session(
                 } else {
                     note_missing_generation(state, &mut generation);
                 }
-                refresh_filtered(state, &store).await?;
+                if let Err(e) = refresh_filtered(state, &store).await {
+                    // An extra for handhelds: never a reason to stop syncing.
+                    if !filtered_warned {
+                        tracing::warn!(error = %e, "cannot read the filtered snapshot from redis");
+                        filtered_warned = true;
+                    }
+                }
                 if snapshot_stale && snapshot_fetched.is_none_or(|t| t.elapsed() >= SNAPSHOT_EVERY) {
                     refresh_snapshot(state, &store).await?;
                     snapshot_stale = false;

@@ -673,6 +673,26 @@ fn the_documented_acl_users_are_enough_and_the_verifier_cannot_write() {
         .as_ref()
         .is_err_and(|e| e.to_string().to_lowercase().contains("no permissions"));
     assert!(refused, "the verifier user must not write: {write:?}");
+
+    // `issuer serve` under its user keeps a filtered snapshot in Redis,
+    // which the verifier's user reads and the verifier serves.
+    let _issuer = crate::codes::start_issuer(&crate::codes::issuer_args(
+        &set,
+        None,
+        Some(&issuer_url),
+    ));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while ureq::get(&format!("{}/v1/revocations", verifier.base))
+        .set("Accept", "application/vnd.healthcode.filtered")
+        .call()
+        .is_err()
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the filtered snapshot never reached the verifier under the documented users"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
 
 #[test]
