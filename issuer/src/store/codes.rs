@@ -3,6 +3,8 @@
 
 use std::collections::BTreeSet;
 
+use futures_util::TryStreamExt as _;
+
 use healthcode_keys::revocation::{Revocation, RevocationReason, filtered::IssuedCode};
 use healthcode_keys::{Colour, KeyId, TokenId};
 use sqlx::AnyConnection;
@@ -370,9 +372,9 @@ impl Store {
     }
 
     /// Every code in force at `now` and every revocation in force, read in
-    /// one state of the database: what a filtered snapshot is made of.
-    /// Codes come in pages by token id, so a population's 7.4 million are
-    /// never all text at once.
+    /// one state of the database: what a filtered snapshot is made of. The
+    /// codes stream in table order, one row's text at a time, so a
+    /// population's 7.4 million are never all text at once.
     ///
     /// # Errors
     /// [`Error::Db`], [`Error::Corrupt`].
@@ -380,37 +382,19 @@ impl Store {
         &self,
         now: OffsetDateTime,
     ) -> Result<(Vec<IssuedCode>, Vec<Revocation>), Error> {
-        self.in_force_by_pages(now, 50_000).await
-    }
-
-    pub(crate) async fn in_force_by_pages(
-        &self,
-        now: OffsetDateTime,
-        page_size: i64,
-    ) -> Result<(Vec<IssuedCode>, Vec<Revocation>), Error> {
         let mut tx = self.snapshot().await?;
         let mut codes = Vec::new();
-        let mut after = String::new();
-        loop {
-            let page: Vec<(String, i64)> = sqlx::query_as(
-                "SELECT token_id, issued_at FROM codes \
-                 WHERE valid_until >= $1 AND token_id > $2 ORDER BY token_id LIMIT $3",
+        {
+            let mut rows = sqlx::query_as::<_, (String, i64)>(
+                "SELECT token_id, issued_at FROM codes WHERE valid_until >= $1",
             )
             .bind(to_db(now))
-            .bind(&after)
-            .bind(page_size)
-            .fetch_all(&mut *tx)
-            .await?;
-            for (token_id, issued_at) in &page {
+            .fetch(&mut *tx);
+            while let Some((token_id, issued_at)) = rows.try_next().await? {
                 codes.push(IssuedCode {
-                    token_id: parse_token_id(token_id)?,
-                    issued_at: from_db(*issued_at)?,
+                    token_id: parse_token_id(&token_id)?,
+                    issued_at: from_db(issued_at)?,
                 });
-            }
-            let full = page.len() as i64 == page_size;
-            match page.into_iter().last() {
-                Some((last, _)) if full => after = last,
-                _ => break,
             }
         }
         let rows: Vec<RevocationRow> = sqlx::query_as(

@@ -676,11 +676,8 @@ fn the_documented_acl_users_are_enough_and_the_verifier_cannot_write() {
 
     // `issuer serve` under its user keeps a filtered snapshot in Redis,
     // which the verifier's user reads and the verifier serves.
-    let _issuer = crate::codes::start_issuer(&crate::codes::issuer_args(
-        &set,
-        None,
-        Some(&issuer_url),
-    ));
+    let _issuer =
+        crate::codes::start_issuer(&crate::codes::issuer_args(&set, None, Some(&issuer_url)));
     let deadline = Instant::now() + Duration::from_secs(10);
     while ureq::get(&format!("{}/v1/revocations", verifier.base))
         .set("Accept", "application/vnd.healthcode.filtered")
