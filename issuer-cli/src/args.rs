@@ -326,7 +326,7 @@ pub enum RevocationsCommand {
     },
     /// Write the filtered snapshot for handhelds on a slow link: a filter
     /// cascade over every code in force issued up to five minutes ago, and
-    /// the revocations it cannot answer listed exactly; under a megabyte for
+    /// the revocations it cannot answer listed exactly; about 1 MB for
     /// a million revocations among 7.4 million codes. `scanner verify
     /// --revocations FILE` reads it.
     Filtered {

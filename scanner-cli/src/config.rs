@@ -119,7 +119,7 @@ pub struct VerifyArgs {
     pub color: ColorChoice,
     /// An issuer-signed revocation snapshot: exact (JSON or compact, from a
     /// verifier's GET /v1/revocations) or filtered (`issuer revocations
-    /// filtered`, under a megabyte for a million revocations).
+    /// filtered`, about 1 MB for a million revocations).
     #[arg(long)]
     pub revocations: Option<PathBuf>,
     /// Accept codes signed by a TEST key as valid, shown as SPECIMEN: for

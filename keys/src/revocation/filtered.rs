@@ -1,7 +1,7 @@
 //! The filtered snapshot: an issuer-signed filter cascade over every code in
 //! force that was issued up to a cover instant, plus the exact revocations
 //! it cannot answer. For a million revoked among 7.4 million codes it is
-//! under a megabyte, where any exact set of a million random ids needs 9.7 MB.
+//! about 1 MB, where any exact set of a million random ids needs 9.7 MB.
 //!
 //! What it answers, for a code whose signature verified:
 //! - listed in `recent`: revoked, with its reason and time;
