@@ -178,7 +178,7 @@ pub fn apply(
 }
 
 /// What a code that a filtered snapshot's cascade holds is refused with.
-pub const FILTERED_MESSAGE: &str =
+const FILTERED_MESSAGE: &str =
     "revoked (in the snapshot's filter of revoked codes; reason and time not carried)";
 
 /// "revoked (reason) at time", in Hong Kong time as officers read times.
