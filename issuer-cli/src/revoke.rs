@@ -92,7 +92,11 @@ fn filtered(
 ) -> anyhow::Result<Done> {
     let key = IssuerSecretKey::read(key)?;
     let store = data.open(runtime)?;
-    let snapshot = runtime.block_on(publish::filtered_snapshot(&store, &key, at))?;
+    let snapshot = runtime.block_on(publish::filtered_snapshot(
+        &store,
+        std::sync::Arc::new(key),
+        at,
+    ))?;
     let bytes = snapshot.to_bytes();
     healthcode_keys::files::write_public(out, &bytes)?;
     println!(

@@ -124,24 +124,17 @@ pub async fn refresh_snapshot(
 }
 
 /// Builds the filtered snapshot of what is in force at `now` and puts it in
-/// `redis`, where verifiers serve it; the cascade is built off the async
-/// threads (seconds for a population). Returns its size in bytes.
+/// `redis`, where verifiers serve it. Returns its size in bytes.
 ///
 /// # Errors
-/// [`Error::Db`], [`Error::Corrupt`], [`Error::Keys`], [`Error::Revocations`].
+/// Those of [`filtered_snapshot`]; [`Error::Redis`].
 pub async fn refresh_filtered(
     store: &Store,
     redis: &RevocationStore,
     key: Arc<IssuerSecretKey>,
     now: OffsetDateTime,
 ) -> Result<usize, Error> {
-    let (codes, revocations) = store.codes_and_revocations_in_force(now).await?;
-    let seed = store.with_rng(|rng| rng.next_u64());
-    let snapshot = tokio::task::spawn_blocking(move || {
-        FilteredSnapshot::build(&key, now, &codes, revocations, seed)
-    })
-    .await
-    .map_err(|_| Error::TaskFailed)??;
+    let snapshot = filtered_snapshot(store, key, now).await?;
     let bytes = snapshot.to_bytes();
     redis
         .put_filtered(&bytes, snapshot.issued_at.unix_timestamp())
@@ -151,24 +144,24 @@ pub async fn refresh_filtered(
 
 /// The filtered snapshot of every code and revocation in force at `now`,
 /// signed with `key`: what handhelds on a slow link download (see
-/// `healthcode_keys::revocation::filtered`).
+/// `healthcode_keys::revocation::filtered`). The cascade is built off the
+/// async threads: seconds for a population.
 ///
 /// # Errors
-/// [`Error::Db`], [`Error::Corrupt`], [`Error::Keys`].
+/// [`Error::Db`], [`Error::Corrupt`], [`Error::Keys`], [`Error::TaskFailed`].
 pub async fn filtered_snapshot(
     store: &Store,
-    key: &IssuerSecretKey,
+    key: Arc<IssuerSecretKey>,
     now: OffsetDateTime,
 ) -> Result<FilteredSnapshot, Error> {
     let (codes, revocations) = store.codes_and_revocations_in_force(now).await?;
     let seed = store.with_rng(|rng| rng.next_u64());
-    Ok(FilteredSnapshot::build(
-        key,
-        now,
-        &codes,
-        revocations,
-        seed,
-    )?)
+    tokio::task::spawn_blocking(move || {
+        FilteredSnapshot::build(&key, now, &codes, revocations, seed)
+    })
+    .await
+    .map_err(|_| Error::TaskFailed)?
+    .map_err(Error::from)
 }
 
 #[cfg(test)]
@@ -255,7 +248,7 @@ mod tests {
         let (_place, store) = Store::open_temporary().await?;
         let live = a_morning(&store).await?;
         let key = testkeys::issuer(Region::HongKong, "a");
-        let snapshot = filtered_snapshot(&store, &key, NOW).await?;
+        let snapshot = filtered_snapshot(&store, Arc::new(key), NOW).await?;
         let (codes, _) = store.codes_and_revocations_in_force(NOW).await?;
         for code in &codes {
             let listed = snapshot.recent.iter().any(|r| r.token_id == code.token_id);
