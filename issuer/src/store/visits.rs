@@ -119,9 +119,15 @@ impl Store {
         account_ids: &[String],
         since: OffsetDateTime,
     ) -> Result<Vec<(String, StoredVisit)>, Error> {
+        // Names by one lookup each, not a join: PostgreSQL's generic plan of
+        // the join hashed the whole venue registry for every application
+        // (4-10 ms of its CPU at 20,000 venues, for five visits).
         let mut query = SqlBuilder::new(
-            "SELECT v.account_id, v.venue_id, n.name_en, n.name_zh, v.check_in, v.check_out \
-             FROM visits v LEFT JOIN venues n ON n.id = v.venue_id WHERE v.check_in > ",
+            "SELECT v.account_id, v.venue_id, \
+             (SELECT n.name_en FROM venues n WHERE n.id = v.venue_id), \
+             (SELECT n.name_zh FROM venues n WHERE n.id = v.venue_id), \
+             v.check_in, v.check_out \
+             FROM visits v WHERE v.check_in > ",
         );
         query.push_bind(to_db(since)).push(" AND v.account_id IN ");
         push_list(&mut query, account_ids);
