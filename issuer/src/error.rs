@@ -200,6 +200,19 @@ pub enum Error {
     /// A blocking task (password hashing, a cascade's build) died.
     #[error("a background task failed")]
     TaskFailed,
+    /// A worker's right to its job (`store::exclusive`) went with its
+    /// database connection; another instance may hold it now.
+    #[error("the right to this work was lost with its database connection")]
+    RightLost,
+    /// The system refused to start a worker thread.
+    #[error("cannot start a {what} thread: {source}")]
+    Thread {
+        /// The kind of thread.
+        what: &'static str,
+        /// The system's refusal.
+        #[source]
+        source: std::io::Error,
+    },
     /// A staff name already in use.
     #[error("a staff member named {name:?} exists")]
     StaffExists {

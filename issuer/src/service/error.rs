@@ -177,6 +177,8 @@ fn domain_status(error: &Error) -> (StatusCode, &'static str) {
         | Error::ImportFile { .. }
         | Error::ImportTooLarge { .. }
         | Error::TaskFailed
+        | Error::Thread { .. }
+        | Error::RightLost
         | Error::StaffExists { .. }
         | Error::FeedTampered { .. }
         | Error::AuditChainBroken { .. }

@@ -19,7 +19,11 @@ use super::{AppState, state::DeliveryStatus};
 use crate::{
     Error,
     codes::{publish, reevaluate},
-    store::{exclusive::Job, notify::Heard},
+    store::{
+        Store,
+        exclusive::{Exclusive, Job},
+        notify::Heard,
+    },
 };
 
 /// How often workers look for work written by another process.
@@ -172,13 +176,15 @@ pub async fn listen_forever(state: Arc<AppState>) {
 }
 
 /// Runs due re-evaluations forever; with several instances, one runs
-/// them at a time (the others find the right taken and wait).
+/// them (the others find the right taken and wait, and take it over if
+/// that instance goes).
 pub async fn reevaluate_forever(state: Arc<AppState>) {
+    let mut runner = None;
     loop {
         let wake_delivery = || state.wake.deliver.notify_one();
-        let runner = match state.store.exclusive(Job::Reevaluation).await {
-            Ok(Some(runner)) => runner,
-            Ok(None) => {
+        match keep_right(&state.store, Job::Reevaluation, &mut runner).await {
+            Ok(true) => {}
+            Ok(false) => {
                 wait(&state.wake.reevaluate).await;
                 continue;
             }
@@ -187,10 +193,8 @@ pub async fn reevaluate_forever(state: Arc<AppState>) {
                 wait(&state.wake.reevaluate).await;
                 continue;
             }
-        };
-        let done = reevaluate::run_due(&state.store, state.now(), &wake_delivery).await;
-        drop(runner);
-        match done {
+        }
+        match reevaluate::run_due(&state.store, state.now(), &wake_delivery).await {
             Ok(done) if done.examined > 0 => tracing::info!(
                 examined = done.examined,
                 revoked = done.revoked,
@@ -201,6 +205,21 @@ pub async fn reevaluate_forever(state: Arc<AppState>) {
         }
         wait(&state.wake.reevaluate).await;
     }
+}
+
+/// Keeps the right to `job` in `right` across rounds (see
+/// [`crate::store::exclusive`]): a right held is checked, a lost or missing
+/// one asked for. Whether this process holds it now.
+async fn keep_right(store: &Store, job: Job, right: &mut Option<Exclusive>) -> Result<bool, Error> {
+    if let Some(held) = right.as_mut() {
+        if held.still_held().await {
+            return Ok(true);
+        }
+        tracing::warn!(?job, "lost the right to run; asking for it again");
+        *right = None;
+    }
+    *right = store.exclusive(job).await?;
+    Ok(right.is_some())
 }
 
 /// Delivers revocations to the Redis at `url` forever, reconnecting after
@@ -233,12 +252,10 @@ async fn deliver_session(
     reconnect: &mut Reconnect,
     filtered_every: Duration,
 ) -> Result<(), Error> {
-    let _deliverer = loop {
-        if let Some(deliverer) = state.store.exclusive(Job::Delivery).await? {
-            break deliverer;
-        }
+    let mut deliverer = None;
+    while !keep_right(&state.store, Job::Delivery, &mut deliverer).await? {
         tokio::time::sleep(POLL).await;
-    };
+    }
     let mut publisher = publish::Publisher::new(RevocationStore::connect(url).await?);
     let redis = publisher.redis().clone();
     // A failover ends the session, so the next one finds the new master and restores.
@@ -249,6 +266,10 @@ async fn deliver_session(
     let mut last_snapshot: Option<Instant> = None;
     let mut filtered = Filtered::default();
     loop {
+        // Another instance may deliver once this one's right is lost.
+        if !keep_right(&state.store, Job::Delivery, &mut deliverer).await? {
+            return Err(Error::RightLost);
+        }
         let now = state.now();
         let done = publisher.round(&state.store, now).await?;
         reconnect.connected();
