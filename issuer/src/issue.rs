@@ -1,8 +1,8 @@
 //! From a colour and an ID document to a signed token.
 
 use healthcode_keys::{
-    Claims, Colour, IdDocument, IdentityBinding, IdentityMasterKey, IssuerSecretKey, TokenId,
-    TokenVersion, UnverifiedToken,
+    BindingMemory, Claims, Colour, IdDocument, IdentityBinding, IdentityMasterKey, IssuerSecretKey,
+    TokenId, TokenVersion, UnverifiedToken,
     hktime::{end_of_hk_day, hk_date, whole_seconds},
     token,
 };
@@ -30,18 +30,21 @@ pub struct Bound {
 }
 
 /// `holder`'s binding to the fresh `token_id` under the key of the Hong Kong
-/// day of `at`, derived from `master`.
+/// day of `at`, derived from `master`, worked out in `memory`.
 pub fn bind_holder(
+    memory: &mut BindingMemory,
     token_id: TokenId,
     master: &IdentityMasterKey,
     holder: &Holder,
     at: OffsetDateTime,
 ) -> Bound {
     let issued_at = whole_seconds(at);
-    let identity =
-        master
-            .day_key(hk_date(issued_at))
-            .bind(&token_id, &holder.document, holder.date_of_issue);
+    let identity = master.day_key(hk_date(issued_at)).bind_in(
+        memory,
+        &token_id,
+        &holder.document,
+        holder.date_of_issue,
+    );
     Bound {
         token_id,
         identity,
@@ -83,7 +86,8 @@ pub fn issue_code<R: RngCore + CryptoRng>(
     at: OffsetDateTime,
 ) -> Result<UnverifiedToken, Error> {
     let token_id = TokenId::generate(rng);
-    sign_code(key, colour, &bind_holder(token_id, master, holder, at))
+    let bound = bind_holder(&mut BindingMemory::new(), token_id, master, holder, at);
+    sign_code(key, colour, &bound)
 }
 
 #[cfg(test)]

@@ -48,7 +48,7 @@ pub mod trust;
 pub mod trust_state;
 
 pub use colour::Colour;
-pub use day_key::{DayIdentityKey, DayKeys, IdentityMasterKey};
+pub use day_key::{BindingMemory, DayIdentityKey, DayKeys, IdentityMasterKey};
 pub use ed25519::{PublicKey, SecretKey, Signature};
 pub use error::{Error, Rejection, Result};
 pub use identity::{IdDocument, IdentityBinding, IdentityKey};

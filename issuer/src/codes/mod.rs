@@ -12,6 +12,7 @@
 //! - [`publish`]: revocations from the database (the source of truth) to Redis.
 
 pub mod apply;
+pub mod binders;
 pub mod convert;
 pub mod explain;
 pub mod gather;

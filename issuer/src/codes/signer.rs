@@ -9,18 +9,25 @@
 //! key in use stays.
 
 use std::{
+    cell::RefCell,
     path::{Path, PathBuf},
     sync::{Arc, RwLock},
 };
 
-use healthcode_keys::{IdentityMasterKey, IssuerSecretKey, KeyId, TokenId};
+use healthcode_keys::{BindingMemory, IdentityMasterKey, IssuerSecretKey, KeyId, TokenId};
 use time::OffsetDateTime;
-use tokio::sync::Semaphore;
 
+use super::binders::Binders;
 use crate::{
     Error,
     issue::{Bound, Holder, bind_holder},
 };
+
+thread_local! {
+    /// A binder thread's Argon2id memory (16 MiB), kept from one binding to
+    /// the next: one per core, and no page faults at each binding.
+    static MEMORY: RefCell<Option<BindingMemory>> = const { RefCell::new(None) };
+}
 
 /// The signing key in use and the master identity key whose day keys bind
 /// codes to documents.
@@ -30,8 +37,9 @@ pub struct Signer {
     identity: IdentityMasterKey,
     key: RwLock<Arc<IssuerSecretKey>>,
     /// Bindings made at once: each is an Argon2id evaluation with 16 MiB,
-    /// so at most one per core, whatever the number of requests.
-    binders: Arc<Semaphore>,
+    /// so at most one per core, whatever the number of requests, and below
+    /// the priority of the requests' own work.
+    binders: Binders,
 }
 
 impl Signer {
@@ -47,9 +55,7 @@ impl Signer {
             path: key_path.to_owned(),
             identity: IdentityMasterKey::read(identity_path)?,
             key: RwLock::new(Arc::new(key)),
-            binders: Arc::new(Semaphore::new(
-                std::thread::available_parallelism().map_or(1, |cores| cores.get()),
-            )),
+            binders: Binders::per_core()?,
         })
     }
 
@@ -82,8 +88,8 @@ impl Signer {
         &self.identity
     }
 
-    /// `holder`'s binding to `token_id` at `at`, made on a blocking thread
-    /// once a binder permit is free (see [`bind_holder`]).
+    /// `holder`'s binding to `token_id` at `at`, made on a binder thread
+    /// once one is free (see [`bind_holder`]).
     ///
     /// # Errors
     /// [`Error::TaskFailed`] if the binding task died.
@@ -93,19 +99,15 @@ impl Signer {
         holder: Holder,
         at: OffsetDateTime,
     ) -> Result<Bound, Error> {
-        let permit = self
-            .binders
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(|_| Error::TaskFailed)?;
         let master = self.identity.clone();
-        tokio::task::spawn_blocking(move || {
-            let _permit = permit;
-            bind_holder(token_id, &master, &holder, at)
-        })
-        .await
-        .map_err(|_| Error::TaskFailed)
+        self.binders
+            .run(move || {
+                MEMORY.with_borrow_mut(|memory| {
+                    let memory = memory.get_or_insert_with(BindingMemory::new);
+                    bind_holder(memory, token_id, &master, &holder, at)
+                })
+            })
+            .await
     }
 
     /// The key file.

@@ -30,7 +30,7 @@ use healthcode_issuer::{
         gather::{GROUP, gather},
         signer::Signer,
     },
-    issue::{Holder, issue_code},
+    issue::{Holder, bind_holder, sign_code},
     model::{AccountStatus, Role, Route, application::Application, phone::Phone, venue::VenueName},
     qr,
     rules::evaluate,
@@ -411,15 +411,12 @@ fn main() -> anyhow::Result<()> {
         document: app.document,
         date_of_issue: app.date_of_issue,
     };
+    // As the service's binders do: one Argon2id memory, used again.
+    let mut memory = healthcode_keys::BindingMemory::new();
     let sign_floor = serial(serial_count, |_| {
-        let token = issue_code(
-            &mut rand::rngs::OsRng,
-            &key,
-            signer.identity(),
-            Colour::Green,
-            &holder,
-            now,
-        )?;
+        let token_id = TokenId::generate(&mut rand::rngs::OsRng);
+        let bound = bind_holder(&mut memory, token_id, signer.identity(), &holder, now);
+        let token = sign_code(&key, Colour::Green, &bound)?;
         let text = token.to_text();
         let modules = qr::Modules::of(&text)?;
         modules.png()?;
