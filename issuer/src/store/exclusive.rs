@@ -143,7 +143,10 @@ mod tests {
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
         assert!(freed, "the server freed the lock with the session");
-        assert!(!right.still_held().await, "so the old right says it is gone");
+        assert!(
+            !right.still_held().await,
+            "so the old right says it is gone"
+        );
         Ok(())
     }
 }
