@@ -26,7 +26,8 @@ use crate::{
 thread_local! {
     /// A binder thread's Argon2id memory (16 MiB), kept from one binding to
     /// the next: one per core, and no page faults at each binding.
-    static MEMORY: RefCell<Option<BindingMemory>> = const { RefCell::new(None) };
+    /// Made on a thread's first binding (thread locals start lazily).
+    static MEMORY: RefCell<BindingMemory> = RefCell::new(BindingMemory::new());
 }
 
 /// The signing key in use and the master identity key whose day keys bind
@@ -102,10 +103,7 @@ impl Signer {
         let master = self.identity.clone();
         self.binders
             .run(move || {
-                MEMORY.with_borrow_mut(|memory| {
-                    let memory = memory.get_or_insert_with(BindingMemory::new);
-                    bind_holder(memory, token_id, &master, &holder, at)
-                })
+                MEMORY.with_borrow_mut(|memory| bind_holder(memory, token_id, &master, &holder, at))
             })
             .await
     }
