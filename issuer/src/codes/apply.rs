@@ -29,6 +29,7 @@ use crate::{
     store::{
         Store,
         codes::{NewCode, revocation_of},
+        visits::VenueNames,
     },
 };
 
@@ -80,7 +81,14 @@ pub async fn apply(
         .filter(|a| a.status == AccountStatus::Active)
         .ok_or(Error::NotFound { what: "account" })?;
     within_daily_limit(store, &mut tx, account_id, now).await?;
-    let gathered = gather(store, &mut tx, std::slice::from_ref(&account), now).await?;
+    let gathered = gather(
+        store,
+        &mut tx,
+        std::slice::from_ref(&account),
+        now,
+        VenueNames::Read,
+    )
+    .await?;
     let person = gathered
         .people
         .first()

@@ -18,7 +18,7 @@ use crate::{
         facts::{Person, Visit},
         index::Designations,
     },
-    store::{Store, accounts::Account},
+    store::{Store, accounts::Account, visits::VenueNames},
 };
 
 /// The most residents read in one group (each is a bound parameter).
@@ -39,7 +39,8 @@ pub struct Gathered {
 
 /// Reads the facts about the holders of `accounts` (at most [`GROUP`]) at
 /// `now`, on `conn` (inside the caller's transaction when they must not
-/// change underneath).
+/// change underneath); the venues' names too if `names` says so (to explain
+/// a colour).
 ///
 /// # Errors
 /// [`Error::Db`], [`Error::Corrupt`].
@@ -48,6 +49,7 @@ pub async fn gather(
     conn: &mut AnyConnection,
     accounts: &[Account],
     now: OffsetDateTime,
+    names: VenueNames,
 ) -> Result<Gathered, Error> {
     // Visits are held for 31 days, more than any window of the rules.
     let since = now - VISIT_WINDOW;
@@ -89,7 +91,7 @@ pub async fn gather(
         }
     }
     let mut venue_names = HashMap::new();
-    for (account, visit) in store.visits_of_accounts(conn, &ids, since).await? {
+    for (account, visit) in store.visits_of_accounts(conn, &ids, since, names).await? {
         if let Some(person) = people.get_mut(account.as_str()) {
             person.visits.push(Visit {
                 place: visit.venue_id.clone(),
@@ -183,7 +185,7 @@ mod tests {
 
         let group = [contact, visitor, neighbour];
         let mut conn = store.pool().acquire().await?;
-        let gathered = gather(&store, &mut conn, &group, NOW).await?;
+        let gathered = gather(&store, &mut conn, &group, NOW, VenueNames::Read).await?;
         let reasons: Vec<Vec<Reason>> = gathered
             .people
             .iter()
@@ -204,9 +206,10 @@ mod tests {
         );
         // The registry's name, never the upload's.
         assert_eq!(gathered.venue_names.get("venue-1"), Some(&registry[0].1));
-        let alone = gather(&store, &mut conn, &group[1..2], NOW).await?;
+        let alone = gather(&store, &mut conn, &group[1..2], NOW, VenueNames::Skipped).await?;
         assert_eq!(alone.people.len(), 1);
-        assert_eq!(alone.people[0].visits.len(), 1);
+        assert_eq!(alone.people[0].visits, gathered.people[1].visits);
+        assert!(alone.venue_names.is_empty(), "names skipped when not asked");
         assert!(alone.people[0].statuses.is_empty());
         Ok(())
     }

@@ -18,6 +18,7 @@ use crate::{
         Store, Tx,
         codes::{LiveCode, revocation_of},
         reevaluations::Reevaluation,
+        visits::VenueNames,
     },
 };
 
@@ -186,7 +187,7 @@ async fn more_severe(
         .collect();
     let mut conn = store.pool().acquire().await?;
     let accounts = store.active_accounts(&mut conn, &ids).await?;
-    let gathered = gather(&store, &mut conn, &accounts, now).await?;
+    let gathered = gather(&store, &mut conn, &accounts, now, VenueNames::Skipped).await?;
     drop(conn);
     let mut revocations = Vec::new();
     for (account, person) in accounts.iter().zip(&gathered.people) {

@@ -144,9 +144,10 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<Appeal>, Error> {
         let names: Vec<String> = grounds.iter().map(|g| g.as_str().to_owned()).collect();
-        let mut query = crate::store::sql::SqlBuilder::new(format!(
-            "SELECT {COLUMNS} FROM appeals WHERE state = 'open' AND ground IN "
-        ));
+        let mut query = crate::store::sql::SqlBuilder::new(
+            self.engine(),
+            format!("SELECT {COLUMNS} FROM appeals WHERE state = 'open' AND ground IN "),
+        );
         super::push_list(&mut query, &names);
         query.push(" ORDER BY due_at, id LIMIT ").push_bind(limit);
         let rows: Vec<Row> = query.build_query_as().fetch_all(self.pool()).await?;

@@ -217,6 +217,7 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<AuditEntry>, Error> {
         let mut query = SqlBuilder::new(
+            self.engine(),
             "SELECT seq, at, actor, action, subject, detail, hash FROM audit_log WHERE subject IN ",
         );
         push_list(&mut query, subjects);
@@ -231,7 +232,10 @@ impl Store {
     /// # Errors
     /// [`Error::Db`].
     pub async fn audit_count(&self, subject: &str, actions: &[&str]) -> Result<i64, Error> {
-        let mut query = SqlBuilder::new("SELECT COUNT(*) FROM audit_log WHERE subject = ");
+        let mut query = SqlBuilder::new(
+            self.engine(),
+            "SELECT COUNT(*) FROM audit_log WHERE subject = ",
+        );
         query.push_bind(subject).push(" AND action IN (");
         let mut list = query.separated(", ");
         for action in actions {

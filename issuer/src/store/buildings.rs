@@ -46,8 +46,10 @@ impl Store {
         if runs.is_empty() {
             return Ok(None);
         }
-        let mut query =
-            SqlBuilder::new("SELECT match_key, building_id FROM buildings WHERE match_key IN (");
+        let mut query = SqlBuilder::new(
+            self.engine(),
+            "SELECT match_key, building_id FROM buildings WHERE match_key IN (",
+        );
         let mut keys = query.separated(", ");
         for run in &runs {
             keys.push_bind(run);
@@ -74,8 +76,10 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-            let mut insert =
-                SqlBuilder::new("INSERT INTO buildings (match_key, building_id, imported_at) ");
+            let mut insert = SqlBuilder::new(
+                self.engine(),
+                "INSERT INTO buildings (match_key, building_id, imported_at) ",
+            );
             insert.push_values(chunk, |mut row, (key, building)| {
                 row.push_bind(key).push_bind(building).push_bind(to_db(now));
             });

@@ -8,11 +8,14 @@ use futures_util::TryStreamExt as _;
 use healthcode_keys::revocation::{Revocation, RevocationReason, filtered::IssuedCode};
 use healthcode_keys::{Colour, KeyId, TokenId};
 use sqlx::AnyConnection;
-
-use super::sql::SqlBuilder;
 use time::OffsetDateTime;
 
-use super::{Store, Tx, from_db, notify::Work, to_db};
+use super::{
+    Store, Tx, from_db,
+    notify::Work,
+    sql::{SqlBuilder, from_json_rows, json_rows},
+    to_db,
+};
 use crate::{Error, model::Actor, rules::Reason};
 
 /// A code about to be stored.
@@ -297,6 +300,7 @@ impl Store {
         let mut added = 0;
         for chunk in revocations.chunks(REVOCATIONS_PER_STATEMENT) {
             let mut insert = SqlBuilder::new(
+                self.engine(),
                 "INSERT INTO revocations (token_id, reason, revoked_at, until_at, revoked_by) ",
             );
             insert.push_values(chunk, |mut row, r| {
@@ -341,7 +345,8 @@ impl Store {
     ) -> Result<(), Error> {
         let mut tx = self.write().await?;
         for chunk in delivered.chunks(REVOCATIONS_PER_STATEMENT) {
-            let mut update = SqlBuilder::new("UPDATE revocations SET published_at = ");
+            let mut update =
+                SqlBuilder::new(self.engine(), "UPDATE revocations SET published_at = ");
             update.push_bind(to_db(now)).push(" WHERE token_id IN (");
             let mut ids = update.separated(", ");
             for r in chunk {
@@ -445,15 +450,24 @@ impl Store {
         now: OffsetDateTime,
         starts: (i64, i64),
     ) -> Result<Vec<LiveCode>, Error> {
-        let sql = sql.replace("{LIVE}", LIVE);
-        let rows: Vec<LiveRow> = sqlx::query_as(&sql)
+        // One JSON value: a large designation's candidates number in the
+        // hundred thousands (see `sql::json_rows`).
+        let rows = json_rows(
+            self.engine(),
+            "live.token_id, live.account_id, live.colour, live.valid_until",
+        );
+        let sql = format!("SELECT {rows} FROM ({}) live", sql.replace("{LIVE}", LIVE));
+        let text: Option<String> = sqlx::query_scalar(&sql)
             .bind(batch)
             .bind(to_db(now))
             .bind(starts.0)
             .bind(starts.1)
-            .fetch_all(self.pool())
+            .fetch_one(self.pool())
             .await?;
-        rows.into_iter().map(live_code).collect()
+        from_json_rows::<LiveRow>(text, "a code as stored")?
+            .into_iter()
+            .map(live_code)
+            .collect()
     }
 }
 

@@ -25,6 +25,7 @@ impl Store {
         person_indexes: &[String],
     ) -> Result<Vec<(String, Status)>, Error> {
         let mut query = SqlBuilder::new(
+            self.engine(),
             "SELECT person_index, kind, start_at, end_at FROM statuses \
              WHERE replaced_by IS NULL AND withdrawn = 0 AND person_index IN ",
         );
@@ -54,6 +55,7 @@ impl Store {
         person_indexes: &[String],
     ) -> Result<Vec<(String, Arrival)>, Error> {
         let mut query = SqlBuilder::new(
+            self.engine(),
             "SELECT person_index, arrived_at, origin, scheme, quarantine FROM arrivals \
              WHERE replaced_by IS NULL AND withdrawn = 0 AND person_index IN ",
         );
@@ -88,7 +90,7 @@ impl Store {
         // Two index lookups: an OR of the two lists would scan every designation.
         const IN_FORCE: &str = "SELECT place, start_at, end_at FROM designations \
              WHERE replaced_by IS NULL AND withdrawn = 0 AND place IN ";
-        let mut query = SqlBuilder::new(IN_FORCE);
+        let mut query = SqlBuilder::new(self.engine(), IN_FORCE);
         push_list(&mut query, residences);
         query.push(" UNION ").push(IN_FORCE);
         query.push("(SELECT venue_id FROM visits WHERE check_in > ");

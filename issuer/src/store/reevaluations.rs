@@ -177,6 +177,7 @@ impl Store {
         );
         let names: Vec<String> = kinds.iter().map(|k| k.as_str().to_owned()).collect();
         let mut query = SqlBuilder::new(
+            self.engine(),
             "SELECT b.kind, b.source, b.records, r.run_at, r.done_at, r.examined, r.revoked \
              FROM reevaluations r JOIN feed_batches b ON b.id = r.batch_id WHERE b.kind IN ",
         );

@@ -22,8 +22,10 @@ impl Store {
         let mut tx = self.write().await?;
         sqlx::query("DELETE FROM venues").execute(&mut *tx).await?;
         for chunk in venues.chunks(ROWS_PER_STATEMENT) {
-            let mut insert =
-                SqlBuilder::new("INSERT INTO venues (id, name_en, name_zh, imported_at) ");
+            let mut insert = SqlBuilder::new(
+                self.engine(),
+                "INSERT INTO venues (id, name_en, name_zh, imported_at) ",
+            );
             insert.push_values(chunk, |mut row, (id, name)| {
                 row.push_bind(id)
                     .push_bind(&name.en)

@@ -34,7 +34,7 @@ use healthcode_issuer::{
     model::{AccountStatus, Role, Route, application::Application, phone::Phone, venue::VenueName},
     qr,
     rules::evaluate,
-    store::{Store, accounts::NewAccount, codes::NewCode},
+    store::{Store, accounts::NewAccount, codes::NewCode, visits::VenueNames},
 };
 use healthcode_keys::revocation::{Revocation, RevocationReason};
 use healthcode_keys::{Colour, IdDocument, TokenId, hktime};
@@ -189,6 +189,7 @@ async fn seed(
         }
         for chunk in visits.chunks(500) {
             let mut insert = SqlBuilder::new(
+                store.engine(),
                 "INSERT INTO visits (account_id, venue_id, check_in, check_out, uploaded_at) ",
             );
             insert.push_values(chunk, |mut row, (account, venue, at)| {
@@ -478,7 +479,7 @@ fn main() -> anyhow::Result<()> {
         let now = hktime::now();
         for group in accounts[..args.touched].chunks(GROUP) {
             let accounts = store.active_accounts(&mut conn, group).await?;
-            let facts = gather(&store, &mut conn, &accounts, now).await?;
+            let facts = gather(&store, &mut conn, &accounts, now, VenueNames::Skipped).await?;
             for person in &facts.people {
                 anyhow::ensure!(evaluate(person, &facts.designations, now).colour == Colour::Amber);
             }
