@@ -6,7 +6,7 @@
 //! fact: re-evaluating ten thousand residents costs a few hundred queries,
 //! not fifty thousand. An application reads a group of one.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use sqlx::AnyConnection;
 use time::OffsetDateTime;
@@ -91,6 +91,7 @@ pub async fn gather(
         }
     }
     let mut venue_names = HashMap::new();
+    let mut places: BTreeSet<String> = residences.into_iter().collect();
     for (account, visit) in store.visits_of_accounts(conn, &ids, since, names).await? {
         if let Some(person) = people.get_mut(account.as_str()) {
             person.visits.push(Visit {
@@ -100,12 +101,12 @@ pub async fn gather(
             });
         }
         if let Some(name) = visit.venue_name {
-            venue_names.insert(visit.venue_id, name);
+            venue_names.insert(visit.venue_id.clone(), name);
         }
+        places.insert(visit.venue_id);
     }
-    let designated = store
-        .designations_for_accounts(conn, &ids, &residences, since)
-        .await?;
+    let places: Vec<String> = places.into_iter().collect();
+    let designated = store.designations_at(conn, &places).await?;
     Ok(Gathered {
         people: accounts
             .iter()
@@ -211,6 +212,49 @@ mod tests {
         assert_eq!(alone.people[0].visits, gathered.people[1].visits);
         assert!(alone.venue_names.is_empty(), "names skipped when not asked");
         assert!(alone.people[0].statuses.is_empty());
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn a_designation_is_found_among_more_places_than_one_statement_asks() -> Result<(), Error>
+    {
+        let (_dir, store) = Store::open_temporary().await?;
+        let visitor = resident(&store, "HKID:K000001(9)", "bldg-b").await?;
+        // 1,500 venues, a minute apart: two statements' worth of places,
+        // the designated one sorting last.
+        let visits = (0..1500)
+            .map(|n| {
+                let at = datetime!(2022-12-08 00:00 UTC) + time::Duration::minutes(n);
+                VisitRecord::check(
+                    json!({"venue_id": format!("venue-{n:04}"), "check_in": at.format(&time::format_description::well_known::Rfc3339).ok()}),
+                    NOW,
+                )
+                .map_err(|_| Error::NotFound { what: "visit" })
+            })
+            .collect::<Result<Vec<_>, Error>>()?;
+        store.store_visits(&visitor.id, &visits, NOW).await?;
+        let authority = Actor::Staff("test".into());
+        let health = Submitter {
+            actor: &authority,
+            source: "api",
+        };
+        let record = json!({"place": "venue-1499", "start": "2022-12-01T00:00:00Z", "end": null});
+        submit(
+            &store,
+            FeedKind::Designations,
+            &[(String::new(), record)],
+            health,
+            NOW,
+        )
+        .await?;
+        let mut conn = store.pool().acquire().await?;
+        let gathered = gather(&store, &mut conn, &[visitor], NOW, VenueNames::Skipped).await?;
+        assert_eq!(gathered.people[0].visits.len(), 1500);
+        let reasons: Vec<Reason> = evaluate(&gathered.people[0], &gathered.designations, NOW)
+            .reasons
+            .into_iter()
+            .collect();
+        assert_eq!(reasons, [Reason::HighRiskVisit]);
         Ok(())
     }
 }

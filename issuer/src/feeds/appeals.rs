@@ -6,6 +6,8 @@
 //! corrected records when the resident applies again. States and deadlines
 //! are in `docs/appeals.md`.
 
+use std::collections::BTreeSet;
+
 use healthcode_keys::{Colour, hex, revocation::RevocationReason};
 use serde::Serialize;
 use sha2::{Digest as _, Sha256};
@@ -207,16 +209,19 @@ pub async fn held_records(
             })
             .collect(),
         AppealGround::Designation | AppealGround::Residence => {
-            let (visitor, home) = if appeal.ground == AppealGround::Designation {
-                (vec![account.id.clone()], Vec::new())
+            let places: BTreeSet<String> = if appeal.ground == AppealGround::Designation {
+                store
+                    .visits_since(conn, &account.id, since)
+                    .await?
+                    .into_iter()
+                    .map(|visit| visit.venue_id)
+                    .collect()
             } else {
-                (
-                    Vec::new(),
-                    account.building_id.clone().into_iter().collect(),
-                )
+                account.building_id.clone().into_iter().collect()
             };
+            let places: Vec<String> = places.into_iter().collect();
             store
-                .designations_for_accounts(conn, &visitor, &home, since)
+                .designations_at(conn, &places)
                 .await?
                 .into_iter()
                 .map(FeedFact::Designation)
