@@ -315,6 +315,12 @@ fn main() -> anyhow::Result<()> {
     ))?;
     let seeding = Instant::now();
     let accounts = runtime.block_on(seed(&store, &signer, &args, now))?;
+    if postgres.is_some() {
+        // The statistics that autovacuum keeps on a database that has lived:
+        // without them the planner takes the freshly loaded tables for
+        // small ones and scans them.
+        runtime.block_on(sqlx::query("ANALYZE").execute(store.pool()))?;
+    }
     let authority =
         runtime.block_on(store.add_staff("load-authority", Role::HealthAuthority, now))?;
     // Applicants are residents the designation does not touch.
