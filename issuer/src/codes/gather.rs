@@ -55,10 +55,6 @@ pub async fn gather(
     let since = now - VISIT_WINDOW;
     let ids: Vec<String> = accounts.iter().map(|a| a.id.clone()).collect();
     let documents: Vec<String> = accounts.iter().map(|a| a.id_index.clone()).collect();
-    let residences: Vec<String> = accounts
-        .iter()
-        .filter_map(|a| a.building_id.clone())
-        .collect();
     let mut people: HashMap<&str, Person> = accounts
         .iter()
         .map(|a| {
@@ -91,7 +87,11 @@ pub async fn gather(
         }
     }
     let mut venue_names = HashMap::new();
-    let mut places: BTreeSet<String> = residences.into_iter().collect();
+    // The places whose designations matter: homes, and the venues visited.
+    let mut places: BTreeSet<String> = accounts
+        .iter()
+        .filter_map(|a| a.building_id.clone())
+        .collect();
     for (account, visit) in store.visits_of_accounts(conn, &ids, since, names).await? {
         if let Some(person) = people.get_mut(account.as_str()) {
             person.visits.push(Visit {
