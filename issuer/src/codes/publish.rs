@@ -198,17 +198,8 @@ mod tests {
             } else {
                 UNTIL
             };
-            let code = NewCode {
-                token_id,
-                account_id: &resident.id,
-                kid: KeyId::from_bytes([1; KeyId::LEN]),
-                colour: Colour::Green,
-                reasons: &BTreeSet::new(),
-                token: "HC2:a-test-token",
-                issued_at,
-                valid_until,
-            };
-            store.insert_code(&mut tx, &code).await?;
+            let times = (issued_at, valid_until);
+            store_code(store, &mut tx, &resident.id, token_id, times).await?;
             let revoked = matches!(n, 0 | 2 | 5 | 7);
             if revoked {
                 let revocation = Revocation {
@@ -240,6 +231,87 @@ mod tests {
         expected.sort();
         assert_eq!(held, expected, "the expired code is left out");
         assert_eq!(revocations.len(), 3);
+        Ok(())
+    }
+
+    /// A code of `account` issued and valid until as `times` say, stored
+    /// in `tx`.
+    async fn store_code(
+        store: &Store,
+        tx: &mut crate::store::Tx,
+        account: &str,
+        token_id: TokenId,
+        (issued_at, valid_until): (OffsetDateTime, OffsetDateTime),
+    ) -> Result<(), Error> {
+        let code = NewCode {
+            token_id,
+            account_id: account,
+            kid: KeyId::from_bytes([1; KeyId::LEN]),
+            colour: Colour::Green,
+            reasons: &BTreeSet::new(),
+            token: "HC2:a-test-token",
+            issued_at,
+            valid_until,
+        };
+        store.insert_code(tx, &code).await
+    }
+
+    #[tokio::test]
+    async fn the_codes_in_force_are_read_in_pages_each_once() -> Result<(), Error> {
+        let (_place, store) = Store::open_temporary().await?;
+        let live = a_morning(&store).await?;
+        // Tomorrow's code sorts first by id and last by expiry: a page that
+        // went on by id alone would never reach it.
+        let resident = active_resident(&store, "HKID:B123456(6)", "bldg-b", NOW).await?;
+        let tomorrow = TokenId::from_bytes([0; TokenId::LEN]);
+        let mut tx = store.write().await?;
+        let times = (NOW, UNTIL + Duration::DAY);
+        store_code(&store, &mut tx, &resident.id, tomorrow, times).await?;
+        tx.commit().await?;
+        let mut expected: Vec<TokenId> = live.iter().map(|(id, _)| *id).collect();
+        expected.push(tomorrow);
+        expected.sort();
+        for page in [1, 2, 3, 7, 8, 50] {
+            let (codes, revocations) = store.codes_and_revocations_in_force_by(NOW, page).await?;
+            let mut held: Vec<TokenId> = codes.iter().map(|c| c.token_id).collect();
+            held.sort();
+            assert_eq!(held, expected, "pages of {page}");
+            assert_eq!(revocations.len(), 3, "pages of {page}");
+        }
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn undelivered_revocations_come_oldest_first_and_each_once() -> Result<(), Error> {
+        let (_place, store) = Store::open_temporary().await?;
+        let resident = active_resident(&store, "HKID:A123456(3)", "bldg-a", NOW).await?;
+        // Decided out of order, three at one instant: delivery follows the
+        // instant of decision, then the id.
+        let minutes = [2, 1, 2, 0, 1, 2, 2];
+        let mut tx = store.write().await?;
+        let mut all = Vec::new();
+        for (n, minute) in (0u8..).zip(minutes) {
+            let token_id = TokenId::from_bytes([200 - n * 20; TokenId::LEN]);
+            store_code(&store, &mut tx, &resident.id, token_id, (NOW, UNTIL)).await?;
+            all.push(Revocation {
+                token_id,
+                reason: RevocationReason::RiskChanged,
+                revoked_at: NOW + Duration::minutes(minute),
+                until: UNTIL,
+            });
+        }
+        store
+            .record_revocations(&mut tx, &all, &Actor::System)
+            .await?;
+        tx.commit().await?;
+        all.sort_by_key(|r| (r.revoked_at, r.token_id.to_string()));
+        let first = store.undelivered_revocations(4).await?;
+        assert_eq!(first, all[..4]);
+        store.mark_delivered(&first, NOW).await?;
+        let rest = store.undelivered_revocations(4).await?;
+        assert_eq!(rest, all[4..]);
+        store.mark_delivered(&rest, NOW).await?;
+        assert!(store.undelivered_revocations(4).await?.is_empty());
         Ok(())
     }
 

@@ -3,15 +3,15 @@
 
 use std::collections::BTreeSet;
 
-use futures_util::TryStreamExt as _;
-
 use healthcode_keys::revocation::{Revocation, RevocationReason, filtered::IssuedCode};
 use healthcode_keys::{Colour, KeyId, TokenId};
 use sqlx::AnyConnection;
 use time::OffsetDateTime;
 
 use super::{
-    Store, Tx, from_db,
+    Store, Tx,
+    engine::Engine,
+    from_db,
     notify::Work,
     sql::{SqlBuilder, from_json_rows, json_rows},
     to_db,
@@ -74,6 +74,10 @@ pub struct LiveCode {
 /// Rows per multi-row insert of revocations (6 parameters each).
 const REVOCATIONS_PER_STATEMENT: usize = 500;
 
+/// Codes in force per page of a filtered snapshot's read: a few megabytes
+/// of JSON at a time.
+const CODES_PER_PAGE: i64 = 50_000;
+
 type LiveRow = (String, String, String, i64);
 
 fn live_code((token_id, account_id, colour, valid_until): LiveRow) -> Result<LiveCode, Error> {
@@ -122,6 +126,30 @@ fn revocation((token_id, reason, revoked_at, until): RevocationRow) -> Result<Re
         revoked_at: from_db(revoked_at)?,
         until: from_db(until)?,
     })
+}
+
+/// A revocation's columns, in [`RevocationRow`]'s order.
+const REVOCATION_COLUMNS: &str = "r.token_id, r.reason, r.revoked_at, r.until_at";
+
+/// Every revocation of a code not expired at `now`, as one JSON value: a
+/// population's designation leaves hundreds of thousands, and each row read
+/// as a row costs more than the rest of its handling (`sql::json_rows`).
+async fn revocations_in_force(
+    conn: &mut AnyConnection,
+    engine: Engine,
+    now: OffsetDateTime,
+) -> Result<Vec<Revocation>, Error> {
+    let rows = json_rows(engine, REVOCATION_COLUMNS);
+    let text: Option<String> = sqlx::query_scalar(&format!(
+        "SELECT {rows} FROM revocations r WHERE r.until_at >= $1"
+    ))
+    .bind(to_db(now))
+    .fetch_one(conn)
+    .await?;
+    from_json_rows::<RevocationRow>(text, "a revocation as stored")?
+        .into_iter()
+        .map(revocation)
+        .collect()
 }
 
 const LIVE: &str = "c.valid_until >= $2 \
@@ -324,13 +352,19 @@ impl Store {
     /// # Errors
     /// [`Error::Db`], [`Error::Corrupt`].
     pub async fn undelivered_revocations(&self, limit: i64) -> Result<Vec<Revocation>, Error> {
-        let rows: Vec<RevocationRow> = sqlx::query_as(
-            "SELECT token_id, reason, revoked_at, until_at FROM revocations \
-             WHERE published_at IS NULL ORDER BY revoked_at, token_id LIMIT $1",
-        )
+        // One JSON value: a designation's outbox holds a hundred thousand.
+        // The subquery picks the oldest; the order is restored here, since
+        // an aggregate need not keep its input's order.
+        let rows = json_rows(self.engine(), REVOCATION_COLUMNS);
+        let text: Option<String> = sqlx::query_scalar(&format!(
+            "SELECT {rows} FROM (SELECT token_id, reason, revoked_at, until_at FROM revocations \
+             WHERE published_at IS NULL ORDER BY revoked_at, token_id LIMIT $1) r"
+        ))
         .bind(limit)
-        .fetch_all(self.pool())
+        .fetch_one(self.pool())
         .await?;
+        let mut rows: Vec<RevocationRow> = from_json_rows(text, "a revocation as stored")?;
+        rows.sort_unstable_by(|a, b| (a.2, &a.0).cmp(&(b.2, &b.0)));
         rows.into_iter().map(revocation).collect()
     }
 
@@ -367,19 +401,15 @@ impl Store {
         &self,
         now: OffsetDateTime,
     ) -> Result<Vec<Revocation>, Error> {
-        let rows: Vec<RevocationRow> = sqlx::query_as(
-            "SELECT token_id, reason, revoked_at, until_at FROM revocations WHERE until_at >= $1",
-        )
-        .bind(to_db(now))
-        .fetch_all(self.pool())
-        .await?;
-        rows.into_iter().map(revocation).collect()
+        let mut conn = self.pool().acquire().await?;
+        revocations_in_force(&mut conn, self.engine(), now).await
     }
 
     /// Every code in force at `now` and every revocation in force, read in
     /// one state of the database: what a filtered snapshot is made of. The
-    /// codes stream in table order, one row's text at a time, so a
-    /// population's 7.4 million are never all text at once.
+    /// codes come in pages of [`CODES_PER_PAGE`], each one JSON value read
+    /// from the index `codes_in_force` alone, so a population's 7.4
+    /// million are never all text at once and never a row each.
     ///
     /// # Errors
     /// [`Error::Db`], [`Error::Corrupt`].
@@ -387,29 +417,48 @@ impl Store {
         &self,
         now: OffsetDateTime,
     ) -> Result<(Vec<IssuedCode>, Vec<Revocation>), Error> {
+        self.codes_and_revocations_in_force_by(now, CODES_PER_PAGE)
+            .await
+    }
+
+    /// [`Store::codes_and_revocations_in_force`] in pages of `page` codes.
+    pub(crate) async fn codes_and_revocations_in_force_by(
+        &self,
+        now: OffsetDateTime,
+        page: i64,
+    ) -> Result<(Vec<IssuedCode>, Vec<Revocation>), Error> {
         let mut tx = self.snapshot().await?;
+        let rows = json_rows(self.engine(), "c.valid_until, c.token_id, c.issued_at");
+        let sql = format!(
+            "SELECT {rows} FROM (SELECT valid_until, token_id, issued_at FROM codes \
+             WHERE (valid_until, token_id) > ($1, $2) ORDER BY valid_until, token_id LIMIT $3) c"
+        );
         let mut codes = Vec::new();
-        {
-            let mut rows = sqlx::query_as::<_, (String, i64)>(
-                "SELECT token_id, issued_at FROM codes WHERE valid_until >= $1",
-            )
-            .bind(to_db(now))
-            .fetch(&mut *tx);
-            while let Some((token_id, issued_at)) = rows.try_next().await? {
+        // Every token id is longer than "", so the first page starts at `now`.
+        let mut after = (to_db(now), String::new());
+        loop {
+            let text: Option<String> = sqlx::query_scalar(&sql)
+                .bind(after.0)
+                .bind(&after.1)
+                .bind(page)
+                .fetch_one(&mut *tx)
+                .await?;
+            let rows: Vec<(i64, String, i64)> = from_json_rows(text, "a code as stored")?;
+            // Token ids are lowercase hex of one length: Rust's order of them
+            // is every collation's, so the next page starts where SQL's ended.
+            let Some(last) = rows.iter().max_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1))) else {
+                break;
+            };
+            after = (last.0, last.1.clone());
+            for (_, token_id, issued_at) in rows {
                 codes.push(IssuedCode {
                     token_id: parse_token_id(&token_id)?,
                     issued_at: from_db(issued_at)?,
                 });
             }
         }
-        let rows: Vec<RevocationRow> = sqlx::query_as(
-            "SELECT token_id, reason, revoked_at, until_at FROM revocations WHERE until_at >= $1",
-        )
-        .bind(to_db(now))
-        .fetch_all(&mut *tx)
-        .await?;
+        let revocations = revocations_in_force(&mut tx, self.engine(), now).await?;
         tx.rollback().await?;
-        let revocations = rows.into_iter().map(revocation).collect::<Result<_, _>>()?;
         Ok((codes, revocations))
     }
 
