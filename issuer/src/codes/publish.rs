@@ -257,26 +257,41 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn the_codes_in_force_are_read_in_pages_each_once() -> Result<(), Error> {
+    async fn the_codes_and_revocations_in_force_are_read_in_pages_each_once() -> Result<(), Error> {
         let (_place, store) = Store::open_temporary().await?;
         let live = a_morning(&store).await?;
-        // Tomorrow's code sorts first by id and last by expiry: a page that
-        // went on by id alone would never reach it.
+        // Tomorrow's code, revoked, sorts first by id and last by expiry:
+        // a page that went on by id alone would never reach it.
         let resident = active_resident(&store, "HKID:B123456(6)", "bldg-b", NOW).await?;
         let tomorrow = TokenId::from_bytes([0; TokenId::LEN]);
         let mut tx = store.write().await?;
         let times = (NOW, UNTIL + Duration::DAY);
         store_code(&store, &mut tx, &resident.id, tomorrow, times).await?;
+        let revocation = Revocation {
+            token_id: tomorrow,
+            reason: RevocationReason::Superseded,
+            revoked_at: NOW,
+            until: times.1,
+        };
+        store
+            .record_revocations(&mut tx, std::slice::from_ref(&revocation), &Actor::System)
+            .await?;
         tx.commit().await?;
         let mut expected: Vec<TokenId> = live.iter().map(|(id, _)| *id).collect();
         expected.push(tomorrow);
         expected.sort();
-        for page in [1, 2, 3, 7, 8, 50] {
-            let (codes, revocations) = store.codes_and_revocations_in_force_by(NOW, page).await?;
+        let (_, mut whole) = store.codes_and_revocations_in_force_by(NOW, 50).await?;
+        whole.sort_by_key(|r| r.token_id);
+        assert_eq!(whole.len(), 4, "three of the morning's and tomorrow's");
+        assert!(whole.contains(&revocation), "read back as it was recorded");
+        for page in [1, 2, 3, 7, 8] {
+            let (codes, mut revocations) =
+                store.codes_and_revocations_in_force_by(NOW, page).await?;
             let mut held: Vec<TokenId> = codes.iter().map(|c| c.token_id).collect();
             held.sort();
             assert_eq!(held, expected, "pages of {page}");
-            assert_eq!(revocations.len(), 3, "pages of {page}");
+            revocations.sort_by_key(|r| r.token_id);
+            assert_eq!(revocations, whole, "pages of {page}");
         }
         Ok(())
     }
