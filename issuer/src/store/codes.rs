@@ -458,7 +458,7 @@ impl Store {
     pub async fn undelivered_revocations(&self, limit: i64) -> Result<Vec<Revocation>, Error> {
         let oldest = "SELECT token_id, reason, revoked_at, until_at FROM revocations \
                       WHERE published_at IS NULL ORDER BY revoked_at, token_id LIMIT $1";
-        let mut rows: Vec<RevocationRow> = match self.engine() {
+        let rows: Vec<RevocationRow> = match self.engine() {
             // One JSON value on SQLite, where a designation's hundred
             // thousand cost more as rows than the rest of their delivery
             // (`sql::json_rows`); PostgreSQL's driver reads rows cheaply, and
@@ -470,7 +470,10 @@ impl Store {
                         .bind(limit)
                         .fetch_one(self.pool())
                         .await?;
-                from_json_rows(text, "a revocation as stored")?
+                let mut rows: Vec<RevocationRow> = from_json_rows(text, "a revocation as stored")?;
+                // An aggregate need not keep its input's order: restore it.
+                rows.sort_unstable_by(|a, b| (a.2, &a.0).cmp(&(b.2, &b.0)));
+                rows
             }
             Engine::Postgres => {
                 sqlx::query_as(oldest)
@@ -479,8 +482,6 @@ impl Store {
                     .await?
             }
         };
-        // An aggregate need not keep its input's order: restore it.
-        rows.sort_unstable_by(|a, b| (a.2, &a.0).cmp(&(b.2, &b.0)));
         rows.into_iter().map(revocation).collect()
     }
 
@@ -537,7 +538,8 @@ impl Store {
             .await
     }
 
-    /// [`Store::codes_and_revocations_in_force`] in pages of `page` rows.
+    /// [`Store::codes_and_revocations_in_force`] in pages of `page` rows
+    /// (on SQLite; PostgreSQL streams them, see `InForce::read`).
     pub(crate) async fn codes_and_revocations_in_force_by(
         &self,
         now: OffsetDateTime,
